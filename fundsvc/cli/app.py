@@ -1,0 +1,67 @@
+"""The ``fundsvc`` command line: an app factory that registers each command module.
+
+Each module in :data:`COMMAND_MODULES` exposes ``register(app: typer.Typer) -> None``.
+Errors derived from :class:`fundsvc.errors.FundsvcError` are printed without a traceback
+and the process exits with status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from fundsvc.errors import FundsvcError, InputError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "fundsvc.cli.validate",
+    "fundsvc.cli.scenarios",
+    "fundsvc.cli.loans",
+    "fundsvc.cli.db",
+    "fundsvc.cli.runs",
+)
+
+
+def print_error(exc: FundsvcError) -> None:
+    """Print a user-facing error to standard error in red, without a traceback."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if isinstance(exc, InputError):
+        n = len(exc.problems)
+        console.print(f"[bold red]Error:[/] {n} problem{'s' if n != 1 else ''} found")
+        for line in exc.render().splitlines():
+            console.print("  - " + line, markup=False)
+    else:
+        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+
+
+class _ErrorHandlingGroup(TyperGroup):
+    """Top-level group that turns :class:`FundsvcError` into a message and exit status 2."""
+
+    def invoke(self, ctx):  # noqa: D401 - click API
+        try:
+            return super().invoke(ctx)
+        except FundsvcError as exc:
+            print_error(exc)
+            raise typer.Exit(code=2) from None
+
+
+def build_app() -> typer.Typer:
+    """Build the typer application with every registered command module."""
+    app = typer.Typer(
+        name="fundsvc",
+        cls=_ErrorHandlingGroup,
+        help="fundsvc: guidance funds, sub-funds, tech loans and risk-sharing pools, modelled jointly.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main() -> None:
+    """Console-script entry point."""
+    build_app()()
