@@ -1,0 +1,1 @@
+"""Vectorised Monte Carlo kernels: shared market factors, venture and credit engines, sampling."""
