@@ -1,0 +1,53 @@
+"""``fundsvc scenarios list|show``: the bundled scenarios."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fundsvc.errors import FundsvcError, NotFoundError
+from fundsvc.inputs.bundled import bundled_dir, bundled_scenarios, resolve_scenario
+from fundsvc.inputs.loader import load_scenario
+from fundsvc.inputs.summary import summarise
+from fundsvc.units import fmt_cny
+
+
+def register(app: typer.Typer) -> None:
+    sub = typer.Typer(help="Bundled scenarios.", no_args_is_help=True)
+
+    @sub.command("list")
+    def list_() -> None:
+        """List the bundled scenarios with their size."""
+        console = Console(soft_wrap=True)
+        files = bundled_scenarios()
+        if not files:
+            raise NotFoundError(f"no scenarios found in {bundled_dir()} (set FUNDSVC_SCENARIOS_DIR)")
+        t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})")
+        for col in ("file", "title 标题", "sub-funds", "guidance 引导基金", "pools", "loans", "status"):
+            t.add_column(col, overflow="fold")
+        for f in files:
+            try:
+                s = summarise(load_scenario(f).scenario)
+                t.add_row(f.name, s.title, str(s.n_sub_funds), fmt_cny(s.guidance_committed_cny), str(s.n_pools),
+                          f"{s.n_loans:,}", "[green]valid[/]")
+            except FundsvcError as exc:
+                t.add_row(f.name, "", "", "", "", "", f"[red]invalid[/]: {str(exc).splitlines()[0]}")
+        console.print(t)
+
+    @sub.command("show")
+    def show(name: str = typer.Argument(..., help="Bundled scenario name (e.g. quick) or a file")) -> None:
+        """Print a scenario file and its summary."""
+        from fundsvc.cli.validate import render_summary
+
+        path = resolve_scenario(name)
+        if not path.exists():
+            raise NotFoundError(f"no scenario '{name}' (bundled ones: {', '.join(p.stem for p in bundled_scenarios())})")
+        loaded = load_scenario(path)
+        console = Console(soft_wrap=True)
+        console.rule(str(path))
+        console.print(loaded.text, markup=False, highlight=False)
+        console.rule()
+        render_summary(console, summarise(loaded.scenario), path)
+
+    app.add_typer(sub, name="scenarios")
