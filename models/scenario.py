@@ -108,6 +108,12 @@ class Scenario(DomainModel):
                     problems.append(
                         (("sub_funds", i, "sector_weights"), f"sector '{s.value}' has no factor in [market].sectors")
                     )
+            if f.vintage < self.simulation.start_date:
+                problems.append(
+                    (("sub_funds", i, "vintage"),
+                     f"vintage {f.vintage} is before the simulation start {self.simulation.start_date}; "
+                     "simulate from the earliest vintage (funds already running are assessed with actuals)")
+                )
             if self.guidance_fund is not None and f.vintage < self.guidance_fund.inception:
                 problems.append(
                     (("sub_funds", i, "vintage"),
