@@ -202,6 +202,11 @@ class BuyoutOption(DomainModel):
     window_start_years: Years = 3.0
     window_end_years: Years = 5.0
     interest_rate: NonNegativeRate = Field(0.03, description="simple interest per year on paid-in principal")
+    deduct_distributions: bool = Field(
+        True,
+        description="the price is principal plus interest less what the guidance fund has already "
+        "received from the sub-fund (so its total is principal plus interest)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "BuyoutOption":
