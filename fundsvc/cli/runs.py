@@ -1,0 +1,184 @@
+"""``fundsvc runs``: list stored simulation runs and show one in detail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
+from fundsvc.store import RunRecord, RunStatus, Store
+
+STATUS_STYLE = {
+    RunStatus.QUEUED: "cyan",
+    RunStatus.RUNNING: "yellow",
+    RunStatus.SUCCEEDED: "green",
+    RunStatus.FAILED: "bold red",
+}
+_SEED_WIDTH = 12
+
+
+def format_time(moment: dt.datetime | None) -> str:
+    """``2025-01-31 14:05:09 UTC``, or ``-``."""
+    return "-" if moment is None else f"{moment.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def format_duration(duration: dt.timedelta | None) -> str:
+    """``0.42 s``, ``12.3 s``, ``4 min 05 s``, ``2 h 03 min``, or ``-``."""
+    if duration is None:
+        return "-"
+    seconds = duration.total_seconds()
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def format_bytes(n_bytes: int) -> str:
+    """Human-readable size (``532 B``, ``1.2 MB``)."""
+    size = float(n_bytes)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"  # pragma: no cover
+
+
+def _short_seed(seed: int) -> str:
+    text = str(seed)
+    return text if len(text) <= _SEED_WIDTH else text[: _SEED_WIDTH - 1] + "…"
+
+
+def _status(status: RunStatus) -> Text:
+    return Text(status.value, style=STATUS_STYLE[status])
+
+
+def runs_table(runs: list[RunRecord]) -> Table:
+    """Rich table of runs: id, scenario, status, seed, paths, created, duration."""
+    table = Table(show_lines=False, header_style="bold")
+    for name, justify in (("ID", "right"), ("Scenario", "left"), ("Status", "left"),
+                          ("Seed", "right"), ("Paths", "right"), ("Created", "left"),
+                          ("Duration", "right")):
+        table.add_column(name, justify=justify)
+    for run in runs:
+        table.add_row(str(run.id), Text(f"{run.scenario_name} (#{run.scenario_id})"),
+                      _status(run.status), _short_seed(run.seed), f"{run.n_paths:,}",
+                      format_time(run.created_at), format_duration(run.duration))
+    return table
+
+
+def list_runs(
+    status: Annotated[RunStatus | None, typer.Option(
+        "--status", case_sensitive=False, help="Only runs in this status.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many runs.")] = 20,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """List runs, newest first."""
+    settings = settings_from_options(data_dir, database_url)
+    console = Console(highlight=False)
+    with Store.open(settings) as store:
+        runs = store.runs.list(limit=limit, status=status)
+    if not runs:
+        suffix = f" with status {status.value}" if status is not None else ""
+        console.print(f"No runs{suffix}.", markup=False)
+        return
+    console.print(runs_table(runs))
+
+
+def _details(run: RunRecord) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    rows: list[tuple[str, str | Text]] = [
+        ("Run", str(run.id)),
+        ("Scenario", Text(f"{run.scenario_name} (#{run.scenario_id})")),
+        ("Status", _status(run.status)),
+        ("Label", Text(run.label or "-")),
+        ("Seed", str(run.seed)),
+        ("Paths", f"{run.n_paths:,}"),
+        ("Chunk size", f"{run.chunk_size:,}"),
+        ("Executor", Text(run.executor)),
+        ("Loan book", "-" if run.loan_book_id is None else f"#{run.loan_book_id}"),
+        ("Code version", Text(run.code_version)),
+        ("Worker", Text(run.worker or "-")),
+        ("Created", format_time(run.created_at)),
+        ("Started", format_time(run.started_at)),
+        ("Finished", format_time(run.finished_at)),
+        ("Duration", format_duration(run.duration)),
+        ("Artifacts in", Text(run.artifact_dir)),
+    ]
+    if run.parameters:
+        rows.append(("Parameters", Text(", ".join(f"{k}={v}" for k, v in run.parameters.items()))))
+    for key, value in rows:
+        grid.add_row(key, value)
+    return grid
+
+
+def _timings_table(timings: dict[str, float]) -> Table:
+    total = sum(timings.values())
+    table = Table(title="Timings", title_justify="left", header_style="bold")
+    table.add_column("Stage")
+    table.add_column("Seconds", justify="right")
+    table.add_column("Share", justify="right")
+    for stage, seconds in timings.items():
+        share = f"{seconds / total:.0%}" if total > 0 else "-"
+        table.add_row(Text(stage), f"{seconds:.3f}", share)
+    return table
+
+
+def show_run(
+    run_id: Annotated[int, typer.Argument(help="Run id (see `fundsvc runs list`).")],
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Show one run: settings, timings, error, stored tables and artifacts."""
+    settings = settings_from_options(data_dir, database_url)
+    console = Console(highlight=False)
+    with Store.open(settings) as store:
+        run = store.runs.get(run_id)
+        tables = store.runs.tables(run_id)
+        artifacts = store.runs.artifacts(run_id)
+    console.print(_details(run))
+    if run.timings:
+        console.print(_timings_table(run.timings))
+    if run.error:
+        console.print(Text("Error: ", style="bold red") + Text(run.error))
+    if tables:
+        table = Table(title="Tables", title_justify="left", header_style="bold")
+        table.add_column("Name")
+        table.add_column("Rows", justify="right")
+        table.add_column("Columns")
+        for info in tables:
+            table.add_row(Text(info.name), f"{info.n_rows:,}", Text(", ".join(info.columns)))
+        console.print(table)
+    if artifacts:
+        table = Table(title="Artifacts", title_justify="left", header_style="bold")
+        table.add_column("Name")
+        table.add_column("Rows", justify="right")
+        table.add_column("Size", justify="right")
+        table.add_column("SHA-256")
+        table.add_column("File (in data dir)")
+        for art in artifacts:
+            table.add_row(Text(art.name), f"{art.n_rows:,}", format_bytes(art.n_bytes),
+                          art.sha256[:12], Text(art.relative_path))
+        console.print(table)
+    if not tables and not artifacts and run.status is RunStatus.SUCCEEDED:
+        console.print("No tables or artifacts stored.", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``runs`` command group to ``app``."""
+    runs_app = typer.Typer(name="runs", help="Inspect simulation runs.", no_args_is_help=True)
+    runs_app.command("list")(list_runs)
+    runs_app.command("show")(show_run)
+    app.add_typer(runs_app, name="runs")
