@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
 
 from fundsvc.errors import NotFoundError
 from fundsvc.store.records import ScenarioRecord
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 def content_sha256(content: str) -> str:
     """Hex SHA-256 of the text's UTF-8 bytes (no normalisation: the text as read)."""
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _find(session: Session, sha256: str) -> Scenario | None:
+    return session.scalar(sa.select(Scenario).where(Scenario.content_sha256 == sha256))
 
 
 def _record(row: Scenario) -> ScenarioRecord:
@@ -56,7 +61,7 @@ class ScenarioRepository:
         sha = content_sha256(content)
         source = None if source_path is None else str(source_path)
         with self._store.session() as session:
-            existing = session.scalar(sa.select(Scenario).where(Scenario.content_sha256 == sha))
+            existing = _find(session, sha)
             if existing is not None:
                 return _record(existing)
             row = Scenario(name=name, source_path=source, content=content, content_sha256=sha)
@@ -64,8 +69,7 @@ class ScenarioRepository:
                 with session.begin_nested():  # another process may insert the same content
                     session.add(row)
             except sa_exc.IntegrityError:
-                existing = session.scalar(
-                    sa.select(Scenario).where(Scenario.content_sha256 == sha))
+                existing = _find(session, sha)
                 if existing is None:
                     raise
                 return _record(existing)
@@ -78,7 +82,7 @@ class ScenarioRepository:
     def find_by_sha256(self, sha256: str) -> ScenarioRecord | None:
         """The stored scenario whose content has this SHA-256, or ``None``."""
         with self._store.session() as session:
-            row = session.scalar(sa.select(Scenario).where(Scenario.content_sha256 == sha256))
+            row = _find(session, sha256)
             return None if row is None else _record(row)
 
     def get(self, scenario_id: int) -> ScenarioRecord:

@@ -76,6 +76,27 @@ def test_adding_the_same_content_again_returns_the_existing_row(store: Store) ->
     assert len(store.scenarios.list()) == 2
 
 
+def test_concurrent_add_of_the_same_content_returns_the_winner(store: Store,
+                                                               monkeypatch) -> None:
+    """Another process inserts the same text between our check and our insert: the unique
+    constraint fires inside a SAVEPOINT and the winner's row is returned (on PostgreSQL the
+    transaction must stay usable after the error)."""
+    import fundsvc.store.scenarios as scenarios_module
+
+    winner = store.scenarios.add("first", SCENARIO_TEXT)
+    real_find = scenarios_module._find
+    calls = []
+
+    def blind_first_look(session, sha):
+        calls.append(sha)
+        return None if len(calls) == 1 else real_find(session, sha)
+
+    monkeypatch.setattr(scenarios_module, "_find", blind_first_look)
+    assert store.scenarios.add("second", SCENARIO_TEXT) == winner
+    assert len(calls) == 2
+    assert len(store.scenarios.list()) == 1
+
+
 def test_loan_book_round_trip(store: Store) -> None:
     scenario_id = add_scenario(store)
     loans = loans_frame()
