@@ -286,7 +286,8 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
             params = sf.takahashi_alexander
             assert params is not None
             factor = market.sector @ cf.factor_weights
-            ta = ta_fund_paths(params, sf.commitment_cny * (1.0 - g_share), factor, rng, cf.start_step, spy)
+            ta = ta_fund_paths(params, sf.commitment_cny * (1.0 - g_share), factor, rng, cf.start_step, spy,
+                               market.autocorrelation)
             fc[:, j], fd[:, j], fn[:, j] = ta.contributions, ta.distributions, ta.nav
             paid_in = ta.contributions.sum(axis=1) / (1.0 - g_share)
             local[:, j] = sf.local_deal_share * paid_in

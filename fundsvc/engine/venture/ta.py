@@ -25,10 +25,15 @@ annual step); the distribution rate at fund age ``τ = t/4`` years is
 quarter). Deterministic quarterly IRR is again exactly ``G``.
 
 Stochastic growth (``growth_volatility σ > 0``): per period
-``g_t = g + σ·sqrt(1/periods_per_year)·(λ·F_t + sqrt(1 − λ²)·ε_t)`` with ``λ`` the
-``growth_factor_loading``, ``F_t`` the fund's sector factor (its sector-weighted mix of the
-market's sector factors, rescaled to unit variance with the model's sector correlation) and
-``ε_t`` an independent normal; ``g_t`` is floored at −1 (NAV cannot go negative).
+``g_t = g + s·(λ·F_t + sqrt(1 − λ²)·ε_t)`` with ``λ`` the ``growth_factor_loading``, ``F_t`` the
+fund's sector factor (its sector-weighted mix of the market's sector factors, rescaled to unit
+variance with the model's sector correlation) and ``ε_t`` an independent normal; ``g_t`` is
+floored at −1 (NAV cannot go negative). The factor is a persistent AR(1) *level* (per-step
+autocorrelation ``φ``), so the per-period scale ``s`` is set to make the sum of one year's
+``periods_per_year`` shocks have standard deviation σ:
+``s = σ / sqrt(λ²·Σ_{i,j} φ^|i−j| + (1 − λ²)·periods_per_year)`` (``s = σ/2`` per quarter when
+``φ = 0``). σ is thus the within-year volatility of the growth; across years bad tech years
+cluster as the factors do.
 
 The model's flows are net to the LPs (it is calibrated to net fund cash flows), so TA sub-funds
 bypass the fee and waterfall layer of :mod:`fundsvc.engine.venture.fund`.
@@ -192,18 +197,31 @@ def fund_factor(
     return sector_paths @ (w / sd)
 
 
+def growth_shock_scale(params: TakahashiAlexanderParams, periods_per_year: int, autocorrelation: float = 0.0) -> float:
+    """Per-period scale ``s`` of the growth shock (module doc), per period."""
+    lam = params.growth_factor_loading
+    k = np.arange(periods_per_year)
+    s_sum = float((autocorrelation ** np.abs(np.subtract.outer(k, k))).sum())
+    return params.growth_volatility / np.sqrt(lam * lam * s_sum + (1.0 - lam * lam) * periods_per_year)
+
+
 def ta_growth_paths(
     params: TakahashiAlexanderParams,
     factor: np.ndarray,
     rng: np.random.Generator,
     periods_per_year: int = 4,
+    autocorrelation: float = 0.0,
 ) -> np.ndarray:
-    """Stochastic growth per period (module doc), shape like ``factor`` (n_paths, n_periods)."""
+    """Stochastic growth per period (module doc), shape like ``factor`` (n_paths, n_periods).
+
+    ``autocorrelation`` is the factor's per-period AR(1) coefficient (``MarketPaths.autocorrelation``).
+    """
     _, _, g = ta_rates(params, 1, periods_per_year)
     lam = params.growth_factor_loading
     eps = rng.standard_normal(factor.shape)
     shock = lam * factor + np.sqrt(max(1.0 - lam * lam, 0.0)) * eps
-    return np.maximum(g + params.growth_volatility * np.sqrt(1.0 / periods_per_year) * shock, -1.0)
+    scale = growth_shock_scale(params, periods_per_year, autocorrelation)
+    return np.maximum(g + scale * shock, -1.0)
 
 
 def ta_fund_paths(
@@ -213,6 +231,7 @@ def ta_fund_paths(
     rng: np.random.Generator,
     start_step: int,
     periods_per_year: int = 4,
+    autocorrelation: float = 0.0,
 ) -> TAFlows:
     """Stochastic TA flows on the scenario's time axis.
 
@@ -229,6 +248,8 @@ def ta_fund_paths(
     start_step : int
         Fund period 1 is step ``start_step``; earlier steps are zero.
     periods_per_year : int
+    autocorrelation : float
+        Per-step AR(1) coefficient of the factor (``MarketPaths.autocorrelation``).
 
     Returns
     -------
@@ -241,7 +262,7 @@ def ta_fund_paths(
     if n == 0:
         return TAFlows(*out)
     rc, rd, _ = ta_rates(params, n, periods_per_year)
-    growth = ta_growth_paths(params, factor[:, start_step:], rng, periods_per_year)
+    growth = ta_growth_paths(params, factor[:, start_step:], rng, periods_per_year, autocorrelation)
     flows = ta_recursion(commitment, rc, rd, growth)
     for arr, part in zip(out, (flows.contributions, flows.distributions, flows.nav)):
         arr[:, start_step:] = part
