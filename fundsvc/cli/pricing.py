@@ -1,0 +1,205 @@
+"""``fundsvc price-loan``: break-even rate, RAROC and the pool's subsidy value for one loan.
+
+Prints a bilingual table (with and without the pool side by side), or JSON with ``--json``.
+With ``--scenario FILE`` a ``--rating`` is read on the scenario's PD master scale, the IP
+recovery model is the scenario's, and ``--pool ID`` takes a pool's shares and cap from it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fundsvc.credit.capital import CapitalMethod, SizeThresholds
+from fundsvc.errors import InputError, Problem
+from models.credit import Amortisation, IPType
+
+__all__ = ["register", "render_table", "result_table"]
+
+_OPT = "<command line>"
+
+
+def _pct(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def _bp(x: float) -> str:
+    return f"{1e4 * x:,.1f} bp"
+
+
+def result_table(result) -> Table:
+    """Rich table of a :class:`PricingResult`: rows of figures, columns with / without pool."""
+    from fundsvc.units import fmt_cny
+
+    w, n = result.with_pool, result.without_pool
+    t = Table(title="贷款定价 Loan pricing", header_style="bold", show_lines=False)
+    t.add_column("项目 Item")
+    t.add_column("含资金池 With pool", justify="right")
+    t.add_column("无资金池 Without pool", justify="right")
+    both = lambda label, f, **kw: t.add_row(label, f(w, **kw), f(n, **kw))
+    t.add_row("[bold]保本利率 Break-even rate[/]", f"[bold]{_pct(w.break_even_rate)}[/]", _pct(n.break_even_rate))
+    both("  资金成本 Funding cost", lambda leg: _pct(leg.components.funding))
+    both("  运营成本 Operating cost", lambda leg: _pct(leg.components.operating_cost))
+    both("  预期损失 Expected loss", lambda leg: _pct(leg.components.expected_loss))
+    both("  资本成本 Capital charge", lambda leg: _pct(leg.components.capital_charge))
+    if result.quoted_rate is not None:
+        t.add_row("报价利率 Quoted rate", _pct(result.quoted_rate), _pct(result.quoted_rate))
+        t.add_row("[bold]报价RAROC RAROC at quoted rate[/]", f"[bold]{_pct(w.raroc)}[/]", _pct(n.raroc))
+    t.add_row("目标回报 Hurdle rate", _pct(result.hurdle_rate), _pct(result.hurdle_rate))
+    t.add_row("违约率 PD (annual / over term)", f"{_pct(result.pd_annual)} / {_pct(result.pd_cumulative)}", "")
+    t.add_row("违约损失率 LGD unsecured", _pct(result.lgd_unsecured, 1), "")
+    t.add_row("违约损失率 LGD after IP collateral 质押后", _pct(result.lgd_after_collateral, 1), "")
+    both("违约损失率 LGD after sharing 分担后 (bank)", lambda leg: _pct(leg.lgd_after_sharing, 1))
+    both("预期损失率 Expected loss rate (per year)", lambda leg: _pct(leg.expected_loss_rate))
+    cap = w.capital
+    t.add_row("资本方法 Capital method", f"{cap.method.label_zh} {cap.method.value}", "")
+    both("资本占用 Capital per CNY", lambda leg: _pct(leg.capital.capital_rate))
+    if cap.risk_weight is not None:
+        both("风险权重 Risk weight", lambda leg: _pct(leg.capital.risk_weight, 1))
+    if cap.correlation is not None:
+        t.add_row("资产相关性 Asset correlation R", f"{cap.correlation:.4f}", "")
+        t.add_row("有效期限 Effective maturity M", f"{cap.maturity_years:.2f} years", "")
+    t.add_row("[bold]资金池补贴价值 Pool subsidy value[/]",
+              f"[bold]{_bp(result.subsidy_rate)}[/] a year", f"{fmt_cny(result.subsidy_cny)} over the term")
+    return t
+
+
+def render_table(console: Console, result) -> None:
+    """Print the pricing table and a one-line summary of the loan."""
+    from fundsvc.units import fmt_cny
+
+    console.print(
+        f"Loan {fmt_cny(result.amount_cny)}, {result.term_years:g} years, {result.amortisation.value}; "
+        f"average balance {_pct(result.average_exposure, 1)} of the amount"
+    )
+    console.print(result_table(result))
+
+
+#: Request field → command-line option, so error messages name what the user typed.
+OPTION_OF_FIELD = {
+    "amount_cny": "--amount", "term_years": "--term", "pd": "--pd", "rating": "--rating",
+    "amortisation": "--amortisation", "quoted_rate": "--quoted-rate", "lgd": "--lgd",
+    "ip_appraisal_cny": "--ip-appraisal", "pledge_rate": "--pledge-rate", "ip_type": "--ip-type",
+    "unsecured_recovery_rate": "--unsecured-recovery", "guarantee_share": "--guarantee",
+    "insurance_share": "--insurance", "pool": "--pool", "pool_share": "--pool-share", "pool_cap_cny": "--pool-cap",
+    "pool_pay_probability": "--pool-pay-prob", "funding_cost_rate": "--funding", "operating_cost_rate": "--opex",
+    "tax_rate": "--tax", "hurdle_rate": "--hurdle", "capital_return_rate": "--capital-return",
+    "capital_method": "--method", "risk_weight": "--risk-weight", "capital_ratio": "--capital-ratio",
+    "annual_revenue_cny": "--revenue", "size_thresholds": "--size-thresholds", "asset_correlation": "--correlation",
+    "irb_lgd": "--irb-lgd", "irb_maturity_years": "--maturity", "economic_capital_rate": "--economic-capital",
+    "economic_capital_rate_without_pool": "--economic-capital-no-pool",
+}
+
+
+def _as_options(exc: InputError) -> InputError:
+    """The same problems, located at the command-line options instead of request fields."""
+    out = []
+    for p in exc.problems:
+        head, _, rest = p.location.partition(".")
+        if p.source == "<input>" and head in OPTION_OF_FIELD:
+            out.append(Problem(_OPT, OPTION_OF_FIELD[head] + (f" ({rest})" if rest else ""), p.message))
+        else:
+            out.append(p)
+    return InputError(out)
+
+
+def _pool_from_scenario(scenario, pool_id: str):
+    for pool in scenario.pools:
+        if pool.id == pool_id:
+            return pool
+    ids = ", ".join(p.id for p in scenario.pools) or "none"
+    raise InputError([Problem(_OPT, "--pool", f"unknown pool '{pool_id}'; the scenario's pools: {ids}")])
+
+
+def build_fields(scenario_file: str | None, pool_id: str | None, rating: str | None, **options: Any) -> dict[str, Any]:
+    """Request fields from command-line options (None means "not given")."""
+    fields = {k: v for k, v in options.items() if v is not None}
+    if rating is not None:
+        fields["rating"] = rating
+    if scenario_file is None:
+        if pool_id is not None:
+            raise InputError([Problem(_OPT, "--pool", "--pool needs --scenario (the pool is read from it)")])
+        if rating is not None:
+            raise InputError([Problem(_OPT, "--rating",
+                                      "--rating needs --scenario (its pd_master_scale defines the grades), "
+                                      "or give --pd")])
+        return fields
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+
+    scenario = load_scenario(resolve_scenario(scenario_file)).scenario
+    fields["recovery"] = scenario.ip_recovery
+    if rating is not None:
+        if scenario.pd_master_scale is None:
+            raise InputError([Problem(_OPT, "--rating", f"scenario '{scenario.name}' has no pd_master_scale")])
+        fields["master_scale"] = scenario.pd_master_scale
+    if pool_id is not None:
+        fields["pool"] = _pool_from_scenario(scenario, pool_id)
+    return fields
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("price-loan")
+    def price_loan_cmd(
+        amount: Annotated[float, typer.Option(help="Loan amount, CNY")],
+        term: Annotated[float, typer.Option(help="Term in years")],
+        pd: Annotated[float | None, typer.Option(help="Annual PD, e.g. 0.02")] = None,
+        rating: Annotated[str | None, typer.Option(help="Rating on the scenario's master scale (needs --scenario)")] = None,
+        scenario: Annotated[str | None, typer.Option(help="Scenario file or bundled name (master scale, IP recovery, pools)")] = None,
+        amortisation: Annotated[Amortisation, typer.Option(case_sensitive=False)] = Amortisation.BULLET,
+        quoted_rate: Annotated[float | None, typer.Option(help="Contract rate offered, per year")] = None,
+        lgd: Annotated[float | None, typer.Option(help="LGD after collateral, before sharing (instead of IP)")] = None,
+        ip_appraisal: Annotated[float | None, typer.Option(help="Appraised value of the pledged IP, CNY")] = None,
+        pledge_rate: Annotated[float | None, typer.Option(help="Loan amount ÷ IP appraisal (质押率)")] = None,
+        ip_type: Annotated[IPType, typer.Option(case_sensitive=False)] = IPType.INVENTION_PATENT,
+        unsecured_recovery: Annotated[float | None, typer.Option(help="Share of EAD recovered from other sources")] = None,
+        guarantee: Annotated[float | None, typer.Option(help="Guarantor's share of the loss")] = None,
+        insurance: Annotated[float | None, typer.Option(help="Insurer's share of the loss")] = None,
+        pool: Annotated[str | None, typer.Option(help="Pool id in the scenario (its shares and cap)")] = None,
+        pool_share: Annotated[float | None, typer.Option(help="Pool's share of the loss")] = None,
+        pool_cap: Annotated[float | None, typer.Option(help="Most the pool pays for this loan, CNY")] = None,
+        pool_pay_prob: Annotated[float | None, typer.Option(help="Probability the pool pays (1 − depletion probability)")] = None,
+        funding: Annotated[float | None, typer.Option(help="Funding cost rate [default 0.02]")] = None,
+        opex: Annotated[float | None, typer.Option(help="Operating cost rate [default 0.01]")] = None,
+        tax: Annotated[float | None, typer.Option(help="Tax rate [default 0.25]")] = None,
+        hurdle: Annotated[float | None, typer.Option(help="Target RAROC / cost of equity [default 0.10]")] = None,
+        capital_return: Annotated[float | None, typer.Option(help="Return on capital [default: funding cost]")] = None,
+        method: Annotated[CapitalMethod, typer.Option(case_sensitive=False, help="Capital method")] = CapitalMethod.STANDARDISED,
+        risk_weight: Annotated[float | None, typer.Option(help="Standardised risk weight [default 0.75]")] = None,
+        capital_ratio: Annotated[float | None, typer.Option(help="Capital per CNY of RWA [default 0.105]")] = None,
+        revenue: Annotated[float | None, typer.Option(help="Borrower's annual revenue, CNY (IRB SME adjustment)")] = None,
+        size_thresholds: Annotated[SizeThresholds, typer.Option(case_sensitive=False)] = SizeThresholds.CN_NFRA_2023,
+        correlation: Annotated[float | None, typer.Option(help="IRB asset correlation override")] = None,
+        irb_lgd: Annotated[float | None, typer.Option(help="LGD for the IRB formula (e.g. 0.45)")] = None,
+        maturity: Annotated[float | None, typer.Option(help="IRB effective maturity, years")] = None,
+        economic_capital: Annotated[float | None, typer.Option(help="Economic capital per CNY (method economic)")] = None,
+        economic_capital_no_pool: Annotated[float | None, typer.Option(help="Economic capital per CNY without the pool")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+    ) -> None:
+        """Price a loan: break-even rate, RAROC at the quoted rate, and the pool's subsidy value."""
+        from fundsvc.credit.pricing import price_loan
+
+        fields = build_fields(
+            scenario, pool, rating,
+            amount_cny=amount, term_years=term, pd=pd, amortisation=amortisation, quoted_rate=quoted_rate,
+            lgd=lgd, ip_appraisal_cny=ip_appraisal, pledge_rate=pledge_rate, ip_type=ip_type,
+            unsecured_recovery_rate=unsecured_recovery, guarantee_share=guarantee, insurance_share=insurance,
+            pool_share=pool_share, pool_cap_cny=pool_cap, pool_pay_probability=pool_pay_prob,
+            funding_cost_rate=funding, operating_cost_rate=opex, tax_rate=tax, hurdle_rate=hurdle,
+            capital_return_rate=capital_return, capital_method=method, risk_weight=risk_weight,
+            capital_ratio=capital_ratio, annual_revenue_cny=revenue, size_thresholds=size_thresholds,
+            asset_correlation=correlation, irb_lgd=irb_lgd, irb_maturity_years=maturity,
+            economic_capital_rate=economic_capital, economic_capital_rate_without_pool=economic_capital_no_pool,
+        )
+        try:
+            result = price_loan(fields)
+        except InputError as exc:
+            raise _as_options(exc) from None
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            render_table(Console(soft_wrap=True), result)
