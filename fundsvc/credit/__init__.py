@@ -5,7 +5,9 @@ Public API, imported lazily so that ``import fundsvc.credit.analytics`` stays li
 * :func:`price_loan` — break-even rate, RAROC at a quoted rate and the pool's subsidy value;
 * :class:`PricingRequest`, :class:`PricingResult`, :class:`PricingLeg`, :class:`RateComponents`;
 * :class:`CapitalMethod`, :class:`SizeThresholds`;
-* :func:`raroc`, :func:`break_even_rate` (vectorised formulas).
+* :func:`raroc`, :func:`break_even_rate` (vectorised formulas);
+* :func:`es_contributions`, :func:`capital_rate_from_contributions` — economic capital per CNY
+  from simulated per-loan losses (Euler allocation of expected shortfall).
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ _EXPORTS = {
     "CapitalMethod": "fundsvc.credit.capital",
     "SizeThresholds": "fundsvc.credit.capital",
     "CapitalFigures": "fundsvc.credit.capital",
+    "es_contributions": "fundsvc.credit.economic_capital",
+    "capital_rate_from_contributions": "fundsvc.credit.economic_capital",
 }
 
 __all__ = [
     "CapitalFigures", "CapitalMethod", "PricingLeg", "PricingRequest", "PricingResult", "RateComponents",
-    "SizeThresholds", "break_even_rate", "make_request", "price_loan", "raroc",
+    "SizeThresholds", "break_even_rate", "capital_rate_from_contributions", "es_contributions", "make_request",
+    "price_loan", "raroc",
 ]
 
 
