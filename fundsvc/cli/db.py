@@ -37,7 +37,7 @@ def upgrade(
 ) -> None:
     """Create the tables or migrate them to the newest revision (safe to repeat)."""
     settings = settings_from_options(data_dir, database_url)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     with Store.open(settings, require_current=False) as store:
         before = store.current_revision()
         after = store.upgrade(revision)
@@ -58,7 +58,7 @@ def current(
 ) -> None:
     """Show the database URL (password masked), its revision and the newest revision."""
     settings = settings_from_options(data_dir, database_url)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     with Store.open(settings, require_current=False) as store:
         revision = store.current_revision()
         head = store.head_revision()
