@@ -86,6 +86,43 @@ class ReplenishmentRule(StrEnum):
     SHARE_OF_PAYOUTS = "share_of_payouts"  # replace `share` of last year's payouts
 
 
+class CorrelationMethod(StrEnum):
+    """How the asset correlation R of a loan is set when no override applies."""
+
+    FIXED = "fixed"
+    """``default`` for every loan."""
+    BASEL_CORPORATE = "basel_corporate"
+    """Basel IRB corporate formula in the loan's PD (with the SME firm-size adjustment when
+    ``sme_firm_size_adjustment`` is on and the loan has ``annual_revenue_cny``)."""
+    BASEL_OTHER_RETAIL = "basel_other_retail"
+    """Basel IRB other-retail formula in the loan's PD."""
+
+
+class AssetCorrelationModel(DomainModel):
+    """Asset correlation R of each loan with its sector factor (one-factor Gaussian copula).
+
+    Precedence: the loan's own ``asset_correlation``; else ``by_product``; else ``by_sector``;
+    else ``method`` (``default`` for FIXED, the Basel formula otherwise). The conditional PD
+    given the sector factor z is ``Φ((Φ⁻¹(PD) − √R·z)/√(1−R))``.
+    """
+
+    method: CorrelationMethod = CorrelationMethod.FIXED
+    default: float = Field(0.12, ge=0, lt=1, description="R when method is fixed")
+    by_product: dict[LoanProduct, float] = Field(default_factory=dict)
+    by_sector: dict[Sector, float] = Field(default_factory=dict)
+    sme_firm_size_adjustment: bool = Field(
+        True, description="apply the Basel SME firm-size adjustment (needs annual_revenue_cny)"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> "AssetCorrelationModel":
+        for name in ("by_product", "by_sector"):
+            bad = {str(k): v for k, v in getattr(self, name).items() if not 0 <= v < 1}
+            if bad:
+                raise ValueError(f"{name} correlations must lie in [0, 1), got {bad}")
+        return self
+
+
 class IPCollateral(DomainModel):
     """Pledged intellectual property (知识产权质押)."""
 
@@ -191,6 +228,9 @@ class AchievementLoan(DomainModel):
     guarantee_share: Share = 0.0
     insurance_share: Share = 0.0
     ip: IPCollateral | None = None
+    asset_correlation: float | None = Field(
+        None, ge=0, lt=1, description="asset correlation R of this loan (overrides the scenario's model)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "AchievementLoan":
@@ -309,7 +349,7 @@ class RiskSharingPool(DomainModel):
 
 
 __all__ = [
-    "AchievementLoan", "Amortisation", "FirmSize", "IPCollateral", "IPRecoveryModel", "IPType",
+    "AchievementLoan", "Amortisation", "AssetCorrelationModel", "CorrelationMethod", "FirmSize", "IPCollateral", "IPRecoveryModel", "IPType",
     "LendingProgramme", "LoanProduct", "LoanProfile", "LossBasis", "Party", "PDGrade", "PDMasterScale",
     "Replenishment", "ReplenishmentRule", "RiskSharingPool", "SharingRule", "SuspensionTriggers",
 ]

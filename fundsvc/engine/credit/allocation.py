@@ -1,0 +1,76 @@
+"""Who bears a defaulted loan's loss: recovery, pool, guarantor, insurer, bank.
+
+For each default (all amounts CNY):
+
+* ``exposure`` = outstanding principal at default, plus accrued interest when the loss basis is
+  principal-and-interest; ``recovery`` = PV of the net IP sale proceeds, at most the exposure;
+  ``net loss`` NL = exposure − recovery.
+* Loans in a pool, shares ``(s_pool, s_guarantor, s_bank, s_insurer)`` of the pool:
+
+  - ``PRO_RATA``: the pool's claim is ``s_pool · NL``; guarantor ``s_g · NL``; insurer
+    ``s_i · NL``; the bank the rest;
+  - ``POOL_FIRST`` (first-loss cover): the pool's claim is ``min(NL, s_pool · exposure)`` —
+    the pool takes the first loss up to its share of the exposure — and the remaining
+    ``NL − claim`` is split between guarantor, bank and insurer in proportion to their shares
+    (all to the bank when they are all 0).
+
+  The claim is then limited by the per-loan cap; the excess falls on the bank. Later the pool
+  stage limits what is *paid* by the pool's balance and its suspension triggers; what is not
+  paid falls on the bank in the same step (:mod:`fundsvc.engine.credit.pools`).
+* Loans outside a pool: guarantor ``guarantee_share · NL``, insurer ``insurance_share · NL``,
+  bank the rest.
+
+So for every default ``bank + pool + guarantor + insurer + recovery = exposure`` (the bank takes
+every residual, so the identity holds to rounding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Loss split of each default, CNY, shape (n_defaults,).
+
+    ``claim`` is the pool's claim after the per-loan cap (before balance limits); ``bank``
+    includes the cap excess but not any balance shortfall.
+    """
+
+    claim: np.ndarray
+    bank: np.ndarray
+    guarantor: np.ndarray
+    insurer: np.ndarray
+
+
+def allocate(net_loss: np.ndarray, exposure: np.ndarray, shares: np.ndarray,
+             first_loss: np.ndarray, cap: np.ndarray) -> Allocation:
+    """Split the net loss of each default.
+
+    Parameters
+    ----------
+    net_loss, exposure : ndarray (n,)
+        CNY, ``0 <= net_loss <= exposure``.
+    shares : ndarray (n, 4)
+        Shares (pool, guarantor, bank, insurer) of each default's loss; for unpooled loans
+        ``(0, guarantee_share, 1 − g − i, insurance_share)``.
+    first_loss : ndarray of bool (n,)
+        True where the pool's rule is POOL_FIRST.
+    cap : ndarray (n,)
+        Per-loan cap of the pool's claim (``inf`` for none).
+    """
+    s_p, s_g, s_b, s_i = shares[:, 0], shares[:, 1], shares[:, 2], shares[:, 3]
+    want_pr = s_p * net_loss
+    want_fl = np.minimum(net_loss, s_p * exposure)
+    want = np.where(first_loss, want_fl, want_pr)
+    rest = net_loss - want
+    others = s_g + s_b + s_i
+    scale = np.where(first_loss, np.divide(1.0, others, out=np.zeros_like(others), where=others > 0),
+                     np.divide(1.0, 1.0 - s_p, out=np.zeros_like(s_p), where=s_p < 1))
+    guarantor = rest * s_g * scale
+    insurer = rest * s_i * scale
+    claim = np.minimum(want, cap)
+    bank = (rest - guarantor - insurer) + (want - claim)
+    return Allocation(claim=claim, bank=bank, guarantor=guarantor, insurer=insurer)

@@ -1,0 +1,211 @@
+"""Claim generation: defaults, exposures, recoveries and loss shares before the pool stage.
+
+Everything here is independent of the pools' balances, so the pool stage
+(:mod:`fundsvc.engine.credit.pools`) can be rerun on the same claims (common random numbers)
+for sizing. Book loans give CNY amounts aggregated per (path, step, pool, bank); lending-
+programme cohorts give sparse per-slot values *per CNY of the cohort's lending*, scaled by the
+amount actually lent once the pool stage knows it (:mod:`fundsvc.engine.credit.lending`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fundsvc.engine.credit.allocation import allocate
+from fundsvc.engine.credit.compile import CreditModel
+from fundsvc.engine.credit.defaults import (
+    conditional_hazard,
+    default_steps,
+    default_time,
+    draw_window_defaults,
+    window_probability,
+)
+from fundsvc.engine.credit.lending import CohortDefaults, cohort_defaults
+from fundsvc.engine.credit.recovery import recovery_fraction
+from fundsvc.engine.credit.schedule import accrued_interest, outstanding_principal
+from fundsvc.engine.sampling import Component, stream, sub_key
+from models.credit import LossBasis, SharingRule
+
+
+@dataclass(frozen=True)
+class BookRecords:
+    """One row per book default (flat arrays, shape (n_def,)); amounts CNY before balance limits."""
+
+    path: np.ndarray
+    step: np.ndarray
+    loan: np.ndarray  # index into model.book
+    exposure: np.ndarray
+    recovery: np.ndarray
+    claim: np.ndarray
+    bank: np.ndarray
+    guarantor: np.ndarray
+    insurer: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClaimSet:
+    """Claims of one chunk. Amounts CNY; shapes as stated.
+
+    Attributes
+    ----------
+    claim : ndarray (n_paths, n_steps, n_pools, n_banks)
+        Book claims on each pool after per-loan caps.
+    bank_direct : ndarray (n_paths, n_steps, n_banks)
+        Book losses borne by banks directly (own share, cap excess), before pool shortfalls.
+    guarantor, insurer, exposure, recovery : ndarray (n_paths, n_steps)
+    n_defaults : ndarray of int32 (n_paths, n_steps)
+        Book defaults.
+    npl_principal : ndarray (n_paths, n_steps, n_pools)
+        Principal of pooled book loans defaulting in the step.
+    outstanding : ndarray (n_paths, n_steps, n_pools)
+        Performing pooled book principal at step ends.
+    outstanding0 : ndarray (n_pools,)
+        Pooled book principal outstanding at the start.
+    cohorts : tuple (per pool) of tuple (per programme year) of CohortDefaults
+    records : BookRecords or None
+    """
+
+    claim: np.ndarray
+    bank_direct: np.ndarray
+    guarantor: np.ndarray
+    insurer: np.ndarray
+    exposure: np.ndarray
+    recovery: np.ndarray
+    n_defaults: np.ndarray
+    npl_principal: np.ndarray
+    outstanding: np.ndarray
+    outstanding0: np.ndarray
+    cohorts: tuple
+    records: BookRecords | None
+
+    @property
+    def n_paths(self) -> int:
+        return self.exposure.shape[0]
+
+
+def loss_terms(model: CreditModel, pool: np.ndarray):
+    """Per-item sharing terms from pool indices (n_pools = unpooled): with_interest, first_loss,
+    cap, pool shares (n, 4) for pooled items (unpooled rows are zeros)."""
+    n_pools = model.n_pools
+    with_int = np.array([p.loss_basis is LossBasis.PRINCIPAL_AND_INTEREST for p in model.pools]
+                        + [model.settings.unpooled_loss_basis is LossBasis.PRINCIPAL_AND_INTEREST])
+    first = np.array([p.rule is SharingRule.POOL_FIRST for p in model.pools] + [False])
+    cap = np.array([p.cap for p in model.pools] + [np.inf])
+    shares = np.vstack([p.shares for p in model.pools] + [np.zeros(4)]) if n_pools else np.zeros((1, 4))
+    return with_int[pool], first[pool], cap[pool], shares[pool]
+
+
+def default_losses(model: CreditModel, amount, rate, term, amort, elapsed, with_interest,
+                   appraisal, ip_type, z, rng: np.random.Generator):
+    """Principal, exposure and recovery of defaults (CNY, or per CNY when ``amount`` is 1).
+
+    Draws two uniforms per default from ``rng`` for the recovery (sale, disposal time).
+    """
+    ppy = model.settings.payments_per_year
+    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
+    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
+    exposure = principal + np.where(with_interest, interest, 0.0)
+    u = rng.random((2, principal.size))
+    frac = recovery_fraction(model.recovery, ip_type, u[0], u[1], z)
+    recovery = np.minimum(exposure, appraisal * frac)
+    return principal, exposure, recovery
+
+
+def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_index: int,
+                    *, record_defaults: bool = False) -> ClaimSet:
+    """Draw defaults and losses of the book and the lending cohorts for one chunk.
+
+    Parameters
+    ----------
+    model : CreditModel
+    sector : ndarray (n_paths, n_steps, n_sectors)
+        Sector factors on the credit time grid.
+    seed, chunk_index : int
+        Book draws come from ``stream(seed, chunk_index, Component.CREDIT)``, cohort draws from
+        ``stream(seed, chunk_index, Component.LENDING, sub_key(pool.id))``.
+    record_defaults : bool
+        Keep one row per book default (for tests and risk contributions).
+    """
+    n_paths, n_steps = sector.shape[0], model.n_steps
+    nb, nk, npl = model.n_banks, model.book.n_loans, model.n_pools
+    book = model.book
+    dt_ = model.dt
+    rng = stream(seed, chunk_index, Component.CREDIT)
+    lend_rngs = [stream(seed, chunk_index, Component.LENDING, sub_key(p.id)) for p in model.pools]
+
+    claim = np.zeros((n_paths, n_steps, npl, nb))
+    bank_direct = np.zeros((n_paths, n_steps, nb))
+    guar, ins, expo, rec = (np.zeros((n_paths, n_steps)) for _ in range(4))
+    count = np.zeros((n_paths, n_steps), np.int32)
+    npl_pr = np.zeros((n_paths, n_steps, npl))
+    removed = np.zeros((n_paths, n_steps, npl))
+    with_int, first, cap, shares = loss_terms(model, book.pool)
+    pooled = book.pool < npl
+    unpooled_shares = np.stack([np.zeros(nk), book.guarantee_share,
+                                1.0 - book.guarantee_share - book.insurance_share, book.insurance_share], axis=1)
+    shares = np.where(pooled[:, None], shares, unpooled_shares)
+    recs: list[tuple] = []
+    cohort_parts: list[list[list[CohortDefaults]]] = [[[] for _ in range(p.programme.years if p.programme else 0)]
+                                                      for p in model.pools]
+
+    rows_per_block = max(1, model.settings.block_elements // max(nk, 1))
+    for p0 in range(0, n_paths, rows_per_block):
+        p1 = min(n_paths, p0 + rows_per_block)
+        z = sector[p0:p1, :n_steps, :]
+        hz = conditional_hazard(z, model.group_threshold, model.group_sector, model.group_r)
+        if nk:
+            prob = window_probability(hz, book.key_group, book.key_weight)
+            r, c, u = draw_window_defaults(prob, book.key_counts, rng)
+            g = book.group[c]
+            t = default_steps(u, hz[r, g, :], book.hazard_weight[c], book.last_step[c])
+            tau = default_time(t, book.start[c], book.end[c], dt_)
+            zd = z[r, t, model.group_sector[g]]
+            principal, exposure, recovery = default_losses(
+                model, book.amount[c], book.rate[c], book.term[c], book.amort[c], tau - book.orig[c],
+                with_int[c], book.appraisal[c], book.ip_type[c], zd, rng)
+            al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+            rg = r + p0
+            nr = p1 - p0
+            cell = r * n_steps + t
+            m = nr * n_steps
+            blk = slice(p0, p1)
+            for arr, w in ((guar, al.guarantor), (ins, al.insurer), (expo, exposure), (rec, recovery)):
+                arr[blk] += np.bincount(cell, w, minlength=m).reshape(nr, n_steps)
+            count[blk] += np.bincount(cell, minlength=m).reshape(nr, n_steps).astype(np.int32)
+            bank_direct[blk] += np.bincount(cell * nb + book.bank[c], al.bank, minlength=m * nb).reshape(nr, n_steps, nb)
+            pc = pooled[c]
+            if npl and pc.any():
+                cp, pp = cell[pc], book.pool[c][pc]
+                claim[blk] += np.bincount((cp * npl + pp) * nb + book.bank[c][pc], al.claim[pc],
+                                          minlength=m * npl * nb).reshape(nr, n_steps, npl, nb)
+                npl_pr[blk] += np.bincount(cp * npl + pp, principal[pc], minlength=m * npl).reshape(nr, n_steps, npl)
+                rp, tp, lp = r[pc], t[pc], c[pc]
+                for s in range(n_steps):
+                    sel = tp <= s
+                    removed[blk, s, :] += np.bincount(rp[sel] * npl + pp[sel], book.schedule[lp[sel], s],
+                                                      minlength=nr * npl).reshape(nr, npl)
+            if record_defaults:
+                recs.append((rg, t, c, exposure, recovery, al.claim, al.bank, al.guarantor, al.insurer))
+        for i, pool in enumerate(model.pools):
+            if pool.programme is not None:
+                for y, part in enumerate(cohort_defaults(model, i, hz, z, p0, lend_rngs[i])):
+                    cohort_parts[i][y].append(part)
+
+    sched_pool = np.zeros((n_steps, npl))
+    out0 = np.zeros(npl)
+    if nk and npl:
+        for j in range(npl):
+            sel = book.pool == j
+            sched_pool[:, j] = book.schedule[sel].sum(axis=0)
+            out0[j] = outstanding_principal(book.amount[sel], book.rate[sel], book.term[sel], book.amort[sel],
+                                            -book.orig[sel], model.settings.payments_per_year).sum()
+    outstanding = np.maximum(sched_pool[None, :, :] - removed, 0.0)
+    records = None
+    if record_defaults:
+        cols = list(zip(*recs)) if recs else [[np.zeros(0)]] * 9
+        cat = [np.concatenate(x) for x in cols]
+        records = BookRecords(*cat)
+    cohorts = tuple(tuple(CohortDefaults.concat(parts) for parts in per_pool) for per_pool in cohort_parts)
+    return ClaimSet(claim, bank_direct, guar, ins, expo, rec, count, npl_pr, outstanding, out0, cohorts, records)
