@@ -146,6 +146,14 @@ class StageProfile(DomainModel):
     exit_value_factor_loading: float = Field(
         0.25, ge=0, le=3, description="log exit value change per unit sector factor"
     )
+    max_entry_ownership: float = Field(
+        0.4, gt=0, le=1,
+        description="largest stake a fund takes at entry; a bigger check is priced at a higher post-money",
+    )
+    exit_multiple_cap: float = Field(
+        1000.0, gt=1, le=1e6,
+        description="largest exit value as a multiple of the last post-money (truncates the Pareto tail)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "StageProfile":
