@@ -11,6 +11,7 @@ import importlib
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from fundsvc.errors import FundsvcError, InputError
@@ -33,7 +34,7 @@ def print_error(exc: FundsvcError) -> None:
         for line in exc.render().splitlines():
             console.print("  - " + line, markup=False)
     else:
-        console.print(f"[bold red]Error:[/] {exc}", markup=True)
+        console.print(f"[bold red]Error:[/] {escape(str(exc))}", markup=True)
 
 
 class _ErrorHandlingGroup(TyperGroup):
