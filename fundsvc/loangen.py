@@ -412,4 +412,4 @@ def preset(name: str) -> LoanBookPreset:
 
 PRESETS: tuple[str, ...] = ("hangzhou", "quick")
 
-__all__ = ["LoanBookPreset", "LoanBookProfile", "PRESETS", "generate_loan_book", "preset", "write_loan_book"]
+__all__ = ["PRESETS", "LoanBookPreset", "LoanBookProfile", "generate_loan_book", "preset", "write_loan_book"]

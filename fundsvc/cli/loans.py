@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import polars as pl
 import typer
@@ -71,10 +72,10 @@ def render_loan_summary(console: Console, df: pl.DataFrame, out: Path) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("generate-loans")
     def generate_loans(
-        out: Path = typer.Option(..., "--out", help="Output file, .csv or .parquet"),
-        n: int = typer.Option(None, "--n", help="Number of loans (default: the preset's)"),
-        seed: int = typer.Option(None, "--seed", help="Random seed (default: the preset's)"),
-        preset_name: str = typer.Option("hangzhou", "--preset", help="hangzhou | quick"),
+        out: Annotated[Path, typer.Option("--out", help="Output file, .csv or .parquet")],
+        n: Annotated[int | None, typer.Option("--n", help="Number of loans (default: the preset's)")] = None,
+        seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the preset's)")] = None,
+        preset_name: Annotated[str, typer.Option("--preset", help="hangzhou | quick")] = "hangzhou",
     ) -> None:
         """Generate an illustrative tech-loan book (成果贷/科创贷/人才贷), validate it and write it."""
         df = build_loan_book(preset_name, n, seed, out)
