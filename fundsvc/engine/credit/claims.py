@@ -16,10 +16,9 @@ import numpy as np
 from fundsvc.engine.credit.allocation import allocate
 from fundsvc.engine.credit.compile import CreditModel
 from fundsvc.engine.credit.defaults import (
+    WindowDraws,
     conditional_hazard,
     default_steps,
-    default_time,
-    draw_window_defaults,
     window_probability,
 )
 from fundsvc.engine.credit.lending import CohortDefaults, cohort_defaults
@@ -107,10 +106,14 @@ def default_losses(model: CreditModel, amount, rate, term, amort, elapsed, with_
     principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
     interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
     exposure = principal + np.where(with_interest, interest, 0.0)
-    u = rng.random((2, principal.size))
-    frac = recovery_fraction(model.recovery, ip_type, u[0], u[1], z)
-    recovery = np.minimum(exposure, appraisal * frac)
+    recovery = np.minimum(exposure, appraisal * recovery_draws(model, ip_type, z, rng))
     return principal, exposure, recovery
+
+
+def recovery_draws(model: CreditModel, ip_type: np.ndarray, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Recovered fraction of the appraisal (PV, net of costs) per default; two uniforms each."""
+    u = rng.random((2, z.size))
+    return recovery_fraction(model.recovery, ip_type, u[0], u[1], z)
 
 
 def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_index: int,
@@ -131,7 +134,6 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
     n_paths, n_steps = sector.shape[0], model.n_steps
     nb, nk, npl = model.n_banks, model.book.n_loans, model.n_pools
     book = model.book
-    dt_ = model.dt
     rng = stream(seed, chunk_index, Component.CREDIT)
     lend_rngs = [stream(seed, chunk_index, Component.LENDING, sub_key(p.id)) for p in model.pools]
 
@@ -151,20 +153,22 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
                                                       for p in model.pools]
 
     rows_per_block = max(1, model.settings.block_elements // max(nk, 1))
+    sched_t = np.ascontiguousarray(book.schedule.T)
+    weight_t = np.ascontiguousarray(book.hazard_weight.T)
+    draws = WindowDraws(np.repeat(np.arange(book.key_counts.size), book.key_counts), min(rows_per_block, n_paths)) if nk else None
     for p0 in range(0, n_paths, rows_per_block):
         p1 = min(n_paths, p0 + rows_per_block)
         z = sector[p0:p1, :n_steps, :]
         hz = conditional_hazard(z, model.group_threshold, model.group_sector, model.group_r)
         if nk:
             prob = window_probability(hz, book.key_group, book.key_weight)
-            r, c, u = draw_window_defaults(prob, book.key_counts, rng)
+            r, c, u = draws.draw(prob, rng)
             g = book.group[c]
-            t = default_steps(u, hz[r, g, :], book.hazard_weight[c], book.last_step[c])
-            tau = default_time(t, book.start[c], book.end[c], dt_)
+            t = default_steps(u, hz, r, g, weight_t, c, book.last_step[c])
             zd = z[r, t, model.group_sector[g]]
-            principal, exposure, recovery = default_losses(
-                model, book.amount[c], book.rate[c], book.term[c], book.amort[c], tau - book.orig[c],
-                with_int[c], book.appraisal[c], book.ip_type[c], zd, rng)
+            principal = book.ead_principal[c, t]
+            exposure = principal + np.where(with_int[c], book.ead_interest[c, t], 0.0)
+            recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model, book.ip_type[c], zd, rng))
             al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
             rg = r + p0
             nr = p1 - p0
@@ -182,10 +186,11 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
                                           minlength=m * npl * nb).reshape(nr, n_steps, npl, nb)
                 npl_pr[blk] += np.bincount(cp * npl + pp, principal[pc], minlength=m * npl).reshape(nr, n_steps, npl)
                 rp, tp, lp = r[pc], t[pc], c[pc]
+                idx = (rp * npl + pp) * n_steps + tp  # (path, pool, default step)
                 for s in range(n_steps):
-                    sel = tp <= s
-                    removed[blk, s, :] += np.bincount(rp[sel] * npl + pp[sel], book.schedule[lp[sel], s],
-                                                      minlength=nr * npl).reshape(nr, npl)
+                    # principal that would have been outstanding at the end of s, by default step
+                    by_t = np.bincount(idx, sched_t[s][lp], minlength=nr * npl * n_steps).reshape(nr, npl, n_steps)
+                    removed[blk, s, :] += by_t[:, :, : s + 1].sum(axis=2)
             if record_defaults:
                 recs.append((rg, t, c, exposure, recovery, al.claim, al.bank, al.guarantor, al.insurer))
         for i, pool in enumerate(model.pools):

@@ -21,7 +21,12 @@ import numpy as np
 from scipy.special import ndtri
 
 from fundsvc.engine.credit.recovery import RecoveryTables, build_recovery_tables
-from fundsvc.engine.credit.schedule import AmortCode, schedule_matrix
+from fundsvc.engine.credit.schedule import (
+    AmortCode,
+    accrued_interest,
+    outstanding_principal,
+    schedule_matrix,
+)
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import (
@@ -89,6 +94,8 @@ class LoanBook:
     insurance_share: np.ndarray
     hazard_weight: np.ndarray  # (n_loans, n_steps) share of each step at risk
     schedule: np.ndarray  # (n_loans, n_steps) outstanding principal at step ends
+    ead_principal: np.ndarray  # (n_loans, n_steps) principal outstanding at the default time of each step
+    ead_interest: np.ndarray  # (n_loans, n_steps) interest accrued at the default time of each step
     key_counts: np.ndarray  # (n_keys,) loans per key (loans sorted by key)
     key_group: np.ndarray  # (n_keys,)
     key_weight: np.ndarray  # (n_keys, n_steps)
@@ -241,14 +248,14 @@ class _Groups:
 def hazard_weights(start, end, n_steps: int, dt_: float) -> np.ndarray:
     """Share of each step during which an item is at risk, shape (n_items, n_steps).
 
-    ``start``/``end`` in years from the simulation start; rounded to 1/48 of a step so that
-    loans with nearly equal windows share a key.
+    ``start``/``end`` in years from the simulation start; rounded to 1/12 of a step (a month
+    for annual steps) so that loans with nearly equal windows share a key.
     """
     edges = np.arange(n_steps + 1) * dt_
     lo = np.maximum(np.asarray(start, float)[:, None], edges[None, :-1])
     hi = np.minimum(np.asarray(end, float)[:, None], edges[None, 1:])
     w = np.clip(hi - lo, 0.0, None) / dt_
-    return np.round(w * 48.0) / 48.0
+    return np.round(w * 12.0) / 12.0
 
 
 def _pool_spec(pool: RiskSharingPool, programme: CohortTemplate | None) -> PoolSpec:
@@ -363,7 +370,7 @@ def compile_credit(
         raise InputError([Problem("<input>", "steps_per_year", f"must be 1 or 4, got {spy}")])
     dt_ = 1.0 / spy
     horizon = float(scenario.simulation.horizon_years)
-    n_steps = int(round(horizon * spy))
+    n_steps = round(horizon * spy)
     start = scenario.simulation.start_date
     sectors = tuple(scenario.market.sectors)
     sector_pos = {s: i for i, s in enumerate(sectors)}
@@ -431,6 +438,14 @@ def _book(rows, settings: CreditSettings, n_steps: int, dt_: float, pool_index: 
         uniq, counts, order = np.zeros((0, n_steps + 1)), np.zeros(0, np.int64), np.zeros(0, np.int64)
     step_ends = (np.arange(n_steps) + 1) * dt_
     sched = schedule_matrix(amount, rate, term, amort, orig, step_ends, settings.payments_per_year) if n else np.zeros((0, n_steps))
+    # default time in step t: middle of the at-risk part of the step (see defaults.default_time)
+    edges = np.arange(n_steps + 1) * dt_
+    lo = np.maximum(start[:, None], edges[None, :-1])
+    hi = np.minimum(end[:, None], edges[None, 1:])
+    el = 0.5 * (lo + hi) - orig[:, None]
+    args = (amount[:, None], rate[:, None], term[:, None], amort[:, None], el, settings.payments_per_year)
+    ead_p = np.where(weight > 0, outstanding_principal(*args), 0.0) if n else np.zeros((0, n_steps))
+    ead_i = np.where(weight > 0, accrued_interest(*args), 0.0) if n else np.zeros((0, n_steps))
     ends_step = np.where(weight > 0, np.arange(n_steps)[None, :], -1).max(axis=1) if n else np.zeros(0, np.int64)
     o = order
     return LoanBook(
@@ -452,6 +467,8 @@ def _book(rows, settings: CreditSettings, n_steps: int, dt_: float, pool_index: 
         insurance_share=f([ln.insurance_share for ln in loans])[o],
         hazard_weight=weight[o],
         schedule=sched[o],
+        ead_principal=ead_p[o],
+        ead_interest=ead_i[o],
         key_counts=counts.astype(np.int64),
         key_group=uniq[:, 0].astype(np.int64),
         key_weight=np.ascontiguousarray(uniq[:, 1:]),

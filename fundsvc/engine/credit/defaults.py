@@ -58,30 +58,51 @@ def window_probability(hazard: np.ndarray, key_group: np.ndarray, key_weight: np
 
     ``key_weight`` (n_keys, n_steps) is the share of each step at risk.
     """
-    cum = np.einsum("pks,ks->pk", hazard[:, key_group, :], key_weight)
-    return (-np.expm1(-cum)).astype(np.float32)
+    n_keys = key_group.size
+    cum = np.empty((hazard.shape[0], n_keys))
+    # keys are sorted by group: one small matrix product per group
+    bounds = np.flatnonzero(np.diff(key_group)) + 1
+    for a, b in zip(np.r_[0, bounds], np.r_[bounds, n_keys]):
+        cum[:, a:b] = hazard[:, key_group[a], :] @ key_weight[a:b].T
+    out = cum.astype(np.float32)  # probabilities are compared with float32 uniforms
+    np.negative(out, out=out)
+    np.expm1(out, out=out)
+    np.negative(out, out=out)
+    return out
 
 
-def default_steps(u: np.ndarray, hazard_rows: np.ndarray, weight_rows: np.ndarray, last_step: np.ndarray) -> np.ndarray:
-    """Step of default of loans known to default within their window.
+def default_steps(u: np.ndarray, hazard: np.ndarray, rows: np.ndarray, groups: np.ndarray,
+                  weight_t: np.ndarray, items: np.ndarray, last_step: np.ndarray) -> np.ndarray:
+    """Step of default of items known to default within their window.
 
     Parameters
     ----------
     u : ndarray (n_def,)
-        The loan's uniform (below its window default probability).
-    hazard_rows, weight_rows : ndarray (n_def, n_steps)
-        Conditional hazard of the loan's group on its path, and its at-risk shares.
+        The item's uniform (below its window default probability).
+    hazard : ndarray (n_block, n_groups, n_steps)
+        Conditional hazards of the block.
+    rows, groups, items : ndarray of int (n_def,)
+        Path row in the block, group and item (row of ``weight_t``'s columns) of each default.
+    weight_t : ndarray (n_steps, n_items)
+        At-risk shares, step-major.
     last_step : ndarray of int (n_def,)
         Last at-risk step (guards against float32 rounding at the window edge).
 
     Returns
     -------
     ndarray of int64 (n_def,)
+        First step ``T`` with ``−log(1 − u) < Σ_{s ≤ T} w_s h_s``.
     """
+    n_steps = hazard.shape[2]
     e = -np.log1p(-u.astype(np.float64))
-    cum = np.cumsum(hazard_rows * weight_rows, axis=1)
-    t = (cum <= e[:, None]).sum(axis=1)
-    return np.minimum(t, last_step).astype(np.int64)
+    flat = hazard.reshape(-1)
+    base = (rows * hazard.shape[1] + groups) * n_steps
+    acc = np.zeros(u.size)
+    t = np.zeros(u.size, np.int64)
+    for s in range(int(last_step.max()) + 1 if u.size else 0):
+        acc += flat[base + s] * weight_t[s][items]
+        t += acc <= e
+    return np.minimum(t, last_step)
 
 
 def default_time(step: np.ndarray, start: np.ndarray, end: np.ndarray, dt: float) -> np.ndarray:
@@ -91,27 +112,47 @@ def default_time(step: np.ndarray, start: np.ndarray, end: np.ndarray, dt: float
     return 0.5 * (lo + hi)
 
 
-def draw_window_defaults(prob: np.ndarray, counts: np.ndarray, rng: np.random.Generator):
-    """Which loans default within their window.
+class WindowDraws:
+    """Reusable buffers for :func:`draw_window_defaults` (avoids page faults on every block).
 
-    Parameters
-    ----------
-    prob : ndarray (n_paths, n_keys), float32
-        Window default probability per key.
-    counts : ndarray of int (n_keys,)
-        Loans per key (loans sorted by key).
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    rows, cols : ndarray of int64 (n_def,)
-        Path (row of ``prob``) and loan of each default.
-    u : ndarray float32 (n_def,)
-        Their uniforms.
+    ``key_of_item`` (n_items,) maps each item to its key column; ``max_rows`` is the block size.
     """
-    n_paths = prob.shape[0]
-    n_items = int(counts.sum())
-    uni = rng.random((n_paths, n_items), dtype=np.float32)
-    thr = prob if prob.shape[1] == n_items else np.repeat(prob, counts, axis=1)
-    rows, cols = np.nonzero(uni < thr)
-    return rows, cols, uni[rows, cols]
+
+    def __init__(self, key_of_item: np.ndarray, max_rows: int):
+        n = key_of_item.size
+        self.key_of_item = key_of_item
+        self.uni = np.empty((max_rows, n), np.float32)
+        self.thr = np.empty((max_rows, n), np.float32)
+        self.mask = np.empty((max_rows, n), bool)
+
+    def draw(self, prob: np.ndarray, rng: np.random.Generator):
+        """Which items default within their window.
+
+        Parameters
+        ----------
+        prob : ndarray (n_rows, n_keys), float32
+            Window default probability per key.
+        rng : numpy.random.Generator
+            One float32 uniform per item and row is drawn.
+
+        Returns
+        -------
+        rows, cols : ndarray of int64 (n_def,)
+            Row of ``prob`` and item of each default.
+        u : ndarray float32 (n_def,)
+            Their uniforms.
+        """
+        nr, n = prob.shape[0], self.key_of_item.size
+        uni, thr, mask = self.uni[:nr], self.thr[:nr], self.mask[:nr]
+        rng.random(out=uni, dtype=np.float32)
+        np.take(prob, self.key_of_item, axis=1, out=thr)
+        np.less(uni, thr, out=mask)
+        flat = np.flatnonzero(mask)
+        rows = flat // n
+        return rows, flat - rows * n, uni.reshape(-1)[flat]
+
+
+def draw_window_defaults(prob: np.ndarray, counts: np.ndarray, rng: np.random.Generator):
+    """One-off form of :meth:`WindowDraws.draw` for items sorted by key with ``counts`` per key."""
+    key_of_item = np.repeat(np.arange(counts.size), counts)
+    return WindowDraws(key_of_item, prob.shape[0]).draw(prob, rng)

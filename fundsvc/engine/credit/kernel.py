@@ -201,11 +201,11 @@ def _default_table(model: CreditModel, claims: ClaimSet, ledger: PoolLedger) -> 
     if npl:
         ratio[pooled] = ledger.paid_ratio[rec.path[pooled], pool_idx[pooled], rec.step[pooled]]
     paid = rec.claim * ratio
-    parts = [dict(
-        path=rec.path, step=rec.step, source=np.zeros(rec.path.size, np.int64), item=rec.loan,
-        year=np.full(rec.path.size, -1), pool_index=pool_idx, bank_index=book.bank[rec.loan],
-        exposure=rec.exposure, recovery=rec.recovery, claim=rec.claim, pool=paid,
-        bank=rec.bank + rec.claim - paid, guarantor=rec.guarantor, insurer=rec.insurer)]
+    parts = [{
+        "path": rec.path, "step": rec.step, "source": np.zeros(rec.path.size, np.int64), "item": rec.loan,
+        "year": np.full(rec.path.size, -1), "pool_index": pool_idx, "bank_index": book.bank[rec.loan],
+        "exposure": rec.exposure, "recovery": rec.recovery, "claim": rec.claim, "pool": paid,
+        "bank": rec.bank + rec.claim - paid, "guarantor": rec.guarantor, "insurer": rec.insurer}]
     for j, per_pool in enumerate(ledger.cohort_records):
         for y, cd, amt, cc, excess in per_pool:
             keep = amt > 0
@@ -213,12 +213,12 @@ def _default_table(model: CreditModel, claims: ClaimSet, ledger: PoolLedger) -> 
             n = int(keep.sum())
             r = ledger.paid_ratio[cd.path[keep], j, cd.step[keep]]
             p = cc[keep] * r
-            parts.append(dict(
-                path=cd.path[keep], step=cd.step[keep], source=np.ones(n, np.int64), item=cd.slot[keep],
-                year=np.full(n, y), pool_index=np.full(n, j), bank_index=cd.bank[keep],
-                exposure=a * cd.exposure[keep], recovery=a * cd.recovery[keep], claim=cc[keep], pool=p,
-                bank=a * cd.bank_loss[keep] + excess[keep] + cc[keep] - p,
-                guarantor=a * cd.guarantor[keep], insurer=a * cd.insurer[keep]))
+            parts.append({
+                "path": cd.path[keep], "step": cd.step[keep], "source": np.ones(n, np.int64), "item": cd.slot[keep],
+                "year": np.full(n, y), "pool_index": np.full(n, j), "bank_index": cd.bank[keep],
+                "exposure": a * cd.exposure[keep], "recovery": a * cd.recovery[keep], "claim": cc[keep], "pool": p,
+                "bank": a * cd.bank_loss[keep] + excess[keep] + cc[keep] - p,
+                "guarantor": a * cd.guarantor[keep], "insurer": a * cd.insurer[keep]})
     return DefaultTable(**{f.name: np.concatenate([np.asarray(pt[f.name]) for pt in parts]) for f in fields(DefaultTable)})
 
 

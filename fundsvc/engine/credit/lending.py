@@ -104,7 +104,7 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         prob = window_probability(hazard, tm.group, np.broadcast_to(w, (k, n_steps)))
         r, c, u = draw_window_defaults(prob, np.ones(k, np.int64), rng)
         g = tm.group[c]
-        t = default_steps(u, hazard[r, g, :], np.broadcast_to(w, (c.size, n_steps)), np.full(c.size, last))
+        t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
         zd = z[r, t, model.group_sector[g]]
         principal, exposure, recovery = default_losses(

@@ -182,18 +182,18 @@ def pool_summary(chunk: CreditChunk) -> pl.DataFrame:
     n = chunk.n_paths
     for j, p in enumerate(chunk.pool_ids):
         pd_ = float(m["depleted"][:, j].mean())
-        rows.append(dict(
-            pool=p, initial_balance=float(chunk.pool_initial[j]),
-            payouts_mean=float(m["payouts"][:, j].mean()), payouts_p95=float(np.quantile(m["payouts"][:, j], 0.95)),
-            fiscal_cost_mean=float(m["fiscal_cost"][:, j].mean()),
-            fiscal_cost_p95=float(np.quantile(m["fiscal_cost"][:, j], 0.95)),
-            fiscal_cost_pv_mean=float(m["fiscal_cost_pv"][:, j].mean()),
-            leverage_mean=float(np.nanmean(m["leverage"][:, j])) if np.isfinite(m["leverage"][:, j]).any() else float("nan"),
-            lending_multiple_mean=float(np.nanmean(m["lending_multiple"][:, j])),
-            new_lending_mean=float(m["new_lending"][:, j].mean()),
-            final_balance_mean=float(m["final_balance"][:, j].mean()),
-            p_depleted=pd_, p_depleted_se=float(np.sqrt(pd_ * (1 - pd_) / n)),
-        ))
+        rows.append({
+            "pool": p, "initial_balance": float(chunk.pool_initial[j]),
+            "payouts_mean": float(m["payouts"][:, j].mean()), "payouts_p95": float(np.quantile(m["payouts"][:, j], 0.95)),
+            "fiscal_cost_mean": float(m["fiscal_cost"][:, j].mean()),
+            "fiscal_cost_p95": float(np.quantile(m["fiscal_cost"][:, j], 0.95)),
+            "fiscal_cost_pv_mean": float(m["fiscal_cost_pv"][:, j].mean()),
+            "leverage_mean": float(np.nanmean(m["leverage"][:, j])) if np.isfinite(m["leverage"][:, j]).any() else float("nan"),
+            "lending_multiple_mean": float(np.nanmean(m["lending_multiple"][:, j])),
+            "new_lending_mean": float(m["new_lending"][:, j].mean()),
+            "final_balance_mean": float(m["final_balance"][:, j].mean()),
+            "p_depleted": pd_, "p_depleted_se": float(np.sqrt(pd_ * (1 - pd_) / n)),
+        })
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 

@@ -110,7 +110,7 @@ def required_pool_size(model: CreditModel, claims: ClaimSet | list[ClaimSet], ta
     if not 0 < target < 1:
         raise InputError([Problem("<input>", "target", f"must lie strictly between 0 and 1, got {target}")])
     j = model.pool_ids.index(pool_id)
-    steps = model.n_steps if horizon_years is None else int(round(horizon_years * model.steps_per_year))
+    steps = model.n_steps if horizon_years is None else round(horizon_years * model.steps_per_year)
     n = sum(c.n_paths for c in claims)
     prob = lambda v: depletion_probability(model, claims, j, v, variable, steps)
 

@@ -76,8 +76,8 @@ def synthetic_scenario(n_loans: int = 1000, *, seed: int = 1, horizon_years: int
             years=3, quota_utilisation=0.5, banks={"bank_a": 0.5, "bank_b": 0.5},
             profile=LoanProfile(rating_mix=RATING_MIX, sector_weights={s: 1 / 6 for s in Sector}),
         )
-    kw = dict(id="pool", name="Synthetic pool", funders={"finance": bal},
-              shares={"pool": 0.4, "guarantor": 0.4, "bank": 0.2}, per_loan_cap_cny=2e6, lending_programme=prog)
+    kw = {"id": "pool", "name": "Synthetic pool", "funders": {"finance": bal},
+              "shares": {"pool": 0.4, "guarantor": 0.4, "bank": 0.2}, "per_loan_cap_cny": 2e6, "lending_programme": prog}
     kw.update(pool_kwargs or {})
     pool = RiskSharingPool(**kw)
     return Scenario(
