@@ -246,3 +246,49 @@ def test_unmutated_copy_loads(work):
     path = work / "fuzz_plain.toml"
     path.write_text(dumps(QUICK), encoding="utf-8")
     assert len(load_scenario(path).scenario.loans) == 48
+
+
+SELF_CONTAINED = {k: v for k, v in QUICK.items() if k not in ("profiles", "loan_book", "extends")}
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_upload_never_crashes(data):
+    """``load_scenario_bytes`` (uploads: no file references) under the same mutations."""
+    from fundsvc.inputs import load_scenario_bytes
+
+    raw = dumps(data.draw(toml_mutation(SELF_CONTAINED))).encode()
+    try:
+        load_scenario_bytes(raw, "upload.toml")
+    except InputError as exc:
+        assert all(p.message.strip() and p.source == "upload.toml" for p in exc.problems)
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        ("scenario", "{a = " * 400 + "1" + "}" * 400),   # nested inline tables
+        ("scenario", "[" * 1000 + "1" + "]" * 1000),     # nested arrays
+        ("profile", "[" * 1000 + "1" + "]" * 1000),
+    ],
+)
+def test_deeply_nested_toml_is_an_input_error(work, where, value):
+    """A file nested deeper than the TOML parser's recursion limit is reported, not a traceback.
+
+    Found by this suite: ``tomllib`` raises ``RecursionError``, which ``parse_toml_bytes`` does not
+    catch (it catches only ``TOMLDecodeError``), so the traceback reaches the user.
+    """
+    i = next(_counter)
+    path = work / f"deep_{i}.toml"
+    text = (SCENARIOS / "quick.toml").read_text(encoding="utf-8")
+    if where == "scenario":
+        text = text.replace("persistence = 0.5", f"persistence = {value}")
+    else:
+        prof = work / "profiles" / f"deep_{i}.toml"
+        prof.write_text(f"name = \"deep\"\nstages = {value}\n", encoding="utf-8")
+        text = text.replace('stages = ["profiles/stages_default.toml"]', f'stages = ["profiles/deep_{i}.toml"]')
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    expected = path.name if where == "scenario" else f"deep_{i}.toml"
+    assert any(Path(p.source).name == expected and p.message for p in info.value.problems)
