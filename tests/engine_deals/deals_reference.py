@@ -1,10 +1,12 @@
 """Slow, obviously-correct reference of the deal kernel: Python loops over paths, steps, deals.
 
-Reads the same pre-drawn random numbers as the fast kernel
-(:func:`fundsvc.engine.venture.deal_draws.draw_deal_randoms` and ``draw_step_uniforms``) and
-follows the model text of :mod:`fundsvc.engine.venture.deals` literally, one company at a
-time. Follow-on requests are paid one by one in deal order from the pool left at the start
-of the step (reserve first, then recyclable proceeds during the investment period).
+Reads the same random numbers as the fast kernel: the per-deal draws
+(:func:`fundsvc.engine.venture.deal_draws.draw_deal_randoms`) and the event-time uniforms,
+replayed in the order the kernel documents (per step: ``w`` and ``g`` for the candidate slots
+in (path, deal) order, then one ``g`` per entering deal). It follows the model text of
+:mod:`fundsvc.engine.venture.deals` literally, one company at a time. Follow-on requests are
+paid one by one in deal order from the pool left at the start of the step (reserve first,
+then recyclable proceeds during the investment period).
 """
 
 from __future__ import annotations
@@ -17,10 +19,18 @@ from scipy.special import ndtr
 from fundsvc.engine.venture.deal_programme import NO_REGIME_ROW, DealProgramme
 
 PENDING, ACTIVE, EXITED, FAILED, SOLD = 0, 1, 2, 3, 4
+NEVER = -1
 
 
-def reference_deals(prog: DealProgramme, market, draws, u_steps: np.ndarray) -> dict:
+def reference_deals(prog: DealProgramme, market, draws, uniform) -> dict:
+    """``uniform(shape)`` must return the kernel's event-time uniforms in order (a replay)."""
     P, D = draws.u_entry.shape
+    rows = range(3) if market.regime is not None else [NO_REGIME_ROW]
+    pmax = [max(prog.p_event[r, s] for r in rows) for s in range(5)]
+
+    def gap(g, s):  # steps to the next candidate: geometric on {1, 2, ...} with p = pmax[s]
+        return 1 + math.floor(math.log1p(-g) / math.log1p(-pmax[s]))
+
     T = prog.n_steps
     res = {k: np.zeros((P, T)) for k in ("invested", "proceeds", "nav", "cost_outstanding", "recycled")}
     deal = {k: np.zeros((P, D)) for k in ("invested", "proceeds", "ownership")}
@@ -31,121 +41,133 @@ def reference_deals(prog: DealProgramme, market, draws, u_steps: np.ndarray) -> 
     deal["sector"] = np.zeros((P, D), dtype=int)
     invested_early = np.zeros(P)
 
+    # per path and deal state (lists of lists)
+    entry_stage = [[0] * D for _ in range(P)]
+    sector = [[0] * D for _ in range(P)]
+    epost = [[0.0] * D for _ in range(P)]
     for i in range(P):
-        # attributes fixed at entry
-        entry_stage, sector, epost = [], [], []
         for d in range(D):
             s = next(k for k in range(5) if draws.u_entry[i, d] < prog.entry_cum[k])
             k_sec = next(k for k in range(len(prog.sector_cum)) if draws.u_sector[i, d] < prog.sector_cum[k])
-            entry_stage.append(s)
-            sector.append(int(prog.sector_pos[k_sec]))
-            epost.append(max(prog.entry_post[s], prog.check_cny / prog.max_entry_ownership))
-        status = [PENDING] * D
-        stage = list(entry_stage)
-        nround = [0] * D
-        post, own, inv, proc, stack = [0.0] * D, [0.0] * D, [0.0] * D, [0.0] * D, [0.0] * D
-        reserve = prog.reserve_cny
-        recyc_left = 0.0
-        recyc_added = 0.0
+            entry_stage[i][d] = s
+            sector[i][d] = int(prog.sector_pos[k_sec])
+            epost[i][d] = max(prog.entry_post[s], prog.check_cny / prog.max_entry_ownership)
+    status = [[PENDING] * D for _ in range(P)]
+    stage = [list(r) for r in entry_stage]
+    nround = [[0] * D for _ in range(P)]
+    nxt = [[NEVER] * D for _ in range(P)]
+    post, own, inv, proc, stack = ([[0.0] * D for _ in range(P)] for _ in range(5))
+    reserve = [prog.reserve_cny] * P
+    recyc_left = [0.0] * P
+    recyc_added = [0.0] * P
 
-        for t in range(prog.start_step, prog.last_step):
-            u = u_steps[i, :, t - prog.start_step]
-            in_ip = t < prog.ip_end_step
+    for t in range(prog.start_step, prog.last_step):
+        in_ip = t < prog.ip_end_step
+        cands = [(i, d) for i in range(P) for d in range(D) if nxt[i][d] == t]
+        if cands:
+            w_all = uniform(len(cands))
+            g_all = uniform(len(cands))
+        pool_reserve = list(reserve)
+        pool_recycled = [recyc_left[i] if in_ip else 0.0 for i in range(P)]
+        step_proceeds = [0.0] * P
+
+        def close(i, d, code, pay):
+            proc[i][d] += pay
+            step_proceeds[i] += pay
+            status[i][d] = code
+            nxt[i][d] = NEVER
+            deal["end_step"][i, d] = t
+
+        for j, (i, d) in enumerate(cands):
             reg = NO_REGIME_ROW if market.regime is None else int(market.regime[i, t])
-            step_proceeds = 0.0
-            pool_reserve = reserve
-            pool_recycled = recyc_left if in_ip else 0.0
+            s = stage[i][d]
+            a = prog.p_event[reg, s] / pmax[s]
+            if not w_all[j] < a:  # candidate step without an event
+                nxt[i][d] = t + gap(g_all[j], s)
+                continue
+            v = w_all[j] / a
+            f = market.sector[i, t, sector[i][d]]
+            qn = ndtr(prog.z_next[s] + prog.factor_sensitivity * f)
+            qx = ndtr(prog.z_exit[s] + prog.factor_sensitivity * f)
+            if qn + qx > 1.0:
+                qn, qx = qn / (qn + qx), qx / (qn + qx)
+            wx = qx * prog.exit_rate_mult[reg]
+            wf = max(1.0 - qn - qx, 0.0)
+            vw = v * (qn + wx + wf)
+            if vw < qn:  # next round
+                z = draws.z_round[i, d, nround[i][d]]
+                step_up = math.exp(prog.step_mu[s] + prog.step_sigma[s] * z)
+                dil = prog.dilution[s]
+                new_post = post[i][d] * step_up / (1.0 - dil)
+                request = own[i][d] * dil * new_post if s + 1 <= prog.follow_on_through else 0.0
+                paid = min(request, pool_reserve[i] + pool_recycled[i])
+                from_reserve = min(paid, pool_reserve[i])
+                pool_reserve[i] -= from_reserve
+                from_recycled = paid - from_reserve
+                pool_recycled[i] -= from_recycled
+                reserve[i] -= from_reserve
+                recyc_left[i] -= from_recycled
+                res["recycled"][i, t] += from_recycled
+                res["invested"][i, t] += paid
+                if s + 1 <= 1:
+                    invested_early[i] += paid
+                own[i][d] = own[i][d] * (1.0 - dil) + paid / new_post
+                post[i][d] = new_post
+                inv[i][d] += paid
+                stack[i][d] += dil * new_post
+                stage[i][d] = s + 1
+                nround[i][d] += 1
+                nxt[i][d] = t + gap(g_all[j], s + 1)
+            elif vw < qn + wx:  # exit
+                mult = math.exp(prog.exit_mu[s] + prog.exit_sigma[s] * draws.z_exit[i, d])
+                if draws.u_tail[i, d] < prog.tail_p[s]:
+                    mult = prog.tail_scale[s] * (draws.u_tail[i, d] / prog.tail_p[s]) ** (-1.0 / prog.tail_alpha[s])
+                mult = min(mult, prog.exit_multiple_cap)
+                value = post[i][d] * mult * math.exp(prog.exit_value_loading * f) * prog.exit_value_mult[reg]
+                pay = max(min(inv[i][d], value * inv[i][d] / stack[i][d]), own[i][d] * value)
+                close(i, d, EXITED, pay)
+            else:  # failure
+                close(i, d, FAILED, prog.recovery[s] * inv[i][d])
 
-            def close(d, code, pay):
-                nonlocal step_proceeds
-                proc[d] += pay
-                step_proceeds += pay
-                status[d] = code
-                deal["end_step"][i, d] = t
-
-            for d in range(D):
-                if status[d] != ACTIVE:
-                    continue
-                s = stage[d]
-                pe = prog.p_event[reg, s]
-                if not u[d] < pe:
-                    continue
-                v = u[d] / pe
-                f = market.sector[i, t, sector[d]]
-                qn = ndtr(prog.z_next[s] + prog.factor_sensitivity * f)
-                qx = ndtr(prog.z_exit[s] + prog.factor_sensitivity * f)
-                if qn + qx > 1.0:
-                    qn, qx = qn / (qn + qx), qx / (qn + qx)
-                wx = qx * prog.exit_rate_mult[reg]
-                wf = max(1.0 - qn - qx, 0.0)
-                vw = v * (qn + wx + wf)
-                if vw < qn:  # next round
-                    z = draws.z_round[i, d, nround[d]]
-                    step_up = math.exp(prog.step_mu[s] + prog.step_sigma[s] * z)
-                    dil = prog.dilution[s]
-                    new_post = post[d] * step_up / (1.0 - dil)
-                    request = own[d] * dil * new_post if s + 1 <= prog.follow_on_through else 0.0
-                    paid = min(request, pool_reserve + pool_recycled)
-                    from_reserve = min(paid, pool_reserve)
-                    pool_reserve -= from_reserve
-                    from_recycled = paid - from_reserve
-                    pool_recycled -= from_recycled
-                    reserve -= from_reserve
-                    recyc_left -= from_recycled
-                    res["recycled"][i, t] += from_recycled
-                    res["invested"][i, t] += paid
-                    if s + 1 <= 1:
-                        invested_early[i] += paid
-                    own[d] = own[d] * (1.0 - dil) + paid / new_post
-                    post[d] = new_post
-                    inv[d] += paid
-                    stack[d] += dil * new_post
-                    stage[d] = s + 1
-                    nround[d] += 1
-                elif vw < qn + wx:  # exit
-                    mult = math.exp(prog.exit_mu[s] + prog.exit_sigma[s] * draws.z_exit[i, d])
-                    if draws.u_tail[i, d] < prog.tail_p[s]:
-                        mult = prog.tail_scale[s] * (draws.u_tail[i, d] / prog.tail_p[s]) ** (-1.0 / prog.tail_alpha[s])
-                    mult = min(mult, prog.exit_multiple_cap)
-                    value = post[d] * mult * math.exp(prog.exit_value_loading * f) * prog.exit_value_mult[reg]
-                    pay = max(min(inv[d], value * inv[d] / stack[d]), own[d] * value)
-                    close(d, EXITED, pay)
-                elif v < 1.0:  # failure
-                    close(d, FAILED, prog.recovery[s] * inv[d])
-
-            if t == prog.end_step:
+        if t == prog.end_step:
+            for i in range(P):
                 for d in range(D):
-                    if status[d] == ACTIVE:
-                        close(d, SOLD, own[d] * post[d])
+                    if status[i][d] == ACTIVE:
+                        close(i, d, SOLD, own[i][d] * post[i][d])
 
+        for i in range(P):
             if in_ip and prog.recycling_cap_cny > 0:
-                add = min(step_proceeds, prog.recycling_cap_cny - recyc_added)
-                recyc_added += add
-                recyc_left += add
-            res["proceeds"][i, t] = step_proceeds
+                add = min(step_proceeds[i], prog.recycling_cap_cny - recyc_added[i])
+                recyc_added[i] += add
+                recyc_left[i] += add
+            res["proceeds"][i, t] = step_proceeds[i]
 
-            for d in range(D):
-                if prog.entry_step[d] == t:
-                    s = entry_stage[d]
-                    status[d] = ACTIVE
-                    post[d] = epost[d]
-                    own[d] = prog.check_cny / epost[d]
-                    inv[d] = prog.check_cny
-                    stack[d] = max(prog.stack_frac[s] * epost[d], prog.check_cny)
-                    res["invested"][i, t] += prog.check_cny
-                    if s <= 1:
-                        invested_early[i] += prog.check_cny
+        entering = [d for d in range(D) if prog.entry_step[d] == t]
+        if entering:
+            g_entry = uniform((P, len(entering)))
+        for i in range(P):
+            for c, d in enumerate(entering):
+                s = entry_stage[i][d]
+                status[i][d] = ACTIVE
+                post[i][d] = epost[i][d]
+                own[i][d] = prog.check_cny / epost[i][d]
+                inv[i][d] = prog.check_cny
+                stack[i][d] = max(prog.stack_frac[s] * epost[i][d], prog.check_cny)
+                nxt[i][d] = t + gap(g_entry[i, c], s)
+                res["invested"][i, t] += prog.check_cny
+                if s <= 1:
+                    invested_early[i] += prog.check_cny
+            res["nav"][i, t] = sum(own[i][d] * post[i][d] for d in range(D) if status[i][d] == ACTIVE)
+            res["cost_outstanding"][i, t] = sum(inv[i][d] for d in range(D) if status[i][d] == ACTIVE)
 
-            res["nav"][i, t] = sum(own[d] * post[d] for d in range(D) if status[d] == ACTIVE)
-            res["cost_outstanding"][i, t] = sum(inv[d] for d in range(D) if status[d] == ACTIVE)
-
-        deal["invested"][i] = inv
-        deal["proceeds"][i] = proc
-        deal["ownership"][i] = own
-        deal["status"][i] = status
-        deal["stage"][i] = stage
-        deal["entry_stage"][i] = entry_stage
-        deal["sector"][i] = sector
+    for i in range(P):
+        deal["invested"][i] = inv[i]
+        deal["proceeds"][i] = proc[i]
+        deal["ownership"][i] = own[i]
+        deal["status"][i] = status[i]
+        deal["stage"][i] = stage[i]
+        deal["entry_stage"][i] = entry_stage[i]
+        deal["sector"][i] = sector[i]
     res["deal"] = deal
     res["invested_early"] = invested_early
     return res

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fundsvc.engine.venture.deal_draws import draw_deal_randoms, draw_step_uniforms
+from fundsvc.engine.venture.deal_draws import draw_deal_randoms
 from fundsvc.engine.venture.deals import run_deal_kernel, simulate_deals
 from models.market import MarketModel
 
@@ -26,12 +26,41 @@ helpers = _load("_helpers")
 reference = _load("deals_reference")
 
 
+class Recorder:
+    """Uniform source that keeps a copy of everything it hands out."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.log = []
+
+    def __call__(self, shape):
+        x = self.rng.random(shape)
+        self.log.append(x.copy())
+        return x
+
+
+class Replay:
+    """Hands out recorded arrays in order; checks the shapes asked for."""
+
+    def __init__(self, log):
+        self.log = log
+        self.i = 0
+
+    def __call__(self, shape):
+        x = self.log[self.i]
+        assert x.shape == np.empty(shape).shape, f"draw {self.i}: asked {shape}, recorded {x.shape}"
+        self.i += 1
+        return x
+
+
 def _run_both(prog, paths, seed=17):
     rng = np.random.default_rng(seed)
     draws = draw_deal_randoms(prog, paths.n_paths, rng)
-    u_steps = draw_step_uniforms(prog, paths.n_paths, rng)
-    fast = run_deal_kernel(prog, paths, draws, lambda t: u_steps[:, :, t - prog.start_step])
-    ref = reference.reference_deals(prog, paths, draws, u_steps)
+    rec = Recorder(rng)
+    fast = run_deal_kernel(prog, paths, draws, rec)
+    replay = Replay(rec.log)
+    ref = reference.reference_deals(prog, paths, draws, replay)
+    assert replay.i == len(rec.log), "reference used fewer random numbers than the kernel"
     return fast, ref
 
 
@@ -75,13 +104,12 @@ def test_reserve_exhaustion_is_exercised():
     assert np.any(follow_ons >= prog.reserve_cny * (1 - 1e-9))
 
 
-def test_simulate_deals_equals_kernel_on_predrawn_numbers():
-    """simulate_deals consumes the generator exactly as draw_deal_randoms + draw_step_uniforms."""
+def test_simulate_deals_equals_kernel_on_recorded_numbers():
+    """simulate_deals = draw_deal_randoms + the kernel fed from the same generator."""
     prog, paths = helpers.setup(n_paths=25)
     a = simulate_deals(prog, paths, np.random.default_rng(5))
     rng = np.random.default_rng(5)
     draws = draw_deal_randoms(prog, paths.n_paths, rng)
-    u = draw_step_uniforms(prog, paths.n_paths, rng)
-    b = run_deal_kernel(prog, paths, draws, lambda t: u[:, :, t - prog.start_step])
+    b = run_deal_kernel(prog, paths, draws, Recorder(rng))
     for k in ("invested", "proceeds", "nav", "cost_outstanding", "recycled"):
         np.testing.assert_array_equal(getattr(a, k), getattr(b, k))

@@ -7,12 +7,10 @@ implementation can be fed exactly the same numbers (see ``tests/engine_deals``):
    ``u_entry``, ``u_sector``, ``u_local`` (uniform, shape (n_paths, n_deals)), ``z_round``
    (standard normal, shape (n_paths, n_deals, 4): one step-up shock per possible round),
    ``z_exit`` (standard normal, (n_paths, n_deals)), ``u_tail`` (uniform, (n_paths, n_deals)).
-2. The kernel then draws one uniform per deal per step, ``rng.random((n_paths, n_deals))``,
-   for each step from ``start_step`` to ``last_step - 1`` in time order. The uniform ``u``
-   decides whether a company has an event in the step (``u < p_event``) and, rescaled to
-   ``u / p_event``, which event.
-
-:func:`draw_step_uniforms` materialises those per-step draws for small test cases only.
+2. The kernel (:func:`fundsvc.engine.venture.deals.run_deal_kernel`) then asks a uniform
+   source (``rng.random``) for the event-time numbers step by step, in an order fixed by the
+   state (documented there): per step, two uniforms per candidate slot and one per entering
+   deal. A test can record that sequence and replay it into a reference implementation.
 """
 
 from __future__ import annotations
@@ -70,16 +68,3 @@ def draw_deal_randoms(prog: DealProgramme, n_paths: int, rng: np.random.Generato
     z_exit = rng.standard_normal(shape)
     u_tail = rng.random(shape)
     return DealDraws(u_entry, u_sector, u_local, z_round, z_exit, u_tail)
-
-
-def draw_step_uniforms(prog: DealProgramme, n_paths: int, rng: np.random.Generator) -> np.ndarray:
-    """The kernel's per-step uniforms, stacked: shape (n_paths, n_deals, last_step - start_step).
-
-    Consumes ``rng`` exactly as :func:`~fundsvc.engine.venture.deals.simulate_deals` does after
-    :func:`draw_deal_randoms`. Memory grows with the number of steps: for tests only.
-    """
-    n = max(prog.last_step - prog.start_step, 0)
-    out = np.empty((n_paths, prog.n_deals, n))
-    for i in range(n):
-        out[:, :, i] = rng.random((n_paths, prog.n_deals))
-    return out

@@ -57,6 +57,10 @@ from fundsvc.engine.venture.deal_draws import N_ROUNDS, DealDraws, draw_deal_ran
 from fundsvc.engine.venture.deal_programme import INACTIVE, NO_REGIME_ROW, N_STAGES, DealProgramme
 
 
+_NEVER = 2**31 - 1
+"""Next-candidate step of a slot that is not held."""
+
+
 class DealStatus(IntEnum):
     """State of a deal slot (``DealOutcomes.status``)."""
 
@@ -162,8 +166,7 @@ def simulate_deals(prog: DealProgramme, market: MarketPaths, rng: np.random.Gene
     _check_market(prog, market)
     n_paths = market.n_paths
     draws = draw_deal_randoms(prog, n_paths, rng)
-    shape = (n_paths, prog.n_deals)
-    return run_deal_kernel(prog, market, draws, lambda t: rng.random(shape))
+    return run_deal_kernel(prog, market, draws, rng.random)
 
 
 def _check_market(prog: DealProgramme, market: MarketPaths) -> None:
@@ -210,17 +213,28 @@ def run_deal_kernel(
     prog: DealProgramme,
     market: MarketPaths,
     draws: DealDraws,
-    step_uniform: Callable[[int], np.ndarray],
+    uniform: Callable[[int | tuple[int, ...]], np.ndarray],
 ) -> PortfolioFlows:
-    """Deterministic deal kernel given the random numbers.
+    """Deterministic deal kernel given the per-deal draws and a source of uniforms.
 
-    ``step_uniform(t)`` returns the uniforms of step ``t``, shape (n_paths, n_deals); it is
-    called once for each ``t`` from ``prog.start_step`` to ``prog.last_step - 1`` in order.
+    ``uniform(shape)`` returns uniforms in [0, 1) (``rng.random``); the kernel calls it in a
+    fixed order that depends only on the state: in each step ``t`` from ``prog.start_step`` to
+    ``prog.last_step - 1``, first ``uniform(n)`` twice for the ``n`` candidate slots of the
+    step (``w`` then ``g``, slots in flat (path, deal) order), then ``uniform((n_paths, k))``
+    for the ``k`` deals entering in the step (skipped when none enter).
 
-    Implementation: state is kept per slot in flat arrays of length ``n_paths * n_deals``;
-    each step compares the step's uniforms with the slot's largest event probability over
-    regimes (a cheap screen), and only the candidates are processed further. NAV and cost
-    outstanding are kept per path and updated by the changes of the slots that move.
+    Event times (exact, not an approximation): a company at stage s has an event in a step
+    with probability ``p_event[regime, s]``. The kernel draws the steps at which a Bernoulli
+    process with the largest of these probabilities over regimes, ``pmax[s]``, fires
+    (geometric gaps ``1 + floor(log(1 - g) / log(1 - pmax))``) — the *candidate* steps — and
+    accepts a candidate as an event with probability ``p_event / pmax`` (``w < p_event /
+    pmax``); thinning a Bernoulli(pmax) process this way gives Bernoulli(p_event) steps
+    independently, as if one uniform per slot and step were compared with ``p_event``. The
+    accepted ``w`` rescaled, ``v = w pmax / p_event``, is uniform and picks the event. So
+    the kernel only touches the slots that have a candidate in the step.
+
+    NAV and cost outstanding are kept per path and updated by the changes of the slots that
+    move (set to exactly 0 when a path holds nothing).
     """
     P, D, T = draws.n_paths, prog.n_deals, prog.n_steps
     N = P * D
@@ -246,15 +260,18 @@ def run_deal_kernel(
     inv = np.zeros(N)
     proc = np.zeros(N)
     stack = np.zeros(N)  # company's liquidation-preference stack (capital raised)
-    thr = np.zeros(N)  # candidate screen: largest event probability of the slot's stage
+    nxt = np.full(N, _NEVER, dtype=np.int32)  # next candidate step of each slot
     z_round = draws.z_round.reshape(-1)
     z_exit = draws.z_exit.reshape(-1)
     u_tail = draws.u_tail.reshape(-1)
-    s2 = {name: a.reshape(P, D) for name, a in dict(scode=scode, status=status, post=post, own=own, inv=inv, thr=thr, stack=stack).items()}
+    s2 = {name: a.reshape(P, D) for name, a in dict(scode=scode, status=status, post=post, own=own, inv=inv, nxt=nxt, stack=stack).items()}
 
     has_regime = regimes is not None
     pev = prog.p_event.reshape(-1)
     pmax = (prog.p_event[:NO_REGIME_ROW] if has_regime else prog.p_event[NO_REGIME_ROW:]).max(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        accept = np.where(pmax > 0, prog.p_event / pmax, 0.0).reshape(-1)  # (4 * 6,)
+        log_q = np.log1p(-pmax)  # (6,), log of the per-step no-candidate probability
 
     # -- per-path state
     reserve = np.full(P, prog.reserve_cny)
@@ -273,25 +290,25 @@ def run_deal_kernel(
 
     kappa = prog.factor_sensitivity
     for t in range(prog.start_step, prog.last_step):
-        u = step_uniform(t).reshape(-1)
         in_ip = t < prog.ip_end_step
-        cand = np.flatnonzero(u < thr)
+        cand = np.flatnonzero(nxt == t)
         if cand.size:
+            w = uniform(cand.size)
+            g = uniform(cand.size)
             p = cand // D
             s = scode.take(cand)
             if has_regime:
                 rg = regimes.take(p * T + t).astype(np.intp)
-                pe = pev.take(rg * (N_STAGES + 1) + s)
+                a = accept.take(rg * (N_STAGES + 1) + s)
                 rmult = prog.exit_rate_mult.take(rg)
-                vmult = prog.exit_value_mult.take(rg)
             else:
-                pe = pev.take(NO_REGIME_ROW * (N_STAGES + 1) + s)
+                a = accept.take(NO_REGIME_ROW * (N_STAGES + 1) + s)
                 rmult = prog.exit_rate_mult[NO_REGIME_ROW]
-                vmult = prog.exit_value_mult[NO_REGIME_ROW]
-            v = u.take(cand) / pe
+            v = w / a
             f = factors.take(fidx.take(cand) + t * n_sec)
-            qn = ndtr(prog.z_next.take(s) + kappa * f)
-            qx = ndtr(prog.z_exit.take(s) + kappa * f)
+            kf = kappa * f
+            qn = ndtr(prog.z_next.take(s) + kf)
+            qx = ndtr(prog.z_exit.take(s) + kf)
             tot = qn + qx
             over = tot > 1.0
             if over.any():
@@ -299,14 +316,21 @@ def run_deal_kernel(
                 qx = np.where(over, qx / tot, qx)
             wx = qx * rmult
             vw = v * (qn + wx + np.maximum(1.0 - qn - qx, 0.0))
-            # 0 next round, 1 exit, 2 failure, 3 no event (only with a regime: u >= p_event)
-            cls = (vw >= qn).view(np.int8) + (vw >= qn + wx).view(np.int8) + (v >= 1.0).view(np.int8)
-            ig = np.flatnonzero(cls == 0)
+            # next round if vw < qn; else exit if vw < qn + wx; else failure if v < 1; else no
+            # event (a rejected candidate, only with a regime)
+            grad = vw < qn
+            held = (grad | (v >= 1.0)) if has_regime else grad
+            ig = np.flatnonzero(grad)
             if ig.size:
-                _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, thr, pmax, z_round,
+                _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, z_round,
                           reserve, recyc_left, in_ip, nav_run, cost_run, inv_early,
                           invested[:, t], recycled[:, t])
-            iend = np.flatnonzero((cls == 1) | (cls == 2))
+            # next candidate step of the slots still held (new stage after a round)
+            stay = np.flatnonzero(held) if has_regime else ig
+            if stay.size:
+                e_stay = cand.take(stay)
+                nxt[e_stay] = t + _gap(g.take(stay), log_q.take(scode.take(e_stay)))
+            iend = np.flatnonzero(~held)
             if iend.size:
                 e = cand.take(iend)
                 pend = p.take(iend)
@@ -314,18 +338,18 @@ def run_deal_kernel(
                 ow = own.take(e)
                 po = post.take(e)
                 pay = prog.recovery.take(s.take(iend)) * iv
-                is_exit = cls.take(iend) == 1
+                is_exit = vw.take(iend) < qn.take(iend) + wx.take(iend)
                 ix = np.flatnonzero(is_exit)
                 if ix.size:
                     i_c = iend.take(ix)
                     mult = _exit_multiple(prog, s.take(i_c), z_exit.take(e.take(ix)), u_tail.take(e.take(ix)))
-                    vm = vmult.take(i_c) if has_regime else vmult
+                    vm = prog.exit_value_mult.take(rg.take(i_c)) if has_regime else prog.exit_value_mult[NO_REGIME_ROW]
                     xval = po.take(ix) * mult * np.exp(prog.exit_value_loading * f.take(i_c)) * vm
                     ivx = iv.take(ix)
                     pref = np.minimum(ivx, xval * ivx / stack.take(e.take(ix)))
                     pay[ix] = np.maximum(pref, ow.take(ix) * xval)
                 code = np.where(is_exit, np.int8(DealStatus.EXITED), np.int8(DealStatus.FAILED))
-                _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, thr, status, end_step,
+                _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, nxt, status, end_step,
                        proceeds[:, t], nav_run, cost_run, n_active)
 
         if t == prog.end_step:  # sell what is left at NAV
@@ -333,7 +357,7 @@ def run_deal_kernel(
             if left.size:
                 val = own.take(left) * post.take(left)
                 _close(left, left // D, np.int8(DealStatus.SOLD_AT_NAV), val, val, inv.take(left), t, P,
-                       proc, scode, thr, status, end_step, proceeds[:, t], nav_run, cost_run, n_active)
+                       proc, scode, nxt, status, end_step, proceeds[:, t], nav_run, cost_run, n_active)
 
         if in_ip and prog.recycling_cap_cny > 0:
             add = np.minimum(proceeds[:, t], prog.recycling_cap_cny - recyc_added)
@@ -350,7 +374,7 @@ def run_deal_kernel(
             s2["inv"][:, cols] = prog.check_cny
             s2["scode"][:, cols] = st
             s2["status"][:, cols] = DealStatus.ACTIVE
-            s2["thr"][:, cols] = pmax.take(st)
+            s2["nxt"][:, cols] = t + _gap(uniform(st.shape), log_q.take(st))
             s2["stack"][:, cols] = np.maximum(prog.stack_frac.take(st) * pm, prog.check_cny)
             nav_run += (ow * pm).sum(axis=1)
             cost_run += prog.check_cny * cols.size
@@ -383,6 +407,15 @@ def run_deal_kernel(
     )
 
 
+def _gap(g: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """Geometric number of steps (>= 1) to the next candidate: ``1 + floor(log(1 - g) / log_q)``.
+
+    ``log_q = log(1 - pmax)`` < 0; capped at :data:`_NEVER` (int32).
+    """
+    k = np.floor(np.log1p(-g) / log_q)
+    return (1 + np.minimum(k, _NEVER - 10**6)).astype(np.int32)
+
+
 def _exit_multiple(prog: DealProgramme, s: np.ndarray, z: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Exit value ÷ last post-money: log-normal body, Pareto tail, capped; shapes (n,)."""
     mult = np.exp(prog.exit_mu.take(s) + prog.exit_sigma.take(s) * z)
@@ -394,7 +427,7 @@ def _exit_multiple(prog: DealProgramme, s: np.ndarray, z: np.ndarray, u: np.ndar
     return np.minimum(mult, prog.exit_multiple_cap)
 
 
-def _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, thr, pmax, z_round,
+def _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, z_round,
               reserve, recyc_left, in_ip, nav_run, cost_run, inv_early, invested_t, recycled_t) -> None:
     """New round for candidates ``ig`` (slots ``cand[ig]``, ascending): update state in place."""
     P = reserve.shape[0]
@@ -418,7 +451,6 @@ def _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, thr, p
     stack[e] = stack.take(e) + dil * post_new
     scode[e] = s_new
     nround[e] = k + 1
-    thr[e] = pmax.take(s_new)
     nav_run += np.bincount(pg, weights=own_new * post_new - own_old * post_old, minlength=P)
     if paid.any():
         total = np.bincount(pg, weights=paid, minlength=P)
@@ -433,12 +465,12 @@ def _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, thr, p
             recycled_t += from_recycled
 
 
-def _close(e, p, code, pay, value, cost, t, P, proc, scode, thr, status, end_step,
+def _close(e, p, code, pay, value, cost, t, P, proc, scode, nxt, status, end_step,
            proceeds_t, nav_run, cost_run, n_active) -> None:
     """End slots ``e`` (paths ``p``): record proceeds ``pay``, remove ``value`` and ``cost``."""
     proc[e] = proc.take(e) + pay
     scode[e] = INACTIVE
-    thr[e] = 0.0
+    nxt[e] = _NEVER
     status[e] = code
     end_step[e] = t
     proceeds_t += np.bincount(p, weights=pay, minlength=P)
