@@ -3,10 +3,13 @@
 Common random numbers: the same seed with tech-cycle loading 0.2 and 0.8 for every sector
 (the sector factors share the same innovations; only their mix changes). The check is that
 the spread at 0.8 exceeds the spread at 0.2 by more than three bootstrap standard errors of
-the difference, paired bootstrap over paths. Measured: quick.toml at 10 000 paths, std
-0.73 → 0.89 (difference 0.154, s.e. 0.015), P95−P5 difference 0.51 (s.e. 0.034); four TA
-funds at 4 000 paths, std 2.53 → 3.61 (difference 1.08, s.e. 0.21), P95−P5 difference 2.11
-(s.e. 0.33). Both margins are 5–15 standard errors.
+the difference, paired bootstrap over paths. Deal-level TVPIs have a very heavy right tail
+(single exits up to the 1000× cap), so on quick.toml the spread is measured by P95−P5 and the
+interquartile range rather than the standard deviation (whose bootstrap error is dominated by a
+handful of paths). Measured: quick.toml at 10 000 paths, P95−P5 2.62 → 3.18 (difference 0.56,
+s.e. 0.06), IQR difference 0.19 (s.e. 0.019); four TA funds at 4 000 paths, std 2.53 → 3.61
+(difference 1.08, s.e. 0.21), P95−P5 difference 2.11 (s.e. 0.33). Margins are 5–10 standard
+errors.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from fundsvc.engine.factors import simulate_market
 from fundsvc.engine.sampling import Component, stream
@@ -51,11 +53,15 @@ def _p95_p5(x):
     return float(np.subtract(*np.percentile(x, [95, 5])))
 
 
+def _iqr(x):
+    return float(np.subtract(*np.percentile(x, [75, 25])))
+
+
 def test_more_correlation_widens_guidance_tvpi_quick_scenario():
     sc = load_scenario(QUICK).scenario
     lo = _guidance_tvpi(sc, 0.2, 10_000)
     hi = _guidance_tvpi(sc, 0.8, 10_000)
-    for stat in (np.std, _p95_p5):
+    for stat in (_p95_p5, _iqr):
         diff, se = _spread_increase(lo, hi, stat)
         assert diff > 3 * se, (stat, diff, se)
 

@@ -41,7 +41,7 @@ def test_investable_capital(make_sub_fund):
 
 def _portfolio(inv, pro, nav):
     cost = np.cumsum(inv, axis=1) * 0.5
-    return dict(invested=inv, proceeds=pro, nav=nav, cost_outstanding=cost, recycled=np.zeros_like(inv))
+    return {"invested": inv, "proceeds": pro, "nav": nav, "cost_outstanding": cost, "recycled": np.zeros_like(inv)}
 
 
 flows = arrays(float, (3, 16), elements=st.floats(0, 60, allow_nan=False))

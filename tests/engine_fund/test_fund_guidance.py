@@ -58,7 +58,7 @@ def test_buyout_when_in_the_money_hand_case():
     d = np.zeros((1, n))
     v = np.where(np.arange(n) < 14, 90.0, 200.0)[None, :]
     opt = BuyoutOption(exercise="when_in_the_money", window_start_years=3, window_end_years=5, interest_rate=0.03)
-    c2, d2, v2, step, price = apply_buyout(c, d, v, opt, start_step=0)
+    _, d2, v2, step, price = apply_buyout(c, d, v, opt, start_step=0)
     assert step[0] == 14 and price[0] == pytest.approx(110.5)
     assert d2[0, 14] == pytest.approx(110.5) and d2.sum() == pytest.approx(110.5)
     assert (v2[0, 14:] == 0).all() and (v2[0, :14] == 90).all()
@@ -74,7 +74,7 @@ def test_buyout_at_window_start_and_deducting_distributions():
     n = 24
     c, d, v = _row(n, s0=100), _row(n, s5=20), np.full((1, n), 10.0)
     opt = BuyoutOption(exercise="at_window_start", window_start_years=3, window_end_years=5)
-    _, d2, _, step, price = apply_buyout(c, d, v, opt, start_step=0)
+    _, _, _, step, price = apply_buyout(c, d, v, opt, start_step=0)
     assert step[0] == 11 and price[0] == pytest.approx(88.25)
     opt_gross = opt.model_copy(update={"deduct_distributions": False})
     _, _, _, _, p2 = apply_buyout(c, d, v, opt_gross, start_step=0)

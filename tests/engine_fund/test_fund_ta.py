@@ -71,7 +71,7 @@ def test_quarterly_rates_match_annual_over_a_year():
 def test_yield_floor_on_distribution_rate():
     """RD = max(Y, (t/L)^B) (Takahashi & Alexander 2002): early years distribute Y of NAV."""
     p = BASE.model_copy(update={"yield_rate": 0.05})
-    rc, rd, _ = ta_rates(p, 12, 1)
+    _, rd, _ = ta_rates(p, 12, 1)
     assert rd[0] == pytest.approx(0.05)
     assert rd[-1] == pytest.approx(1.0)
     assert rd[6] == pytest.approx((7 / 12) ** 2.5)

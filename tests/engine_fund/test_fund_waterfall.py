@@ -111,7 +111,7 @@ def test_american_carry_on_each_quarter_without_loss_offset():
     invested = np.zeros((1, 12)); invested[0, 0] = 100.0
     cost = np.zeros((1, 12)); cost[0, :4] = 100.0; cost[0, 4:8] = 50.0
     proceeds = np.zeros((1, 12)); proceeds[0, 4] = 100.0
-    realised, r_age, o_age = realised_cost_and_age(invested, cost)
+    realised, r_age, _ = realised_cost_and_age(invested, cost)
     assert realised[0, 4] == pytest.approx(50.0) and realised[0, 8] == pytest.approx(50.0)
     assert r_age[0, 4] == pytest.approx(1.0)
     am = american_waterfall(proceeds, realised, r_age, hurdle_rate=0.08, carry=0.2, catch_up=1.0)

@@ -160,8 +160,8 @@ def fee_schedule(
     fees = sub_fund.fees
     k = sub_fund.commitment_cny
     local = np.arange(n_steps) - start_step
-    ip_steps = int(round(sub_fund.investment_period_years * steps_per_year))
-    life_steps = int(round(sub_fund.life_years * steps_per_year))
+    ip_steps = round(sub_fund.investment_period_years * steps_per_year)
+    life_steps = round(sub_fund.life_years * steps_per_year)
     alive = (local >= 0) & (local < life_steps)
     in_ip = alive & (local < ip_steps)
     post = alive & (local >= ip_steps)
@@ -230,7 +230,7 @@ def fund_cash_flows(
     k = sub_fund.commitment_cny
     from_commitment = sub_fund.fees.fees_from_commitment
 
-    ip_end = start_step + max(1, int(round(sub_fund.investment_period_years * steps_per_year)))
+    ip_end = start_step + max(1, round(sub_fund.investment_period_years * steps_per_year))
     cap_recycle = sub_fund.recycling_cap * k
     calls = np.zeros((n_paths, n_steps))
     distributable = np.zeros((n_paths, n_steps))

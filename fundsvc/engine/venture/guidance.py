@@ -248,7 +248,7 @@ def management_cost(
     n_steps, steps_per_year : int
     """
     t = np.arange(n_steps)
-    end = inception_step + int(round(guidance.term_years * steps_per_year))
+    end = inception_step + round(guidance.term_years * steps_per_year)
     committed = (np.asarray(commitments, dtype=float)[:, None]
                  * (t[None, :] >= np.asarray(start_steps)[:, None])).sum(axis=0)
     live = (t >= inception_step) & (t < end)

@@ -1,0 +1,156 @@
+"""Per-path summaries and fan charts of an :class:`~fundsvc.engine.venture.equity.EquityChunk`.
+
+Entities: ``"guidance"`` (the guidance fund as a whole, its own management cost included in
+its calls) and each sub-fund id. A sub-fund row describes, by default, the sub-fund's whole
+LP base (net of fees and carry: what its LPs together paid and received); with
+``view=SubFundView.GUIDANCE_SHARE`` it describes the guidance fund's stake in it instead
+(after 让利 and buy-out).
+
+Cash-flow timing: step ``t``'s flows are at the end of quarter ``t``; the flows are preceded by
+a zero flow at the start date so that they line up with ``index_level`` (shape
+``(n_paths, n_steps + 1)``, column 0 the start). Multiples and PMEs use the NAV at the last
+step as a terminal value; IRRs are annualised from quarterly flows (``periods_per_year``) and
+NaN where undefined (no sign change, see :mod:`fundsvc.metrics`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+import polars as pl
+
+from fundsvc.engine.venture.equity import EquityChunk
+from fundsvc.metrics.multiples import dpi, rvpi, tvpi
+from fundsvc.metrics.pme import direct_alpha, ks_pme
+from fundsvc.metrics.rates import irr
+
+
+class SubFundView(StrEnum):
+    """Whose flows a sub-fund row describes."""
+
+    LP_BASE = "lp_base"
+    GUIDANCE_SHARE = "guidance_share"
+
+
+FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def _entities(chunk: EquityChunk, view: SubFundView):
+    """Yield (entity, calls, distributions, nav), arrays (n_paths, n_steps)."""
+    yield "guidance", chunk.guidance_calls, chunk.guidance_distributions, chunk.guidance_nav
+    c, d, v = ((chunk.fund_calls, chunk.fund_distributions, chunk.fund_nav) if view is SubFundView.LP_BASE
+               else (chunk.guidance_fund_calls, chunk.guidance_fund_distributions, chunk.guidance_fund_nav))
+    for j, fid in enumerate(chunk.fund_ids):
+        yield fid, c[:, j], d[:, j], v[:, j]
+
+
+def _with_start(a: np.ndarray) -> np.ndarray:
+    return np.concatenate([np.zeros((a.shape[0], 1)), a], axis=1)
+
+
+def summarise_equity(
+    chunk: EquityChunk,
+    index_level: np.ndarray,
+    dates: np.ndarray | None = None,
+    *,
+    path_offset: int = 0,
+    periods_per_year: int = 4,
+    view: SubFundView = SubFundView.LP_BASE,
+) -> pl.DataFrame:
+    """One row per path and entity with the fund metrics.
+
+    Parameters
+    ----------
+    chunk : EquityChunk
+    index_level : ndarray, shape (n_paths, n_steps + 1)
+        Public index level at the start and at each step end (``MarketPaths.index_level``).
+    dates : array of datetime64[D], shape (n_steps,), optional
+        Step end dates (``EquityModel.dates()``); gives the ``trough_date`` column.
+    path_offset : int
+        Index of the chunk's first path in the run (the ``path`` column is offset + row).
+    periods_per_year : int
+    view : SubFundView
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``path`` (int64), ``entity`` (str), ``tvpi``, ``dpi``, ``rvpi``, ``irr`` (per
+        year), ``ks_pme``, ``direct_alpha`` (per year, discrete), ``trough_cny`` (most negative
+        cumulative net cash flow, <= 0), ``trough_step`` (int, −1 if never negative),
+        ``trough_date`` (if ``dates`` given), ``loss`` (TVPI < 1).
+    """
+    n_paths, n_steps = chunk.guidance_calls.shape
+    idx = np.asarray(index_level, dtype=float)
+    if idx.shape != (n_paths, n_steps + 1):
+        raise ValueError(f"index_level must have shape {(n_paths, n_steps + 1)}, got {idx.shape}")
+    frames = []
+    paths = np.arange(n_paths, dtype=np.int64) + path_offset
+    for entity, c, d, v in _entities(chunk, view):
+        nav_t = v[:, -1]
+        c0, d0 = _with_start(c), _with_start(d)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            flows = d0 - c0
+            flows[:, -1] += nav_t
+            rate = irr(flows, periods_per_year=periods_per_year)
+            alpha = direct_alpha(c0, d0, nav_t, idx, periods_per_year=periods_per_year).discrete
+            t = tvpi(c, d, nav_t)
+            cols = {
+                "path": paths,
+                "entity": [entity] * n_paths,
+                "tvpi": t,
+                "dpi": dpi(c, d),
+                "rvpi": rvpi(c, nav_t),
+                "irr": rate,
+                "ks_pme": ks_pme(c0, d0, nav_t, idx),
+                "direct_alpha": alpha,
+            }
+        cum = np.cumsum(d - c, axis=1)
+        low = cum.min(axis=1)
+        trough = np.minimum(low, 0.0)
+        step = np.where(low < 0, np.argmin(cum, axis=1), -1).astype(np.int64)
+        cols["trough_cny"] = trough
+        cols["trough_step"] = step
+        if dates is not None:
+            ds = np.asarray(dates, dtype="datetime64[D]")
+            td = np.where(step >= 0, ds[np.maximum(step, 0)], np.datetime64("NaT"))
+            cols["trough_date"] = td
+        cols["loss"] = np.asarray(t) < 1.0
+        frames.append(pl.DataFrame(cols))
+    return pl.concat(frames, how="vertical")
+
+
+def equity_fans(
+    chunk: EquityChunk,
+    quantiles: tuple[float, ...] = FAN_QUANTILES,
+    *,
+    view: SubFundView = SubFundView.LP_BASE,
+) -> pl.DataFrame:
+    """Quantiles over paths, per step, of cumulative net cash flow and NAV.
+
+    Parameters
+    ----------
+    chunk : EquityChunk
+    quantiles : tuple of float
+        Levels in (0, 1); column names are ``p5``, ``p25``, … (percent, rounded).
+    view : SubFundView
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``entity`` (str), ``step`` (int), ``measure`` (``"cum_net_cash_flow"`` or
+        ``"nav"``, CNY), then one column per quantile. Quantiles of a chunk are not quantiles of
+        the run: the orchestrator should pool paths (or chunk-level sketches) across chunks.
+    """
+    q = np.asarray(quantiles, dtype=float)
+    names = [f"p{round(100 * x, 6):g}" for x in q]
+    n_steps = chunk.guidance_calls.shape[1]
+    frames = []
+    for entity, c, d, v in _entities(chunk, view):
+        for measure, arr in (("cum_net_cash_flow", np.cumsum(d - c, axis=1)), ("nav", v)):
+            qs = np.quantile(arr, q, axis=0)  # (n_q, n_steps)
+            cols = {"entity": [entity] * n_steps, "step": np.arange(n_steps, dtype=np.int64),
+                    "measure": [measure] * n_steps}
+            cols.update({name: qs[i] for i, name in enumerate(names)})
+            frames.append(pl.DataFrame(cols))
+    return pl.concat(frames, how="vertical")
