@@ -7,6 +7,7 @@ location (field path, or row/line/column for tables) and the reason.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -207,8 +208,11 @@ def case_lending_programme_unknown_grade(d, h):
 
 
 def case_bad_stage_profile_file(d, h):
-    h.edit(d / "profiles" / "stages_default.toml", "p_next_round = 0.46", "p_next_round = 0.96")
-    return _quick(d), [("stages_default.toml", "stages[0]", "p_next_round + p_exit = 1.06 exceeds 1 for stage seed")]
+    # make the first stage's p_next_round + p_exit exceed 1, whatever the calibrated values are
+    path = d / "profiles" / "stages_default.toml"
+    path.write_text(re.sub(r"(?m)^p_next_round = [0-9.]+", "p_next_round = 1.0", path.read_text(encoding="utf-8"), count=1),
+                    encoding="utf-8")
+    return _quick(d), [("stages_default.toml", "stages[0]", "exceeds 1 for stage seed")]
 
 
 def case_pd_scale_not_increasing(d, h):
