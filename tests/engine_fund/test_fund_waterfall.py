@@ -121,6 +121,34 @@ def test_american_carry_on_each_quarter_without_loss_offset():
     np.testing.assert_allclose(am.lp + am.carry, proceeds)
 
 
+def test_american_loss_first_is_carried_forward():
+    """Write-off of 50 (cost) at step 4, sale of the other half for 150 at step 8: the loss
+    carry-forward (54 a year later 58.32) and the sold cost with two years of hurdle (58.32)
+    come back first, then catch-up and split give the GP 20 % of the 50 net gain — the same
+    as the European waterfall."""
+    invested = np.zeros((1, 12)); invested[0, 0] = 100.0
+    cost = np.zeros((1, 12)); cost[0, :4] = 100.0; cost[0, 4:8] = 50.0
+    proceeds = np.zeros((1, 12)); proceeds[0, 8] = 150.0
+    realised, r_age, _ = realised_cost_and_age(invested, cost)
+    am = american_waterfall(proceeds, realised, r_age, hurdle_rate=0.08, carry=0.2, catch_up=1.0)
+    eu = european_waterfall(invested, proceeds, hurdle_rate=0.08, carry=0.2, catch_up=1.0)
+    assert am.carry.sum() == pytest.approx(10.0)
+    assert eu.carry.sum() == pytest.approx(10.0)
+
+
+def test_american_returns_fees_before_carry():
+    """Fees of 10 paid before a realisation at cost with no gain: no carry on the 10 'profit'
+    over cost that only repays the fees."""
+    d = np.array([[0.0, 0, 0, 0, 110.0]])
+    cost = np.array([[0.0, 0, 0, 0, 100.0]])
+    age = np.zeros((1, 5))
+    fees = np.array([[10.0, 0, 0, 0, 0]])
+    am = american_waterfall(d, cost, age, hurdle_rate=0.0, carry=0.2, catch_up=1.0, costs=fees)
+    assert am.carry.sum() == pytest.approx(0.0)
+    am_no = american_waterfall(d, cost, age, hurdle_rate=0.0, carry=0.2, catch_up=1.0)
+    assert am_no.carry.sum() == pytest.approx(2.0)
+
+
 def test_allocate_tiers_are_monotone_in_cash():
     d = np.linspace(0, 300, 301)
     lp, gp, _ = allocate(d, np.full_like(d, 108.0), np.full_like(d, -100.0), np.zeros_like(d), 0.2, 1.0)

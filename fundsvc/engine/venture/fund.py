@@ -277,7 +277,8 @@ def fund_cash_flows(
         realised, r_age, o_age = realised_cost_and_age(inv, cost, steps_per_year)
         res = american_waterfall(
             lp_share * distributable, lp_share * realised, r_age, hurdle_rate=wf.hurdle_rate,
-            carry=wf.carry, catch_up=wf.catch_up, value=lp_share * gross,
+            carry=wf.carry, catch_up=wf.catch_up, costs=lp_share * (fee + exp),
+            steps_per_year=steps_per_year, value=lp_share * gross,
             cost_outstanding=lp_share * cost, outstanding_age=o_age,
         )
     return FundFlows(

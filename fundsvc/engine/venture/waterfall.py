@@ -26,12 +26,16 @@ European (whole-fund) waterfall — :func:`european_waterfall`
 
 American (deal-by-deal) waterfall — :func:`american_waterfall`
     Approximation on aggregated realisations (the deal kernel returns per-step totals, not per
-    deal): each step's realisations are treated as one deal. The LPs first get back the cost of
-    the holdings realised in the step (``realised_cost``) grown at the hurdle rate over their
-    average holding period, then the catch-up and carry tiers apply to that step alone. Losses
-    realised in one step do not offset gains of another (that is what deal-by-deal means) and
-    there is no clawback, so carry is at least the European carry on the same flows — the
-    point of the option.
+    deal): each step's realisations are treated as one deal. As in the usual American
+    structure, before carry on a realisation the LPs get back the cost of the holdings
+    realised in the step (``realised_cost``, grown at the hurdle rate over its average holding
+    period), plus the cost of earlier realisations not yet returned (write-offs: the *loss
+    carry-forward*, which keeps accruing the hurdle) and the fees and expenses paid so far
+    (``costs``); then the catch-up (on the preferred return paid in that step) and the carry
+    split apply to the step alone. A loss realised *after* a gain does not claw the carry back
+    (no clawback), so the GP is paid earlier and usually more than under the European waterfall
+    when winners exit before losers are written off — the point of the option. The catch-up is
+    computed per step (on that step's preferred return), not across steps.
 
 NAV net of accrued carry: both functions optionally take the end-of-step value ``value`` of
 what is left (holdings plus cash) and return the LPs' part of it as if it were distributed at
@@ -226,6 +230,8 @@ def american_waterfall(
     hurdle_rate: float,
     carry: float,
     catch_up: float,
+    costs: np.ndarray | None = None,
+    steps_per_year: int = 4,
     value: np.ndarray | None = None,
     cost_outstanding: np.ndarray | None = None,
     outstanding_age: np.ndarray | None = None,
@@ -240,6 +246,10 @@ def american_waterfall(
         Cost of the holdings realised in the step (CNY, carry-bearing share) and its average
         holding period (years), e.g. from :func:`realised_cost_and_age`.
     hurdle_rate, carry, catch_up : float
+    costs : ndarray, shape (n_paths, n_steps), optional
+        Fees and expenses paid by the carry-bearing LPs in each step (CNY), returned to them
+        before carry.
+    steps_per_year : int
     value, cost_outstanding, outstanding_age : ndarray, shape (n_paths, n_steps), optional
         Value left at step end, its cost and average age, for the NAV net of accrued carry.
 
@@ -249,16 +259,34 @@ def american_waterfall(
     """
     dist = np.asarray(distributable, dtype=float)
     cost = np.asarray(realised_cost, dtype=float)
-    owed = cost * (1.0 + hurdle_rate) ** np.asarray(realised_age, dtype=float)
-    zero = np.zeros_like(dist)
-    lp, gp, _ = allocate(dist, owed, -cost, zero, carry, catch_up)
-    if value is None:
-        return WaterfallResult(lp, gp, zero.copy(), zero.copy())
-    assert cost_outstanding is not None and outstanding_age is not None
-    oc = np.asarray(cost_outstanding, dtype=float)
-    lv, gv, _ = allocate(np.asarray(value, dtype=float), oc * (1.0 + hurdle_rate) ** outstanding_age,
-                         -oc, zero, carry, catch_up)
-    return WaterfallResult(lp, gp, lv, gv)
+    grown = cost * (1.0 + hurdle_rate) ** np.asarray(realised_age, dtype=float)
+    extra = np.zeros_like(dist) if costs is None else np.asarray(costs, dtype=float)
+    n_paths, n_steps = dist.shape
+    q = _per_step(hurdle_rate, steps_per_year)
+    lp = np.zeros_like(dist)
+    gp = np.zeros_like(dist)
+    lp_val = np.zeros_like(dist)
+    acc = np.zeros_like(dist)
+    principal = np.zeros(n_paths)  # realised cost and costs not yet returned
+    owed = np.zeros(n_paths)  # the same with the hurdle accrued
+    zero = np.zeros(n_paths)
+    for t in range(n_steps):
+        principal = principal + cost[:, t] + extra[:, t]
+        owed = owed * (1.0 + q) + grown[:, t] + extra[:, t]
+        lp_t, gp_t, first = allocate(dist[:, t], owed, -principal, zero, carry, catch_up)
+        principal = np.maximum(principal - first, 0.0)
+        owed = owed - first
+        lp[:, t] = lp_t
+        gp[:, t] = gp_t
+        if value is not None:
+            assert cost_outstanding is not None and outstanding_age is not None
+            oc = np.asarray(cost_outstanding[:, t], dtype=float)
+            lv, gv, _ = allocate(np.asarray(value[:, t], dtype=float),
+                                 owed + oc * (1.0 + hurdle_rate) ** outstanding_age[:, t],
+                                 -(principal + oc), zero, carry, catch_up)
+            lp_val[:, t] = lv
+            acc[:, t] = gv
+    return WaterfallResult(lp, gp, lp_val, acc)
 
 
 def reference_waterfall(
@@ -290,7 +318,7 @@ def reference_waterfall(
             lp_now = 0.0
             gp_now = 0.0
             # tiers 1 and 2: everything to the LPs until capital and preferred return are back
-            pay = cash if cash < capital_and_pref_due else capital_and_pref_due
+            pay = min(capital_and_pref_due, cash)
             lp_now += pay
             capital_and_pref_due -= pay
             cash -= pay
@@ -301,7 +329,7 @@ def reference_waterfall(
                 if shortfall > 0:
                     # after y more yuan: to_gp + catch_up*y == carry*(profit_so_far + y)
                     y_full = shortfall / (catch_up - carry)
-                    y = cash if cash < y_full else y_full
+                    y = min(y_full, cash)
                     gp_now += catch_up * y
                     lp_now += (1.0 - catch_up) * y
                     cash -= y
