@@ -109,6 +109,9 @@ class DealOutcomes:
 class PortfolioFlows:
     """Cash flows and values of one deal-level sub-fund's portfolio (CNY).
 
+    The (n_paths, n_steps) arrays are transposed views of time-major buffers (Fortran order:
+    each path's time series is strided); use ``np.ascontiguousarray`` if C order matters.
+
     Attributes
     ----------
     invested : ndarray, shape (n_paths, n_steps)
@@ -178,6 +181,18 @@ def _check_market(prog: DealProgramme, market: MarketPaths) -> None:
         )
     if market.sector.shape[2] != prog.n_market_sectors:
         raise ValueError("market sectors differ from those the deal programme was compiled with")
+
+
+def preferred_proceeds(invested, ownership, exit_value, stack):
+    """What a 1× non-participating preferred holder receives in an exit (CNY, elementwise).
+
+    ``max(min(invested, exit_value × invested / stack), ownership × exit_value)``: below the
+    preference stack ``stack`` (all preferred capital, pari passu, ``stack >= invested``) the
+    exit value is shared pro rata to preference; above it the holder gets its money back, or
+    converts to common when ``ownership × exit_value`` is more.
+    """
+    pref = np.minimum(invested, exit_value * invested / stack)
+    return np.maximum(pref, ownership * exit_value)
 
 
 def first_come_first_served(path: np.ndarray, request: np.ndarray, available: np.ndarray) -> np.ndarray:
@@ -282,11 +297,12 @@ def run_deal_kernel(
     nav_run = np.zeros(P)
     cost_run = np.zeros(P)
 
-    invested = np.zeros((P, T))
-    proceeds = np.zeros((P, T))
-    nav = np.zeros((P, T))
-    cost_out = np.zeros((P, T))
-    recycled = np.zeros((P, T))
+    # time-major buffers (each step writes one contiguous row); returned transposed
+    invested = np.zeros((T, P))
+    proceeds = np.zeros((T, P))
+    nav = np.zeros((T, P))
+    cost_out = np.zeros((T, P))
+    recycled = np.zeros((T, P))
 
     kappa = prog.factor_sensitivity
     for t in range(prog.start_step, prog.last_step):
@@ -324,7 +340,7 @@ def run_deal_kernel(
             if ig.size:
                 _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, z_round,
                           reserve, recyc_left, in_ip, nav_run, cost_run, inv_early,
-                          invested[:, t], recycled[:, t])
+                          invested[t], recycled[t])
             # next candidate step of the slots still held (new stage after a round)
             stay = np.flatnonzero(held) if has_regime else ig
             if stay.size:
@@ -345,22 +361,20 @@ def run_deal_kernel(
                     mult = _exit_multiple(prog, s.take(i_c), z_exit.take(e.take(ix)), u_tail.take(e.take(ix)))
                     vm = prog.exit_value_mult.take(rg.take(i_c)) if has_regime else prog.exit_value_mult[NO_REGIME_ROW]
                     xval = po.take(ix) * mult * np.exp(prog.exit_value_loading * f.take(i_c)) * vm
-                    ivx = iv.take(ix)
-                    pref = np.minimum(ivx, xval * ivx / stack.take(e.take(ix)))
-                    pay[ix] = np.maximum(pref, ow.take(ix) * xval)
+                    pay[ix] = preferred_proceeds(iv.take(ix), ow.take(ix), xval, stack.take(e.take(ix)))
                 code = np.where(is_exit, np.int8(DealStatus.EXITED), np.int8(DealStatus.FAILED))
                 _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, nxt, status, end_step,
-                       proceeds[:, t], nav_run, cost_run, n_active)
+                       proceeds[t], nav_run, cost_run, n_active)
 
         if t == prog.end_step:  # sell what is left at NAV
             left = np.flatnonzero(scode != INACTIVE)
             if left.size:
                 val = own.take(left) * post.take(left)
                 _close(left, left // D, np.int8(DealStatus.SOLD_AT_NAV), val, val, inv.take(left), t, P,
-                       proc, scode, nxt, status, end_step, proceeds[:, t], nav_run, cost_run, n_active)
+                       proc, scode, nxt, status, end_step, proceeds[t], nav_run, cost_run, n_active)
 
         if in_ip and prog.recycling_cap_cny > 0:
-            add = np.minimum(proceeds[:, t], prog.recycling_cap_cny - recyc_added)
+            add = np.minimum(proceeds[t], prog.recycling_cap_cny - recyc_added)
             recyc_added += add
             recyc_left += add
 
@@ -379,14 +393,14 @@ def run_deal_kernel(
             nav_run += (ow * pm).sum(axis=1)
             cost_run += prog.check_cny * cols.size
             n_active += cols.size
-            invested[:, t] += prog.check_cny * cols.size
+            invested[t] += prog.check_cny * cols.size
             inv_early += prog.check_cny * prog.early.take(st).sum(axis=1)
 
         idle = n_active == 0  # nothing held: exactly zero (no rounding residue)
         nav_run[idle] = 0.0
         cost_run[idle] = 0.0
-        np.maximum(nav_run, 0.0, out=nav[:, t])
-        np.maximum(cost_run, 0.0, out=cost_out[:, t])
+        np.maximum(nav_run, 0.0, out=nav[t])
+        np.maximum(cost_run, 0.0, out=cost_out[t])
 
     inv2 = inv.reshape(P, D)
     by_sector = np.zeros((P, n_sec))
@@ -400,7 +414,7 @@ def run_deal_kernel(
         end_step=end_step.reshape(P, D), sector=sector, local=local,
     )
     return PortfolioFlows(
-        invested=invested, proceeds=proceeds, nav=nav, cost_outstanding=cost_out, recycled=recycled,
+        invested=invested.T, proceeds=proceeds.T, nav=nav.T, cost_outstanding=cost_out.T, recycled=recycled.T,
         invested_by_sector=by_sector, invested_early=inv_early,
         invested_local=np.where(local, inv2, 0.0).sum(axis=1),
         n_companies=(status2 != DealStatus.PENDING).sum(axis=1), deals=outcomes,
