@@ -13,14 +13,12 @@ For every path of a chunk:
    of time, spacing 0.01 near 0) with one matrix product ``flows @ V``
    (``V[k, g] = x_g**t_k``). The inner grid (``|rate| <= 0.3``) is tried first; only paths
    without a root there are evaluated on the whole grid.
-2. Among the grid intervals where ``f`` changes sign, and the grid points where it is exactly
-   zero, the one *nearest to a rate of 0* is kept: ranked by the distance of its nearer end from
-   0; a grid point that is itself a root wins a tie, then the interval whose far end is nearer,
-   then the lower rate. So the root returned is the root nearest to 0 up to one grid interval
-   (roots on opposite sides of 0 in mirror-image intervals go to the negative one), which is
-   ``numpy_financial.irr``'s choice (root closest to zero) whenever the grid separates them.
+2. On each side of 0 the grid is scanned outwards for the first interval where ``f`` changes
+   sign (or a grid point where it is exactly zero); if both sides have one and their distances
+   from 0 overlap, both are polished and the nearer root kept. So the root returned is *the root
+   nearest to 0* (``numpy_financial.irr``'s choice) whenever the grid separates the roots.
    Two roots inside one grid interval, or a root where NPV only touches zero between grid
-   points, are not seen.
+   points, are not seen (status ``NO_ROOT_IN_RANGE`` if no other root is found).
 3. A starting point inside the bracket comes from inverse quadratic interpolation of
    ``log(PV of positive flows / PV of negative flows)`` against ``log x`` (nearly linear for
    fund-like flows), then a safeguarded Newton iteration (``rtsafe``: Newton steps, replaced by
@@ -94,62 +92,81 @@ def grid_for_horizon(t_max: float) -> tuple[np.ndarray, np.ndarray]:
     return rates[keep], x[keep]
 
 
-def _candidate_ranks(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each grid point and each grid interval by distance from a rate of 0.
+def _first_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the first True along axis 1 of an (m, k) mask, and whether there is one."""
+    if mask.shape[1] == 0:
+        return np.zeros(mask.shape[0], dtype=np.intp), np.zeros(mask.shape[0], dtype=bool)
+    j = mask.argmax(axis=1)
+    return j, np.take_along_axis(mask, j[:, None], axis=1)[:, 0]
 
-    Distance is that of the nearer end; ties go to a point (an exact root), then to the
-    interval whose far end is nearer. Returns int8 ranks of shapes (G,) and (G-1,).
+
+@dataclass(frozen=True, slots=True)
+class Brackets:
+    """Grid brackets of candidate roots, one or two per path.
+
+    ``left``/``right`` are grid indices (equal when a grid point is itself a root). ``found``
+    says a path has a candidate; ``alt`` marks paths with a second candidate on the other side
+    of 0 (``alt_left``/``alt_right``) that may be as near to 0 as the first.
     """
-    near = np.minimum(np.abs(rates[:-1]), np.abs(rates[1:]))
-    far = np.maximum(np.abs(rates[:-1]), np.abs(rates[1:]))
-    keys = [(abs(r), 0, abs(r), i) for i, r in enumerate(rates)]
-    keys += [(near[i], 1, far[i], rates.size + i) for i in range(rates.size - 1)]
-    rank = np.empty(len(keys), dtype=np.int8)
-    rank[[k[3] for k in sorted(keys)]] = np.arange(len(keys))
-    return rank[: rates.size], rank[rates.size:]
+
+    left: np.ndarray
+    right: np.ndarray
+    found: np.ndarray
+    alt_left: np.ndarray
+    alt_right: np.ndarray
+    alt: np.ndarray
 
 
-def nearest_bracket(f_grid: np.ndarray, rates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pick, per path, the sign change (or exact zero) of NPV nearest to a rate of 0.
+def nearest_bracket(f_grid: np.ndarray, rates: np.ndarray) -> Brackets:
+    """Grid brackets of the root of NPV nearest to a rate of 0, per path.
+
+    On each side of 0 the grid is scanned outwards for the first interval where NPV changes
+    sign or reaches zero at its far end (a grid point that is a root gives a bracket of width
+    0). If both sides have one, the one whose range of distances from 0 lies entirely nearer
+    wins; if the two ranges overlap, both are kept (``alt``) and the caller keeps the root that
+    turns out nearer, so the choice is exact.
 
     Parameters
     ----------
     f_grid : ndarray, shape (m, G)
         NPV of each path at each grid rate.
     rates : ndarray, shape (G,)
-        The grid rates, ascending (at most 64 of them).
-
-    Returns
-    -------
-    left, right : ndarray of intp, shape (m,)
-        Grid indices of the chosen bracket (equal when the root is a grid point); 0 where none.
-    found : ndarray of bool, shape (m,)
+        The grid rates, ascending, including 0.
     """
-    g = rates.size
-    rank_point, rank_interval = _candidate_ranks(rates)
-    none = np.int8(2 * g)
+    m = f_grid.shape[0]
+    rows = np.arange(m)
+    last = rates.size - 1
+    i0 = int(np.searchsorted(rates, 0.0))
     pos = f_grid > 0
+    neg = f_grid < 0
     zero = f_grid == 0
-    if zero.any():
-        neg = f_grid < 0
-        change = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])
-        key = np.minimum(np.where(change, rank_interval, none).min(axis=1),
-                         np.where(zero, rank_point, none).min(axis=1))
-    else:
-        # no exact zeros: a sign change is a change of "positive" (NaN rows never change);
-        # the first change in rank order is found with argmax over reordered columns
-        change = pos[:, :-1] != pos[:, 1:]
-        by_rank = np.argsort(rank_interval)
-        first = change[:, by_rank].argmax(axis=1)
-        hit = np.take_along_axis(change, by_rank[first][:, None], axis=1)[:, 0]
-        key = np.where(hit, rank_interval[by_rank[first]], none)
-    found = key < none
-    # invert the ranking: candidate rank -> (left, right) grid indices
-    left_of = np.zeros(2 * g + 1, dtype=np.intp)
-    right_of = np.zeros(2 * g + 1, dtype=np.intp)
-    left_of[rank_point], right_of[rank_point] = np.arange(g), np.arange(g)
-    left_of[rank_interval], right_of[rank_interval] = np.arange(g - 1), np.arange(1, g)
-    return left_of[key], right_of[key], found
+    change = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])     # interval (i, i+1)
+    any_zero = bool(zero.any())
+    # upwards from 0: intervals i0, i0+1, ...; a zero at the far end i+1 counts
+    j, has_up = _first_true(change[:, i0:] | zero[:, i0 + 1:] if any_zero else change[:, i0:])
+    up_l = i0 + j
+    up_r = np.minimum(up_l + 1, last)
+    # downwards from 0: intervals i0-1, i0-2, ...; a zero at the far end i counts
+    down = change[:, :i0] | zero[:, :i0] if any_zero else change[:, :i0]
+    j, has_down = _first_true(down[:, ::-1])
+    dn_r = i0 - j
+    dn_l = np.maximum(dn_r - 1, 0)
+    if any_zero:                                     # exact roots at grid points
+        up_l = np.where(zero[rows, up_r], up_r, up_l)
+        dn_r = np.where(zero[rows, dn_l], dn_l, dn_r)
+        at0 = zero[:, i0]                            # a root at 0 beats everything
+        has_down &= ~at0
+        up_l, up_r = np.where(at0, i0, up_l), np.where(at0, i0, up_r)
+        has_up |= at0
+    up_near, up_far = rates[up_l], rates[up_r]
+    dn_near, dn_far = -rates[dn_r], -rates[dn_l]
+    both = has_up & has_down
+    use_up = has_up & (~has_down | (up_far <= dn_near))
+    use_dn = has_down & ~use_up & (~has_up | (dn_far <= up_near))
+    alt = both & ~use_up & ~use_dn                   # distance ranges overlap: try both
+    left = np.where(use_dn, dn_l, up_l)
+    right = np.where(use_dn, dn_r, up_r)
+    return Brackets(left, right, has_up | has_down, dn_l, dn_r, alt)
 
 
 _TRANSPOSE_BLOCK = 1024
@@ -264,10 +281,12 @@ def _start_point(u, g, left, right, third):
 
 
 def _bracket(ev, rates, x_grid):
-    """Nearest-to-0 bracket on ``rates`` and a starting point inside it, for every path of ``ev``.
+    """Nearest-to-0 brackets on ``rates`` and starting points inside them, for the paths of ``ev``.
 
-    Returns ``found`` and ``npv0`` (NPV at rate 0), both (m,), and for the found paths only
-    ``lo, hi, f_lo, x0`` in discount factors (``lo <= hi``; ``f_lo`` is NPV at ``lo``).
+    Returns ``found`` and ``npv0`` (NPV at rate 0), both (m,), and the candidate entries
+    ``cols, lo, hi, f_lo, x0`` (one per found path, plus one per path with a second candidate):
+    ``cols`` indexes the paths, the rest are discount factors (``lo <= hi``; ``f_lo`` is NPV at
+    ``lo``) and the starting point.
 
     The starting point interpolates ``log(P / N)`` against ``log x``, where ``P`` and ``N`` are
     the present values of the positive and negative flows: for fund-like flows (calls, then
@@ -276,11 +295,15 @@ def _bracket(ev, rates, x_grid):
     fails fall back to inverse quadratic interpolation of NPV in ``x``.
     """
     f_grid = ev.on_grid(x_grid)
-    left, right, found = nearest_bracket(f_grid, rates)
     npv0 = f_grid[:, np.searchsorted(rates, 0.0)]
-    found &= np.isfinite(npv0)
-    cols = np.flatnonzero(found)
-    left, right = left[cols], right[cols]
+    br = nearest_bracket(f_grid, rates)
+    found = br.found & np.isfinite(npv0)
+    alt = br.alt & found
+    first, second = np.flatnonzero(found), np.flatnonzero(alt)
+    cols = np.concatenate([first, second]) if second.size else first
+    left = np.concatenate([br.left[first], br.alt_left[second]]) if second.size else br.left[first]
+    right = (np.concatenate([br.right[first], br.alt_right[second]]) if second.size
+             else br.right[first])
     third = np.where(right + 1 < rates.size, right + 1, np.maximum(left - 1, 0))
     f3 = np.stack([f_grid[cols, k] for k in (left, right, third)])
     p_grid = ev.positive_part().on_grid(x_grid)
@@ -293,29 +316,41 @@ def _bracket(ev, rates, x_grid):
     if bad.size:
         fallback = _start_point(x_grid, f3[:, bad], left[bad], right[bad], third[bad])
         x0[bad] = np.where(np.isfinite(fallback), fallback, a[bad])
-    return found, npv0, b, a, f3[1], x0
+    return found, npv0, (cols, b, a, f3[1], x0)
 
 
 def find_roots(ev: PeriodicFlows | DatedFlows, rates: np.ndarray, x_grid: np.ndarray) -> Roots:
     """Bracket on the grid, then polish with safeguarded Newton; see the module docstring."""
     m = ev.rows.shape[0]
     inner = np.abs(rates) <= INNER_RATE
-    found, npv0, lo, hi, f_lo, x0 = _bracket(ev, rates[inner], x_grid[inner])
-    idx = np.flatnonzero(found)
+    with np.errstate(invalid="ignore", over="ignore"):      # rows with NaN/inf are screened out
+        found, npv0, entries = _bracket(ev, rates[inner], x_grid[inner])
     rest = np.flatnonzero(~found)
     if rest.size and inner.sum() < rates.size:
-        found_r, _, *more = _bracket(ev.take(rest), rates, x_grid)
-        idx = np.concatenate([idx, rest[found_r]])
-        lo, hi, f_lo, x0 = (np.concatenate(pair) for pair in zip((lo, hi, f_lo, x0), more))
+        with np.errstate(invalid="ignore", over="ignore"):
+            found_r, _, more = _bracket(ev.take(rest), rates, x_grid)
         found[rest] = found_r
+        entries = tuple(np.concatenate([a, b]) for a, b in
+                        zip(entries, (rest[more[0]],) + more[1:]))
+    cols, lo, hi, f_lo, x0 = entries
     x_out = np.full(m, np.nan)
     converged = np.zeros(m, dtype=bool)
-    if idx.size:
-        order = np.argsort(idx, kind="stable")
-        idx, lo, hi, f_lo, x0 = idx[order], lo[order], hi[order], f_lo[order], x0[order]
-        x_found, ok = _polish(ev if idx.size == m else ev.take(idx), lo, hi, f_lo, x0)
-        x_out[idx] = x_found
-        converged[idx] = ok
+    if cols.size == 0:
+        return Roots(x_out, found, converged, npv0)
+    simple = cols.size == m and bool(np.all(cols[1:] > cols[:-1]))   # one entry per path, in order
+    if not simple:
+        order = np.argsort(cols, kind="stable")
+        cols, lo, hi, f_lo, x0 = (v[order] for v in (cols, lo, hi, f_lo, x0))
+    x, ok = _polish(ev if simple else ev.take(cols), lo, hi, f_lo, x0)
+    if not simple:
+        # two candidates for some paths: keep the converged root nearest to a rate of 0
+        distance = np.where(ok, np.abs(1.0 / x - 1.0), np.inf)
+        pick = np.lexsort((distance, cols))
+        cols, x, ok = cols[pick], x[pick], ok[pick]
+        keep = np.r_[True, cols[1:] != cols[:-1]]
+        cols, x, ok = cols[keep], x[keep], ok[keep]
+    x_out[cols] = x
+    converged[cols] = ok
     return Roots(x_out, found, converged, npv0)
 
 

@@ -124,6 +124,13 @@ def _screen(rows: np.ndarray) -> np.ndarray:
     return status
 
 
+def _as_rows(arr: np.ndarray) -> np.ndarray:
+    """Flows as a C-contiguous (n_paths, n_flows) array; at least one flow per path."""
+    if arr.shape[-1] == 0:
+        raise bad_input("flows", "needs at least one cash flow per path")
+    return np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
+
+
 def _solve(flows2d: np.ndarray, make_evaluator, horizon: float, chunk: int):
     """Discount factors and statuses for all rows of ``flows2d``, chunk by chunk.
 
@@ -179,9 +186,7 @@ def irr_result(flows, *, periods_per_year: float = 1, chunk_size: int = DEFAULT_
     arr = as_float_array(flows, "flows")
     ppy = check_positive_scalar(periods_per_year, "periods_per_year")
     chunk = int(check_positive_scalar(chunk_size, "chunk_size"))
-    flows2d = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
-    if flows2d.shape[1] == 0:
-        raise bad_input("flows", "needs at least one cash flow")
+    flows2d = _as_rows(arr)
 
     def evaluator(rows, start, stop):
         return _solver.PeriodicFlows(rows)
@@ -242,8 +247,8 @@ def xirr_result(flows, dates, *, chunk_size: int = DEFAULT_CHUNK) -> IrrResult:
     """
     arr = as_float_array(flows, "flows")
     chunk = int(check_positive_scalar(chunk_size, "chunk_size"))
+    flows2d = _as_rows(arr)
     years = _year_fractions(dates, arr.shape)
-    flows2d = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
     shared = years.ndim == 1
     years2d = years if shared else years.reshape(flows2d.shape)
 

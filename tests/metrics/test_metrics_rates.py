@@ -1,0 +1,244 @@
+"""IRR/XIRR invariants, agreement with pyxirr and numpy-financial, edge cases and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+import pyxirr
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from fundsvc.errors import InputError
+from fundsvc.metrics import IrrStatus, irr, irr_reason, irr_result, npv, xirr, xirr_result, xnpv
+
+amounts = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 2))
+flow_lists = st.lists(amounts, min_size=2, max_size=24)
+
+
+def _sign_changes(flows) -> int:
+    nz = np.sign(np.asarray(flows, dtype=float))
+    nz = nz[nz != 0]
+    return int(np.count_nonzero(nz[1:] != nz[:-1]))
+
+
+def _pyxirr(fn, *args) -> float:
+    """pyxirr's answer, NaN where it finds none (it raises when flows never change sign)."""
+    try:
+        out = fn(*args)
+    except pyxirr.InvalidPaymentsError:
+        return float("nan")
+    return float("nan") if out is None else float(out)
+
+
+def _newton_error(rate: float, flows, times=None) -> float:
+    """|NPV / NPV'| at ``rate``: how far ``rate`` is from the root it approximates."""
+    c = np.asarray(flows, dtype=float)
+    t = np.arange(c.size) if times is None else np.asarray(times, dtype=float)
+    disc = (1.0 + rate) ** -t
+    return abs(float(c @ disc)) / abs(float((c * t) @ disc) / (1.0 + rate))
+
+
+def _same_root(ours: float, theirs: float, err: float) -> bool:
+    """Equal to 1e-8 (relative above 1), allowing for pyxirr's own error ``err``."""
+    return abs(ours - theirs) <= 1e-8 * max(1.0, abs(theirs)) + 2.0 * err
+
+
+def _relative_npv(rate: float, flows) -> float:
+    """|NPV| relative to the sum of |discounted flows| (the size of NPV's rounding noise)."""
+    c = np.asarray(flows, dtype=float)
+    disc = (1.0 + rate) ** -np.arange(c.size)
+    return abs(float(c @ disc)) / float(np.abs(c) @ disc)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(flow_lists)
+def test_reported_rate_is_a_root(flows):
+    """Wherever the status is OK, NPV at the rate is zero to rounding; otherwise NaN."""
+    res = irr_result(flows)
+    if res.ok:
+        assert _relative_npv(float(res.rate), flows) < 1e-9
+    else:
+        assert np.isnan(res.rate)
+
+
+@settings(max_examples=300, deadline=None)
+@given(flow_lists)
+def test_agrees_with_pyxirr(flows):
+    """Where the IRR is unique (one sign change, Descartes) and pyxirr converges we agree to
+    1e-8 (beyond pyxirr's own error, which reaches 1e-7 at rates of 50 and more); where several
+    roots exist and pyxirr finds a different one, ours is nearer to 0."""
+    theirs = _pyxirr(pyxirr.irr, flows)
+    assume(np.isfinite(theirs) and -0.99 < theirs < 1e6)
+    assume(_relative_npv(theirs, flows) < 1e-7)          # pyxirr really found a root
+    ours = irr(flows)
+    if _sign_changes(flows) == 1:
+        assert _same_root(ours, theirs, _newton_error(theirs, flows))
+    elif not _same_root(ours, theirs, _newton_error(theirs, flows)):
+        assert abs(ours) < abs(theirs)        # pyxirr found another root, farther from 0
+
+
+positive = st.floats(0.01, 1e6).map(lambda v: round(v, 2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(positive, min_size=1, max_size=4), st.lists(positive, min_size=1, max_size=8))
+def test_agrees_with_numpy_financial(outflows, inflows):
+    """numpy_financial.irr (eigenvalues, root nearest 0) agrees on flows with one sign change
+    (calls, then distributions), whose IRR is unique."""
+    flows = [-v for v in outflows] + inflows
+    theirs = npf.irr(np.array(flows, dtype=float))
+    assume(np.isfinite(theirs) and -0.99 < theirs < 1e5)
+    assert irr(flows) == pytest.approx(theirs, rel=1e-8, abs=1e-8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-0.9, 3.0), st.lists(st.floats(0.0, 1e4), min_size=1, max_size=40))
+def test_recovers_constructed_rate(rate, later):
+    """Flows built to have NPV 0 at ``rate`` (one outflow, then inflows) return that rate."""
+    later = np.asarray(later)
+    assume(later.sum() > 1e-3)
+    flows = np.concatenate([[-(later / (1 + rate) ** np.arange(1, later.size + 1)).sum()], later])
+    assert irr(flows) == pytest.approx(rate, abs=1e-10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(amounts, st.integers(1, 400)), min_size=1, max_size=15),
+    st.floats(-1e6, -1.0),
+)
+def test_xirr_agrees_with_pyxirr(later, first):
+    """Random dated flows: where pyxirr's XIRR is a root, ours agrees to 1e-8 (beyond pyxirr's
+    own error), unless several roots exist and ours is the one nearer to 0."""
+    days = np.cumsum([0] + [gap for _, gap in later])
+    dates = np.datetime64("2020-01-01") + days.astype("m8[D]")
+    flows = [first] + [a for a, _ in later]
+    theirs = _pyxirr(pyxirr.xirr, [d.astype(dt.date) for d in dates], flows)
+    # a day's gap turns modest ratios into astronomical annual rates; we search up to 10**6
+    assume(np.isfinite(theirs) and -0.99 < theirs < 1e6)
+    assume(abs(xnpv(theirs, flows, dates)) < 1e-6 * np.abs(flows).sum())
+    ours = xirr(flows, dates)
+    assert np.isfinite(ours)
+    years = (dates - dates[0]).astype(float) / 365.0
+    if not _same_root(ours, theirs, _newton_error(theirs, flows, years)):
+        assert _sign_changes(flows) > 1 and abs(ours) < abs(theirs)
+
+
+def _fund_like(n_paths: int, n_steps: int, seed: int) -> np.ndarray:
+    """Calls early, fees throughout, lognormal proceeds later: many paths change sign often."""
+    rng = np.random.default_rng(seed)
+    q = np.arange(n_steps)
+    calls = np.where(q < n_steps // 3, rng.uniform(1, 10, (n_paths, n_steps)), 0.5)
+    proceeds = rng.lognormal(0, 1.2, (n_paths, n_steps)) * (q > n_steps // 4)
+    return proceeds * rng.lognormal(0, 0.8, (n_paths, 1)) - calls
+
+
+def test_fund_like_paths_agree_with_pyxirr_loop():
+    """3 000 fund-like quarterly paths (40 steps, frequent sign changes): where pyxirr converges
+    we agree to 1e-8, except where several roots exist and ours is the one nearer to 0."""
+    flows = _fund_like(3000, 40, seed=7)
+    res = irr_result(flows)
+    theirs = np.array([_pyxirr(pyxirr.irr, row) for row in flows])
+    both = np.isfinite(theirs) & res.ok
+    assert both.sum() > 2500
+    diff = np.abs(res.rate - theirs)
+    unique = np.array([_sign_changes(row) == 1 for row in flows])
+    assert np.all(diff[both & unique] <= 1e-8)
+    other = both & ~unique & (diff > 1e-8)
+    assert np.all(np.abs(res.rate[other]) < np.abs(theirs[other]))
+    assert (diff[both] <= 1e-8).mean() > 0.99
+
+
+def test_periods_per_year_annualises():
+    """Quarterly flows: 100 in, 110 back four quarters later is exactly 10 % a year."""
+    flows = [-100.0, 0.0, 0.0, 0.0, 110.0]
+    assert irr(flows, periods_per_year=4) == pytest.approx(0.10, abs=1e-13)
+    assert irr(flows) == pytest.approx(1.1 ** 0.25 - 1, abs=1e-13)
+
+
+def test_one_d_and_two_d_agree_and_chunking_does_not_matter():
+    flows = _fund_like(500, 24, seed=3)
+    many = irr_result(flows)
+    singles = np.array([irr(row) for row in flows])
+    np.testing.assert_allclose(many.rate, singles, rtol=1e-12, atol=1e-14, equal_nan=True)
+    chunked = irr_result(flows, chunk_size=37)
+    np.testing.assert_allclose(chunked.rate, many.rate, rtol=1e-12, atol=1e-14, equal_nan=True)
+    np.testing.assert_array_equal(chunked.status, many.status)
+
+
+def test_edge_cases_have_statuses():
+    flows = np.array([
+        [0.0, 0.0, 0.0, 0.0],          # all zero
+        [-100.0, 0.0, 0.0, 0.0],       # single flow
+        [np.nan, -1.0, 2.0, 0.0],      # NaN input
+        [np.inf, -1.0, 0.0, 0.0],      # infinite input
+        [-100.0, 250.0, -160.0, 0.0],  # changes sign, NPV never crosses zero (no real root)
+        [-100.0, 110.0, 0.0, 0.0],     # trailing zeros are fine
+        [0.0, -100.0, 110.0, 0.0],     # so are leading zeros
+        [-100.0, 50.0, 50.0, 0.0],     # exact root at 0
+    ])
+    res = irr_result(flows)
+    expected = [IrrStatus.ALL_ZERO, IrrStatus.NO_SIGN_CHANGE, IrrStatus.INVALID_INPUT,
+                IrrStatus.INVALID_INPUT, IrrStatus.NO_ROOT_IN_RANGE, IrrStatus.OK, IrrStatus.OK,
+                IrrStatus.OK]
+    assert [IrrStatus(int(s)) for s in res.status] == expected
+    np.testing.assert_allclose(res.rate[5:], [0.10, 0.10, 0.0], atol=1e-13)
+    assert np.isnan(res.rate[:5]).all()
+    assert res.counts() == {IrrStatus.OK: 3, IrrStatus.ALL_ZERO: 1, IrrStatus.NO_SIGN_CHANGE: 1,
+                            IrrStatus.NO_ROOT_IN_RANGE: 1, IrrStatus.INVALID_INPUT: 2}
+    assert list(res.reasons()[:3]) == [irr_reason(s) for s in expected[:3]]
+    assert "NaN or infinite" in IrrStatus.INVALID_INPUT.reason
+
+
+def test_extreme_rates_inside_and_outside_the_grid():
+    assert irr([-1.0, 1000.0]) == pytest.approx(999.0, rel=1e-12)
+    assert irr([-100.0, 0.05]) == pytest.approx(-0.9995, rel=1e-12)
+    assert IrrStatus(int(irr_result([-1.0, 1e9]).status)) is IrrStatus.NO_ROOT_IN_RANGE
+
+
+def test_long_monthly_series_does_not_overflow():
+    """600 monthly flows: grid points whose discount factors would overflow are dropped."""
+    flows = np.r_[-1000.0, np.full(599, 9.0)]
+    rate = irr(flows)
+    assert np.isfinite(rate) and abs(npv(rate, flows)) < 1e-8
+
+
+def test_empty_batch():
+    res = irr_result(np.empty((0, 5)))
+    assert res.rate.shape == (0,) and res.status.shape == (0,)
+
+
+def test_npv_vectorised_over_paths_and_rates():
+    flows = _fund_like(20, 10, seed=1)
+    rates = np.linspace(-0.05, 0.2, 20)
+    expected = [npf.npv(r, row) for r, row in zip(rates, flows)]
+    np.testing.assert_allclose(npv(rates, flows), expected, rtol=1e-12)
+    np.testing.assert_allclose(npv(0.03, flows), [npf.npv(0.03, row) for row in flows], rtol=1e-12)
+
+
+def test_xirr_equals_irr_on_yearly_dates_of_365_days():
+    """With every gap exactly 365 days, XIRR (ACT/365F) is the annual IRR."""
+    flows = [-100.0, 20.0, 30.0, 70.0]
+    dates = np.datetime64("2021-01-01") + np.array([0, 365, 730, 1095]).astype("m8[D]")
+    assert xirr(flows, dates) == pytest.approx(irr(flows), abs=1e-13)
+
+
+def test_bad_input_messages():
+    with pytest.raises(InputError, match="dimension"):
+        irr(np.zeros((2, 2, 2)))
+    with pytest.raises(InputError, match="must be numbers"):
+        irr(["a", "b"])
+    with pytest.raises(InputError, match="at least one cash flow"):
+        xirr(np.empty((3, 0)), np.empty(0, "M8[D]"))
+    with pytest.raises(InputError, match="at least one cash flow"):
+        irr(np.empty((3, 0)))
+    with pytest.raises(InputError, match="periods_per_year"):
+        irr([-1.0, 2.0], periods_per_year=0)
+    with pytest.raises(InputError, match="precedes the first date"):
+        xirr([-1.0, 2.0], ["2020-02-01", "2020-01-01"])
+    with pytest.raises(InputError, match="does not fit flows"):
+        xirr([-1.0, 2.0, 3.0], ["2020-01-01", "2020-02-01"])
+    with pytest.raises(InputError, match="must be dates"):
+        xirr([-1.0, 2.0], ["2020-01-01", "not a date"])
