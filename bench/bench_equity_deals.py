@@ -58,7 +58,7 @@ def programmes(scenario_path: Path | None = None):
     """Load the scenario and compile its deal-level sub-funds; returns (scenario, programmes)."""
     path = scenario_path or next(p for p in DEFAULT_SCENARIOS if p.exists())
     sc = load_scenario(path).scenario
-    n_steps = int(round(sc.simulation.horizon_years * 4))
+    n_steps = round(sc.simulation.horizon_years * 4)
     progs = []
     for sf in sc.sub_funds:
         if sf.mode is not SubFundMode.DEAL_LEVEL:
@@ -113,7 +113,7 @@ def timing(paths: int, chunk: int, repeats: int, scenario_path: Path | None = No
 
 def memory(paths: int, chunk: int, scenario_path: Path | None = None, seed: int = 7) -> dict:
     """Run ``paths`` paths in chunks; keep per-path gross TVPI per fund; report peak RSS."""
-    path, sc, progs = programmes(scenario_path)
+    _path, sc, progs = programmes(scenario_path)
     n_steps = progs[0].n_steps
     tvpi = np.empty((paths, len(progs)))
     t0 = time.perf_counter()

@@ -14,16 +14,16 @@ from models.venture import StageProfile, SubFund
 
 FAST_STAGES = {
     # a profile where much happens in few quarters (for small exact-agreement cases)
-    "seed": dict(p_next_round=0.5, p_exit=0.2, years_in_stage=0.75, step_up_median=2.0, step_up_sigma=0.5, round_dilution=0.2),
-    "series_a": dict(p_next_round=0.5, p_exit=0.25, years_in_stage=0.75, step_up_median=1.8, step_up_sigma=0.4, round_dilution=0.2),
-    "series_b": dict(p_next_round=0.5, p_exit=0.3, years_in_stage=0.75, step_up_median=1.6, step_up_sigma=0.4, round_dilution=0.15),
-    "series_c": dict(p_next_round=0.4, p_exit=0.4, years_in_stage=0.75, step_up_median=1.5, step_up_sigma=0.3, round_dilution=0.1),
-    "later": dict(p_next_round=0.0, p_exit=0.8, years_in_stage=0.75, step_up_median=1.2, step_up_sigma=0.3, round_dilution=0.1),
+    "seed": {"p_next_round": 0.5, "p_exit": 0.2, "years_in_stage": 0.75, "step_up_median": 2.0, "step_up_sigma": 0.5, "round_dilution": 0.2},
+    "series_a": {"p_next_round": 0.5, "p_exit": 0.25, "years_in_stage": 0.75, "step_up_median": 1.8, "step_up_sigma": 0.4, "round_dilution": 0.2},
+    "series_b": {"p_next_round": 0.5, "p_exit": 0.3, "years_in_stage": 0.75, "step_up_median": 1.6, "step_up_sigma": 0.4, "round_dilution": 0.15},
+    "series_c": {"p_next_round": 0.4, "p_exit": 0.4, "years_in_stage": 0.75, "step_up_median": 1.5, "step_up_sigma": 0.3, "round_dilution": 0.1},
+    "later": {"p_next_round": 0.0, "p_exit": 0.8, "years_in_stage": 0.75, "step_up_median": 1.2, "step_up_sigma": 0.3, "round_dilution": 0.1},
 }
 
 
 def fast_profile(**overrides) -> StageProfile:
-    posts = dict(seed=30e6, series_a=100e6, series_b=300e6, series_c=800e6, later=2e9)
+    posts = {"seed": 30e6, "series_a": 100e6, "series_b": 300e6, "series_c": 800e6, "later": 2e9}
     stages = []
     for name, v in FAST_STAGES.items():
         stages.append(dict(
@@ -35,13 +35,13 @@ def fast_profile(**overrides) -> StageProfile:
 
 
 def small_fund(**overrides) -> SubFund:
-    kw = dict(
-        id="small", name="Small fund", strategy="angel", vintage=dt.date(2026, 1, 1),
-        commitment_cny=2e8, guidance_share=0.3, investment_period_years=2, life_years=5,
-        extension_years=1, sector_weights={Sector.SMART_IOT: 0.5, Sector.BIOMEDICINE: 0.3, Sector.OTHER: 0.2},
-        n_initial_deals=6, reserve_ratio=0.15, recycling_cap=0.05, follow_on_through="series_c",
-        entry_stage_mix={"seed": 0.4, "series_a": 0.3, "series_b": 0.2, "series_c": 0.1},
-    )
+    kw = {
+        "id": "small", "name": "Small fund", "strategy": "angel", "vintage": dt.date(2026, 1, 1),
+        "commitment_cny": 2e8, "guidance_share": 0.3, "investment_period_years": 2, "life_years": 5,
+        "extension_years": 1, "sector_weights": {Sector.SMART_IOT: 0.5, Sector.BIOMEDICINE: 0.3, Sector.OTHER: 0.2},
+        "n_initial_deals": 6, "reserve_ratio": 0.15, "recycling_cap": 0.05, "follow_on_through": "series_c",
+        "entry_stage_mix": {"seed": 0.4, "series_a": 0.3, "series_b": 0.2, "series_c": 0.1},
+    }
     kw.update(overrides)
     return SubFund(**kw)
 

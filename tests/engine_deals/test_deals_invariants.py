@@ -89,7 +89,7 @@ def test_ownership_never_increases_without_investment(run):
 
 
 def test_cash_adds_up_per_path(run):
-    prog, _, fl = run
+    _prog, _, fl = run
     d = fl.deals
     np.testing.assert_allclose(d.invested.sum(axis=1), fl.invested.sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(d.proceeds.sum(axis=1), fl.proceeds.sum(axis=1), rtol=1e-12)
@@ -122,8 +122,8 @@ def test_nav_is_zero_when_every_deal_has_ended(run):
 def test_failure_writes_down_to_zero_and_recovers_share_of_cost():
     """A profile where every company fails: NAV drops to exactly 0, proceeds = recovery × cost."""
     profile = helpers.fast_profile()
-    stages = [t.model_copy(update=dict(p_next_round=0.0, p_exit=0.0)) for t in profile.stages]
-    profile = profile.model_copy(update=dict(stages=stages))
+    stages = [t.model_copy(update={"p_next_round": 0.0, "p_exit": 0.0}) for t in profile.stages]
+    profile = profile.model_copy(update={"stages": stages})
     fund = helpers.small_fund(life_years=20, extension_years=0)
     prog, paths = helpers.setup(n_paths=300, n_steps=90, fund=fund, profile=profile)
     fl = simulate_deals(prog, paths, np.random.default_rng(2))

@@ -122,7 +122,7 @@ def simulate_calibration(
     """Simulate the calibration fund under ``profile``; per-deal outcomes (n_paths, n_deals)."""
     market = market if market is not None else MarketModel()
     fund = calibration_fund(n_deals)
-    n_steps = int(round(fund.life_years * 4))
+    n_steps = round(fund.life_years * 4)
     ss = np.random.SeedSequence(seed)
     rng_m, rng_d = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
     paths = simulate_market(market, n_paths, n_steps, 4, rng_m)

@@ -250,8 +250,8 @@ def compile_deals(
         raise InputError(problems)
 
     n_deals = int(sub_fund.n_initial_deals)
-    ip_steps = max(1, int(round(sub_fund.investment_period_years * steps_per_year)))
-    life_steps = int(round((sub_fund.life_years + sub_fund.extension_years) * steps_per_year))
+    ip_steps = max(1, round(sub_fund.investment_period_years * steps_per_year))
+    life_steps = round((sub_fund.life_years + sub_fund.extension_years) * steps_per_year)
     entry_step = start_step + (np.arange(n_deals) * ip_steps) // n_deals
 
     mix = sub_fund.entry_mix()

@@ -54,8 +54,7 @@ from scipy.special import ndtr
 
 from fundsvc.engine.factors import MarketPaths
 from fundsvc.engine.venture.deal_draws import N_ROUNDS, DealDraws, draw_deal_randoms
-from fundsvc.engine.venture.deal_programme import INACTIVE, NO_REGIME_ROW, N_STAGES, DealProgramme
-
+from fundsvc.engine.venture.deal_programme import INACTIVE, N_STAGES, NO_REGIME_ROW, DealProgramme
 
 _NEVER = 2**31 - 1
 """Next-candidate step of a slot that is not held."""
@@ -279,10 +278,9 @@ def run_deal_kernel(
     z_round = draws.z_round.reshape(-1)
     z_exit = draws.z_exit.reshape(-1)
     u_tail = draws.u_tail.reshape(-1)
-    s2 = {name: a.reshape(P, D) for name, a in dict(scode=scode, status=status, post=post, own=own, inv=inv, nxt=nxt, stack=stack).items()}
+    s2 = {name: a.reshape(P, D) for name, a in {"scode": scode, "status": status, "post": post, "own": own, "inv": inv, "nxt": nxt, "stack": stack}.items()}
 
     has_regime = regimes is not None
-    pev = prog.p_event.reshape(-1)
     pmax = (prog.p_event[:NO_REGIME_ROW] if has_regime else prog.p_event[NO_REGIME_ROW:]).max(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         accept = np.where(pmax > 0, prog.p_event / pmax, 0.0).reshape(-1)  # (4 * 6,)
