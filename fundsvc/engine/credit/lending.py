@@ -65,7 +65,8 @@ def unit_schedule(model: CreditModel, pool_index: int, year: int) -> np.ndarray:
     """Outstanding principal per CNY lent at each step end for the cohort of ``year``, (n_steps,)."""
     tm = model.pools[pool_index].programme
     ends = (np.arange(model.n_steps) + 1) * model.dt
-    return outstanding_principal(1.0, tm.rate, tm.term, tm.amort, ends - year, model.settings.payments_per_year)
+    out = outstanding_principal(1.0, tm.rate, tm.term, tm.amort, ends - year, model.settings.payments_per_year)
+    return np.where(ends > year + 1e-9, out, 0.0)  # not outstanding at step ends before it is lent
 
 
 def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: np.ndarray, p0: int,

@@ -85,3 +85,44 @@ def synthetic_scenario(n_loans: int = 1000, *, seed: int = 1, horizon_years: int
         simulation=SimulationSettings(start_date=start, horizon_years=horizon_years, paths=1000, seed=1),
         pd_master_scale=MASTER_SCALE, pools=[pool], loans=loans,
     )
+
+
+def homogeneous_scenario(n_loans: int, pd: float, *, horizon_years: int = 1, term_years: int = 10,
+                         sector: Sector = Sector.SMART_IOT, amount: float = 1e6, pooled: bool = False,
+                         pool_kwargs: dict | None = None, loan_kwargs: dict | None = None) -> Scenario:
+    """``n_loans`` identical bullet loans (same PD, sector, amount), originated at the start and
+    outstanding for the whole horizon; optionally all in one pool ``pool`` (4:4:2, no cap)."""
+    start = dt.date(2026, 1, 1)
+    mat = start.replace(year=start.year + term_years)
+    kw = dict(loan_kwargs or {})
+    loans = [
+        AchievementLoan(loan_id=f"H{i:05d}", bank="bank_a", sector=sector, amount_cny=amount,
+                        origination=start, maturity=mat, rate=0.05, pd=pd,
+                        pool_id="pool" if pooled else None, **kw)
+        for i in range(n_loans)
+    ]
+    pools = []
+    if pooled:
+        pk = {"id": "pool", "name": "Test pool", "funders": {"finance": 1e7},
+              "shares": {"pool": 0.4, "guarantor": 0.4, "bank": 0.2}}
+        pk.update(pool_kwargs or {})
+        pools = [RiskSharingPool(**pk)]
+    return Scenario(
+        name="homogeneous", title="Homogeneous portfolio",
+        simulation=SimulationSettings(start_date=start, horizon_years=horizon_years, paths=1000, seed=1),
+        pools=pools, loans=loans,
+    )
+
+
+def iid_market(n_paths: int, n_steps: int, rng: np.random.Generator, *, steps_per_year: int = 1,
+               sectors: tuple[Sector, ...] = tuple(Sector), correlation: float = 0.0):
+    """Market paths with N(0, 1) sector factors, independent over time, equicorrelated across
+    sectors (``correlation``), for statistical tests of the credit engine."""
+    from fundsvc.engine.factors import MarketPaths
+
+    k = len(sectors)
+    common = rng.standard_normal((n_paths, n_steps, 1))
+    own = rng.standard_normal((n_paths, n_steps, k))
+    sec = np.sqrt(correlation) * common + np.sqrt(1.0 - correlation) * own
+    return MarketPaths(steps_per_year, tuple(sectors), common[:, :, 0], sec, None,
+                       np.full((n_paths, n_steps + 1), 100.0), 0.0)
