@@ -44,6 +44,7 @@ from fundsvc.metrics.rates import (
 )
 from fundsvc.metrics.risk import (
     QuantileMethod,
+    WeightNormalization,
     expected_shortfall,
     quantiles,
     value_at_risk,
@@ -59,6 +60,7 @@ __all__ = [
     "LnPmeResult",
     "PmePlusResult",
     "QuantileMethod",
+    "WeightNormalization",
     "direct_alpha",
     "dpi",
     "dpi_path",

@@ -17,9 +17,16 @@ Definitions, for a loss ``L`` and ``level`` ``a`` in (0, 1):
   losses 1..10 at ``a = 0.85`` give VaR 9 and ES ``(0.05 * 9 + 0.10 * 10) / 0.15``.
 
 Weighted versions take importance-sampling likelihood ratios ``w_i = p(x_i) / q(x_i)`` for
-samples drawn from ``q``; they use the self-normalised estimator (weights divided by their sum
-along the axis), so the weights need only be proportional to the likelihood ratios. With unit
-weights they equal the unweighted functions.
+samples drawn from ``q``. By default (:attr:`WeightNormalization.SAMPLE_SIZE`) they use the
+unbiased tail estimator of Glasserman, Heidelberger & Shahabuddin (2000):
+``P(L > l) ~ sum_i w_i 1{L_i > l} / n``, VaR is the smallest sample loss whose estimated tail
+probability is at most ``1 - level``, and ES adds ``sum_i w_i (L_i - VaR)^+ / n / (1 - level)``.
+This needs the true likelihood ratios (mean 1 under the sampling law). With
+:attr:`WeightNormalization.SELF` the weights are divided by their sum instead (weights known up
+to a constant); that estimator is much noisier in the tail when the weights vary a lot over the
+body of the distribution (for a normal tilted by 3 standard deviations, 10**5 samples, the
+self-normalised 99.9 % VaR missed by about 25 standard errors of the unbiased one). With unit
+weights both equal the unweighted functions exactly.
 
 Shapes: ``values`` / ``losses`` have the sample along ``axis`` (default 0, paths first); the
 result drops that axis and, for a 1-D ``level`` / ``q``, gains a leading axis of that length
@@ -34,6 +41,13 @@ from enum import Enum
 import numpy as np
 
 from fundsvc.metrics._checks import as_float_array, bad_input, check_level
+
+
+class WeightNormalization(Enum):
+    """How importance weights are turned into probabilities (see the module docstring)."""
+
+    SAMPLE_SIZE = "sample_size"   # divide by the number of samples: unbiased IS tail estimator
+    SELF = "self"                 # divide by the sum of the weights
 
 
 class QuantileMethod(Enum):
@@ -59,10 +73,10 @@ def _axis(arr: np.ndarray, axis: int) -> int:
 def _weights(weights, arr: np.ndarray, axis: int) -> np.ndarray:
     """Weights broadcast to ``arr``'s shape, validated: finite, non-negative, positive sum."""
     w = as_float_array(weights, "weights", ndims=(1, 2, 3))
+    if w.ndim == 1 and w.size != arr.shape[axis]:
+        raise bad_input("weights", f"has {w.size} entries but the values have "
+                        f"{arr.shape[axis]} samples along axis {axis}")
     if w.ndim == 1 and arr.ndim > 1:
-        if w.size != arr.shape[axis]:
-            raise bad_input("weights", f"has {w.size} entries but the values have "
-                            f"{arr.shape[axis]} samples along axis {axis}")
         shape = [1] * arr.ndim
         shape[axis] = w.size
         w = w.reshape(shape)
@@ -98,13 +112,56 @@ def quantiles(values, q, *, axis: int = 0, method: QuantileMethod = QuantileMeth
     return np.quantile(arr, qq, axis=_axis(arr, axis), method=QuantileMethod(method).value)
 
 
-def weighted_quantile(values, q, weights, *, axis: int = 0):
-    """Lower (``inverted_cdf``) quantiles under importance weights: the smallest value whose
-    normalised cumulative weight reaches ``q``. Shapes as :func:`quantiles`."""
-    arr = _values(values, "values")
+def _lower_quantile(x, w, q, normalization: WeightNormalization):
+    """Weighted lower quantile along the last axis: the smallest ``x`` whose covered mass
+    (weight at or below it) reaches ``q`` times the reference mass.
+
+    Covered mass and reference are ``sum w`` up to ``x`` and ``sum w`` (SELF), or ``n`` minus the
+    weight strictly above ``x`` and ``n`` (SAMPLE_SIZE). With unit weights both are ``k + 1``
+    and ``n`` in exact arithmetic, and ``k + 1 >= n * q`` is numpy's ``inverted_cdf`` rule, so
+    the result equals :func:`numpy.quantile` exactly. NaN in a sample gives NaN.
+    """
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=-1)
+    prefix = np.cumsum(np.take_along_axis(w, order, axis=-1), axis=-1)
+    n = x.shape[-1]
+    if normalization is WeightNormalization.SELF:
+        covered, reference = prefix, prefix[..., -1:]
+    else:
+        covered, reference = n - (prefix[..., -1:] - prefix), float(n)
+    levels = q.reshape(q.shape + (1,) * x.ndim)
+    first = (covered >= levels * reference).argmax(axis=-1)
+    out = np.take_along_axis(np.broadcast_to(xs, first.shape + (n,)), first[..., None], axis=-1)
+    return np.where(np.isnan(x).any(axis=-1), np.nan, out[..., 0])
+
+
+def _weighted(values, weights, axis, argument):
+    arr = _values(values, argument)
     ax = _axis(arr, axis)
     w = _weights(weights, arr, ax)
-    return np.quantile(arr, check_level(q, "q"), axis=ax, weights=w, method="inverted_cdf")
+    return np.moveaxis(arr, ax, -1), np.moveaxis(w, ax, -1)
+
+
+def weighted_quantile(values, q, weights, *, axis: int = 0,
+                      normalization: WeightNormalization = WeightNormalization.SELF):
+    """Lower (``inverted_cdf``) quantiles under weights: the smallest value whose share of the
+    weight at or below it reaches ``q``.
+
+    Parameters
+    ----------
+    values : array_like, sample along ``axis``
+    q : float or array_like, shape (n_q,)
+    weights : array_like, 1-D along ``axis`` or shaped like ``values``
+    normalization : WeightNormalization, default SELF
+        SELF treats the weights as relative probabilities; use SAMPLE_SIZE (as
+        :func:`weighted_var` does) for tail quantiles from importance sampling.
+
+    Returns
+    -------
+    ndarray, shape ``q.shape + values.shape without axis``
+    """
+    x, w = _weighted(values, weights, axis, "values")
+    return _lower_quantile(x, w, check_level(q, "q"), WeightNormalization(normalization))
 
 
 def value_at_risk(losses, level=0.99, *, axis: int = 0):
@@ -126,7 +183,7 @@ def value_at_risk(losses, level=0.99, *, axis: int = 0):
     return np.quantile(arr, check_level(level), axis=_axis(arr, axis), method="inverted_cdf")
 
 
-def _shortfall(arr, var, level, ax, weights=None):
+def _shortfall(arr, var, level, ax, weights=None, normalization=WeightNormalization.SELF):
     """``VaR + E[(L - VaR)^+] / (1 - level)`` with VaR of shape ``level.shape + rest``."""
     moved = np.moveaxis(arr, ax, -1)
     excess = np.maximum(moved - var[..., None], 0.0)
@@ -134,7 +191,8 @@ def _shortfall(arr, var, level, ax, weights=None):
         tail = excess.mean(axis=-1)
     else:
         w = np.moveaxis(weights, ax, -1)
-        tail = (excess * w).sum(axis=-1) / w.sum(axis=-1)
+        mass = w.sum(axis=-1) if normalization is WeightNormalization.SELF else w.shape[-1]
+        tail = (excess * w).sum(axis=-1) / mass
     return var + tail / (1.0 - level).reshape(level.shape + (1,) * (var.ndim - level.ndim))
 
 
@@ -151,8 +209,9 @@ def expected_shortfall(losses, level=0.99, *, axis: int = 0):
     return _shortfall(arr, var, lv, ax)
 
 
-def weighted_var(losses, level, weights, *, axis: int = 0):
-    """Value at risk under importance-sampling weights (self-normalised).
+def weighted_var(losses, level, weights, *, axis: int = 0,
+                 normalization: WeightNormalization = WeightNormalization.SAMPLE_SIZE):
+    """Value at risk under importance-sampling weights.
 
     Parameters
     ----------
@@ -160,20 +219,23 @@ def weighted_var(losses, level, weights, *, axis: int = 0):
         Losses in CNY, sample along ``axis``.
     level : float or array_like, shape (n_levels,)
     weights : array_like, 1-D along ``axis`` or shaped like ``losses``
-        Likelihood ratios (any positive multiple of them).
+        Likelihood ratios of the sampling law (mean 1 under it).
+    normalization : WeightNormalization, default SAMPLE_SIZE
+        See the module docstring.
     """
-    return weighted_quantile(losses, level, weights, axis=axis)
+    x, w = _weighted(losses, weights, axis, "losses")
+    return _lower_quantile(x, w, check_level(level), WeightNormalization(normalization))
 
 
-def weighted_es(losses, level, weights, *, axis: int = 0):
-    """Expected shortfall under importance-sampling weights (self-normalised).
+def weighted_es(losses, level, weights, *, axis: int = 0,
+                normalization: WeightNormalization = WeightNormalization.SAMPLE_SIZE):
+    """Expected shortfall under importance-sampling weights.
 
-    ``ES = VaR_w + sum_i w_i (L_i - VaR_w)^+ / sum_i w_i / (1 - level)``. Parameters as
-    :func:`weighted_var`.
+    ``ES = VaR_w + sum_i w_i (L_i - VaR_w)^+ / D / (1 - level)`` with ``D = n`` (SAMPLE_SIZE)
+    or ``sum_i w_i`` (SELF). Parameters as :func:`weighted_var`.
     """
-    arr = _values(losses, "losses")
-    ax = _axis(arr, axis)
-    w = _weights(weights, arr, ax)
+    x, w = _weighted(losses, weights, axis, "losses")
     lv = check_level(level)
-    var = np.quantile(arr, lv, axis=ax, weights=w, method="inverted_cdf")
-    return _shortfall(arr, var, lv, ax, w)
+    norm = WeightNormalization(normalization)
+    var = _lower_quantile(x, w, lv, norm)
+    return _shortfall(x, var, lv, -1, w, norm)
