@@ -38,6 +38,13 @@ Model, per path and deal slot (``n_deals = sub_fund.n_initial_deals``):
   that step (``proceeds``). If the horizon ends first they stay at NAV.
 * **NAV.** Each holding is marked at the last round: ownership × last post-money; 0 after
   exit, failure or sale. ``cost_outstanding`` is the cost of the holdings still held.
+* **Recycling.** Proceeds received during the investment period, up to
+  ``recycling_cap × commitment`` in total, become available for follow-ons (after the
+  reserve) from the next step until the investment period ends; what is used is reported in
+  ``recycled``. Initial checks are always ``(1 - reserve_ratio) × investable / n_deals``.
+* **Order within a step.** Events of held companies (using the pools as they stood at the
+  start of the step), then the end-of-life sale, then recycling of the step's proceeds, then
+  the step's new deals; NAV is taken at the end.
 
 All random numbers come from ``rng`` in a fixed order (:mod:`deal_draws`); the kernel loops over
 steps only; events are processed on the (few) slots that have one in the step.
