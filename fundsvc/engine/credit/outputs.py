@@ -3,7 +3,8 @@
 Loss windows: ``year_1`` (losses of the first simulated year) and ``horizon`` (sum over all
 steps, undiscounted). Risk measures over paths: EL = mean, UL = standard deviation,
 VaR_α = empirical α-quantile (inverted CDF), ES_α = VaR_α + E[(L − VaR_α)⁺]/(1 − α) (the
-Rockafellar–Uryasev form, equal to E[L | L ≥ VaR_α] for continuous losses).
+Rockafellar–Uryasev form, equal to E[L | L ≥ VaR_α] for continuous losses), computed by
+:mod:`fundsvc.metrics.risk`.
 
 Pools: payouts, balance fans (quantiles per step end), depletion probability by year (a path is
 depleted by year y when a depletion event occurred in any step up to the end of y),
@@ -18,13 +19,14 @@ import numpy as np
 import polars as pl
 
 from fundsvc.engine.credit.kernel import CreditChunk
+from fundsvc.metrics.risk import expected_shortfall, value_at_risk, weighted_es, weighted_var
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.995, 0.999)
 FAN_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def var_es(losses: np.ndarray, levels=LEVELS) -> tuple[np.ndarray, np.ndarray]:
-    """Empirical VaR and ES of each column.
+    """Empirical VaR and ES of each column (:mod:`fundsvc.metrics.risk` definitions).
 
     Parameters
     ----------
@@ -35,34 +37,16 @@ def var_es(losses: np.ndarray, levels=LEVELS) -> tuple[np.ndarray, np.ndarray]:
     -------
     var, es : ndarray (n_levels,) or (n_levels, k)
     """
-    x = np.asarray(losses, float)
     lv = np.asarray(levels, float)
-    var = np.quantile(x, lv, axis=0, method="inverted_cdf")
-    excess = np.maximum(x[None, ...] - var[:, None, ...], 0.0).mean(axis=1)
-    es = var + excess / (1.0 - lv).reshape((-1,) + (1,) * (x.ndim - 1))
-    return var, es
+    return value_at_risk(losses, lv, axis=0), expected_shortfall(losses, lv, axis=0)
 
 
 def weighted_var_es(losses: np.ndarray, weights: np.ndarray, levels=LEVELS) -> tuple[np.ndarray, np.ndarray]:
-    """VaR and ES from weighted samples (e.g. importance-sampling likelihood ratios).
-
-    ``weights`` are likelihood ratios (mean 1 under the sampling measure); the tail probability
-    of a level ``l`` is ``Σ w·1{L > l} / n``. VaR_α is the smallest sample loss with tail
-    probability ≤ 1 − α; ES_α = VaR_α + Σ w (L − VaR_α)⁺ / (n (1 − α)).
-    """
-    x = np.asarray(losses, float)
-    w = np.asarray(weights, float)
-    n = x.size
-    order = np.argsort(x)[::-1]
-    xs, ws = x[order], w[order]
-    tail = np.cumsum(ws) / n  # P(L >= xs[i]) estimate
-    var, es = [], []
-    for a in np.asarray(levels, float):
-        i = int(np.searchsorted(tail, 1.0 - a, side="right"))  # first index where tail > 1 - a
-        v = xs[min(i, n - 1)]
-        var.append(v)
-        es.append(v + float(np.sum(ws * np.maximum(xs - v, 0.0))) / (n * (1.0 - a)))
-    return np.array(var), np.array(es)
+    """VaR and ES from importance-sampling samples with likelihood ratios ``weights`` (mean 1
+    under the sampling law): the unbiased tail estimator ``P(L > l) ≈ Σ w·1{L > l} / n``
+    (:func:`fundsvc.metrics.risk.weighted_var` / ``weighted_es``)."""
+    lv = np.asarray(levels, float)
+    return weighted_var(losses, lv, weights), weighted_es(losses, lv, weights)
 
 
 def _windows(chunk: CreditChunk, per_step: np.ndarray) -> dict[str, np.ndarray]:
