@@ -170,6 +170,23 @@ def nearest_bracket(f_grid: np.ndarray, rates: np.ndarray) -> Brackets:
 
 
 _TRANSPOSE_BLOCK = 1024
+#: OpenBLAS runs a GEMM on one thread when M*N*K <= 4 * 65536 (interface/gemm.c). Grid products
+#: are split into batches that small: on two shared cores the threaded call (its worker thread
+#: spin-waits between calls) made the whole IRR solve about twice as slow under other load.
+_SINGLE_THREAD_GEMM = 4 * 65536
+
+
+def _grid_product(rows: np.ndarray, powers: np.ndarray) -> np.ndarray:
+    """``rows @ powers`` ((m, N) @ (N, G)) as a batched product of single-threaded GEMMs."""
+    m, n = rows.shape
+    block = max(8, _SINGLE_THREAD_GEMM // max(1, n * powers.shape[1]))
+    full = m - m % block
+    out = np.empty((m, powers.shape[1]))
+    if full:
+        out[:full] = (rows[:full].reshape(-1, block, n) @ powers).reshape(full, -1)
+    if full < m:
+        out[full:] = rows[full:] @ powers
+    return out
 
 
 class PeriodicFlows:
@@ -198,7 +215,7 @@ class PeriodicFlows:
     def on_grid(self, x_grid: np.ndarray) -> np.ndarray:
         """NPV at each grid discount factor, shape (m, G)."""
         times = np.arange(self.rows.shape[1], dtype=np.float64)
-        return self.rows @ np.power(x_grid[None, :], times[:, None])
+        return _grid_product(self.rows, np.power(x_grid[None, :], times[:, None]))
 
     def value_and_slope(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``f(x)`` and ``f'(x)`` for each path, shapes (m,)."""
@@ -212,12 +229,12 @@ class PeriodicFlows:
             np.add(p, c[k], out=p)
         return p, dp
 
-    def take(self, cols: np.ndarray) -> "PeriodicFlows":
+    def take(self, cols: np.ndarray) -> PeriodicFlows:
         """The evaluator for a subset of paths."""
         by_time = None if self._by_time is None else self._by_time[:, cols]
         return PeriodicFlows(self.rows[cols], by_time)
 
-    def positive_part(self) -> "PeriodicFlows":
+    def positive_part(self) -> PeriodicFlows:
         """The evaluator of the positive flows only."""
         return PeriodicFlows(np.maximum(self.rows, 0.0))
 
@@ -241,7 +258,7 @@ class DatedFlows:
         """NPV at each grid discount factor, shape (m, G)."""
         log_x = np.log(x_grid)
         if self.times.ndim == 1:
-            return self.rows @ np.exp(self.times[:, None] * log_x[None, :])
+            return _grid_product(self.rows, np.exp(self.times[:, None] * log_x[None, :]))
         return np.stack([(self.rows * np.exp(lx * self.times)).sum(axis=1) for lx in log_x], axis=1)
 
     def value_and_slope(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -249,12 +266,12 @@ class DatedFlows:
         terms = self.rows * np.exp(self.times * np.log(x)[:, None])
         return terms.sum(axis=1), (terms * self.times).sum(axis=1) / x
 
-    def take(self, cols: np.ndarray) -> "DatedFlows":
+    def take(self, cols: np.ndarray) -> DatedFlows:
         """The evaluator for a subset of paths."""
         times = self.times[cols] if self.times.ndim == 2 else self.times
         return DatedFlows(self.rows[cols], times)
 
-    def positive_part(self) -> "DatedFlows":
+    def positive_part(self) -> DatedFlows:
         """The evaluator of the positive flows only."""
         return DatedFlows(np.maximum(self.rows, 0.0), self.times)
 

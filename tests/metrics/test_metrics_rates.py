@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fundsvc.errors import InputError
-from fundsvc.metrics import IrrStatus, irr, irr_reason, irr_result, npv, xirr, xirr_result, xnpv
+from fundsvc.metrics import IrrStatus, irr, irr_reason, irr_result, npv, xirr, xnpv
 
 amounts = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False).map(lambda v: round(v, 2))
 flow_lists = st.lists(amounts, min_size=2, max_size=24)
