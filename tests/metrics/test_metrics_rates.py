@@ -242,3 +242,16 @@ def test_bad_input_messages():
         xirr([-1.0, 2.0, 3.0], ["2020-01-01", "2020-02-01"])
     with pytest.raises(InputError, match="must be dates"):
         xirr([-1.0, 2.0], ["2020-01-01", "not a date"])
+
+
+def test_iteration_cap_reports_no_convergence(monkeypatch):
+    """With a single polish iteration allowed, nothing can be confirmed converged: NaN with
+    NO_CONVERGENCE and its reason, not a half-polished number."""
+    from fundsvc.metrics import _solver
+
+    monkeypatch.setattr(_solver, "MAX_ITER", 1)
+    res = irr_result(_fund_like(50, 20, seed=2))
+    assert (res.status[~np.isnan(res.rate)] == IrrStatus.OK).all()
+    stuck = res.status == IrrStatus.NO_CONVERGENCE
+    assert stuck.sum() > 40 and np.isnan(res.rate[stuck]).all()
+    assert set(res.reasons()[stuck]) == {"the root search did not converge"}
