@@ -90,10 +90,10 @@ def timing(paths: int, chunk: int, repeats: int, scenario_path: Path | None = No
             best_k = best_b = np.inf
             for _ in range(repeats):
                 rng = stream(seed, ch.index, Component.VENTURE, sub_key(prog.sub_fund_id))
-                best_k = min(best_k, _time(lambda: simulate_deals(prog, market, rng)))
+                best_k = min(best_k, _time(lambda prog=prog, market=market, rng=rng: simulate_deals(prog, market, rng)))
                 rng_b = stream(seed, ch.index, Component.WHAT_IF, sub_key(prog.sub_fund_id))
                 shape = (ch.size, prog.n_deals)
-                best_b = min(best_b, _time(lambda: [rng_b.random(shape) for _ in range(n_steps)]))
+                best_b = min(best_b, _time(lambda rng_b=rng_b, shape=shape: [rng_b.random(shape) for _ in range(n_steps)]))
             kernel += best_k
             baseline += best_b
     return {

@@ -216,3 +216,37 @@ def test_sector_without_market_factor_is_an_input_error():
     with pytest.raises(InputError) as exc:
         compile_deals(fund, helpers.fast_profile(), paths.sectors, 32, 0, 1e8)
     assert "biomedicine" in str(exc.value) and "market.sectors" in str(exc.value)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n_deals=st.integers(1, 15),
+    reserve_ratio=st.sampled_from([0.0, 0.1, 0.3, 0.6]),
+    recycling_cap=st.sampled_from([0.0, 0.05, 0.2]),
+    follow_on_through=st.sampled_from(["seed", "series_a", "series_c", "later"]),
+    start_step=st.integers(0, 6),
+    seed=st.integers(0, 2**31),
+)
+def test_invariants_hold_for_random_fund_terms(n_deals, reserve_ratio, recycling_cap, follow_on_through, start_step, seed):
+    fund = helpers.small_fund(n_initial_deals=n_deals, reserve_ratio=reserve_ratio, recycling_cap=recycling_cap,
+                              follow_on_through=follow_on_through)
+    prog, paths = helpers.setup(n_paths=60, n_steps=36, start_step=start_step, fund=fund, seed=seed % 1000)
+    fl = simulate_deals(prog, paths, np.random.default_rng(seed))
+    d = fl.deals
+    for k in ("invested", "proceeds", "nav", "cost_outstanding", "recycled"):
+        assert np.all(getattr(fl, k) >= 0), k
+    total = fl.invested.sum(axis=1)
+    recycled = fl.recycled.sum(axis=1)
+    investable = prog.check_cny * prog.n_deals + prog.reserve_cny
+    assert np.all(total <= investable + recycled + 1e-6 * investable)
+    follow_on = total - prog.check_cny * fl.n_companies
+    assert np.all(follow_on <= prog.reserve_cny + recycled + 1e-6 * investable)
+    assert np.all(recycled <= prog.recycling_cap_cny * (1 + 1e-12) + 1e-9)
+    entered = d.status != DealStatus.PENDING
+    entry_post = np.maximum(prog.entry_post[d.entry_stage], prog.check_cny / prog.max_entry_ownership)
+    assert np.all(d.ownership[entered] <= (prog.check_cny / entry_post)[entered] * (1 + 1e-12))
+    if reserve_ratio == 0.0 and recycling_cap == 0.0:
+        assert np.all(d.invested[entered] == prog.check_cny)  # nothing to follow on with
+    np.testing.assert_allclose(d.proceeds.sum(axis=1), fl.proceeds.sum(axis=1), rtol=1e-12, atol=1e-6)
+    np.testing.assert_array_equal(fl.nav[:, :start_step], 0.0)
+    np.testing.assert_array_equal(fl.invested[:, :start_step], 0.0)
