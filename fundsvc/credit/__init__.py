@@ -6,8 +6,8 @@ Public API, imported lazily so that ``import fundsvc.credit.analytics`` stays li
 * :class:`PricingRequest`, :class:`PricingResult`, :class:`PricingLeg`, :class:`RateComponents`;
 * :class:`CapitalMethod`, :class:`SizeThresholds`;
 * :func:`raroc`, :func:`break_even_rate` (vectorised formulas);
-* :func:`es_contributions`, :func:`capital_rate_from_contributions` — economic capital per CNY
-  from simulated per-loan losses (Euler allocation of expected shortfall).
+* :func:`economic_capital_rates`, :func:`price_loan_simulated` — economic capital per CNY from the
+  credit portfolio simulation (the loan's Euler ES contribution, via the credit engine).
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ _EXPORTS = {
     "CapitalMethod": "fundsvc.credit.capital",
     "SizeThresholds": "fundsvc.credit.capital",
     "CapitalFigures": "fundsvc.credit.capital",
-    "es_contributions": "fundsvc.credit.economic_capital",
-    "capital_rate_from_contributions": "fundsvc.credit.economic_capital",
+    "EconomicCapital": "fundsvc.credit.economic_capital",
+    "economic_capital_rates": "fundsvc.credit.economic_capital",
+    "price_loan_simulated": "fundsvc.credit.economic_capital",
 }
 
 __all__ = [
-    "CapitalFigures", "CapitalMethod", "PricingLeg", "PricingRequest", "PricingResult", "RateComponents",
-    "SizeThresholds", "break_even_rate", "capital_rate_from_contributions", "es_contributions", "make_request",
-    "price_loan", "raroc",
+    "CapitalFigures", "CapitalMethod", "EconomicCapital", "PricingLeg", "PricingRequest", "PricingResult",
+    "RateComponents", "SizeThresholds", "break_even_rate", "economic_capital_rates", "make_request", "price_loan",
+    "price_loan_simulated", "raroc",
 ]
 
 

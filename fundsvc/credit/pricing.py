@@ -383,9 +383,8 @@ def _leg(req: PricingRequest, terms: RecoveryTerms, pd: float, *, with_pool: boo
     """Break-even (and RAROC at the quoted rate) of one leg.
 
     For an annuity the schedule depends on the contract rate, so the break-even rate is the
-    fixed point ``r* = r*(schedule at r*)`` (found by iteration; the map is a strong
-    contraction because the schedule moves EL and capital only slightly), and the RAROC at the
-    quoted rate uses the schedule at the quoted rate.
+    fixed point ``r* = r*(schedule at r*)`` (:func:`_annuity_fixed_point`), and the RAROC at
+    the quoted rate uses the schedule at the quoted rate.
     """
     start = req.quoted_rate if req.quoted_rate is not None else req.funding_cost_rate
     m = _measures(req, terms, loan_schedule(req.term_years, req.amortisation, start), pd, with_pool=with_pool)
