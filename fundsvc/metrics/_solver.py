@@ -317,10 +317,9 @@ def _bracket(ev, rates, x_grid):
     found = br.found & np.isfinite(npv0)
     alt = br.alt & found
     first, second = np.flatnonzero(found), np.flatnonzero(alt)
-    cols = np.concatenate([first, second]) if second.size else first
-    left = np.concatenate([br.left[first], br.alt_left[second]]) if second.size else br.left[first]
-    right = (np.concatenate([br.right[first], br.alt_right[second]]) if second.size
-             else br.right[first])
+    cols = np.concatenate([first, second])
+    left = np.concatenate([br.left[first], br.alt_left[second]])
+    right = np.concatenate([br.right[first], br.alt_right[second]])
     third = np.where(right + 1 < rates.size, right + 1, np.maximum(left - 1, 0))
     f3 = np.stack([f_grid[cols, k] for k in (left, right, third)])
     p_grid = ev.positive_part().on_grid(x_grid)
