@@ -18,6 +18,7 @@ from fundsvc.engine.credit.compile import CreditModel
 from fundsvc.engine.credit.defaults import (
     WindowDraws,
     conditional_hazard,
+    cumulative_hazard,
     default_steps,
     window_probability,
 )
@@ -160,8 +161,9 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
         p1 = min(n_paths, p0 + rows_per_block)
         z = sector[p0:p1, :n_steps, :]
         hz = conditional_hazard(z, model.group_threshold, model.group_sector, model.group_r)
+        cum = cumulative_hazard(hz)
         if nk:
-            prob = window_probability(hz, book.key_group, book.key_weight)
+            prob = window_probability(hz, book.key_group, book.key_weight, cum)
             r, c, u = draws.draw(prob, rng)
             g = book.group[c]
             t = default_steps(u, hz, r, g, weight_t, c, book.last_step[c])
@@ -195,7 +197,7 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
                 recs.append((rg, t, c, exposure, recovery, al.claim, al.bank, al.guarantor, al.insurer))
         for i, pool in enumerate(model.pools):
             if pool.programme is not None:
-                for y, part in enumerate(cohort_defaults(model, i, hz, z, p0, lend_rngs[i])):
+                for y, part in enumerate(cohort_defaults(model, i, hz, z, p0, lend_rngs[i], cum)):
                     cohort_parts[i][y].append(part)
 
     sched_pool = np.zeros((n_steps, npl))

@@ -392,6 +392,8 @@ def compile_credit(
         b = banks.setdefault(loan.bank, len(banks))
         rows.append((loan, orig, mat, s, e, g, b))
 
+    # drop loans whose at-risk window rounds to nothing (less than 1/24 of a step)
+    rows = [r for r in rows if hazard_weights(np.array([r[3]]), np.array([r[4]]), n_steps, dt_).sum() > 0]
     book = _book(rows, settings, n_steps, dt_, pool_index, n_pools)
     pools = tuple(
         _pool_spec(p, _cohort_template(p, scenario, groups, banks, sector_pos, corr, settings))

@@ -22,7 +22,10 @@ cumulative hazards. Cost: one float32 uniform per loan and path (not per loan-ye
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_ndtr
+from scipy.special import ndtr
+
+MAX_HAZARD = 50.0
+"""Cap of the step hazard (a conditional PD of 1 − e^−50): keeps 0 · h finite."""
 
 
 def conditional_hazard(z: np.ndarray, threshold: np.ndarray, sector: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -41,11 +44,18 @@ def conditional_hazard(z: np.ndarray, threshold: np.ndarray, sector: np.ndarray,
 
     Returns
     -------
-    ndarray (n_paths, n_groups, n_steps), float64
+    ndarray (n_paths, n_groups, n_steps), float32, C-contiguous
+        Computed in float32 (relative error ~1e-6, far below the Monte Carlo error).
     """
-    zg = np.transpose(z[:, :, sector], (0, 2, 1))  # (n_paths, n_groups, n_steps)
-    x = (threshold[None, :, None] - np.sqrt(r)[None, :, None] * zg) / np.sqrt(1.0 - r)[None, :, None]
-    return -log_ndtr(-x)
+    zg = np.transpose(z[:, :, sector], (0, 2, 1)).astype(np.float32)  # (n_paths, n_groups, n_steps)
+    a = (threshold / np.sqrt(1.0 - r)).astype(np.float32)[None, :, None]
+    b = (np.sqrt(r) / np.sqrt(1.0 - r)).astype(np.float32)[None, :, None]
+    h = ndtr(a - b * zg)  # conditional PD, float32 (compared with float32 uniforms)
+    np.negative(h, out=h)
+    np.log1p(h, out=h)
+    np.negative(h, out=h)
+    np.minimum(h, MAX_HAZARD, out=h)
+    return np.ascontiguousarray(h)
 
 
 def conditional_pd(hazard: np.ndarray) -> np.ndarray:
@@ -53,18 +63,46 @@ def conditional_pd(hazard: np.ndarray) -> np.ndarray:
     return -np.expm1(-hazard)
 
 
-def window_probability(hazard: np.ndarray, key_group: np.ndarray, key_weight: np.ndarray) -> np.ndarray:
+def cumulative_hazard(hazard: np.ndarray) -> np.ndarray:
+    """``H[:, g, s] = Σ_{t < s} h[:, g, t]``, shape (n_paths, n_groups, n_steps + 1), float32."""
+    n, n_groups, n_steps = hazard.shape
+    cum = np.zeros((n, n_groups, n_steps + 1), np.float32)
+    np.cumsum(hazard, axis=2, out=cum[:, :, 1:])
+    return cum
+
+
+def window_probability(hazard: np.ndarray, key_group: np.ndarray, key_weight: np.ndarray,
+                       cum: np.ndarray | None = None) -> np.ndarray:
     """Probability of default within each key's window, shape (n_paths, n_keys), float32.
 
-    ``key_weight`` (n_keys, n_steps) is the share of each step at risk.
+    ``key_weight`` (n_keys, n_steps) is the share of each step at risk: a window is a run of
+    steps ``a … b`` with weight 1 strictly inside and ``w_a``, ``w_b`` at its ends, so its
+    cumulative hazard is ``w_a h_a + (H_b − H_{a+1}) + w_b h_b`` with ``H`` the cumulative hazard
+    of the key's group — four gathers per key instead of a sum over steps. Pass ``cum``
+    (:func:`cumulative_hazard`) when calling several times on the same hazards.
     """
-    n_keys = key_group.size
-    cum = np.empty((hazard.shape[0], n_keys))
-    # keys are sorted by group: one small matrix product per group
-    bounds = np.flatnonzero(np.diff(key_group)) + 1
-    for a, b in zip(np.r_[0, bounds], np.r_[bounds, n_keys]):
-        cum[:, a:b] = hazard[:, key_group[a], :] @ key_weight[a:b].T
-    out = cum.astype(np.float32)  # probabilities are compared with float32 uniforms
+    n, n_groups, n_steps = hazard.shape
+    on = key_weight > 0
+    first = on.argmax(axis=1)
+    last = n_steps - 1 - on[:, ::-1].argmax(axis=1)
+    k = np.arange(key_group.size)
+    w_a = key_weight[k, first].astype(np.float32)
+    w_b = np.where(last > first, key_weight[k, last], 0.0).astype(np.float32)
+    if cum is None:
+        cum = cumulative_hazard(hazard)
+    h2 = hazard.reshape(n, n_groups * n_steps)
+    c2 = cum.reshape(n, n_groups * (n_steps + 1))
+    g_h = key_group * n_steps
+    g_c = key_group * (n_steps + 1)
+    out = np.take(h2, g_h + first, axis=1)
+    out *= w_a
+    out += np.take(h2, g_h + last, axis=1) * w_b
+    inner = last > first + 1
+    if inner.any():
+        out[:, inner] += np.take(c2, (g_c + last)[inner], axis=1) - np.take(c2, (g_c + first + 1)[inner], axis=1)
+    empty = ~on.any(axis=1)
+    if empty.any():
+        out[:, empty] = 0.0
     np.negative(out, out=out)
     np.expm1(out, out=out)
     np.negative(out, out=out)

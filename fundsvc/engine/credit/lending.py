@@ -70,7 +70,7 @@ def unit_schedule(model: CreditModel, pool_index: int, year: int) -> np.ndarray:
 
 
 def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: np.ndarray, p0: int,
-                    rng: np.random.Generator) -> list[CohortDefaults]:
+                    rng: np.random.Generator, cum: np.ndarray | None = None) -> list[CohortDefaults]:
     """Defaulting slots of every programme cohort of one pool, for a block of paths.
 
     Parameters
@@ -81,6 +81,8 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         Chunk row of the block's first path.
     rng : numpy.random.Generator
         The pool's LENDING stream.
+    cum : ndarray, optional
+        :func:`~fundsvc.engine.credit.defaults.cumulative_hazard` of ``hazard``.
 
     Returns
     -------
@@ -102,7 +104,7 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         start, end = float(y), min(y + tm.term, horizon)
         w = hazard_weights(np.array([start]), np.array([end]), n_steps, dt_)[0]
         last = int(np.nonzero(w > 0)[0].max())
-        prob = window_probability(hazard, tm.group, np.broadcast_to(w, (k, n_steps)))
+        prob = window_probability(hazard, tm.group, np.broadcast_to(w, (k, n_steps)), cum)
         r, c, u = draw_window_defaults(prob, np.ones(k, np.int64), rng)
         g = tm.group[c]
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
