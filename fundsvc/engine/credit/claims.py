@@ -211,7 +211,8 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
     outstanding = np.maximum(sched_pool[None, :, :] - removed, 0.0)
     records = None
     if record_defaults:
-        cols = list(zip(*recs)) if recs else [[np.zeros(0)]] * 9
+        empty = [[np.zeros(0, np.int64)]] * 3 + [[np.zeros(0)]] * 6
+        cols = list(zip(*recs)) if recs else empty
         cat = [np.concatenate(x) for x in cols]
         records = BookRecords(*cat)
     cohorts = tuple(tuple(CohortDefaults.concat(parts) for parts in per_pool) for per_pool in cohort_parts)

@@ -57,7 +57,8 @@ class CohortDefaults:
     @classmethod
     def concat(cls, parts: list[CohortDefaults]) -> CohortDefaults:
         if not parts:
-            return cls(*[np.zeros(0) for _ in fields(cls)])
+            ints = {"path", "step", "slot", "bank"}
+            return cls(*[np.zeros(0, np.int64 if f.name in ints else float) for f in fields(cls)])
         return cls(*[np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)])
 
 
