@@ -43,7 +43,9 @@ OpenProbability = Annotated[
 RatePerYear = Annotated[
     float, Field(ge=-0.5, le=5.0, allow_inf_nan=False, description="rate per year, decimal")
 ]
-NonNegativeRate = Annotated[float, Field(ge=0, le=5.0, allow_inf_nan=False, description="rate per year >= 0")]
+NonNegativeRate = Annotated[float, Field(ge=0, allow_inf_nan=False, description="rate per year >= 0")]
+"""A rate per year >= 0. Fields give their own upper bound with ``Field(le=...)`` (an upper
+bound inside this alias would override theirs)."""
 Years = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False, description="duration in years, > 0")]
 Identifier = Annotated[
     str,

@@ -189,7 +189,7 @@ class IPRecoveryModel(DomainModel):
     mean_disposal_years: Years = 1.5
     disposal_years_cv: float = Field(0.5, gt=0, le=5)
     disposal_cost_share: Share = 0.1
-    discount_rate: NonNegativeRate = 0.05
+    discount_rate: NonNegativeRate = Field(0.05, le=1.0)
 
     @model_validator(mode="after")
     def _check(self) -> "IPRecoveryModel":
@@ -332,7 +332,7 @@ class RiskSharingPool(DomainModel):
     sharing_rule: SharingRule = SharingRule.PRO_RATA
     per_loan_cap_cny: AmountCNY | None = Field(None, description="most the pool pays for one loan")
     loss_basis: LossBasis = LossBasis.PRINCIPAL
-    interest_rate: NonNegativeRate = Field(0.015, description="interest earned on the balance per year")
+    interest_rate: NonNegativeRate = Field(0.015, le=1.0, description="interest earned on the balance per year")
     replenishment: Replenishment = Field(default_factory=Replenishment)
     suspension: SuspensionTriggers = Field(default_factory=SuspensionTriggers)
     leverage_multiplier: float = Field(10.0, gt=0, le=50, description="loan quota = balance × multiplier")

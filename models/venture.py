@@ -199,7 +199,7 @@ class ProfitConcession(DomainModel):
     ``threshold_rate`` (per year), the share ``concession_share`` goes to the other parties.
     """
 
-    threshold_rate: NonNegativeRate = 0.0
+    threshold_rate: NonNegativeRate = Field(0.0, le=1.0)
     concession_share: Share = 0.5
 
 
@@ -209,7 +209,7 @@ class BuyoutOption(DomainModel):
     exercise: BuyoutExercise = BuyoutExercise.NEVER
     window_start_years: Years = 3.0
     window_end_years: Years = 5.0
-    interest_rate: NonNegativeRate = Field(0.03, description="simple interest per year on paid-in principal")
+    interest_rate: NonNegativeRate = Field(0.03, le=1.0, description="simple interest per year on paid-in principal")
     deduct_distributions: bool = Field(
         True,
         description="the price is principal plus interest less what the guidance fund has already "
@@ -339,4 +339,4 @@ class GuidanceFund(DomainModel):
     management_cost_rate: NonNegativeRate = Field(
         0.005, le=0.05, description="guidance fund's own management cost per year on committed capital"
     )
-    cash_yield_rate: NonNegativeRate = Field(0.015, description="interest earned on uncommitted cash per year")
+    cash_yield_rate: NonNegativeRate = Field(0.015, le=1.0, description="interest earned on uncommitted cash per year")

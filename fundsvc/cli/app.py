@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.loans",
     "fundsvc.cli.db",
     "fundsvc.cli.runs",
+    "fundsvc.cli.pricing",
 )
 
 

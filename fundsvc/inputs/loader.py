@@ -109,9 +109,13 @@ def parse_toml_bytes(raw: bytes, display: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError.single(display, "", f"is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError.single(display, "", "is nested too deeply to be a scenario file") from None
 
 
 def _resolve(ref: Any, owner: Path, base_dir: Path, owner_display: str, where: str) -> Path:
+    if isinstance(ref, Path):  # already resolved against the file that declared it
+        return ref
     if not isinstance(ref, str) or not ref.strip():
         raise InputError.single(owner_display, where, f"must be a file path (text), got {ref!r}")
     p = Path(ref)
@@ -123,6 +127,27 @@ def _resolve(ref: Any, owner: Path, base_dir: Path, owner_display: str, where: s
             owner_display, where, f"'{ref}' points outside the scenario's folder ({base_dir}); not allowed"
         )
     return full
+
+
+def _resolve_own_references(data: dict[str, Any], path: Path, base_dir: Path, display: str) -> None:
+    """Resolve ``[profiles]`` and ``[loan_book]`` paths against the file that declares them, so a
+    scenario that ``extends`` a file in another folder still finds that file's profiles."""
+    prof = data.get("profiles")
+    if isinstance(prof, dict):
+        for key in ("pd_master_scale", "ip_recovery"):
+            if isinstance(prof.get(key), str):
+                prof[key] = _resolve(prof[key], path, base_dir, display, f"profiles.{key}")
+        stages = prof.get("stages")
+        if isinstance(stages, str):
+            stages = [stages]
+        if isinstance(stages, list):
+            prof["stages"] = [
+                _resolve(r, path, base_dir, display, f"profiles.stages[{i}]") if isinstance(r, str) else r
+                for i, r in enumerate(stages)
+            ]
+    book = data.get("loan_book")
+    if isinstance(book, dict) and isinstance(book.get("path"), str):
+        book["path"] = _resolve(book["path"], path, base_dir, display, "loan_book.path")
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +163,7 @@ def _read_with_extends(path: Path, base_dir: Path, depth: int, hasher, files: li
     hasher.update(raw)
     files.append(path)
     key_file = {k: display for k in data}
+    _resolve_own_references(data, path, base_dir, display)
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data, key_file
