@@ -21,7 +21,7 @@ def scenarios(draw):
     shares = shares / shares.sum()
     pool_kwargs = {
         "shares": {"pool": float(shares[0]), "guarantor": float(shares[1]), "bank": float(shares[2]),
-                   "insurer": float(1.0 - shares[:3].sum())},
+                   "insurer": max(0.0, float(1.0 - shares[:3].sum()))},
         "sharing_rule": draw(st.sampled_from(list(SharingRule))),
         "per_loan_cap_cny": draw(st.one_of(st.none(), st.floats(1e4, 5e6))),
         "loss_basis": draw(st.sampled_from(list(LossBasis))),

@@ -107,3 +107,20 @@ def test_recovery_tables_match_the_beta_mean_and_fall_in_downturns():
     down, mid, up = (mean_recovery_fraction(tab, i, z) for z in (-2.0, 0.0, 2.0))
     assert down < mid < up
     assert mid == pytest.approx(0.7 * frac_mean * 0.9 * tab.discount.mean())
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(pd=st.floats(0.005, 0.05), r1=st.floats(0.0, 0.3), dr=st.floats(0.1, 0.3), seed=st.integers(0, 1000))
+def test_raising_correlation_never_thins_the_tail_hypothesis(pd, r1, dr, seed):
+    """For PD ≤ 5 % and R ≤ 0.6 the Vasicek 99 % quantile rises with R (its R-derivative has the
+    sign of Φ⁻¹(0.99)/√R + Φ⁻¹(PD) > 0), so with common random numbers the simulated 99 % VaR
+    and ES of the default count of 200 loans must not fall when R rises by ≥ 0.1."""
+    lo = _counts(200, pd, r1, 10_000, seed=seed).astype(float)
+    hi = _counts(200, pd, r1 + dr, 10_000, seed=seed).astype(float)
+    v_lo, e_lo = var_es(lo, (0.99,))
+    v_hi, e_hi = var_es(hi, (0.99,))
+    assert v_hi[0] >= v_lo[0] and e_hi[0] >= e_lo[0]
