@@ -66,11 +66,13 @@ def allocate(net_loss: np.ndarray, exposure: np.ndarray, shares: np.ndarray,
     want_fl = np.minimum(net_loss, s_p * exposure)
     want = np.where(first_loss, want_fl, want_pr)
     rest = net_loss - want
+    # pro rata: s · NL; pool first: the rest split by s / (s_g + s_b + s_i)
     others = s_g + s_b + s_i
-    scale = np.where(first_loss, np.divide(1.0, others, out=np.zeros_like(others), where=others > 0),
-                     np.divide(1.0, 1.0 - s_p, out=np.zeros_like(s_p), where=s_p < 1))
-    guarantor = rest * s_g * scale
-    insurer = rest * s_i * scale
+    zero = np.zeros_like(others)
+    r_g = np.divide(s_g, others, out=zero.copy(), where=others > 0)
+    r_i = np.divide(s_i, others, out=zero.copy(), where=others > 0)
+    guarantor = np.where(first_loss, rest * r_g, s_g * net_loss)
+    insurer = np.where(first_loss, rest * r_i, s_i * net_loss)
     claim = np.minimum(want, cap)
     bank = (rest - guarantor - insurer) + (want - claim)
     return Allocation(claim=claim, bank=bank, guarantor=guarantor, insurer=insurer)
