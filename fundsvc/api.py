@@ -1,0 +1,78 @@
+"""The Python API: ``fundsvc.simulate(...)``.
+
+>>> import fundsvc
+>>> result = fundsvc.simulate("scenarios/quick.toml", paths=2000, seed=7)  # doctest: +SKIP
+>>> result.equity_summary()                                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
+from fundsvc.inputs.loader import LoadedScenario, load_scenario
+from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
+from fundsvc.simulation.runner import Progress
+from models.scenario import Scenario
+
+
+def _scenario(scenario: Scenario | LoadedScenario | str | Path) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, LoadedScenario):
+        return scenario.scenario
+    if isinstance(scenario, (str, Path)):
+        from fundsvc.inputs.bundled import resolve_scenario
+
+        return load_scenario(resolve_scenario(str(scenario))).scenario
+    raise TypeError(f"scenario must be a Scenario, a LoadedScenario or a path, got {type(scenario).__name__}")
+
+
+def simulate(
+    scenario: Scenario | LoadedScenario | str | Path,
+    *,
+    paths: int | None = None,
+    seed: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    executor: Executor | str = Executor.SERIAL,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    depletion_target: float | None = None,
+) -> SimulationResult:
+    """Simulate a scenario's guidance fund, sub-funds, loans and pools jointly.
+
+    Parameters
+    ----------
+    scenario : Scenario, LoadedScenario, or path / bundled name
+    paths : int, optional
+        Monte Carlo paths; default the scenario's ``simulation.paths``.
+    seed : int, optional
+        Default the scenario's ``simulation.seed`` (a fresh one if that is empty). The same
+        scenario, seed and chunk size give bit-identical results on any executor.
+    chunk_size : int
+        Paths per chunk (default 10,000).
+    executor : Executor or str
+        ``"serial"`` or ``"processes"``.
+    workers : int, optional
+        Processes for the process executor.
+    progress : callable(done_chunks, total_chunks), optional
+    depletion_target : float, optional
+        Also size each pool for P(depletion within the horizon) <= target.
+
+    Returns
+    -------
+    SimulationResult
+        ``equity_paths`` (polars, one row per path and entity), ``equity_summary()``,
+        ``equity_fans``, ``equity_pacing``, ``credit_paths``, ``credit_tables``.
+    """
+    s = _scenario(scenario)
+    return run_simulation(
+        compile_scenario(s),
+        paths=paths if paths is not None else s.simulation.paths,
+        seed=seed if seed is not None else s.simulation.seed,
+        chunk_size=chunk_size,
+        executor=Executor(executor),
+        workers=workers,
+        progress=progress,
+        depletion_target=depletion_target,
+    )

@@ -1,0 +1,95 @@
+"""Rich tables of a run's results (used by ``fundsvc simulate`` and ``fundsvc runs show``)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from fundsvc.units import fmt_cny, fmt_pct
+
+_Q = ("p5", "p25", "p50", "p75", "p95")
+
+
+def _num(x, kind: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if kind == "pct":
+        return fmt_pct(x)
+    if kind == "cny":
+        return fmt_cny(x)
+    return f"{x:.2f}×"
+
+
+def render_equity(console: Console, summary: pl.DataFrame) -> None:
+    """TVPI, DPI and IRR percentiles per entity, then J-curve trough and P(loss)."""
+    if summary.is_empty():
+        return
+    for metric, title, kind in (("tvpi", "TVPI 总价值倍数", "x"), ("dpi", "DPI 已分配倍数", "x"),
+                                ("irr", "IRR 内部收益率 (per year)", "pct")):
+        t = Table(title=f"{title} at the horizon — percentiles over paths")
+        t.add_column("entity 主体")
+        for q in _Q:
+            t.add_column(q.upper(), justify="right")
+        for row in summary.iter_rows(named=True):
+            t.add_row(row["entity"], *[_num(row[f"{metric}_{q}"], kind) for q in _Q])
+        console.print(t)
+    t = Table(title="J-curve and downside J曲线与亏损概率")
+    for col in ("entity 主体", "trough (median curve) 谷底", "trough date 日期", "P(TVPI<1) 亏损概率", "IRR undefined"):
+        t.add_column(col, justify="right" if col != "entity 主体" else "left")
+    for row in summary.iter_rows(named=True):
+        date = row.get("jcurve_trough_date")
+        t.add_row(row["entity"], _num(row.get("jcurve_trough_cny"), "cny"), str(date) if date else "–",
+                  fmt_pct(row["p_loss"]), fmt_pct(row["irr_undefined"]))
+    console.print(t)
+
+
+def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
+    """Loss measures per entity and pool summaries."""
+    lm = tables.get("loss_measures")
+    if lm is not None and not lm.is_empty():
+        h = lm.filter(pl.col("window") == "horizon")
+        levels = sorted({v for v in h["level"].to_list() if v is not None})
+        t = Table(title="Credit losses over the horizon 信贷损失 (CNY, undiscounted)")
+        t.add_column("entity 主体")
+        t.add_column("EL 预期损失", justify="right")
+        t.add_column("UL (sd)", justify="right")
+        for lv in levels:
+            t.add_column(f"VaR {100 * lv:g}%", justify="right")
+            t.add_column(f"ES {100 * lv:g}%", justify="right")
+        for ent in h["entity"].unique(maintain_order=True).to_list():
+            e = h.filter(pl.col("entity") == ent)
+
+            def val(measure, level=None):
+                f = e.filter(pl.col("measure") == measure)
+                f = f.filter(pl.col("level").is_null()) if level is None else f.filter(pl.col("level") == level)
+                return fmt_cny(f["value"][0]) if f.height else "–"
+
+            cells = [val("el"), val("ul")]
+            for lv in levels:
+                cells += [val("var", lv), val("es", lv)]
+            t.add_row(ent, *cells)
+        console.print(t)
+    ps = tables.get("pool_summary")
+    if ps is not None and not ps.is_empty():
+        t = Table(title="Risk-sharing pools 风险补偿资金池")
+        for col in ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95", "P(depleted) 耗尽概率",
+                    "fiscal cost 财政成本", "new lending 新增贷款", "leverage 放大倍数"):
+            t.add_column(col, justify="right" if col != "pool" else "left")
+        for r in ps.iter_rows(named=True):
+            t.add_row(r["pool"], fmt_cny(r["initial_balance"]), fmt_cny(r["payouts_mean"]), fmt_cny(r["payouts_p95"]),
+                      f"{fmt_pct(r['p_depleted'])} ± {fmt_pct(r['p_depleted_se'])}", fmt_cny(r["fiscal_cost_mean"]),
+                      fmt_cny(r["new_lending_mean"]), f"{r['leverage_mean']:.2f}×")
+        console.print(t)
+    sz = tables.get("pool_sizing")
+    if sz is not None and not sz.is_empty():
+        t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
+        for col in ("pool", "what", "needed 所需", "P(depleted)", "target 目标"):
+            t.add_column(col, justify="right" if col not in ("pool", "what") else "left")
+        for r in sz.iter_rows(named=True):
+            what = "initial balance 初始余额" if r["variable"] == "initial_balance" else "annual top-up 年度补充"
+            needed = fmt_cny(r["value"]) if r["attained"] else "not attainable 无法达到"
+            t.add_row(r["pool"], what, needed, fmt_pct(r["probability"]), fmt_pct(r["target"]))
+        console.print(t)

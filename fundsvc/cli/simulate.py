@@ -1,0 +1,79 @@
+"""``fundsvc simulate FILE``: run the joint Monte Carlo, store the run, print the summary."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
+from fundsvc.cli.render import render_credit, render_equity
+from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
+from fundsvc.errors import InputError
+from fundsvc.inputs.bundled import resolve_scenario
+from fundsvc.inputs.loader import load_scenario
+from fundsvc.simulation import Executor
+from fundsvc.simulation.service import simulate_and_store
+
+
+def simulate(
+    file: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled scenario name")],
+    paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Paths per chunk (part of the result's identity)")] = DEFAULT_CHUNK_SIZE,
+    workers: Annotated[int, typer.Option(help="Worker processes (1 = run in this process)")] = 1,
+    depletion_target: Annotated[float, typer.Option(
+        help="Size each pool so P(depletion within the horizon) stays at or below this")] = 0.05,
+    label: Annotated[str | None, typer.Option(help="Free text stored with the run")] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Simulate a scenario (guidance fund, sub-funds, loans, pools), store the run and print the results."""
+    from fundsvc.store import Store
+
+    problems = []
+    if paths is not None and paths < 1:
+        problems.append(("--paths", f"must be at least 1, got {paths}"))
+    if seed is not None and not 0 <= seed < 2**63:
+        problems.append(("--seed", f"must be in [0, 2**63), got {seed}"))
+    if chunk_size < 1:
+        problems.append(("--chunk-size", f"must be at least 1, got {chunk_size}"))
+    if workers < 1:
+        problems.append(("--workers", f"must be at least 1, got {workers}"))
+    if not 0 < depletion_target < 1:
+        problems.append(("--depletion-target", f"must lie strictly between 0 and 1, got {depletion_target}"))
+    if problems:
+        from fundsvc.errors import Problem
+
+        raise InputError([Problem("command line", opt, msg) for opt, msg in problems])
+
+    console = Console(soft_wrap=True)
+    loaded = load_scenario(resolve_scenario(file))
+    s = loaded.scenario
+    settings = settings_from_options(data_dir, database_url)
+    n = paths if paths is not None else s.simulation.paths
+    with Store.open(settings, upgrade=True) as store, Progress(
+        TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
+    ) as bar:
+        task = bar.add_task(f"{s.name}: {n:,} paths", total=None)
+        stored = simulate_and_store(
+            store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
+            executor=Executor.PROCESSES if workers > 1 else Executor.SERIAL, workers=workers, label=label,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            depletion_target=depletion_target,
+        )
+    r = stored.result
+    console.print(
+        f"[bold green]✓ run {stored.run_id}[/] stored in {settings.redacted_url()} — {s.title}: "
+        f"{r.n_paths:,} paths, seed {r.seed}, chunk size {r.chunk_size}, "
+        f"{r.timings.get('simulate_wall', 0):.1f} s"
+    )
+    render_equity(console, r.equity_summary())
+    render_credit(console, r.credit_tables)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)

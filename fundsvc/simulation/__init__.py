@@ -1,0 +1,7 @@
+"""Orchestration: compile a scenario, simulate chunks of paths on an executor, merge, store."""
+
+from fundsvc.simulation.compiled import CompiledScenario, compile_scenario
+from fundsvc.simulation.result import SimulationResult
+from fundsvc.simulation.runner import DEFAULT_FAN_PATHS, Executor, run_simulation
+
+__all__ = ["CompiledScenario", "DEFAULT_FAN_PATHS", "Executor", "SimulationResult", "compile_scenario", "run_simulation"]
