@@ -9,8 +9,9 @@ a per-loan cap and a three-year lending programme), simulates the shared market 
 (quarterly, aggregated to annual — not timed, the orchestrator does it once for both engines),
 then times
 
-* the baseline: ``numpy`` drawing N × M × Y float64 uniforms (``Generator.random`` in blocks of
-  one year, the same PCG64 bit generator the kernel uses);
+* the baseline: ``numpy`` drawing N × M × Y float64 uniforms (``Generator.random`` into a
+  reused block of about 4M numbers, the same PCG64 bit generator the kernel uses); the float32
+  variant is reported too (the kernel draws float32 uniforms);
 * the kernel: ``simulate_credit_chunk`` — defaults, exposures, recoveries, loss sharing, the
   lending cohorts and the pool stage, for all M paths (one chunk).
 
@@ -32,19 +33,20 @@ from fundsvc.engine.factors import simulate_market
 from fundsvc.engine.sampling import Component, stream
 
 
-def baseline_uniforms(n_loans: int, n_paths: int, n_years: int, seed: int = 0, block_elements: int = 1 << 22) -> float:
+def baseline_uniforms(n_loans: int, n_paths: int, n_years: int, seed: int = 0, block_elements: int = 1 << 22,
+                      dtype=np.float64) -> float:
     """Seconds to draw one float64 uniform per loan, year and path.
 
     Drawn in cache-sized blocks of paths (about ``block_elements`` numbers, like the kernel) so
     the baseline is not slowed by allocating one huge array: the fastest plain numpy way."""
     rng = np.random.default_rng(seed)
     rows = max(1, block_elements // n_loans)
-    out = np.empty((rows, n_loans))
+    out = np.empty((rows, n_loans), dtype)
     t0 = time.perf_counter()
     for _ in range(n_years):
         for p0 in range(0, n_paths, rows):
             r = min(rows, n_paths - p0)
-            rng.random(out=out[:r])
+            rng.random(out=out[:r], dtype=dtype)
     return time.perf_counter() - t0
 
 
@@ -55,10 +57,11 @@ def run(n_loans: int = 10_000, n_paths: int = 10_000, n_years: int = 5, seed: in
     model = compile_credit(scenario)
     t_compile = time.perf_counter() - t0
     market = simulate_market(scenario.market, n_paths, 4 * n_years, 4, stream(seed, 0, Component.FACTORS)).annual()
-    base, kern = [], []
+    base, base32, kern = [], [], []
     chunk = None
     for _ in range(repeats):
         base.append(baseline_uniforms(n_loans, n_paths, n_years, seed))
+        base32.append(baseline_uniforms(n_loans, n_paths, n_years, seed, dtype=np.float32))
         t0 = time.perf_counter()
         chunk = simulate_credit_chunk(model, market, seed, 0)
         kern.append(time.perf_counter() - t0)
@@ -66,6 +69,7 @@ def run(n_loans: int = 10_000, n_paths: int = 10_000, n_years: int = 5, seed: in
     return {
         "loans": n_loans, "paths": n_paths, "years": n_years,
         "baseline_uniforms_s": b, "kernel_s": k, "ratio": k / b, "compile_s": t_compile,
+        "baseline_float32_s": min(base32), "ratio_vs_float32": k / min(base32),
         "defaults_per_path": float(chunk.n_defaults.sum(axis=1).mean()),
         "pool_payout_mean_cny": float(chunk.pool_payout.sum(axis=(1, 2)).mean()),
         "p_depleted": float(chunk.pool_depleted.any(axis=2).mean()),
@@ -85,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  baseline (numpy, one uniform per loan-year-path): {res['baseline_uniforms_s']:.2f} s")
     print(f"  credit kernel:                                    {res['kernel_s']:.2f} s")
     print(f"  ratio kernel / baseline: {res['ratio']:.2f}  (target <= 2)")
+    print(f"  (for reference: float32 uniforms {res['baseline_float32_s']:.2f} s, ratio {res['ratio_vs_float32']:.2f})")
     print(f"  book defaults per path {res['defaults_per_path']:.0f}, mean pool payout {res['pool_payout_mean_cny'] / 1e6:.1f} m CNY, "
           f"P(depletion) {res['p_depleted']:.3f}")
     if a.json:
