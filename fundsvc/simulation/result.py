@@ -41,6 +41,9 @@ class SimulationResult:
         ``fan_paths`` paths.
     equity_pacing : polars.DataFrame or None
         entity, step, date, mean calls / distributions / NAV per quarter over all paths.
+    equity_quantiles : polars.DataFrame or None
+        entity, step, date, measure (tvpi, dpi, loss_ratio, cum_net_cash_flow, nav, paid_in,
+        irr_to_date), p1 … p99 — the distribution at every fund age, from the fan-sample paths.
     credit_paths : polars.DataFrame or None
         One row per path and credit entity (see ``summarise_credit``).
     credit_tables : dict of polars.DataFrame
@@ -59,6 +62,7 @@ class SimulationResult:
     equity_indicators: pl.DataFrame | None = None
     equity_fans: pl.DataFrame | None = None
     equity_pacing: pl.DataFrame | None = None
+    equity_quantiles: pl.DataFrame | None = None
     credit_paths: pl.DataFrame | None = None
     credit_tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -101,7 +105,7 @@ class SimulationResult:
         out: dict[str, pl.DataFrame] = {}
         if self.equity_paths is not None:
             out["equity_summary"] = self.equity_summary()
-        for name in ("equity_fans", "equity_pacing"):
+        for name in ("equity_fans", "equity_pacing", "equity_quantiles"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = v
@@ -162,8 +166,11 @@ def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed
         dates = eqm.dates()
         kw["equity_paths"] = pl.concat([o.equity_paths for o in outputs])
         kw["equity_indicators"] = pl.concat([o.equity_indicators for o in outputs])
-        sample = [o.equity_fan_sample for o in outputs if o.equity_fan_sample is not None]
-        kw["equity_fans"] = _fans_with_dates(equity_fans(concat_equity_chunks(sample)), dates)
+        from fundsvc.simulation.quantiles import metric_quantiles
+
+        sample = concat_equity_chunks([o.equity_fan_sample for o in outputs if o.equity_fan_sample is not None])
+        kw["equity_fans"] = _fans_with_dates(equity_fans(sample), dates)
+        kw["equity_quantiles"] = metric_quantiles(sample, dates, eqm.steps_per_year)
         sums = {k: sum(o.equity_sums[k] for o in outputs) for k in outputs[0].equity_sums}
         entities = ["guidance", *eqm.fund_ids]
         n_steps = len(dates)

@@ -78,7 +78,8 @@ def summarise_equity(
         Columns ``path`` (int64), ``entity`` (str), ``tvpi``, ``dpi``, ``rvpi``, ``irr`` (per
         year), ``ks_pme``, ``direct_alpha`` (per year, discrete), ``trough_cny`` (most negative
         cumulative net cash flow, <= 0), ``trough_step`` (int, −1 if never negative),
-        ``trough_date`` (if ``dates`` given), ``loss`` (TVPI < 1).
+        ``trough_date`` (if ``dates`` given), ``loss`` (TVPI < 1), and the amounts behind the
+        multiples: ``paid_in_cny``, ``distributed_cny``, ``nav_cny`` (at the last step).
     """
     n_paths, n_steps = chunk.guidance_calls.shape
     idx = np.asarray(index_level, dtype=float)
@@ -116,6 +117,9 @@ def summarise_equity(
             td = np.where(step >= 0, ds[np.maximum(step, 0)], np.datetime64("NaT"))
             cols["trough_date"] = td
         cols["loss"] = np.asarray(t) < 1.0
+        cols["paid_in_cny"] = c.sum(axis=1)
+        cols["distributed_cny"] = d.sum(axis=1)
+        cols["nav_cny"] = nav_t
         frames.append(pl.DataFrame(cols))
     return pl.concat(frames, how="vertical")
 
