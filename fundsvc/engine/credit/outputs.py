@@ -181,7 +181,7 @@ def pool_summary(chunk: CreditChunk) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
-def summarise_credit(chunk: CreditChunk) -> pl.DataFrame:
+def summarise_credit(chunk: CreditChunk, path_offset: int = 0) -> pl.DataFrame:
     """One row per path and entity.
 
     Entities: ``total``, ``banks``, ``bank:<id>``, ``guarantor``, ``insurer`` (columns
