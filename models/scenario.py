@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from models.assessment import AssessmentConfig
 from models.common import DomainModel, Identifier, Label, Sector, TimeStep
-from models.credit import AchievementLoan, IPRecoveryModel, PDMasterScale, RiskSharingPool
+from models.credit import AchievementLoan, AssetCorrelationModel, IPRecoveryModel, PDMasterScale, RiskSharingPool
 from models.market import MarketModel
 from models.venture import GuidanceFund, StageProfile, SubFund
 
@@ -61,6 +61,10 @@ class Scenario(DomainModel):
     stage_profiles: list[StageProfile] = Field(default_factory=list)
     pd_master_scale: PDMasterScale | None = None
     ip_recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
+    asset_correlation: AssetCorrelationModel = Field(
+        default_factory=AssetCorrelationModel,
+        description="asset correlation R of loans with their sector factor (fixed, per product/sector, or Basel)",
+    )
     pools: list[RiskSharingPool] = Field(default_factory=list)
     loans: list[AchievementLoan] = Field(default_factory=list)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
