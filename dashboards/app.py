@@ -1,0 +1,161 @@
+"""The Dash app factory of fundsvc.
+
+``create_app(store_factory=None, settings=None)`` builds a multi-page app: a shell (navbar with
+page links, run selector and a 中文/English toggle) and a router callback that renders the
+page for the URL path, the chosen run and the language. Pages lay out figures built by pure
+functions from the stored run tables, so a page's first render is one callback.
+
+Nothing is created at import time; the store is opened on first use through ``store_factory``
+(default: ``Store.open(settings or get_settings(), upgrade=True)``).
+
+No CSS is fetched from a CDN (the service must work offline): ``dashboards/assets/fundsvc.css``
+styles the Bootstrap class names the components use; pass ``external_stylesheets`` (e.g.
+``dbc.themes.BOOTSTRAP``) to use the full Bootstrap theme where the network allows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Callable
+
+import dash
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboards.data import DashboardData
+from dashboards.i18n import DEFAULT_LANG, norm_lang, t
+from dashboards.jobs import RunJobs
+from dashboards.pages import PAGES
+
+__all__ = ["create_app"]
+
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # hard cap on any request body (uploads are checked at 2 MiB)
+
+
+def _page_module(name: str):
+    return importlib.import_module(f"dashboards.pages.{name}")
+
+
+def _nav(pathname: str, lang: str):
+    return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active=(pathname or "/") == path, id=f"nav-{module}"))
+            for path, module, key in PAGES]
+
+
+def _shell(data: DashboardData):
+    def layout():
+        runs = data.succeeded_runs()
+        options = [{"label": f"#{r.id} {r.scenario_name} ({r.n_paths:,})", "value": r.id} for r in runs]
+        lang = DEFAULT_LANG.value
+        return html.Div([
+            dcc.Location(id="url"),
+            dcc.Store(id="lang", data=lang, storage_type="session"),
+            dbc.Navbar(dbc.Container([
+                dbc.NavbarBrand(t("app_title", lang), id="app-title", href="/"),
+                dbc.Nav(_nav("/", lang), id="nav-links", pills=True),
+                html.Div([
+                    html.Span(t("run", lang), id="run-label", className="me-2"),
+                    dcc.Dropdown(id="run-select", options=options, value=options[0]["value"] if options else None,
+                                 clearable=False, style={"minWidth": "240px"}),
+                    dbc.Button(t("lang_toggle", lang), id="lang-toggle", size="sm", color="light", className="ms-2"),
+                ], className="d-flex align-items-center"),
+            ], fluid=True), color="dark", dark=True, className="mb-3"),
+            dbc.Container(dcc.Loading(html.Div(id="page-content"), delay_show=300), fluid=True),
+            dcc.Download(id="export-download"),
+        ])
+    return layout
+
+
+def render_page(data: DashboardData, pathname: str | None, run_id: int | None, lang: str, app=None):
+    """The page for ``pathname`` (what the router callback returns; also used by the benchmark)."""
+    lang = norm_lang(lang).value
+    module = next((m for path, m, _ in PAGES if path == (pathname or "/")), None)
+    if module is None:
+        return dbc.Alert(t("not_found", lang), color="warning")
+    if module != "runs" and run_id is None:
+        return dbc.Alert([t("no_runs", lang), " ", dcc.Link(t("nav_runs", lang), href="/runs")], color="info",
+                         id="no-runs")
+    custom = getattr(app, "fundsvc_page_layouts", {}) if app is not None else {}
+    build = custom.get(module, _page_module(module).layout)
+    return build(data, run_id, lang)
+
+
+def _export_frame(data: DashboardData, run_id: int | None, table: str) -> pl.DataFrame | None:
+    if table == "runs":
+        return _page_module("runs").runs_frame(data)
+    if run_id is None or table not in {info.name for info in data.store.runs.tables(run_id)}:
+        return None
+    return data.table(run_id, table)
+
+
+def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
+    """A table as CSV (UTF-8 with BOM, so Excel shows Chinese text) or XLSX bytes."""
+    if fmt == "xlsx":
+        buf = io.BytesIO()
+        frame.write_excel(buf, worksheet="data")
+        return buf.getvalue()
+    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+
+
+def create_app(store_factory: Callable[[], object] | None = None, settings=None, *,
+               external_stylesheets: list[str] | None = None) -> dash.Dash:
+    """Build the fundsvc dashboards.
+
+    Parameters
+    ----------
+    store_factory : callable, optional
+        Returns the :class:`fundsvc.store.Store` to read (called once, lazily).
+    settings : fundsvc.settings.Settings, optional
+        Used by the default store factory.
+    external_stylesheets : list of str, optional
+        Extra stylesheet URLs (none by default: the app works offline).
+    """
+    if store_factory is None:
+        def store_factory():
+            from fundsvc.settings import get_settings
+            from fundsvc.store import Store
+
+            return Store.open(settings if settings is not None else get_settings(), upgrade=True)
+
+    data = DashboardData(store_factory)
+    jobs = RunJobs(data)
+    app = dash.Dash(__name__, title="fundsvc", suppress_callback_exceptions=True, update_title=None,
+                    external_stylesheets=list(external_stylesheets or []))
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.layout = _shell(data)
+    app.fundsvc_data = data  # for tests and the benchmark
+    app.fundsvc_jobs = jobs
+
+    @app.callback(Output("lang", "data"), Input("lang-toggle", "n_clicks"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _toggle(n, lang):
+        return "zh" if norm_lang(lang).value == "en" else "en"
+
+    @app.callback(Output("nav-links", "children"), Output("app-title", "children"), Output("lang-toggle", "children"),
+                  Output("run-label", "children"), Input("url", "pathname"), Input("lang", "data"))
+    def _navbar(pathname, lang):
+        return _nav(pathname, lang), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
+
+    @app.callback(Output("page-content", "children"), Input("url", "pathname"), Input("run-select", "value"),
+                  Input("lang", "data"))
+    def _router(pathname, run_id, lang):
+        return render_page(data, pathname, run_id, lang, app)
+
+    @app.callback(Output("export-download", "data"),
+                  Input({"type": "export", "table": ALL, "fmt": ALL}, "n_clicks"),
+                  State("run-select", "value"), prevent_initial_call=True)
+    def _export(clicks, run_id):
+        trig = ctx.triggered_id
+        if not trig or not any(c for c in (clicks or []) if c):
+            return no_update
+        fmt = "xlsx" if trig["fmt"] == "xlsx" else "csv"
+        frame = _export_frame(data, run_id, str(trig["table"]))
+        if frame is None:
+            return no_update
+        name = f"{trig['table']}" + (f"_run{int(run_id)}" if run_id is not None and trig["table"] != "runs" else "")
+        return dcc.send_bytes(export_bytes(frame, fmt), f"{name}.{fmt}")
+
+    for _, module, _ in PAGES:
+        _page_module(module).register(app, data, jobs)
+    return app

@@ -1,0 +1,128 @@
+"""Thin service layer between the dashboards and :mod:`fundsvc.store`.
+
+Loads a stored run's summary tables (small JSON tables in the database) and, where a page needs
+path-level data, its Parquet arrays — each once per run id (a run's results never change after
+it succeeded, so the cache needs no invalidation). The scenario of a run is re-read from its
+source file when that file still has the stored content, or parsed from the stored text when
+it is self-contained (uploads); otherwise it is ``None`` and pages say what they cannot show.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from fundsvc.errors import FundsvcError
+from fundsvc.store import RunRecord, RunStatus, Store
+
+__all__ = ["DashboardData", "RunTables"]
+
+
+@dataclass
+class RunTables:
+    """Everything a page may need about one run, loaded lazily and kept."""
+
+    record: RunRecord
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    arrays: dict[str, pl.DataFrame] = field(default_factory=dict)
+    scenario: Any = None
+    scenario_loaded: bool = False
+
+
+class DashboardData:
+    """Read-side access to the store for the dashboards, cached per run id.
+
+    Parameters
+    ----------
+    store_factory : callable returning a Store
+        Called once, on first use (no database is opened when the app is created).
+    """
+
+    def __init__(self, store_factory: Callable[[], Store]):
+        self._factory = store_factory
+        self._store: Store | None = None
+        self._lock = threading.RLock()
+        self._runs: dict[int, RunTables] = {}
+
+    @property
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = self._factory()
+            return self._store
+
+    # ------------------------------------------------------------------ runs
+    def runs(self, limit: int | None = 200) -> list[RunRecord]:
+        """All runs, newest first."""
+        return self.store.runs.list(limit=limit)
+
+    def succeeded_runs(self) -> list[RunRecord]:
+        return [r for r in self.runs() if r.status == RunStatus.SUCCEEDED]
+
+    def latest_run_id(self) -> int | None:
+        runs = self.succeeded_runs()
+        return runs[0].id if runs else None
+
+    def _entry(self, run_id: int) -> RunTables:
+        with self._lock:
+            entry = self._runs.get(run_id)
+            if entry is None:
+                entry = RunTables(self.store.runs.get(run_id))
+                if entry.record.status == RunStatus.SUCCEEDED:
+                    self._runs[run_id] = entry
+            return entry
+
+    def record(self, run_id: int) -> RunRecord:
+        return self._entry(run_id).record
+
+    def table(self, run_id: int, name: str) -> pl.DataFrame:
+        """A stored summary table (empty frame if the run has none of that name)."""
+        entry = self._entry(run_id)
+        with self._lock:
+            if name not in entry.tables:
+                names = {info.name for info in self.store.runs.tables(run_id)}
+                entry.tables[name] = self.store.runs.load_table(run_id, name) if name in names else pl.DataFrame()
+            return entry.tables[name]
+
+    def array(self, run_id: int, name: str) -> pl.DataFrame:
+        """A stored path-level array (verified Parquet), empty frame if absent."""
+        entry = self._entry(run_id)
+        with self._lock:
+            if name not in entry.arrays:
+                names = {a.name for a in self.store.runs.artifacts(run_id)}
+                entry.arrays[name] = self.store.runs.load_array(run_id, name) if name in names else pl.DataFrame()
+            return entry.arrays[name]
+
+    def scenario(self, run_id: int):
+        """The run's :class:`models.Scenario`, or ``None`` if it cannot be rebuilt faithfully."""
+        entry = self._entry(run_id)
+        with self._lock:
+            if not entry.scenario_loaded:
+                entry.scenario = self._load_scenario(entry.record.scenario_id)
+                entry.scenario_loaded = True
+            return entry.scenario
+
+    def _load_scenario(self, scenario_id: int):
+        from fundsvc.inputs.loader import load_scenario, load_scenario_bytes
+
+        rec = self.store.scenarios.get(scenario_id)
+        if rec.source_path and not rec.source_path.startswith("<"):
+            path = Path(rec.source_path)
+            try:
+                if path.is_file() and path.read_text(encoding="utf-8") == rec.content:
+                    return load_scenario(path).scenario
+            except (FundsvcError, OSError):
+                pass
+        try:
+            return load_scenario_bytes(rec.content.encode("utf-8"), name=rec.name)
+        except FundsvcError:
+            return None
+
+    def forget(self, run_id: int) -> None:
+        with self._lock:
+            self._runs.pop(run_id, None)

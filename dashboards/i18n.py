@@ -1,0 +1,196 @@
+"""User-facing text of the dashboards in Chinese and English: ``t(key, lang)``.
+
+Every label shown in the app comes from :data:`TEXT`; a missing key is a bug caught by the tests
+(``t`` raises ``KeyError``). Amounts are shown in 万元 / 亿元 in both languages.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Lang(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+DEFAULT_LANG = Lang.ZH
+
+# key: (zh, en)
+TEXT: dict[str, tuple[str, str]] = {
+    "app_title": ("科技成果转化基金监测", "fundsvc — fund & loan monitor"),
+    "lang_toggle": ("English", "中文"),
+    "run": ("运行", "Run"),
+    "no_runs": ("尚无已完成的模拟运行。请在“运行与情景”页启动一次。",
+                "No finished simulation run yet. Start one on the Runs & scenarios page."),
+    "nav_overview": ("总览", "Overview"),
+    "nav_funds": ("引导基金与子基金", "Guidance fund & sub-funds"),
+    "nav_loans": ("贷款与定价", "Loans & pricing"),
+    "nav_pools": ("风险补偿资金池", "Risk pools"),
+    "nav_assessment": ("绩效评价", "Assessment"),
+    "nav_runs": ("运行与情景", "Runs & scenarios"),
+    "not_found": ("页面不存在", "Page not found"),
+    "paths": ("路径数", "paths"),
+    "seed": ("随机种子", "seed"),
+    # overview
+    "overview_title": ("整体成效总览(财政局)", "Whole-fund overview (finance bureau)"),
+    "kpi_tvpi": ("引导基金 TVPI 中位数", "Guidance fund TVPI, median"),
+    "kpi_irr": ("引导基金 IRR 中位数", "Guidance fund IRR, median"),
+    "kpi_dpi": ("引导基金 DPI 中位数", "Guidance fund DPI, median"),
+    "kpi_ploss": ("亏损概率 (TVPI<1)", "Probability of loss (TVPI<1)"),
+    "spread": ("P5–P95", "P5–P95"),
+    "tolerance": ("容错判定", "Tolerance verdict"),
+    "tolerated_loss": ("容亏率上限(按阶段加权)", "Tolerated loss ratio (stage-weighted)"),
+    "loss_median": ("模拟亏损率中位数", "simulated loss ratio median"),
+    "p_exceed": ("超出概率", "probability of exceeding it"),
+    "within_tolerance": ("在容错范围内", "Within tolerance"),
+    "beyond_tolerance": ("超出容错范围", "Beyond tolerance"),
+    "fiscal_exposure": ("财政资金总敞口", "Combined fiscal exposure"),
+    "guidance_commitment": ("引导基金认缴", "Guidance fund commitments"),
+    "pool_funding": ("资金池初始规模", "Pool initial balances"),
+    "pool_cost_mean": ("资金池净代偿成本(均值)", "Pool net cost (mean)"),
+    "pool_cost_p95": ("资金池净代偿成本(P95)", "Pool net cost (P95)"),
+    "exposure_total_p95": ("合计(P95)", "Total (P95)"),
+    "targets": ("政策目标进展", "Programme targets progress"),
+    "target_leverage": ("基金放大倍数", "Fund leverage (sub-fund size ÷ guidance)"),
+    "target_local": ("返投完成率(均值)", "Local reinvestment (mean, × requirement)"),
+    "target_early": ("早期投资占比(均值)", "Early-stage share of investment (mean)"),
+    "target_pool_multiple": ("资金池撬动倍数(均值)", "Pool lending multiple (mean)"),
+    "target": ("目标", "target"),
+    "achieved": ("模拟值", "simulated"),
+    "tvpi_dist": ("引导基金 TVPI 分布(分位数)", "Guidance fund TVPI distribution (percentiles)"),
+    "percentile": ("分位数", "Percentile"),
+    # funds
+    "funds_title": ("引导基金与子基金(基金管理人)", "Guidance fund & sub-funds (fund managers)"),
+    "subfund_table": ("子基金业绩分位数", "Sub-fund percentiles"),
+    "entity": ("主体", "Entity"),
+    "guidance": ("引导基金", "Guidance fund"),
+    "jcurve": ("J 曲线:累计净现金流", "J-curve: cumulative net cash flow"),
+    "nav_fan": ("净资产值(NAV)扇形图", "NAV fan"),
+    "pacing": ("现金流节奏:每季度出资与分配(均值)", "Cash-flow pacing: calls and distributions per quarter (mean)"),
+    "calls": ("出资", "Calls"),
+    "distributions": ("分配", "Distributions"),
+    "nav": ("净资产值", "NAV"),
+    "median": ("中位数", "Median"),
+    "band_5_95": ("P5–P95 区间", "P5–P95 band"),
+    "band_25_75": ("P25–P75 区间", "P25–P75 band"),
+    "date": ("日期", "Date"),
+    "amount_yi": ("金额(亿元)", "Amount (亿元 = 100m CNY)"),
+    "amount_wan": ("金额(万元)", "Amount (万元 = 10k CNY)"),
+    "concentration_sector": ("行业集中度(按认缴加权)", "Concentration by sector (commitment-weighted)"),
+    "concentration_stage": ("阶段集中度(按认缴)", "Concentration by stage (commitments)"),
+    "share": ("占比", "Share"),
+    "whatif": ("情景推演(What-if)", "What-if"),
+    "whatif_help": ("修改毕业率、预留比例或管理费后,以少量路径重新模拟(与基准同一随机数)。",
+                    "Change graduation rates, reserves or fees and rerun a small simulation "
+                    "(common random numbers with the base)."),
+    "graduation_mult": ("毕业率倍数", "Graduation rate multiplier"),
+    "reserve_ratio": ("后续投资预留比例", "Reserve ratio"),
+    "mgmt_fee": ("管理费率(年)", "Management fee (per year)"),
+    "rerun": ("重新模拟", "Rerun"),
+    "base": ("基准", "Base"),
+    "modified": ("调整后", "Modified"),
+    "whatif_unavailable": ("无法读取该运行的情景文件,不能推演。", "The run's scenario file cannot be read; what-if is unavailable."),
+    "metric": ("指标", "Metric"),
+    # loans
+    "loans_title": ("贷款与定价(银行)", "Loans & pricing (banks)"),
+    "pricing_form": ("成果贷定价", "Achievement-loan pricing"),
+    "amount_wan_input": ("贷款金额(万元)", "Loan amount (万元)"),
+    "term_years": ("期限(年)", "Term (years)"),
+    "pd_mode": ("违约概率输入方式", "Default probability from"),
+    "pd_direct": ("年违约率", "Annual PD"),
+    "pd_rating": ("内部评级", "Rating"),
+    "pd_pct": ("年违约率(%)", "Annual PD (%)"),
+    "rating": ("评级", "Rating"),
+    "ip_mode": ("知识产权质押", "IP pledge"),
+    "ip_none": ("无", "None"),
+    "ip_appraisal": ("评估值", "Appraisal"),
+    "ip_pledge": ("质押率", "Pledge rate"),
+    "ip_appraisal_wan": ("知识产权评估值(万元)", "IP appraisal (万元)"),
+    "pledge_rate_pct": ("质押率(%)", "Pledge rate (%)"),
+    "guarantee_pct": ("担保分担比例(%)", "Guarantee share (%)"),
+    "pool": ("风险补偿资金池", "Risk-sharing pool"),
+    "no_pool": ("不参加资金池", "No pool"),
+    "quoted_rate_pct": ("报价利率(%)", "Quoted rate (%)"),
+    "break_even": ("保本利率", "Break-even rate"),
+    "raroc": ("报价下 RAROC", "RAROC at quoted rate"),
+    "subsidy": ("资金池补贴价值", "Pool subsidy value"),
+    "per_year": ("每年", "a year"),
+    "over_term": ("贷款期内合计", "over the term"),
+    "without_pool": ("无资金池保本利率", "Break-even without pool"),
+    "expected_loss": ("预期损失率", "Expected loss rate"),
+    "loss_dist": ("组合损失分布(期内,银行)", "Portfolio loss distribution (horizon, banks)"),
+    "loss_entity": ("承担方", "Loss borne by"),
+    "loss": ("损失", "Loss"),
+    "frequency": ("路径占比", "Share of paths"),
+    "loss_measures": ("损失度量", "Loss measures"),
+    "pricing_error": ("输入有误", "Invalid input"),
+    # pools
+    "pools_title": ("风险补偿资金池(财政局)", "Risk-sharing pools (finance bureau)"),
+    "balance_fan": ("资金池余额扇形图", "Pool balance fan"),
+    "depletion": ("按年累计耗尽概率", "Probability of depletion by year"),
+    "probability": ("概率", "Probability"),
+    "year": ("年", "Year"),
+    "sizing": ("所需资金规模", "Required funding"),
+    "initial_balance": ("初始余额", "Initial balance"),
+    "required_initial": ("达标所需初始余额", "Required initial balance"),
+    "required_topup": ("所需年度补充", "Required annual top-up"),
+    "p_depleted": ("期内耗尽概率", "P(depletion within horizon)"),
+    "leverage": ("放大倍数(均值)", "Leverage (mean)"),
+    "target_prob": ("目标概率", "Target probability"),
+    "no_pools": ("该情景没有资金池。", "This scenario has no pools."),
+    # assessment
+    "assessment_title": ("整体绩效评价", "Whole-fund assessment"),
+    "scorecard": ("评分卡", "Scorecard"),
+    "score": ("得分", "Score"),
+    "rating_label": ("评级", "Rating"),
+    "verdict": ("公正判定", "Fair verdict"),
+    "percentiles_actuals": ("实际值在模拟分布中的分位", "Percentiles of actuals"),
+    "policy_indicators": ("政策指标", "Policy indicators"),
+    "downloads": ("报告下载", "Report downloads"),
+    "assessment_pending": ("评价模块尚未就绪:下面显示运行已存储的指标。",
+                           "The assessment module is not available yet: showing what the stored run holds."),
+    "value": ("数值", "Value"),
+    # runs
+    "runs_title": ("运行与情景", "Runs & scenarios"),
+    "runs_list": ("模拟运行列表", "Simulation runs"),
+    "new_run": ("新建运行", "Start a new run"),
+    "bundled": ("内置情景", "Bundled scenario"),
+    "upload": ("拖放或点击上传情景 TOML(≤2 MiB,不可引用其他文件)",
+               "Drop or click to upload a scenario TOML (≤2 MiB, self-contained)"),
+    "uploaded": ("已上传", "uploaded"),
+    "upload_ok": ("情景有效:", "Valid scenario: "),
+    "upload_bad": ("上传的情景无效,未保存任何内容:", "The uploaded scenario is invalid; nothing was stored:"),
+    "start": ("开始运行", "Start run"),
+    "running": ("正在模拟…", "Simulating…"),
+    "run_done": ("运行完成:", "Run finished: "),
+    "run_failed": ("运行失败:", "Run failed: "),
+    "compare": ("比较两次运行", "Compare two runs"),
+    "run_a": ("运行 A", "Run A"),
+    "run_b": ("运行 B", "Run B"),
+    "difference": ("差异 (B−A)", "Difference (B−A)"),
+    "status": ("状态", "Status"),
+    "scenario": ("情景", "Scenario"),
+    "created": ("创建时间", "Created"),
+    "duration_s": ("耗时(秒)", "Duration (s)"),
+    "label": ("备注", "Label"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "export_xlsx": ("导出 XLSX", "Export XLSX"),
+}
+
+
+def t(key: str, lang: str | Lang | None = None) -> str:
+    """The text for ``key`` in ``lang`` (``"zh"`` or ``"en"``; anything else means Chinese).
+
+    Raises
+    ------
+    KeyError
+        Unknown key.
+    """
+    zh, en = TEXT[key]
+    return en if str(lang) == Lang.EN.value else zh
+
+
+def norm_lang(lang: object) -> Lang:
+    """``Lang.EN`` for ``"en"``, else the default (Chinese)."""
+    return Lang.EN if str(lang) == Lang.EN.value else DEFAULT_LANG

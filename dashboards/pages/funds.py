@@ -1,0 +1,132 @@
+"""Guidance fund & sub-funds (fund managers): percentiles, J-curve and NAV fans, pacing,
+concentration, and a what-if panel that reruns a small simulation."""
+
+from __future__ import annotations
+
+import threading
+
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, dcc, html, no_update
+
+from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid, section
+from dashboards.derive import allocation_table, entity_names
+from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
+from dashboards.i18n import t
+from dashboards.whatif import WhatIf, run_whatif
+
+WHATIF_PATHS = 2000
+WHATIF_SEED = 2026
+
+_SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p75", "tvpi_p95", "dpi_p50",
+                 "irr_p5", "irr_p50", "irr_p95", "p_loss", "jcurve_trough_cny", "jcurve_trough_date"]
+
+
+def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
+    cols = [c for c in _SUMMARY_COLS if c in summary.columns]
+    shown = summary.select(cols).with_columns(
+        pl.col("entity").replace_strict(names, default=pl.col("entity"), return_dtype=pl.Utf8).alias("name"))
+    shown = shown.select(["name", *cols])
+    return grid("subfund-grid", shown, headers={"name": t("entity", lang), "entity": "id"})
+
+
+def layout(data, run_id: int, lang: str):
+    summary = data.table(run_id, "equity_summary")
+    fans = data.table(run_id, "equity_fans")
+    pacing = data.table(run_id, "equity_pacing")
+    scenario = data.scenario(run_id)
+    names = entity_names(scenario, lang)
+    entities = summary["entity"].to_list() if summary.height else ["guidance"]
+    alloc = allocation_table(scenario)
+    whatif = _whatif_panel(scenario, lang)
+    return html.Div([
+        html.H2(t("funds_title", lang)),
+        section(t("subfund_table", lang), _summary_grid(summary, names, lang), export_buttons("equity_summary", lang)),
+        dbc.Row([dbc.Col(html.Label(t("entity", lang)), width="auto"),
+                 dbc.Col(dcc.Dropdown(id="funds-entity", options=[{"label": names.get(e, e), "value": e} for e in entities],
+                                      value="guidance", clearable=False), md=4)], className="mb-2 align-items-center"),
+        dbc.Row([
+            dbc.Col(graph("funds-jcurve", fan_figure(fans, "guidance", "cum_net_cash_flow", lang)), lg=6),
+            dbc.Col(graph("funds-nav", fan_figure(fans, "guidance", "nav", lang)), lg=6),
+        ]),
+        graph("funds-pacing", pacing_figure(pacing, "guidance", lang)),
+        export_buttons("equity_pacing", lang),
+        dbc.Row([
+            dbc.Col(graph("funds-sector", concentration_figure(alloc, "sector", lang)), lg=6),
+            dbc.Col(graph("funds-stage", concentration_figure(alloc, "stage", lang)), lg=6),
+        ]),
+        section(t("whatif", lang), whatif, id_="whatif-section"),
+    ])
+
+
+def _whatif_panel(scenario, lang: str):
+    if scenario is None or not scenario.sub_funds:
+        return dbc.Alert(t("whatif_unavailable", lang), color="secondary")
+    f0 = scenario.sub_funds[0]
+    return html.Div([
+        html.P(t("whatif_help", lang)),
+        dbc.Row([
+            dbc.Col([html.Label(t("graduation_mult", lang)),
+                     dcc.Slider(id="whatif-grad", min=0.5, max=1.5, step=0.05, value=1.0,
+                                marks={0.5: "0.5", 1.0: "1.0", 1.5: "1.5"})], md=4),
+            dbc.Col([html.Label(t("reserve_ratio", lang)),
+                     dcc.Slider(id="whatif-reserve", min=0.0, max=0.7, step=0.05, value=round(f0.reserve_ratio, 2),
+                                marks={0: "0", 0.35: "0.35", 0.7: "0.7"})], md=4),
+            dbc.Col([html.Label(t("mgmt_fee", lang)),
+                     dcc.Slider(id="whatif-fee", min=0.0, max=0.03, step=0.0025,
+                                value=round(f0.fees.management_fee_rate, 4),
+                                marks={0: "0%", 0.015: "1.5%", 0.03: "3%"})], md=4),
+        ]),
+        dbc.Button(t("rerun", lang), id="whatif-run", color="primary", className="mt-2"),
+        dcc.Loading(html.Div(id="whatif-result", className="mt-3")),
+    ])
+
+
+def register(app, data, jobs) -> None:
+    base_cache: dict[int, pl.DataFrame] = {}
+    lock = threading.Lock()
+
+    @app.callback(
+        Output("funds-jcurve", "figure"), Output("funds-nav", "figure"), Output("funds-pacing", "figure"),
+        Input("funds-entity", "value"), State("run-select", "value"), State("lang", "data"),
+        prevent_initial_call=True)
+    def _entity(entity, run_id, lang):
+        if not entity or run_id is None:
+            return no_update, no_update, no_update
+        fans = data.table(run_id, "equity_fans")
+        return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
+                pacing_figure(data.table(run_id, "equity_pacing"), entity, lang))
+
+    @app.callback(
+        Output("whatif-result", "children"),
+        Input("whatif-run", "n_clicks"),
+        State("whatif-grad", "value"), State("whatif-reserve", "value"), State("whatif-fee", "value"),
+        State("run-select", "value"), State("lang", "data"),
+        prevent_initial_call=True)
+    def _whatif(n, grad, reserve, fee, run_id, lang):
+        scenario = data.scenario(run_id) if run_id is not None else None
+        if not n or scenario is None:
+            return no_update
+        with lock:  # one what-if at a time per app: bounded CPU
+            if run_id not in base_cache:
+                base_cache[run_id] = run_whatif(scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+            base = base_cache[run_id]
+            mod = run_whatif(scenario, WhatIf(float(grad), float(reserve), float(fee)),
+                             paths=WHATIF_PATHS, seed=WHATIF_SEED)
+        return whatif_result(base, mod, lang)
+
+
+def whatif_result(base: pl.DataFrame, mod: pl.DataFrame, lang: str):
+    """Table (base / modified guidance-fund percentiles) and the comparison figure."""
+    b = base.filter(pl.col("entity") == "guidance").to_dicts()[0]
+    m = mod.filter(pl.col("entity") == "guidance").to_dicts()[0]
+    rows = [("TVPI P50", fmt_mult(b["tvpi_p50"]), fmt_mult(m["tvpi_p50"])),
+            ("TVPI P5–P95", f"{fmt_mult(b['tvpi_p5'])} – {fmt_mult(b['tvpi_p95'])}",
+             f"{fmt_mult(m['tvpi_p5'])} – {fmt_mult(m['tvpi_p95'])}"),
+            ("IRR P50", fmt_pct(b["irr_p50"]), fmt_pct(m["irr_p50"])),
+            (t("kpi_ploss", lang), fmt_pct(b["p_loss"]), fmt_pct(m["p_loss"]))]
+    table = dbc.Table([html.Thead(html.Tr([html.Th(t("metric", lang)), html.Th(t("base", lang)),
+                                           html.Th(t("modified", lang))])),
+                       html.Tbody([html.Tr([html.Td(a), html.Td(x), html.Td(y, id=f"whatif-mod-{i}")])
+                                   for i, (a, x, y) in enumerate(rows)])], bordered=True, size="sm")
+    return html.Div([table, graph("whatif-fig", whatif_figure(base, mod, "tvpi", lang))])

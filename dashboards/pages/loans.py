@@ -1,0 +1,182 @@
+"""Loans & pricing (banks): loan-pricing form and the portfolio loss distribution with VaR/ES."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_bootstrap_components as dbc
+import polars as pl
+from dash import Input, Output, State, dcc, html
+
+from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, section
+from dashboards.figures import loss_distribution_figure
+from dashboards.i18n import t
+from fundsvc.errors import FundsvcError
+from models.common import WAN
+
+DEFAULT_FORM: dict[str, Any] = {
+    "amount_wan": 500, "term": 3, "pd_mode": "pd", "pd_pct": 2.0, "rating": None, "ip_mode": "appraisal",
+    "ip_wan": 1200, "pledge_pct": 40, "guarantee_pct": 0, "pool": None, "quoted_pct": 4.5,
+}
+_FIELDS = list(DEFAULT_FORM)
+
+
+def pricing_fields(form: dict[str, Any], scenario) -> dict[str, Any]:
+    """Map the form (万元, percentages) to :func:`fundsvc.credit.price_loan` fields (CNY, decimals).
+
+    The IP recovery model and master scale are the run scenario's; a chosen pool brings its
+    shares and per-loan cap (the guarantee input is then ignored: the pool's rule sets it).
+    """
+    f: dict[str, Any] = {"amount_cny": float(form["amount_wan"]) * WAN, "term_years": float(form["term"])}
+    if form.get("quoted_pct") not in (None, ""):
+        f["quoted_rate"] = float(form["quoted_pct"]) / 100
+    if form.get("pd_mode") == "rating":
+        f["rating"] = form.get("rating")
+        f["master_scale"] = scenario.pd_master_scale if scenario is not None else None
+    else:
+        f["pd"] = float(form["pd_pct"]) / 100
+    if form.get("ip_mode") == "appraisal":
+        f["ip_appraisal_cny"] = float(form["ip_wan"]) * WAN
+    elif form.get("ip_mode") == "pledge":
+        f["pledge_rate"] = float(form["pledge_pct"]) / 100
+    if scenario is not None:
+        f["recovery"] = scenario.ip_recovery
+    pool = next((p for p in (scenario.pools if scenario is not None else []) if p.id == form.get("pool")), None)
+    if pool is not None:
+        f["pool"] = pool
+    elif form.get("guarantee_pct"):
+        f["guarantee_share"] = float(form["guarantee_pct"]) / 100
+    return f
+
+
+def price(form: dict[str, Any], scenario):
+    """``(PricingResult, None)`` or ``(None, error message)`` for the form values."""
+    from fundsvc.credit import price_loan
+
+    try:
+        if any(form.get(k) in (None, "") for k in ("amount_wan", "term")):
+            raise ValueError("amount and term are required")
+        return price_loan(**pricing_fields(form, scenario)), None
+    except FundsvcError as exc:
+        return None, str(exc)
+    except (ValueError, TypeError) as exc:
+        return None, str(exc)
+
+
+def result_view(result, error: str | None, lang: str):
+    if result is None:
+        return dbc.Alert([html.Strong(t("pricing_error", lang) + ": "), html.Span(error or "", id="price-error")],
+                         color="danger")
+    return dbc.Row([
+        dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("break_even", lang), className="kpi-title"),
+                                       html.Div(f"{100 * result.break_even_rate:.3f}%", id="price-break-even",
+                                                className="kpi-value"),
+                                       html.Div(f"{t('without_pool', lang)}: "
+                                                f"{100 * result.without_pool.break_even_rate:.3f}%", className="kpi-sub")]),
+                         className="kpi-card"), md=4),
+        dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("raroc", lang), className="kpi-title"),
+                                       html.Div(fmt_pct(result.raroc, 2) if result.raroc is not None else "–",
+                                                id="price-raroc", className="kpi-value"),
+                                       html.Div(f"{t('expected_loss', lang)}: {fmt_pct(result.expected_loss_rate, 3)}",
+                                                className="kpi-sub")]), className="kpi-card"), md=4),
+        dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("subsidy", lang), className="kpi-title"),
+                                       html.Div(f"{1e4 * result.subsidy_rate:,.1f} bp", id="price-subsidy",
+                                                className="kpi-value"),
+                                       html.Div(f"{t('over_term', lang)}: {fmt_cny(result.subsidy_cny)}",
+                                                id="price-subsidy-cny", className="kpi-sub")]), className="kpi-card"), md=4),
+    ], className="g-3")
+
+
+def _num(id_: str, label: str, value, step) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, html_for=id_),
+                    dbc.Input(id=id_, type="number", value=value, step=step, debounce=True)], md=3)
+
+
+def _form(scenario, lang: str):
+    grades = [g.grade for g in scenario.pd_master_scale.grades] if scenario is not None and scenario.pd_master_scale else []
+    pools = [p.id for p in scenario.pools] if scenario is not None else []
+    d = DEFAULT_FORM | {"pool": pools[0] if pools else None, "rating": grades[len(grades) // 2] if grades else None}
+    return html.Div([
+        dbc.Row([
+            _num("pf-amount_wan", t("amount_wan_input", lang), d["amount_wan"], 10),
+            _num("pf-term", t("term_years", lang), d["term"], 0.5),
+            dbc.Col([dbc.Label(t("pd_mode", lang)),
+                     dbc.RadioItems(id="pf-pd_mode", value=d["pd_mode"], inline=True, options=[
+                         {"label": t("pd_direct", lang), "value": "pd"},
+                         {"label": t("pd_rating", lang), "value": "rating", "disabled": not grades}])], md=3),
+            _num("pf-pd_pct", t("pd_pct", lang), d["pd_pct"], 0.1),
+        ], className="g-2"),
+        dbc.Row([
+            dbc.Col([dbc.Label(t("rating", lang)),
+                     dcc.Dropdown(id="pf-rating", options=grades, value=d["rating"], clearable=False)], md=3),
+            dbc.Col([dbc.Label(t("ip_mode", lang)),
+                     dbc.RadioItems(id="pf-ip_mode", value=d["ip_mode"], inline=True, options=[
+                         {"label": t("ip_none", lang), "value": "none"},
+                         {"label": t("ip_appraisal", lang), "value": "appraisal"},
+                         {"label": t("ip_pledge", lang), "value": "pledge"}])], md=3),
+            _num("pf-ip_wan", t("ip_appraisal_wan", lang), d["ip_wan"], 10),
+            _num("pf-pledge_pct", t("pledge_rate_pct", lang), d["pledge_pct"], 1),
+        ], className="g-2"),
+        dbc.Row([
+            _num("pf-guarantee_pct", t("guarantee_pct", lang), d["guarantee_pct"], 5),
+            dbc.Col([dbc.Label(t("pool", lang)),
+                     dcc.Dropdown(id="pf-pool", value=d["pool"], clearable=False,
+                                  options=[{"label": t("no_pool", lang), "value": "__none__"}] + pools)], md=3),
+            _num("pf-quoted_pct", t("quoted_rate_pct", lang), d["quoted_pct"], 0.05),
+        ], className="g-2"),
+    ], className="pricing-form"), d
+
+
+def layout(data, run_id: int, lang: str):
+    scenario = data.scenario(run_id)
+    form, values = _form(scenario, lang)
+    result, error = price(values, scenario)
+    measures = data.table(run_id, "credit_loss_measures")
+    entities = measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
+    entity = "banks" if "banks" in entities else (entities[0] if entities else "banks")
+    return html.Div([
+        html.H2(t("loans_title", lang)),
+        section(t("pricing_form", lang), form, html.Div(result_view(result, error, lang), id="price-result",
+                                                        className="mt-3")),
+        section(t("loss_dist", lang),
+                dbc.Row([dbc.Col(html.Label(t("loss_entity", lang)), width="auto"),
+                         dbc.Col(dcc.Dropdown(id="loss-entity", options=entities, value=entity, clearable=False), md=3)],
+                        className="mb-2 align-items-center"),
+                graph("loss-dist", _loss_figure(data, run_id, entity, lang)),
+                grid("loss-measures", _measures_view(measures, entity)),
+                export_buttons("credit_loss_measures", lang)),
+    ])
+
+
+def _measures_view(measures: pl.DataFrame, entity: str) -> pl.DataFrame:
+    if measures.height == 0:
+        return measures
+    return measures.filter(pl.col("entity") == entity).with_columns(
+        (pl.col("value") / WAN).round(2).alias("value_wan")).drop("value")
+
+
+def _loss_figure(data, run_id: int, entity: str, lang: str):
+    paths = data.array(run_id, "credit_paths")
+    losses = paths.filter(pl.col("entity") == entity)["loss_horizon"].to_numpy() if paths.height else []
+    return loss_distribution_figure(losses, data.table(run_id, "credit_loss_measures"), entity, lang)
+
+
+def register(app, data, jobs) -> None:
+    @app.callback(Output("price-result", "children"),
+                  [Input(f"pf-{k}", "value") for k in _FIELDS],
+                  State("run-select", "value"), State("lang", "data"), prevent_initial_call=True)
+    def _price(*args):
+        *values, run_id, lang = args
+        form = dict(zip(_FIELDS, values, strict=True))
+        if form.get("pool") == "__none__":
+            form["pool"] = None
+        scenario = data.scenario(run_id) if run_id is not None else None
+        result, error = price(form, scenario)
+        return result_view(result, error, lang)
+
+    @app.callback(Output("loss-dist", "figure"), Output("loss-measures", "rowData"),
+                  Input("loss-entity", "value"), State("run-select", "value"), State("lang", "data"),
+                  prevent_initial_call=True)
+    def _loss(entity, run_id, lang):
+        return (_loss_figure(data, run_id, entity, lang),
+                _measures_view(data.table(run_id, "credit_loss_measures"), entity).to_dicts())

@@ -1,0 +1,77 @@
+"""``fundsvc serve``: the dashboards on http://127.0.0.1:8050.
+
+On an empty database the bundled baseline scenario is simulated first (with a progress bar),
+so a newcomer sees real results; ``--no-bootstrap`` skips that.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
+from fundsvc.errors import InputError, Problem
+
+__all__ = ["bootstrap", "register", "serve"]
+
+BOOTSTRAP_SCENARIO = "hangzhou_baseline"
+
+
+def bootstrap(store, console: Console, *, scenario: str = BOOTSTRAP_SCENARIO, paths: int | None = None) -> int | None:
+    """Simulate ``scenario`` into ``store`` if it holds no succeeded run; return the new run id (or None)."""
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import RunStatus
+
+    if store.runs.list(limit=1, status=RunStatus.SUCCEEDED):
+        return None
+    loaded = load_scenario(resolve_scenario(scenario))
+    n = paths if paths is not None else loaded.scenario.simulation.paths
+    console.print(f"Empty database: simulating the bundled scenario [bold]{loaded.scenario.name}[/] "
+                  f"({n:,} paths) so the dashboards have results to show …")
+    with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("chunks"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task(loaded.scenario.name, total=None)
+        stored = simulate_and_store(store, loaded, paths=n, label="serve bootstrap", depletion_target=0.05,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    console.print(f"[green]✓ run {stored.run_id} stored[/]")
+    return stored.run_id
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8050,
+    no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Do not simulate the baseline on an empty database")] = False,
+    paths: Annotated[int | None, typer.Option("--paths", "-n", help="Paths for the bootstrap run (default: the scenario's)")] = None,
+    debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools); never on a shared host")] = False,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Serve the dashboards (overview, sub-funds, loans & pricing, pools, assessment, runs)."""
+    from dashboards.app import create_app
+    from fundsvc.store import Store
+
+    problems = []
+    if not 1 <= port <= 65535:
+        problems.append(Problem("command line", "--port", f"must be in 1..65535, got {port}"))
+    if paths is not None and paths < 1:
+        problems.append(Problem("command line", "--paths", f"must be at least 1, got {paths}"))
+    if problems:
+        raise InputError(problems)
+    console = Console(soft_wrap=True)
+    settings = settings_from_options(data_dir, database_url)
+    store = Store.open(settings, upgrade=True)
+    if not no_bootstrap:
+        bootstrap(store, console, paths=paths)
+    app = create_app(lambda: store)
+    console.print(f"Serving the dashboards on [bold]http://{host}:{port}[/] (database {settings.redacted_url()}); "
+                  "Ctrl-C to stop.")
+    app.run(host=host, port=port, debug=debug)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
