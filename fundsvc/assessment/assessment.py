@@ -200,7 +200,7 @@ def simulated_indicators(data: RunData, facts: ScenarioFacts, tolerated: float) 
     vals: dict[str, Any] = {
         "leverage": ind.leverage(sf["commitment_cny"].to_numpy(), gcom),
         "priority_share": ind.priority_share(sf["commitment_cny"].to_numpy(), sf["priority_share"].to_numpy()),
-        "tvpi": g["tvpi"], "irr": g["irr"],
+        "tvpi": g["tvpi"], "irr": g["irr"], "tvpi_percentile": _ecdf(g["tvpi"]),
         "loss_vs_tolerance": g["loss_ratio"] / tolerated if tolerated > 0 else np.full(n, np.nan),
     }
     med = np.nanmedian(g["paid_in_cny"]) if n else float("nan")
@@ -223,6 +223,19 @@ def simulated_indicators(data: RunData, facts: ScenarioFacts, tolerated: float) 
                             .alias("u")).group_by("path").agg(pl.col("u").mean()).sort("path")
         vals["pool_leverage_utilisation"] = util["u"].to_numpy().astype(float)
     return vals
+
+
+def _ecdf(x: np.ndarray) -> np.ndarray:
+    """Mid-rank empirical CDF of each value among the paths (shape of ``x``; NaN stays NaN)."""
+    x = np.asarray(x, float)
+    ok = np.isfinite(x)
+    srt = np.sort(x[ok])
+    out = np.full(x.shape, np.nan)
+    if srt.size:
+        lo = np.searchsorted(srt, x[ok], side="left")
+        hi = np.searchsorted(srt, x[ok], side="right")
+        out[ok] = (lo + hi) / 2.0 / srt.size
+    return out
 
 
 def _median(v) -> float:

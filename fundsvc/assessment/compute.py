@@ -50,7 +50,9 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
         vals[k] = realised[k]
     vals["irr"] = realised["irr_to_date"]
     vals["loss_vs_tolerance"] = realised["loss_ratio"] / tolerated if tolerated > 0 else float("nan")
-    for k in ("tvpi", "irr", "loss_vs_tolerance"):
+    vals["tvpi_percentile"] = percentile_of(quantiles, "guidance", "tvpi", flows.step, realised["tvpi"]) \
+        if quantiles is not None else float("nan")
+    for k in ("tvpi", "irr", "loss_vs_tolerance", "tvpi_percentile"):
         basis[k] = "realised"
     if quantiles is not None:
         row = quantiles.filter((pl.col("entity") == "guidance") & (pl.col("measure") == "paid_in")
@@ -65,15 +67,19 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     if actuals["invested_early_cny"].null_count() < actuals.height:
         vals["early_stage_share"] = float(share(col("invested_early_cny").fill_null(0).to_numpy(), fund_paid["p"].to_numpy()))
         basis["early_stage_share"] = "realised"
+    g_paid = float(flows.calls.sum())  # guidance paid into sub-funds to date (without its own cost)
     if actuals["invested_local_cny"].null_count() < actuals.height:
-        req = (sf["local_reinvestment_multiple"] * sf["guidance_commitment_cny"]).sum()
+        paid_by_fund = flows.calls.sum(axis=1)
+        req = float((sf["local_reinvestment_multiple"].to_numpy() * paid_by_fund).sum())
         if req > 0:
             vals["reinvestment_completion"] = float(col("invested_local_cny").fill_null(0).sum()) / req
-            basis["reinvestment_completion"] = "realised (to date, against the full requirement)"
+            basis["reinvestment_completion"] = "realised, against the requirement pro rata to guidance capital called"
     if actuals["projects"].null_count() < actuals.height:
         vals["projects"] = float(col("projects").fill_null(0).sum())
-        vals["projects_per_yi"] = vals["projects"] / (sf["guidance_commitment_cny"].sum() / 1e8)
-        basis["projects"] = basis["projects_per_yi"] = "realised (to date)"
+        basis["projects"] = "realised (to date)"
+        if g_paid > 0:
+            vals["projects_per_yi"] = vals["projects"] / (g_paid / 1e8)
+            basis["projects_per_yi"] = "realised, per 亿元 of guidance capital called"
     return vals, basis
 
 

@@ -6,6 +6,11 @@ category × that fraction. An indicator whose value is unknown (NaN, e.g. no poo
 indicator) is left out and the rest of its category is re-weighted; a category with no known
 indicator is left out and the other categories are scaled up to 100.
 
+Economic results are scored age-neutrally by default: the percentile of the fund's TVPI in the
+simulated distribution at the same fund age (so an interim result in the J-curve is not marked
+down for being interim) and the loss ratio against the stage-weighted tolerance. Absolute
+``tvpi`` and ``irr`` are available as indicator keys for a configured scorecard.
+
 Vectorised: values may be arrays of shape (n_paths,) (the score distribution) or scalars.
 """
 
@@ -27,6 +32,7 @@ INDICATOR_KEYS: dict[str, str] = {
     "deployment_vs_plan": "出资进度 = guidance paid-in / simulated median paid-in at the same age",
     "projects_per_yi": "支持项目数 per 亿元 of guidance commitment",
     "pool_leverage_utilisation": "资金池放大倍数实现率 = leverage achieved / multiplier (mean over pools)",
+    "tvpi_percentile": "TVPI percentile in the simulated distribution at the same fund age (age-neutral)",
     "tvpi": "TVPI of the guidance fund as a whole",
     "irr": "IRR of the guidance fund as a whole (per year)",
     "loss_vs_tolerance": "容亏率 / 容亏上限",
@@ -56,9 +62,8 @@ def default_scorecard() -> Scorecard:
                 _ind("pool_leverage_utilisation", "Pool leverage utilisation", "风险池放大倍数实现率", 10, 0.8, 0.3),
             ]),
             ScorecardCategory(key="economic", label="Economic return", label_zh="经济效益", weight=30, indicators=[
-                _ind("tvpi", "TVPI", "总回报倍数TVPI", 10, 1.3, 0.8),
-                _ind("irr", "IRR", "内部收益率IRR", 10, 0.06, -0.05),
-                _ind("loss_vs_tolerance", "Loss against tolerance", "容亏率/容亏上限", 10, 0.5, 1.5, lower=True),
+                _ind("tvpi_percentile", "TVPI percentile at the same age", "TVPI在同类模拟分布中的分位", 15, 0.5, 0.05),
+                _ind("loss_vs_tolerance", "Loss against tolerance", "容亏率/容亏上限", 15, 0.5, 1.5, lower=True),
             ]),
         ],
     )
