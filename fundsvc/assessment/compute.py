@@ -127,7 +127,8 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
     config : AssessmentConfig, optional
         Scorecard (default :func:`~fundsvc.assessment.scorecard.default_scorecard`), tolerance, targets.
     actuals : polars.DataFrame, optional
-        Validated actuals (:func:`fundsvc.inputs.actuals.check_actuals_frame`).
+        Actuals (at least the required columns of :data:`fundsvc.inputs.actuals.SCHEMA`);
+        validated here against the scenario's sub-funds (:class:`InputError` if bad).
     as_of : datetime.date, optional
         Valuation date (default: the latest period end in ``actuals``); rows after it are ignored.
     period : str, optional
@@ -155,6 +156,9 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
     verdict = None
     zh, en = "", ""
     if actuals is not None and actuals.height:
+        from fundsvc.inputs.actuals import check_actuals_frame
+
+        actuals = check_actuals_frame(actuals, facts.sub_fund_ids)
         flows = place_actuals(actuals, sf["sub_fund_id"].to_list(), facts.start_date, facts.cost_per_step, as_of)
         as_of, step = flows.as_of, flows.step
         used = actuals.filter(pl.col("period_end") <= as_of)
@@ -244,13 +248,10 @@ def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of
     save : bool
         Store the assessment with the run (``store.assessments.add``).
     """
-    from fundsvc.inputs.actuals import check_actuals_frame
     from models.scenario import Scenario
 
     scen = scenario if isinstance(scenario, Scenario) else scenario_for_run(store, run_id, scenario)
     facts = scenario_facts(scen)
-    if actuals is not None:
-        actuals = check_actuals_frame(actuals, facts.sub_fund_ids)
     result = assess(load_run_data(store, run_id), facts, scen.assessment, actuals=actuals, as_of=as_of, period=period)
     if save:
         store.assessments.add(run_id, result.to_dict())
