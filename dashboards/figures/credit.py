@@ -40,7 +40,7 @@ def loss_distribution_figure(losses: np.ndarray, measures: pl.DataFrame, entity:
     fig = go.Figure(go.Bar(x=centres, y=counts / losses.size, width=np.diff(edges), name=t("frequency", lang),
                            marker_color=BLUE))
     m = measures.filter((pl.col("entity") == entity) & (pl.col("window") == "horizon")) if measures.height else measures
-    for measure, color in (("el", ORANGE), ("var", RED), ("es", "#7b1fa2")):
+    for measure, color, name in (("el", ORANGE, "EL"), ("var", RED, "VaR"), ("es", "#7b1fa2", "ES")):
         if m.height == 0:
             break
         sel = m.filter(pl.col("measure") == measure)
@@ -48,7 +48,7 @@ def loss_distribution_figure(losses: np.ndarray, measures: pl.DataFrame, entity:
             sel = sel.filter((pl.col("level") - level).abs() < 1e-9)
         if sel.height:
             value = float(sel["value"][0]) / WAN
-            label = measure.upper() + ("" if measure == "el" else f" {100 * level:g}%")
+            label = name + ("" if measure == "el" else f" {100 * level:g}%")
             fig.add_vline(x=value, line={"color": color, "dash": "dash"},
                           annotation_text=f"{label}: {value:,.0f}", annotation_position="top")
     fig.update_layout(hovermode="closest", bargap=0)

@@ -1,0 +1,127 @@
+"""Non-browser tests: text table, derivations, exports, uploads, what-if, serve bootstrap."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import polars as pl
+import pytest
+
+from dashboards.i18n import TEXT, t
+
+
+def test_every_text_has_both_languages():
+    for key, (zh, en) in TEXT.items():
+        assert zh.strip() and en.strip(), key
+    assert t("nav_overview", "zh") == "总览" and t("nav_overview", "en") == "Overview"
+    assert t("nav_overview", "fr") == "总览"  # unknown language: the default (Chinese)
+    with pytest.raises(KeyError):
+        t("no_such_key", "en")
+
+
+def test_every_page_renders_in_both_languages_with_known_text(dash_app, quick_run):
+    from dashboards.app import render_page
+    from dashboards.pages import PAGES
+
+    for path, _, _ in PAGES:
+        for lang in ("zh", "en"):
+            page = render_page(dash_app.fundsvc_data, path, quick_run.run_id, lang, dash_app)
+            assert page is not None
+
+
+def test_export_bytes_csv_and_xlsx_round_trip():
+    from dashboards.app import export_bytes
+
+    frame = pl.DataFrame({"主体": ["引导基金", "b"], "x": [1.5, 2.0]})
+    csv = export_bytes(frame, "csv")
+    assert csv.startswith("\ufeff".encode()) and pl.read_csv(io.BytesIO(csv[3:])).equals(frame)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(export_bytes(frame, "xlsx"))).active
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [["主体", "x"], ["引导基金", 1.5], ["b", 2.0]]
+
+
+def test_export_callback_serves_the_stored_table(dash_app, quick_run):
+    """The export callback through Flask's test client, as the browser calls it."""
+    client = dash_app.server.test_client()
+    payload = {
+        "output": "export-download.data", "outputs": {"id": "export-download", "property": "data"},
+        "inputs": [{"id": {"fmt": "csv", "table": "equity_summary", "type": "export"}, "property": "n_clicks",
+                    "value": 1}],
+        "changedPropIds": ['{"fmt":"csv","table":"equity_summary","type":"export"}.n_clicks'],
+        "state": [{"id": "run-select", "property": "value", "value": quick_run.run_id}],
+    }
+    payload["inputs"] = [[payload["inputs"][0]]]
+    r = client.post("/_dash-update-component", json=payload)
+    assert r.status_code == 200, r.data[:500]
+    sent = r.get_json()["response"]["export-download"]["data"]
+    body = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
+    got = pl.read_csv(io.BytesIO(body.lstrip(b"\xef\xbb\xbf")))
+    stored = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
+    assert got["entity"].to_list() == stored["entity"].to_list()
+    assert got["tvpi_p50"].to_list() == pytest.approx(stored["tvpi_p50"].to_list())
+    assert sent["filename"] == f"equity_summary_run{quick_run.run_id}.csv"
+
+
+def _b64(raw: bytes) -> str:
+    return "data:application/octet-stream;base64," + base64.b64encode(raw).decode()
+
+
+def test_decode_upload_limits_size_before_decoding():
+    from dashboards.pages.runs import decode_upload
+
+    scenario, raw, error = decode_upload(_b64(b"#" * (3 * 2**20)), "../../etc/big.toml")
+    assert scenario is None and "limited to 2 MiB" in error and error.startswith("big.toml")
+    _, _, error = decode_upload("data:x;base64,@@@notbase64", "x.toml")
+    assert "could not be decoded" in error
+
+
+def test_programme_targets_and_tolerance_from_stored_tables(quick_run):
+    from dashboards.derive import programme_targets, tolerance_view, tolerated_loss_ratio
+
+    s = quick_run.scenario
+    runs = quick_run.store.runs
+    targets = programme_targets(s, runs.load_array(quick_run.run_id, "equity_indicators"),
+                                runs.load_table(quick_run.run_id, "credit_pool_summary"))
+    lev = targets.filter(pl.col("key") == "target_leverage")["achieved"][0]
+    assert lev == pytest.approx(sum(f.commitment_cny for f in s.sub_funds)
+                                / sum(f.commitment_cny * f.guidance_share for f in s.sub_funds))
+    tol = tolerated_loss_ratio(s)
+    # quick: seed 0.8, venture 0.4, growth 0.2 weighted by guidance commitment 60m, 100m, 100m
+    assert tol == pytest.approx((0.8 * 60 + 0.4 * 100 + 0.2 * 100) / 260)
+    view = tolerance_view(runs.load_table(quick_run.run_id, "equity_quantiles"), tol)
+    assert view.within == (view.median <= tol) and 0 <= view.p_exceed <= 1
+    assert math.isnan(tolerance_view(pl.DataFrame(), tol).median)
+
+
+def test_whatif_higher_graduation_raises_median_tvpi(quick_run):
+    from dashboards.whatif import WhatIf, modified_scenario, run_whatif
+
+    s = quick_run.scenario
+    m = modified_scenario(s, WhatIf(2.0, 0.3, 0.01))
+    for prof, orig in zip(m.stage_profiles, s.stage_profiles, strict=True):
+        for st, o in zip(prof.stages, orig.stages, strict=True):
+            assert st.p_next_round == pytest.approx(min(2 * o.p_next_round, 1 - o.p_exit))
+    assert all(f.reserve_ratio == 0.3 and f.fees.management_fee_rate == 0.01 for f in m.sub_funds)
+    base = run_whatif(s, WhatIf(), paths=1000)
+    better = run_whatif(s, WhatIf(1.5), paths=1000)
+    g = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+    assert g(better) > g(base)
+
+
+def test_serve_bootstrap_simulates_only_an_empty_database(tmp_path):
+    from rich.console import Console
+
+    from fundsvc.cli.serve import bootstrap
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+
+    store = Store.open(get_settings(data_dir=tmp_path, database_url=None), upgrade=True)
+    console = Console(file=io.StringIO())
+    run_id = bootstrap(store, console, scenario="quick", paths=300)
+    assert store.runs.get(run_id).status.value == "succeeded" and store.runs.get(run_id).n_paths == 300
+    assert bootstrap(store, console, scenario="quick", paths=300) is None
+    assert len(store.runs.list(limit=None)) == 1
+    store.engine.dispose()
