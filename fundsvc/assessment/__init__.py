@@ -38,10 +38,11 @@ TABLE_TITLES: dict[str, tuple[str, str]] = {
     "score_distribution": ("评分分布", "Score distribution"),
     "policy_indicators": ("政策指标", "Policy indicators"),
     "reinvestment": ("返投完成情况", "Local reinvestment (返投)"),
+    "deployment": ("出资进度", "Deployment speed"),
     "credit_indicators": ("风险补偿资金池指标", "Risk-sharing pool indicators"),
     "fiscal_exposure": ("财政综合风险敞口", "Combined fiscal exposure"),
     "tolerance": ("容错(按阶段)", "Tolerance by stage"),
     "targets": ("规划目标进度", "Programme targets"),
 }
 
-__all__ = ["Assessment", "RunData", "Verdict", "assess", "assess_run", "load_run_data", "TABLE_TITLES"]
+__all__ = ["TABLE_TITLES", "Assessment", "RunData", "Verdict", "assess", "assess_run", "load_run_data"]

@@ -15,14 +15,8 @@ import numpy as np
 import polars as pl
 
 from fundsvc.assessment import indicators as ind
-from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
-from fundsvc.assessment.exposure import combined_exposure, exposure_summary
+from fundsvc.assessment.distributions import guidance_path_metrics
 from fundsvc.assessment.facts import ScenarioFacts
-from fundsvc.assessment.realised import metrics_to_date, place_actuals
-from fundsvc.assessment.scorecard import default_scorecard, rating, score, score_table
-from fundsvc.assessment.tolerance import Verdict, fair_verdict, tolerance_table, tolerated_loss_ratio, verdict_text
-from fundsvc.simulation.quantiles import percentile_of
-from models.assessment import AssessmentConfig
 
 VERDICT_MEASURE = "tvpi"
 """The measure whose percentile decides between bad luck and review (loss ratio mirrors it)."""
@@ -152,7 +146,7 @@ class Assessment:
         return doc
 
     @classmethod
-    def from_dict(cls, doc: dict[str, Any]) -> "Assessment":
+    def from_dict(cls, doc: dict[str, Any]) -> Assessment:
         """Rebuild from :meth:`to_dict` output (e.g. a stored assessment's content)."""
         def num(x):
             return float("nan") if x is None else float(x)
@@ -219,10 +213,29 @@ def simulated_indicators(data: RunData, facts: ScenarioFacts, tolerated: float) 
     if data.credit_paths is not None and facts.pools.height:
         pools = data.credit_paths.filter(pl.col("entity").str.starts_with("pool:"))
         mult = {f"pool:{r['pool_id']}": r["leverage_multiplier"] for r in facts.pools.iter_rows(named=True)}
-        util = pools.select("path", (pl.col("leverage") / pl.col("entity").replace_strict(mult, default=None))
+        util = pools.select("path", (pl.col("lending_multiple") / pl.col("entity").replace_strict(mult, default=None))
                             .alias("u")).group_by("path").agg(pl.col("u").mean()).sort("path")
         vals["pool_leverage_utilisation"] = util["u"].to_numpy().astype(float)
+        book = {f"pool:{r['pool_id']}": r["book_pooled_cny"] for r in facts.pools.iter_rows(named=True)}
+        tot = (pools.with_columns((pl.col("new_lending") + pl.col("entity").replace_strict(book, default=0.0))
+                                  .alias("lent"))
+               .group_by("path").agg(pl.col("lent").sum(), pl.col("fiscal_cost").sum()).sort("path"))
+        vals["loans_supported_cny"] = tot["lent"].to_numpy().astype(float)
+        vals["fiscal_cost_per_yi_cny"] = ind.fiscal_cost_per_yi(tot["fiscal_cost"].to_numpy(), vals["loans_supported_cny"])
+    vals["social_capital_leverage"] = ind.social_capital_leverage(sf["commitment_cny"].to_numpy(), gcom)
+    if data.equity_quantiles is not None and gcom.sum() > 0:
+        dep = deployment_table(data.equity_quantiles, float(gcom.sum()))
+        med = dep.sort("step")["p50"].to_numpy()
+        vals["quarters_to_50pct"] = float(ind.first_step_reaching(med, 0.5) + 1) if (med >= 0.5).any() else np.nan
+        vals["quarters_to_80pct"] = float(ind.first_step_reaching(med, 0.8) + 1) if (med >= 0.8).any() else np.nan
     return vals
+
+
+def deployment_table(equity_quantiles: pl.DataFrame, commitment_total: float) -> pl.DataFrame:
+    """Deployment speed: guidance paid-in (own cost included) ÷ guidance commitments to sub-funds,
+    P5 / P50 / P95 at every quarter end (steps (n_steps,))."""
+    d = equity_quantiles.filter((pl.col("entity") == "guidance") & (pl.col("measure") == "paid_in")).sort("step")
+    return d.select("step", "date", *[(pl.col(c) / commitment_total).alias(c) for c in ("p5", "p50", "p95")])
 
 
 def _ecdf(x: np.ndarray) -> np.ndarray:
@@ -248,7 +261,7 @@ def policy_table(vals: dict[str, Any], headline: dict[str, float], sources: dict
     from fundsvc.assessment.scorecard import INDICATOR_KEYS
 
     rows = []
-    for k, definition in {**INDICATOR_KEYS, "projects": "支持项目数 (count, whole programme)"}.items():
+    for k, definition in {**INDICATOR_KEYS, **EXTRA_INDICATORS}.items():
         v = np.atleast_1d(np.asarray(vals.get(k, np.nan), float))
         ok = v[np.isfinite(v)]
         q = np.quantile(ok, [0.05, 0.5, 0.95]) if ok.size else [np.nan] * 3
@@ -256,6 +269,16 @@ def policy_table(vals: dict[str, Any], headline: dict[str, float], sources: dict
                      "basis": sources.get(k, "simulated median"), "sim_p5": float(q[0]), "sim_p50": float(q[1]),
                      "sim_p95": float(q[2])})
     return pl.DataFrame(rows)
+
+
+EXTRA_INDICATORS: dict[str, str] = {
+    "projects": "支持项目数 (portfolio companies, whole programme)",
+    "social_capital_leverage": "社会资本放大倍数 = (Σ commitment − Σ guidance commitment) / Σ guidance commitment",
+    "quarters_to_50pct": "出资速度: quarters until median guidance paid-in reaches 50 % of its commitments",
+    "quarters_to_80pct": "出资速度: quarters until median guidance paid-in reaches 80 % of its commitments",
+    "loans_supported_cny": "支持贷款 (CNY): pooled book at the start + new lending, all pools",
+    "fiscal_cost_per_yi_cny": "每亿元贷款财政成本 (CNY): Σ pool fiscal cost / (loans supported / 10⁸)",
+}
 
 
 def reinvestment_table(data: RunData, facts: ScenarioFacts) -> pl.DataFrame:
@@ -278,7 +301,13 @@ def reinvestment_table(data: RunData, facts: ScenarioFacts) -> pl.DataFrame:
 
 
 def credit_table(data: RunData, facts: ScenarioFacts) -> pl.DataFrame:
-    """Per pool: loans supported, leverage achieved, fiscal cost, cost per 亿元 (mean, P50, P95)."""
+    """Per pool: loans supported, lending multiple, leverage achieved, fiscal cost, cost per 亿元.
+
+    ``loans_supported_cny`` = pooled book at the start + new lending over the horizon;
+    ``lending_multiple`` = that ÷ (initial balance + replenishments) — the cumulative 放大倍数 of
+    the pool; ``leverage_achieved`` = mean pooled outstanding ÷ mean balance over the horizon
+    (falls after the lending programme ends). Mean, P50 and P95 over paths.
+    """
     if data.credit_paths is None or facts.pools.height == 0:
         return pl.DataFrame()
     rows = []
@@ -288,7 +317,9 @@ def credit_table(data: RunData, facts: ScenarioFacts) -> pl.DataFrame:
             continue
         lending = r["book_pooled_cny"] + p["new_lending"].to_numpy().astype(float)
         cost = p["fiscal_cost"].to_numpy().astype(float)
-        series = {"loans_supported_cny": lending, "leverage_achieved": p["leverage"].to_numpy().astype(float),
+        series = {"loans_supported_cny": lending,
+                  "lending_multiple": p["lending_multiple"].to_numpy().astype(float),
+                  "leverage_achieved": p["leverage"].to_numpy().astype(float),
                   "fiscal_cost_cny": cost, "fiscal_cost_per_yi_cny": ind.fiscal_cost_per_yi(cost, lending)}
         for name, x in series.items():
             ok = x[np.isfinite(x)]

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import polars as pl
 
 from fundsvc.assessment.assessment import (
-    PERCENTILE_MEASURES, VERDICT_MEASURE, Assessment, RunData, _median, credit_table, policy_table,
-    reinvestment_table, simulated_indicators,
+    PERCENTILE_MEASURES,
+    VERDICT_MEASURE,
+    Assessment,
+    RunData,
+    _median,
+    credit_table,
+    deployment_table,
+    policy_table,
+    reinvestment_table,
+    simulated_indicators,
 )
 from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
 from fundsvc.assessment.exposure import combined_exposure, exposure_summary
@@ -20,19 +27,24 @@ from fundsvc.assessment.realised import RealisedFlows, metrics_to_date, place_ac
 from fundsvc.assessment.scorecard import default_scorecard, rating, score, score_table
 from fundsvc.assessment.sources import TOLERANCE_SOURCE
 from fundsvc.assessment.targets import target_table
-from fundsvc.assessment.tolerance import Verdict, fair_verdict, tolerance_table, tolerated_loss_ratio, verdict_text
+from fundsvc.assessment.tolerance import (
+    fair_verdict,
+    tolerance_table,
+    tolerated_loss_ratio,
+    verdict_text,
+)
 from fundsvc.simulation.quantiles import percentile_of
 from models.assessment import AssessmentConfig
 
 NOTES = (
-    "容亏率 loss ratio = max(0, paid-in − distributed − NAV) / paid-in; the whole fund's paid-in includes its own "
-    "management cost. NAV at fair value on the valuation date.",
-    "放大倍数 leverage = Σ sub-fund commitment ÷ Σ guidance commitment (committed capital of the sub-funds only; "
-    "no project-level co-investment, other government money or bank loans counted).",
-    "Fiscal exposure per path = guidance-fund loss at the horizon + Σ pool fiscal cost (payouts − interest), CNY, "
-    "undiscounted; the same simulated paths for both.",
-    "Actuals are the guidance fund's own flows with each sub-fund; per-sub-fund percentiles compare them with the "
-    "sub-fund's whole-LP-base distribution (equal multiples without 让利 / buy-out) and are information only.",
+    ("容亏率 loss ratio = max(0, paid-in − distributed − NAV) / paid-in; the whole fund's paid-in includes its own "
+    "management cost. NAV at fair value on the valuation date."),
+    ("放大倍数 leverage = Σ sub-fund commitment ÷ Σ guidance commitment (committed capital of the sub-funds only; "
+    "no project-level co-investment, other government money or bank loans counted)."),
+    ("Fiscal exposure per path = guidance-fund loss at the horizon + Σ pool fiscal cost (payouts − interest), CNY, "
+    "undiscounted; the same simulated paths for both."),
+    ("Actuals are the guidance fund's own flows with each sub-fund; per-sub-fund percentiles compare them with the "
+    "sub-fund's whole-LP-base distribution (equal multiples without 让利 / buy-out) and are information only."),
     "The verdict judges the guidance fund as a whole (根据基金整体成效进行绩效考核,不以单一项目、单一子基金论成效).",
 )
 
@@ -148,6 +160,8 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
         "reinvestment": reinvestment_table(data, facts),
         "credit_indicators": credit_table(data, facts),
     }
+    if data.equity_quantiles is not None and sf.height:
+        frames["deployment"] = deployment_table(data.equity_quantiles, float(sf["guidance_commitment_cny"].sum()))
     exp = combined_exposure(data.equity_paths, data.credit_paths)
     frames["fiscal_exposure"] = exposure_summary(exp)
     n_steps = facts.n_steps or (int(data.equity_quantiles["step"].max()) + 1 if data.equity_quantiles is not None else 0)

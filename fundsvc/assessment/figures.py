@@ -6,6 +6,8 @@ Each takes an :class:`~fundsvc.assessment.assessment.Assessment` (or its tables)
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -38,7 +40,7 @@ def verdict_figure(reporting_dates: pl.DataFrame, step: int, realised_value: flo
     if row.height:
         fig.add_trace(go.Scatter(x=[int(c[1:]) for c in qs], y=[row[c][0] for c in qs], mode="lines+markers",
                                  name="模拟分位 simulated quantiles"))
-    if percentile == percentile:  # not NaN
+    if not math.isnan(percentile):
         fig.add_trace(go.Scatter(x=[100 * percentile], y=[realised_value], mode="markers",
                                  marker={"size": 14, "color": "crimson", "symbol": "diamond"}, name="实际 realised"))
     fig.update_layout(title=f"实际结果所处分位 · Where the realised {measure.upper()} falls",

@@ -104,7 +104,7 @@ def html_table(frame: pl.DataFrame, max_rows: int = 200) -> str:
 
 _SECTION_TABLES = {
     "summary": (), "verdict": ("verdict", "sub_fund_percentiles"), "distribution": ("fund_distribution", "reporting_dates"),
-    "policy": ("policy_indicators", "reinvestment", "credit_indicators"), "scorecard": ("scorecard", "score_distribution"),
+    "policy": ("policy_indicators", "reinvestment", "deployment", "credit_indicators"), "scorecard": ("scorecard", "score_distribution"),
     "tolerance": ("tolerance",), "exposure": ("fiscal_exposure",), "targets": ("targets",), "notes": (),
 }
 _SECTION_FIGURES = {"verdict": ("verdict",), "distribution": ("fan_tvpi", "fan_loss"), "scorecard": ("scorecard",),
@@ -126,8 +126,8 @@ def write_html(a, path: Path) -> Path:
     tables = a.tables()
     first = True
     title = f"引导基金整体绩效评价 · Guidance fund assessment — {a.scenario_name}" + (f" ({a.period})" if a.period else "")
-    parts = [f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"]
+    parts = [(f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>")]
     for key, zh, en in SECTIONS:
         parts.append(f"<section id='{key}'><h2>{zh} · {en}</h2>")
         if key == "summary":

@@ -22,7 +22,13 @@ import numpy as np
 import polars as pl
 
 from fundsvc.assessment.sources import SCORECARD_SOURCE
-from models.assessment import Direction, RatingBand, Scorecard, ScorecardCategory, ScorecardIndicator
+from models.assessment import (
+    Direction,
+    RatingBand,
+    Scorecard,
+    ScorecardCategory,
+    ScorecardIndicator,
+)
 
 INDICATOR_KEYS: dict[str, str] = {
     "leverage": "放大倍数 = Σ sub-fund commitment / Σ guidance commitment",
@@ -31,7 +37,7 @@ INDICATOR_KEYS: dict[str, str] = {
     "priority_share": "五大生态圈占比 (mandate, commitment-weighted)",
     "deployment_vs_plan": "出资进度 = guidance paid-in / simulated median paid-in at the same age",
     "projects_per_yi": "支持项目数 per 亿元 of guidance commitment",
-    "pool_leverage_utilisation": "资金池放大倍数实现率 = leverage achieved / multiplier (mean over pools)",
+    "pool_leverage_utilisation": "资金池放大倍数实现率 = lending multiple (loans supported / pool contributions) / the pool's multiplier (mean over pools)",
     "tvpi_percentile": "TVPI percentile in the simulated distribution at the same fund age (age-neutral)",
     "tvpi": "TVPI of the guidance fund as a whole",
     "irr": "IRR of the guidance fund as a whole (per year)",
@@ -59,7 +65,7 @@ def default_scorecard() -> Scorecard:
                               indicators=[
                 _ind("deployment_vs_plan", "Deployment against plan", "出资进度(对比计划)", 10, 1.0, 0.5),
                 _ind("projects_per_yi", "Projects per 100m CNY", "每亿元支持项目数", 10, 10.0, 2.0),
-                _ind("pool_leverage_utilisation", "Pool leverage utilisation", "风险池放大倍数实现率", 10, 0.8, 0.3),
+                _ind("pool_leverage_utilisation", "Pool leverage utilisation", "风险池放大倍数实现率", 10, 1.0, 0.5),
             ]),
             ScorecardCategory(key="economic", label="Economic return", label_zh="经济效益", weight=30, indicators=[
                 _ind("tvpi_percentile", "TVPI percentile at the same age", "TVPI在同类模拟分布中的分位", 15, 0.5, 0.05),

@@ -17,7 +17,12 @@ from fundsvc.assessment.scorecard import default_scorecard, rating, score
 from fundsvc.assessment.tolerance import Verdict, fair_verdict, tolerated_loss_ratio, verdict_text
 from fundsvc.errors import InputError
 from models.assessment import (
-    Direction, RatingBand, Scorecard, ScorecardCategory, ScorecardIndicator, ToleranceConfig,
+    Direction,
+    RatingBand,
+    Scorecard,
+    ScorecardCategory,
+    ScorecardIndicator,
+    ToleranceConfig,
 )
 
 
@@ -132,7 +137,7 @@ def test_place_actuals_carries_nav_and_adds_own_cost():
     flows = place_actuals(acts, ["a", "b"], dt.date(2026, 1, 1), [1.0] * 8)
     assert flows.step == 2 and flows.as_of == dt.date(2026, 9, 30)
     np.testing.assert_allclose(flows.nav, [[9, 9, 13], [0, 19, 19]])
-    c, d, v = flows.whole_fund()
+    c, _d, v = flows.whole_fund()
     np.testing.assert_allclose(c, [11, 21, 6])
     np.testing.assert_allclose(v, [9, 28, 32])
     early = place_actuals(acts, ["a", "b"], dt.date(2026, 1, 1), [1.0] * 8, as_of=dt.date(2026, 6, 30))

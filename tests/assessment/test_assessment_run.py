@@ -73,7 +73,7 @@ def test_percentile_agrees_with_an_independent_simulation(world, q):
     within Monte Carlo error (3 standard errors of two independent empirical quantiles)."""
     import fundsvc
 
-    store, run_id, scen, _ = world
+    store, run_id, _scen, _ = world
     other = fundsvc.simulate(QUICK, paths=N_PATHS, seed=12345)
     tv = other.equity_paths.filter(pl.col("entity") == "guidance")["tvpi"].to_numpy()
     value = float(np.quantile(tv, q))
@@ -186,7 +186,7 @@ def test_cli_assess_and_report(world, tmp_path):
     from fundsvc.cli import app as appmod
     from fundsvc.cli import assess as assess_cli
 
-    store, run_id, _, data_dir = world
+    _store, run_id, _, data_dir = world
     app = appmod.build_app()
     if "assess" not in {c.name for c in app.registered_commands}:
         assess_cli.register(app)
