@@ -107,6 +107,7 @@ _SECTION_TABLES = {
     "policy": ("policy_indicators", "reinvestment", "deployment", "credit_indicators"), "scorecard": ("scorecard", "score_distribution"),
     "tolerance": ("tolerance",), "exposure": ("fiscal_exposure",), "targets": ("targets",), "notes": (),
 }
+_YEAR_END_ONLY = ("reporting_dates", "deployment")
 _SECTION_FIGURES = {"verdict": ("verdict",), "distribution": ("fan_tvpi", "fan_loss"), "scorecard": ("scorecard",),
                     "exposure": ("exposure",)}
 _CSS = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em;max-width:1200px}"
@@ -148,7 +149,11 @@ def write_html(a, path: Path) -> Path:
         for t in _SECTION_TABLES.get(key, ()):
             if t in tables and tables[t].width:
                 zh_t, en_t = TABLE_TITLES.get(t, (t, t))
-                parts.append(f"<h3>{zh_t} · {en_t}</h3>" + html_table(tables[t]))
+                frame = tables[t]
+                if t in _YEAR_END_ONLY and "step" in frame.columns:  # the workbook keeps every quarter
+                    frame = frame.filter(pl.col("step") % 4 == 3)
+                    en_t += " (year ends; every quarter in the workbook)"
+                parts.append(f"<h3>{zh_t} · {en_t}</h3>" + html_table(frame))
         parts.append("</section>")
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
