@@ -20,6 +20,10 @@ patents                no        patents industrialised in the quarter (count)
 tech_contract_cny      no        technology-contract turnover of portfolio firms in the quarter
 =====================  ========  ==============================================================
 
+Samples: ``scenarios/data/quick_actuals.csv`` (hand-written, 6 quarters of the quick scenario)
+and ``scenarios/data/hangzhou_actuals.csv`` (illustrative: 2026–2027 built from the baseline's
+simulated mean pacing × the guidance fund's share, with noise; not real data).
+
 Checks (all reported together, each with file, row and column): unknown sub-fund, a date that
 is not a quarter end, rows of a sub-fund not in date order, a quarter listed twice for a
 sub-fund, negative amounts or NAV, missing values in required columns.

@@ -34,6 +34,14 @@ def test_sample_actuals_read():
     assert df["patents"].null_count() == 2
 
 
+def test_hangzhou_sample_actuals_match_the_baseline():
+    from fundsvc.inputs.loader import load_scenario
+
+    scen = load_scenario(ROOT / "scenarios/hangzhou_baseline.toml").scenario
+    df = read_actuals(ROOT / "scenarios/data/hangzhou_actuals.csv", {f.id for f in scen.sub_funds})
+    assert df.height > 0 and df["period_end"].max() == dt.date(2027, 12, 31)
+
+
 @pytest.mark.parametrize("body, expected", [
     ("nope,2026-03-31,1,0,1\n", "row 1 (line 2), column 'sub_fund_id': unknown sub-fund 'nope'"),
     ("seed-iot,2026-03-30,1,0,1\n", "row 1 (line 2), column 'period_end': 2026-03-30 is not a quarter end"),
