@@ -5,13 +5,16 @@ Amounts in CNY; IRRs per year; steps are quarters from the scenario's start date
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from fundsvc.simulation.chunk import ChunkOutput, concat_equity_chunks
+from fundsvc.simulation.chunk import ChunkOutput
 from fundsvc.simulation.compiled import CompiledScenario
+from fundsvc.simulation.reduce import ARRAY_NAMES, RunReducer, irr_with_total_loss, summary_aggregations
 
 SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 _QNAMES = ("p5", "p25", "p50", "p75", "p95")
@@ -50,6 +53,15 @@ class SimulationResult:
         ``loss_measures``, ``pool_summary``, ``pool_fans``, ``depletion_by_year``.
     timings : dict
         Seconds per stage (summed over chunks for engine stages).
+    equity_summary_table : polars.DataFrame or None
+        :meth:`equity_summary` computed over all paths while streaming (``None``: computed
+        from ``equity_paths`` on demand).
+    array_parts : dict of str to tuple of Path
+        For a streamed run (path-level tables not held in memory): the Parquet part files of
+        each path-level table, in chunk order, under ``spool_dir``. Empty otherwise.
+    spool_dir : Path or None
+        The run's spool directory holding ``array_parts``; delete it with :meth:`discard_spool`
+        once the files are stored or no longer needed.
     """
 
     scenario_name: str
@@ -66,6 +78,9 @@ class SimulationResult:
     credit_paths: pl.DataFrame | None = None
     credit_tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    equity_summary_table: pl.DataFrame | None = None
+    array_parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    spool_dir: Path | None = None
 
     # ---- summaries -------------------------------------------------------------------
     def equity_summary(self) -> pl.DataFrame:
@@ -75,22 +90,13 @@ class SimulationResult:
         (no sign change) are left out of the IRR quantiles and counted in ``irr_undefined``.
         The trough is that of the median cumulative net cash-flow curve (P50 fan), with its date.
         """
-        if self.equity_paths is None:
+        if self.equity_summary_table is not None:
+            out = self.equity_summary_table
+        elif self.equity_paths is not None:
+            df = irr_with_total_loss(self.equity_paths)
+            out = df.group_by("entity", maintain_order=True).agg(summary_aggregations(SUMMARY_QUANTILES, _QNAMES))
+        else:
             return pl.DataFrame()
-        df = self.equity_paths.with_columns(
-            pl.when(pl.col("irr").is_nan() & (pl.col("tvpi") == 0)).then(-1.0).otherwise(pl.col("irr")).alias("irr")
-        )
-        aggs = []
-        for col in ("tvpi", "dpi", "irr"):
-            valid = pl.col(col).filter(pl.col(col).is_not_nan())
-            aggs += [valid.quantile(q, interpolation="linear").alias(f"{col}_{n}") for q, n in zip(SUMMARY_QUANTILES, _QNAMES)]
-        aggs += [
-            pl.col("loss").mean().alias("p_loss"),
-            pl.col("irr").is_nan().mean().alias("irr_undefined"),
-            pl.col("trough_cny").median().alias("trough_median_path_cny"),
-            pl.len().alias("paths"),
-        ]
-        out = df.group_by("entity", maintain_order=True).agg(aggs)
         if self.equity_fans is not None:
             cum = self.equity_fans.filter(pl.col("measure") == "cum_net_cash_flow")
             idx = cum.group_by("entity", maintain_order=True).agg(
@@ -103,7 +109,7 @@ class SimulationResult:
     def tables(self) -> dict[str, pl.DataFrame]:
         """Small summary tables, stored in the database with the run."""
         out: dict[str, pl.DataFrame] = {}
-        if self.equity_paths is not None:
+        if self.equity_paths is not None or self.equity_summary_table is not None:
             out["equity_summary"] = self.equity_summary()
         for name in ("equity_fans", "equity_pacing", "equity_quantiles"):
             v = getattr(self, name)
@@ -115,13 +121,45 @@ class SimulationResult:
         return out
 
     def arrays(self) -> dict[str, pl.DataFrame]:
-        """Path-level tables, stored as Parquet files with the run."""
+        """Path-level tables, stored as Parquet files with the run.
+
+        For a streamed run the tables are read back from the part files: that materialises
+        (n_paths × n_entities) rows; prefer :meth:`array_files` or :meth:`scan` there.
+        """
         out = {}
-        for name in ("equity_paths", "equity_indicators", "credit_paths"):
+        for name in ARRAY_NAMES:
             v = getattr(self, name)
             if v is not None:
                 out[name] = v
+            elif self.array_parts.get(name):
+                out[name] = pl.read_parquet(list(self.array_parts[name]))
         return out
+
+    @property
+    def streamed(self) -> bool:
+        """True when the path-level tables live in Parquet part files, not in memory."""
+        return bool(self.array_parts)
+
+    def array_files(self) -> dict[str, tuple[Path, ...]]:
+        """Parquet part files of each path-level table of a streamed run (empty otherwise)."""
+        return dict(self.array_parts)
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        """A path-level table (``equity_paths``, ``equity_indicators``, ``credit_paths``) as a
+        LazyFrame, from memory or from the part files of a streamed run."""
+        if name not in ARRAY_NAMES:
+            raise KeyError(f"no path-level table {name!r} (one of {', '.join(ARRAY_NAMES)})")
+        v = getattr(self, name)
+        if v is not None:
+            return v.lazy()
+        if self.array_parts.get(name):
+            return pl.scan_parquet(list(self.array_parts[name]))
+        raise KeyError(f"this run has no {name!r} table")
+
+    def discard_spool(self) -> None:
+        """Delete the spool directory of a streamed run (its part files)."""
+        if self.spool_dir is not None:
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
 def _fans_with_dates(fans: pl.DataFrame, dates: np.ndarray) -> pl.DataFrame:
@@ -150,56 +188,57 @@ def pool_sizing(model, claims: list, target: float) -> pl.DataFrame:
 
 def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed: int, chunk_size: int,
                  executor: str, depletion_target: float | None = None) -> SimulationResult:
-    """Merge chunk outputs (in chunk order) into one :class:`SimulationResult`."""
-    outputs = sorted(outputs, key=lambda o: o.chunk.index)
-    n_paths = sum(o.chunk.size for o in outputs)
-    timings: dict[str, float] = {}
-    for o in outputs:
-        for k, v in o.timings.items():
-            timings[k] = timings.get(k, 0.0) + v
+    """Merge chunk outputs (in chunk order) into one in-memory :class:`SimulationResult`."""
+    reducer = RunReducer(compiled, keep_claims=depletion_target is not None)
+    try:
+        for o in sorted(outputs, key=lambda o: o.chunk.index):
+            reducer.add(o)
+        return finish(reducer, seed=seed, chunk_size=chunk_size, executor=executor,
+                      depletion_target=depletion_target, keep_paths_in_memory=True)
+    finally:
+        reducer.discard()
+
+
+def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
+           depletion_target: float | None = None, keep_paths_in_memory: bool = True) -> SimulationResult:
+    """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
+
+    With ``keep_paths_in_memory`` the path-level tables are read into the result and the spool
+    directory is deleted; otherwise the result refers to the Parquet part files (``array_parts``)
+    and the caller owns ``spool_dir``.
+    """
+    compiled = reducer.compiled
     kw: dict = {}
     dates = compiled.quarter_ends
-    if compiled.equity is not None:
+    if compiled.equity is not None and reducer.equity_entities:
         from fundsvc.engine.venture.summary import equity_fans
+        from fundsvc.simulation.quantiles import metric_quantiles
 
         eqm = compiled.equity
         dates = eqm.dates()
-        kw["equity_paths"] = pl.concat([o.equity_paths for o in outputs])
-        kw["equity_indicators"] = pl.concat([o.equity_indicators for o in outputs])
-        from fundsvc.simulation.quantiles import metric_quantiles
-
-        sample = concat_equity_chunks([o.equity_fan_sample for o in outputs if o.equity_fan_sample is not None])
+        sample = reducer.fan_sample()
         kw["equity_fans"] = _fans_with_dates(equity_fans(sample), dates)
         kw["equity_quantiles"] = metric_quantiles(sample, dates, eqm.steps_per_year)
-        sums = {k: sum(o.equity_sums[k] for o in outputs) for k in outputs[0].equity_sums}
-        entities = ["guidance", *eqm.fund_ids]
-        n_steps = len(dates)
-        kw["equity_pacing"] = pl.DataFrame({
-            "entity": np.repeat(np.array(entities, dtype=object), n_steps).astype(str),
-            "step": np.tile(np.arange(n_steps, dtype=np.int64), len(entities)),
-            "date": np.tile(dates.astype("datetime64[D]"), len(entities)),
-            "mean_calls_cny": (sums["calls"] / n_paths).ravel(),
-            "mean_distributions_cny": (sums["distributions"] / n_paths).ravel(),
-            "mean_nav_cny": (sums["nav"] / n_paths).ravel(),
-        })
-    if compiled.credit is not None:
-        from fundsvc.engine.credit import concat_chunks
-        from fundsvc.engine.credit.outputs import (
-            depletion_by_year, loss_measures, pool_fans, pool_summary, summarise_credit,
-        )
+        kw["equity_pacing"] = reducer.pacing(dates, eqm.fund_ids)
+        kw["equity_summary_table"] = reducer.equity_summary(SUMMARY_QUANTILES, _QNAMES)
+    if compiled.credit is not None and reducer.credit_entities:
+        from fundsvc.engine.credit.outputs import FAN_QUANTILES, LEVELS
 
-        credit = concat_chunks([o.credit for o in outputs])
-        kw["credit_paths"] = summarise_credit(credit)
         kw["credit_tables"] = {
-            "loss_measures": loss_measures(credit),
-            "pool_summary": pool_summary(credit),
-            "pool_fans": pool_fans(credit),
-            "depletion_by_year": depletion_by_year(credit),
+            "loss_measures": reducer.loss_measures(LEVELS),
+            "pool_summary": reducer.pool_summary(),
+            "pool_fans": reducer.pool_fans(FAN_QUANTILES),
+            "depletion_by_year": reducer.depletion_by_year(),
         }
-        if depletion_target is not None:
-            kw["credit_tables"]["pool_sizing"] = pool_sizing(
-                compiled.credit, [o.credit_claims for o in outputs], depletion_target)
+        if depletion_target is not None and reducer.claims:
+            kw["credit_tables"]["pool_sizing"] = pool_sizing(compiled.credit, reducer.claims, depletion_target)
+    reducer.drop_columns()
+    if keep_paths_in_memory:
+        kw.update(reducer.load_arrays())
+    else:
+        kw["array_parts"] = {n: tuple(p) for n, p in reducer.parts.items() if p}
+        kw["spool_dir"] = reducer.root
     return SimulationResult(
-        scenario_name=compiled.scenario.name, seed=seed, n_paths=n_paths, chunk_size=chunk_size,
-        executor=executor, dates=dates, timings=timings, **kw,
+        scenario_name=compiled.scenario.name, seed=seed, n_paths=reducer.n_paths, chunk_size=chunk_size,
+        executor=executor, dates=dates, timings=dict(reducer.timings), **kw,
     )

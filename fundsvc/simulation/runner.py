@@ -1,8 +1,9 @@
-"""Run all chunks of a simulation on an executor and merge them in chunk order.
+"""Run all chunks of a simulation on an executor and reduce them in chunk order.
 
 Chunks are fixed-size and seeded by their index (``fundsvc.engine.sampling``), and results are
-merged in chunk order, so the serial and the process executors give bit-identical results for
-any number of workers.
+reduced in chunk order by a streaming :class:`~fundsvc.simulation.reduce.RunReducer`, so the
+serial, process and Dask executors give bit-identical results for any number of workers, and
+memory is bounded by the chunk size and the per-path summaries, not by paths × steps.
 """
 
 from __future__ import annotations
@@ -12,14 +13,20 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from enum import StrEnum
+from multiprocessing import get_context
+from pathlib import Path
 
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, Chunk, chunk_plan, normalise_seed
 from fundsvc.simulation.chunk import ChunkOutput, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
-from fundsvc.simulation.result import SimulationResult, merge_chunks
+from fundsvc.simulation.reduce import RunReducer
+from fundsvc.simulation.result import SimulationResult, finish
 
 DEFAULT_FAN_PATHS = 20_000
 """Fan charts (quantiles per quarter) use the run's first paths, up to this many."""
+IN_MEMORY_PATHS = 250_000
+"""Up to this many paths the path-level tables are read into the result by default; above it
+the result refers to Parquet part files (``SimulationResult.array_parts``)."""
 
 Progress = Callable[[int, int], None]
 
@@ -27,6 +34,14 @@ Progress = Callable[[int, int], None]
 class Executor(StrEnum):
     SERIAL = "serial"
     PROCESSES = "processes"
+    DASK = "dask"
+
+
+def default_dask_address() -> str | None:
+    """``FUNDSVC_DASK_ADDRESS`` (via :func:`fundsvc.settings.get_settings`), or None."""
+    from fundsvc.settings import get_settings
+
+    return get_settings().dask_address
 
 
 _WORKER_STATE: dict = {}
@@ -50,14 +65,24 @@ def iter_chunks(
     workers: int | None = None,
     fan_paths: int = DEFAULT_FAN_PATHS,
     keep_claims: bool = False,
+    dask_address: str | None = None,
+    dask_client=None,
 ) -> Iterator[ChunkOutput]:
     """Yield each chunk's output, in chunk order, computed on ``executor``."""
+    if executor is Executor.DASK:
+        from fundsvc.simulation.dask_executor import iter_chunks_dask
+
+        yield from iter_chunks_dask(compiled, seed, chunks, address=dask_address or default_dask_address(),
+                                    client=dask_client, fan_paths=fan_paths, keep_claims=keep_claims)
+        return
     if executor is Executor.SERIAL or len(chunks) == 1:
         for c in chunks:
             yield run_chunk(compiled, seed, c, fan_paths, keep_claims)
         return
     n = workers or min(len(chunks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker,
+    # spawn, not fork: a forked child inherits the parent's polars/BLAS thread-pool locks and
+    # can deadlock once the parent has used polars (as the streaming reducer does)
+    with ProcessPoolExecutor(max_workers=n, initializer=_init_worker, mp_context=get_context("spawn"),
                              initargs=(compiled, seed, fan_paths, keep_claims)) as pool:
         yield from pool.map(_worker_run, chunks)
 
@@ -73,6 +98,10 @@ def run_simulation(
     fan_paths: int = DEFAULT_FAN_PATHS,
     progress: Progress | None = None,
     depletion_target: float | None = None,
+    dask_address: str | None = None,
+    dask_client=None,
+    keep_paths_in_memory: bool | None = None,
+    spool_dir: Path | None = None,
 ) -> SimulationResult:
     """Simulate ``paths`` paths of a compiled scenario.
 
@@ -86,32 +115,58 @@ def run_simulation(
     chunk_size : int
         Paths per chunk; part of the result's identity together with the seed.
     executor : Executor
+        ``SERIAL``, ``PROCESSES`` (local process pool) or ``DASK`` (a distributed cluster).
     workers : int, optional
         Processes for ``Executor.PROCESSES`` (default: one per core, at most one per chunk).
     fan_paths : int
         How many of the first paths feed the fan charts.
     progress : callable(done, total), optional
-        Called after each chunk.
+        Called after each chunk is reduced.
     depletion_target : float in (0, 1), optional
         Also solve, for each pool, the initial balance and the annual top-up that keep the
         probability of depletion within the horizon at or below this target (common random
-        numbers: the run's own claims).
+        numbers: the run's own claims, which are then held in memory — O(paths)).
+    dask_address : str, optional
+        Scheduler address for ``Executor.DASK``; default ``FUNDSVC_DASK_ADDRESS``.
+    dask_client : distributed.Client, optional
+        An existing client for ``Executor.DASK`` (takes precedence over the address).
+    keep_paths_in_memory : bool, optional
+        Read the path-level tables into the result (default: when ``paths <=``
+        :data:`IN_MEMORY_PATHS`). Otherwise they stay in Parquet part files under the result's
+        ``spool_dir`` (the caller deletes it with ``result.discard_spool()``).
+    spool_dir : Path, optional
+        Where to spool the run (default: a new temporary directory).
+
+    Results are identical, bit for bit, whichever executor and however many workers run the
+    chunks, and whether or not the path tables are kept in memory.
     """
     if depletion_target is not None and not 0 < depletion_target < 1:
         raise ValueError(f"depletion_target must lie strictly between 0 and 1, got {depletion_target}")
+    executor = Executor(executor)
     keep = depletion_target is not None and compiled.credit is not None and compiled.credit.n_pools > 0
+    in_memory = paths <= IN_MEMORY_PATHS if keep_paths_in_memory is None else keep_paths_in_memory
     seed = normalise_seed(seed)
     chunks = chunk_plan(paths, chunk_size)
     t_start = time.perf_counter()
-    outputs = []
-    for i, out in enumerate(iter_chunks(compiled, seed, chunks, executor=executor, workers=workers,
-                                        fan_paths=fan_paths, keep_claims=keep)):
-        outputs.append(out)
-        if progress is not None:
-            progress(i + 1, len(chunks))
-    t_sim = time.perf_counter() - t_start
-    result = merge_chunks(compiled, outputs, seed=seed, chunk_size=chunk_size, executor=executor.value,
-                          depletion_target=depletion_target if keep else None)
+    reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep)
+    try:
+        for i, out in enumerate(iter_chunks(compiled, seed, chunks, executor=executor, workers=workers,
+                                            fan_paths=fan_paths, keep_claims=keep, dask_address=dask_address,
+                                            dask_client=dask_client)):
+            reducer.add(out)
+            del out
+            if progress is not None:
+                progress(i + 1, len(chunks))
+        if reducer.n_paths != paths:  # pragma: no cover - defensive: never report a partial run
+            raise RuntimeError(f"only {reducer.n_paths} of {paths} paths were simulated")
+        t_sim = time.perf_counter() - t_start
+        result = finish(reducer, seed=seed, chunk_size=chunk_size, executor=executor.value,
+                        depletion_target=depletion_target if keep else None, keep_paths_in_memory=in_memory)
+    except BaseException:
+        reducer.discard()
+        raise
+    if in_memory:
+        reducer.discard()
     result.timings["simulate_wall"] = t_sim
     result.timings["merge"] = time.perf_counter() - t_start - t_sim
     return result

@@ -1,0 +1,329 @@
+"""Streaming reduction of chunk outputs: memory bounded by the chunk size, not by paths × steps.
+
+A :class:`RunReducer` receives the chunks' outputs strictly in chunk order (the runner buffers
+chunks that arrive early) and
+
+* writes each chunk's path-level tables (``equity_paths``, ``equity_indicators``,
+  ``credit_paths``) to a Parquet part file in the run's spool directory;
+* appends the per-path scalars the summaries need (TVPI, DPI, IRR, loss flag and trough per
+  entity; credit losses per entity and window; pool metrics; per-step pool quantities) to
+  append-only binary column files, in chunk order;
+* adds up mergeable sums (calls, distributions and NAV per entity and step; depletion counts per
+  pool and year), in chunk order;
+* keeps the fan-sample paths (the run's first ``fan_paths`` paths, a fixed number).
+
+At the end, :meth:`RunReducer.finish` reads the column files back one (entity, measure) at a time
+(8 MB per million paths) to compute exact quantiles, VaR/ES and means. Because every byte is
+written in chunk order and every reduction runs on the same arrays, the result does not depend on
+the executor, the number of workers or the order in which chunks finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from fundsvc.simulation.chunk import ChunkOutput, concat_equity_chunks
+from fundsvc.simulation.compiled import CompiledScenario
+
+ARRAY_NAMES: tuple[str, ...] = ("equity_paths", "equity_indicators", "credit_paths")
+_EQ_COLS = ("tvpi", "dpi", "irr", "loss", "trough_cny")
+_POOL_COLS = ("loss_horizon", "fiscal_cost", "fiscal_cost_pv", "leverage", "lending_multiple", "new_lending",
+              "final_balance", "depleted")
+_POOL_STEP_QUANTITIES = ("balance", "payout", "new_lending", "outstanding")
+
+
+class ColumnSpool:
+    """Append-only binary column files, one per key, in a directory.
+
+    Each key holds an array of fixed dtype and trailing shape; :meth:`append` adds rows (paths),
+    :meth:`load` returns all rows in the order they were appended.
+    """
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._meta: dict[str, tuple[Path, np.dtype, tuple[int, ...], int]] = {}
+
+    def append(self, key: str, values: np.ndarray) -> None:
+        """Append rows ``values`` (shape (n, ...)) to column ``key``."""
+        a = np.ascontiguousarray(values)
+        if key not in self._meta:
+            self._meta[key] = (self.directory / f"c{len(self._meta):05d}.bin", a.dtype, a.shape[1:], 0)
+        path, dtype, tail, n = self._meta[key]
+        if a.dtype != dtype or a.shape[1:] != tail:
+            raise ValueError(f"column {key!r}: expected dtype {dtype} rows {tail}, got {a.dtype} {a.shape[1:]}")
+        with open(path, "ab") as fh:
+            a.tofile(fh)
+        self._meta[key] = (path, dtype, tail, n + a.shape[0])
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._meta
+
+    def load(self, key: str, *, mmap: bool = False) -> np.ndarray:
+        """All rows of column ``key``, shape (n_rows, ...)."""
+        path, dtype, tail, n = self._meta[key]
+        if mmap:
+            return np.memmap(path, dtype=dtype, mode="r", shape=(n, *tail))
+        return np.fromfile(path, dtype=dtype).reshape((n, *tail))
+
+
+@dataclass
+class _Sums:
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def add(self, part: dict[str, np.ndarray]) -> None:
+        for k, v in part.items():
+            self.values[k] = v.copy() if k not in self.values else self.values[k] + v
+
+
+def summary_aggregations(quantiles: tuple[float, ...], names: tuple[str, ...]) -> list[pl.Expr]:
+    """The polars aggregations of :meth:`SimulationResult.equity_summary` (per entity)."""
+    aggs = []
+    for col in ("tvpi", "dpi", "irr"):
+        valid = pl.col(col).filter(pl.col(col).is_not_nan())
+        aggs += [valid.quantile(q, interpolation="linear").alias(f"{col}_{n}") for q, n in zip(quantiles, names)]
+    aggs += [
+        pl.col("loss").mean().alias("p_loss"),
+        pl.col("irr").is_nan().mean().alias("irr_undefined"),
+        pl.col("trough_cny").median().alias("trough_median_path_cny"),
+        pl.len().alias("paths"),
+    ]
+    return aggs
+
+
+def irr_with_total_loss(df: pl.DataFrame | pl.LazyFrame):
+    """IRR −100 % where a path lost everything (TVPI = 0) and the IRR is otherwise undefined."""
+    return df.with_columns(
+        pl.when(pl.col("irr").is_nan() & (pl.col("tvpi") == 0)).then(-1.0).otherwise(pl.col("irr")).alias("irr"))
+
+
+class RunReducer:
+    """Accumulates chunk outputs in chunk order; see the module docstring.
+
+    Parameters
+    ----------
+    compiled : CompiledScenario
+    spool_dir : Path, optional
+        Directory for the Parquet parts and column files (created; default a new temporary
+        directory). Deleted by :meth:`discard` or, for in-memory results, by :meth:`finish`.
+    keep_claims : bool
+        Keep each chunk's credit claims in memory (pool sizing on common random numbers).
+    """
+
+    def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False):
+        self.compiled = compiled
+        self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="fundsvc-run-"))
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.columns = ColumnSpool(self.root / "columns")
+        self.parts: dict[str, list[Path]] = {n: [] for n in ARRAY_NAMES}
+        self.keep_claims = keep_claims
+        self.next_index = 0
+        self.n_paths = 0
+        self.timings: dict[str, float] = {}
+        self.sums = _Sums()
+        self.fan_samples: list = []
+        self.fan_index: list[np.ndarray] = []
+        self.claims: list = []
+        self.equity_entities: list[str] = []
+        self.credit_entities: list[str] = []
+        self.pool_ids: tuple[str, ...] = ()
+        self.pool_initial: np.ndarray | None = None
+        self.credit_steps: tuple[int, int] | None = None  # (n_steps, steps_per_year)
+        self.depletion_counts: np.ndarray | None = None  # (2, n_pools, n_years) int64: by-year, in-year
+
+    # ---------------------------------------------------------------- adding chunks
+    def _write_part(self, name: str, frame: pl.DataFrame, index: int) -> None:
+        d = self.root / "arrays" / name
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / f"part-{index:06d}.parquet"
+        frame.write_parquet(path, compression="zstd", statistics=True)
+        self.parts[name].append(path)
+
+    def add(self, out: ChunkOutput) -> None:
+        """Reduce the next chunk's output (chunks must come in index order 0, 1, 2, …)."""
+        idx = out.chunk.index
+        if idx != self.next_index:
+            raise ValueError(f"chunk {idx} arrived out of order; expected chunk {self.next_index}")
+        self.next_index += 1
+        self.n_paths += out.chunk.size
+        for k, v in out.timings.items():
+            self.timings[k] = self.timings.get(k, 0.0) + v
+        if out.equity_paths is not None:
+            self._add_equity(out, idx)
+        if out.credit is not None:
+            self._add_credit(out, idx)
+
+    def _add_equity(self, out: ChunkOutput, idx: int) -> None:
+        self._write_part("equity_paths", out.equity_paths, idx)
+        self._write_part("equity_indicators", out.equity_indicators, idx)
+        ep = out.equity_paths
+        if not self.equity_entities:
+            self.equity_entities = ep.get_column("entity").unique(maintain_order=True).to_list()
+        for ent, sub in zip(self.equity_entities, ep.partition_by("entity", maintain_order=True)):
+            if sub["entity"][0] != ent:
+                raise ValueError("equity entities changed order between chunks")
+            for col in _EQ_COLS:
+                self.columns.append(f"eq/{ent}/{col}", sub.get_column(col).to_numpy())
+        self.sums.add(out.equity_sums)
+        if out.equity_fan_sample is not None:
+            self.fan_samples.append(out.equity_fan_sample)
+            self.fan_index.append(out.fan_index_level)
+
+    def _add_credit(self, out: ChunkOutput, idx: int) -> None:
+        from fundsvc.engine.credit.outputs import first_depletion_step, summarise_credit
+
+        ch = out.credit
+        cp = summarise_credit(ch).with_columns(pl.col("path").cast(pl.Int64) + out.chunk.start)
+        self._write_part("credit_paths", cp, idx)
+        if not self.credit_entities:
+            self.credit_entities = cp.get_column("entity").unique(maintain_order=True).to_list()
+            self.pool_ids = tuple(ch.pool_ids)
+            self.pool_initial = np.asarray(ch.pool_initial, float)
+            self.credit_steps = (ch.n_steps, ch.steps_per_year)
+            self.depletion_counts = np.zeros((2, len(ch.pool_ids), ch.n_steps // ch.steps_per_year), np.int64)
+        for ent, sub in zip(self.credit_entities, cp.partition_by("entity", maintain_order=True)):
+            if sub["entity"][0] != ent:
+                raise ValueError("credit entities changed order between chunks")
+            for w in ("loss_year_1", "loss_horizon"):
+                self.columns.append(f"cr/{ent}/{w}", sub.get_column(w).to_numpy())
+            if ent.startswith("pool:"):
+                for col in _POOL_COLS[1:]:
+                    self.columns.append(f"cr/{ent}/{col}", sub.get_column(col).to_numpy())
+        n_steps, spy = self.credit_steps
+        first = first_depletion_step(ch)
+        for j, p in enumerate(self.pool_ids):
+            self.columns.append(f"pf/{p}/balance", ch.pool_balance[:, j, 1:])
+            self.columns.append(f"pf/{p}/payout", ch.pool_payout[:, j])
+            self.columns.append(f"pf/{p}/new_lending", ch.pool_new_lending[:, j])
+            self.columns.append(f"pf/{p}/outstanding", ch.pool_outstanding[:, j])
+            for y in range(1, n_steps // spy + 1):
+                self.depletion_counts[0, j, y - 1] += int(((first[:, j] >= 0) & (first[:, j] < y * spy)).sum())
+                self.depletion_counts[1, j, y - 1] += int(ch.pool_depleted[:, j, (y - 1) * spy: y * spy].any(axis=1).sum())
+        if self.keep_claims and out.credit_claims is not None:
+            self.claims.append(out.credit_claims)
+
+    # ---------------------------------------------------------------- results
+    def equity_summary(self, quantiles: tuple[float, ...], names: tuple[str, ...]) -> pl.DataFrame:
+        """Per entity P5…P95 of TVPI/DPI/IRR, P(loss), share of undefined IRRs, median trough."""
+        frames = []
+        for ent in self.equity_entities:
+            df = pl.DataFrame({col: self.columns.load(f"eq/{ent}/{col}") for col in _EQ_COLS})
+            df = irr_with_total_loss(df.with_columns(pl.lit(ent).alias("entity")))
+            frames.append(df.group_by("entity", maintain_order=True).agg(summary_aggregations(quantiles, names)))
+            del df
+        return pl.concat(frames)
+
+    def pacing(self, dates: np.ndarray, fund_ids) -> pl.DataFrame:
+        """Mean calls, distributions and NAV per entity and quarter over all paths (CNY)."""
+        sums = self.sums.values
+        entities = ["guidance", *fund_ids]
+        n_steps = len(dates)
+        n = self.n_paths
+        return pl.DataFrame({
+            "entity": np.repeat(np.array(entities, dtype=object), n_steps).astype(str),
+            "step": np.tile(np.arange(n_steps, dtype=np.int64), len(entities)),
+            "date": np.tile(dates.astype("datetime64[D]"), len(entities)),
+            "mean_calls_cny": (sums["calls"] / n).ravel(),
+            "mean_distributions_cny": (sums["distributions"] / n).ravel(),
+            "mean_nav_cny": (sums["nav"] / n).ravel(),
+        })
+
+    def fan_sample(self):
+        """The fan-sample paths as one EquityChunk, or None."""
+        return concat_equity_chunks(self.fan_samples) if self.fan_samples else None
+
+    def loss_measures(self, levels) -> pl.DataFrame:
+        """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.engine.credit.outputs.loss_measures``."""
+        from fundsvc.engine.credit.outputs import var_es
+
+        rows = []
+        for name in self.credit_entities:
+            for window in ("year_1", "horizon"):
+                x = self.columns.load(f"cr/{name}/loss_{window}")
+                rows.append((name, window, "el", None, float(x.mean())))
+                rows.append((name, window, "ul", None, float(x.std(ddof=1)) if x.size > 1 else 0.0))
+                var, es = var_es(x, levels)
+                for a, v, e in zip(levels, var, es):
+                    rows.append((name, window, "var", float(a), float(v)))
+                    rows.append((name, window, "es", float(a), float(e)))
+        return pl.DataFrame(rows, schema={"entity": pl.Utf8, "window": pl.Utf8, "measure": pl.Utf8,
+                                          "level": pl.Float64, "value": pl.Float64}, orient="row")
+
+    def pool_summary(self) -> pl.DataFrame:
+        """One row per pool, as ``fundsvc.engine.credit.outputs.pool_summary``."""
+        rows = []
+        n = self.n_paths
+        for j, p in enumerate(self.pool_ids):
+            c = {k: self.columns.load(f"cr/pool:{p}/{k}") for k in _POOL_COLS}
+            pd_ = float(c["depleted"].mean())
+            lev = c["leverage"]
+            rows.append({
+                "pool": p, "initial_balance": float(self.pool_initial[j]),
+                "payouts_mean": float(c["loss_horizon"].mean()), "payouts_p95": float(np.quantile(c["loss_horizon"], 0.95)),
+                "fiscal_cost_mean": float(c["fiscal_cost"].mean()),
+                "fiscal_cost_p95": float(np.quantile(c["fiscal_cost"], 0.95)),
+                "fiscal_cost_pv_mean": float(c["fiscal_cost_pv"].mean()),
+                "leverage_mean": float(np.nanmean(lev)) if np.isfinite(lev).any() else float("nan"),
+                "lending_multiple_mean": float(np.nanmean(c["lending_multiple"])),
+                "new_lending_mean": float(c["new_lending"].mean()),
+                "final_balance_mean": float(c["final_balance"].mean()),
+                "p_depleted": pd_, "p_depleted_se": float(np.sqrt(pd_ * (1 - pd_) / n)),
+            })
+        return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+    def pool_fans(self, quantiles) -> pl.DataFrame:
+        """Quantiles per pool, quantity and step end, as ``fundsvc.engine.credit.outputs.pool_fans``
+        (computed one step column at a time from the column files)."""
+        q = np.asarray(quantiles, float)
+        frames = []
+        if self.credit_steps is None:
+            n_steps, spy = 0, 1
+        else:
+            n_steps, spy = self.credit_steps
+        t = (np.arange(n_steps) + 1) / spy
+        for p in self.pool_ids:
+            for name in _POOL_STEP_QUANTITIES:
+                mm = self.columns.load(f"pf/{p}/{name}", mmap=True)
+                vals = np.empty((q.size, n_steps))
+                for s in range(n_steps):
+                    vals[:, s] = np.quantile(np.ascontiguousarray(mm[:, s]), q)
+                del mm
+                frames.append(pl.DataFrame({
+                    "pool": p, "step": np.tile(np.arange(n_steps), q.size),
+                    "year": np.tile(t, q.size), "quantity": name,
+                    "quantile": np.repeat(q, n_steps), "value": vals.reshape(-1)}))
+        if not frames:
+            return pl.DataFrame(schema={"pool": pl.Utf8, "step": pl.Int64, "year": pl.Float64, "quantity": pl.Utf8,
+                                        "quantile": pl.Float64, "value": pl.Float64})
+        return pl.concat(frames)
+
+    def depletion_by_year(self) -> pl.DataFrame:
+        """P(depleted by end of year y) with its binomial s.e., P(event in year y), per pool."""
+        rows = []
+        n = self.n_paths
+        for j, p in enumerate(self.pool_ids):
+            for y in range(1, self.depletion_counts.shape[2] + 1):
+                by = self.depletion_counts[0, j, y - 1] / n
+                ev = self.depletion_counts[1, j, y - 1] / n
+                rows.append((p, y, float(by), float(np.sqrt(by * (1 - by) / n)), float(ev)))
+        return pl.DataFrame(rows, schema={"pool": pl.Utf8, "year": pl.Int64, "p_depleted_by": pl.Float64,
+                                          "se": pl.Float64, "p_event_in_year": pl.Float64}, orient="row")
+
+    def load_arrays(self) -> dict[str, pl.DataFrame]:
+        """The path-level tables read back into memory (all parts, in chunk order)."""
+        return {n: pl.read_parquet(parts) if len(parts) > 1 else pl.read_parquet(parts[0])
+                for n, parts in self.parts.items() if parts}
+
+    def drop_columns(self) -> None:
+        """Delete the column files (after the summaries are computed)."""
+        shutil.rmtree(self.columns.directory, ignore_errors=True)
+
+    def discard(self) -> None:
+        """Delete the whole spool directory."""
+        shutil.rmtree(self.root, ignore_errors=True)
