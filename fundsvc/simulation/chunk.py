@@ -35,8 +35,9 @@ class ChunkOutput:
     equity_sums : dict of ndarray
         Sums over the chunk's paths of calls, distributions and NAV per entity and step,
         shape (n_entities, n_steps) — mergeable by addition.
-    equity_fan_sample : EquityChunk or None
-        The chunk's paths that fall within the run's first ``fan_paths`` paths.
+    equity_fan_sample : FanSample or None
+        The chunk's paths that fall within the run's first ``fan_paths`` paths (the arrays the
+        fans and per-quarter quantiles need).
     fan_index_level : ndarray or None
         Index levels of those paths, shape (n_sample, n_steps + 1).
     credit : CreditChunk or None
@@ -55,6 +56,42 @@ class ChunkOutput:
     credit: object | None = None
     credit_claims: object | None = None
     timings: dict[str, float] = field(default_factory=dict)
+
+
+_FAN_FIELDS = ("guidance_calls", "guidance_distributions", "guidance_nav", "fund_calls", "fund_distributions",
+               "fund_nav")
+
+
+@dataclass(frozen=True)
+class FanSample:
+    """The arrays of an EquityChunk that fans and per-quarter quantiles need, for the fan-sample
+    paths only (own copies, so the chunk's other arrays can be freed). CNY per quarter.
+
+    Attributes
+    ----------
+    fund_ids : tuple of str
+    guidance_calls, guidance_distributions, guidance_nav : ndarray (n_sample, n_steps)
+    fund_calls, fund_distributions, fund_nav : ndarray (n_sample, n_funds, n_steps)
+        Whole LP base of each sub-fund.
+    """
+
+    fund_ids: tuple
+    guidance_calls: np.ndarray
+    guidance_distributions: np.ndarray
+    guidance_nav: np.ndarray
+    fund_calls: np.ndarray
+    fund_distributions: np.ndarray
+    fund_nav: np.ndarray
+
+    @classmethod
+    def from_chunk(cls, eq, stop: int) -> FanSample:
+        """Copy the first ``stop`` paths of an EquityChunk."""
+        return cls(tuple(eq.fund_ids), *(np.array(getattr(eq, f)[:stop], copy=True) for f in _FAN_FIELDS))
+
+    @classmethod
+    def concat(cls, parts: list[FanSample]) -> FanSample:
+        """Stack samples along the path axis (in the order given)."""
+        return cls(parts[0].fund_ids, *(np.concatenate([getattr(p, f) for p in parts], axis=0) for f in _FAN_FIELDS))
 
 
 def slice_equity_chunk(eq, stop: int):
@@ -147,8 +184,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         out["equity_sums"] = _equity_sums(eq)
         keep = max(0, min(chunk.size, fan_paths - chunk.start))
         if keep:
-            out["equity_fan_sample"] = slice_equity_chunk(eq, keep)
-            out["fan_index_level"] = em.index_level[:keep]
+            out["equity_fan_sample"] = FanSample.from_chunk(eq, keep)
+            out["fan_index_level"] = np.array(em.index_level[:keep], copy=True)
         timings["equity_metrics"] = time.perf_counter() - t0
 
     if compiled.credit is not None:

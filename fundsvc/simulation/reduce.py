@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fundsvc.simulation.chunk import ChunkOutput, concat_equity_chunks
+from fundsvc.simulation.chunk import ChunkOutput, FanSample
 from fundsvc.simulation.compiled import CompiledScenario
 
 ARRAY_NAMES: tuple[str, ...] = ("equity_paths", "equity_indicators", "credit_paths")
@@ -235,8 +235,8 @@ class RunReducer:
         })
 
     def fan_sample(self):
-        """The fan-sample paths as one EquityChunk, or None."""
-        return concat_equity_chunks(self.fan_samples) if self.fan_samples else None
+        """The fan-sample paths as one :class:`FanSample`, or None."""
+        return FanSample.concat(self.fan_samples) if self.fan_samples else None
 
     def loss_measures(self, levels) -> pl.DataFrame:
         """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.engine.credit.outputs.loss_measures``."""

@@ -1,0 +1,140 @@
+"""Benchmark: peak memory of a streamed run, and Dask throughput with 1 and 2 workers.
+
+Usage::
+
+    python bench/bench_scale.py memory --paths 1000000 [--side whole|equity] [--scenario NAME] [--chunk C]
+    python bench/bench_scale.py dask --paths 60000 [--scenario NAME] [--chunk C]
+
+``memory`` runs the scenario serially in *this* process with the streaming reducer (path tables
+to Parquet parts, summaries from column files; no pool sizing, which holds the claims in memory)
+and prints one JSON line with the process's peak resident set size
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, interpreter and libraries included). The
+``equity`` side drops the scenario's loans and pools. :func:`memory` runs it in a fresh
+subprocess so that each measurement has its own high-water mark.
+
+``dask`` starts a ``LocalCluster`` with 1, then 2 single-threaded worker processes, warms each
+up with a small run, and times the same streamed run on both; throughput = paths per second of
+wall time (the client's reduction included). The results of both runs are compared bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _compiled(scenario: str, side: str = "whole"):
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.simulation import compile_scenario
+
+    s = load_scenario(resolve_scenario(scenario)).scenario
+    if side == "equity":
+        s = s.model_copy(update={"loans": [], "pools": []})
+    return compile_scenario(s)
+
+
+def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 20260101) -> dict:
+    """Run in this process; return peak RSS and timings (call in a fresh process)."""
+    import numpy as np  # noqa: F401 - loaded before the baseline RSS reading
+
+    from fundsvc.simulation import run_simulation
+
+    base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    compiled = _compiled(scenario, side)
+    t0 = time.perf_counter()
+    r = run_simulation(compiled, paths=paths, seed=seed, chunk_size=chunk, keep_paths_in_memory=False)
+    wall = time.perf_counter() - t0
+    summary = r.equity_summary()
+    spool_mb = sum(p.stat().st_size for parts in r.array_parts.values() for p in parts) / 2**20
+    out = {
+        "scenario": scenario, "side": side, "paths": paths, "chunk": chunk,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "import_rss_mb": base_kb / 1024.0,
+        "wall_s": wall, "paths_per_s": paths / wall,
+        "parquet_parts_mb": spool_mb,
+        "guidance_tvpi_p50": float(summary.filter(summary["entity"] == "guidance")["tvpi_p50"][0])
+        if summary.height else None,
+    }
+    r.discard_spool()
+    return out
+
+
+def memory(scenario: str, paths: int, side: str = "whole", chunk: int = 10_000) -> dict:
+    """:func:`memory_child` in a fresh subprocess (its own peak RSS)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "memory", "--scenario", scenario, "--paths", str(paths),
+           "--side", side, "--chunk", str(chunk)]
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
+    if proc.returncode != 0:
+        return {"scenario": scenario, "side": side, "paths": paths, "error": proc.stderr[-2000:]}
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["subprocess_wall_s"] = time.perf_counter() - t0
+    return res
+
+
+def dask_throughput(scenario: str, paths: int, chunk: int, seed: int = 20260101, warmup_paths: int | None = None) -> dict:
+    """Paths per second on a LocalCluster with 1 and with 2 workers (same run, compared bit for bit)."""
+    import distributed
+    from polars.testing import assert_frame_equal
+
+    from fundsvc.simulation import Executor, run_simulation
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    compiled = _compiled(scenario)
+    out: dict = {"scenario": scenario, "paths": paths, "chunk": chunk}
+    results = {}
+    for n in (1, 2):
+        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      silence_logs=40) as cluster, distributed.Client(cluster) as client:
+            warm = warmup_paths or 2 * n * chunk
+            run_simulation(compiled, paths=warm, seed=seed + 1, chunk_size=chunk, executor=Executor.DASK,
+                           dask_client=client, keep_paths_in_memory=False).discard_spool()
+            t0 = time.perf_counter()
+            r = run_simulation(compiled, paths=paths, seed=seed, chunk_size=chunk, executor=Executor.DASK,
+                               dask_client=client, keep_paths_in_memory=False)
+            wall = time.perf_counter() - t0
+        out[f"workers_{n}_wall_s"] = wall
+        out[f"workers_{n}_paths_per_s"] = paths / wall
+        results[n] = r
+    out["speedup_2_vs_1"] = out["workers_2_paths_per_s"] / out["workers_1_paths_per_s"]
+    same = True
+    for k, v in results[1].tables().items():
+        try:
+            assert_frame_equal(v, results[2].tables()[k], check_exact=True)
+        except AssertionError:
+            same = False
+    out["bit_identical_1_vs_2"] = same
+    for r in results.values():
+        r.discard_spool()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["memory", "dask"])
+    ap.add_argument("--scenario", default="hangzhou_baseline")
+    ap.add_argument("--paths", type=int, default=100_000)
+    ap.add_argument("--side", choices=["whole", "equity"], default="whole")
+    ap.add_argument("--chunk", type=int, default=10_000)
+    a = ap.parse_args(argv)
+    if a.what == "memory":
+        res = memory_child(a.scenario, a.paths, a.side, a.chunk)
+    else:
+        res = dask_throughput(a.scenario, a.paths, a.chunk)
+    print(json.dumps(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""Run the whole benchmark suite in one go and write ``bench/results/latest.md`` and ``latest.json``.
+
+Usage::
+
+    python bench/run_all.py            # full run (the 1,000,000-path memory runs take ~15-25 min)
+    python bench/run_all.py --quick    # small sanity run (a couple of minutes), written to quick.md/.json
+    python bench/run_all.py --only irr,dask
+
+Every line of the table compares against a baseline measured in the same run (a ratio):
+
+* ``irr``: vectorised IRR (``fundsvc.metrics``) vs a per-path ``pyxirr`` loop (bench_irr.py);
+* ``equity``: deal-level equity kernel vs the RNG floor, one uniform per deal per quarter per
+  path (bench_equity_deals.py);
+* ``credit``: credit kernel vs the RNG floor, one uniform per loan-year-path (bench_credit.py);
+* ``is``: importance-sampling efficiency gain for a 1-in-1000 portfolio loss (bench_importance_sampling.py);
+* ``memory``: peak RSS of a streamed run of the baseline at 100,000 and 1,000,000 paths, equity
+  side and whole programme, each in a fresh process (bench_scale.py);
+* ``dask``: paths per second on a Dask LocalCluster with 1 and 2 worker processes (bench_scale.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+ALL = ("irr", "equity", "credit", "is", "dask", "memory")
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=HERE.parent).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+def _timed(fn, *args, **kw) -> dict:
+    t0 = time.perf_counter()
+    try:
+        out = fn(*args, **kw)
+    except Exception as exc:  # noqa: BLE001 - one failing benchmark must not lose the others
+        out = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
+    out["bench_wall_s"] = time.perf_counter() - t0
+    return out
+
+
+def run_irr(quick: bool) -> dict:
+    import bench_irr
+
+    return bench_irr.run(50_000 if quick else 1_000_000, 5_000 if quick else bench_irr.DEFAULT_BASELINE_PATHS)
+
+
+def run_equity(quick: bool) -> dict:
+    import bench_equity_deals
+
+    return bench_equity_deals.run(paths=10_000 if quick else 40_000, chunk=10_000, repeats=1 if quick else 3)
+
+
+def run_credit(quick: bool) -> dict:
+    import bench_credit
+
+    return bench_credit.run(n_loans=2_000 if quick else 10_000, n_paths=2_000 if quick else 10_000, n_years=5,
+                            repeats=1 if quick else 3)
+
+
+def run_is(quick: bool) -> dict:
+    import bench_importance_sampling
+
+    if quick:
+        return bench_importance_sampling.run(n_loans=500, plain_paths=50_000, is_paths=5_000, repeats=1)
+    return bench_importance_sampling.run()
+
+
+def run_dask(quick: bool) -> dict:
+    import bench_scale
+
+    if quick:
+        return bench_scale.dask_throughput("quick", paths=16_000, chunk=2_000)
+    return bench_scale.dask_throughput("hangzhou_baseline", paths=80_000, chunk=5_000)
+
+
+def run_memory(quick: bool) -> dict:
+    import bench_scale
+
+    scen, small, big, chunk = ("quick", 10_000, 100_000, 2_000) if quick else ("hangzhou_baseline", 100_000, 1_000_000, 10_000)
+    out: dict = {"scenario": scen, "small_paths": small, "big_paths": big, "chunk": chunk}
+    for side in ("equity", "whole"):
+        for n in (small, big):
+            out[f"{side}_{n}"] = bench_scale.memory(scen, n, side, chunk)
+        a, b = out[f"{side}_{small}"], out[f"{side}_{big}"]
+        if "peak_rss_mb" in a and "peak_rss_mb" in b:
+            out[f"{side}_ratio"] = b["peak_rss_mb"] / a["peak_rss_mb"]
+    return out
+
+
+RUNNERS = {"irr": run_irr, "equity": run_equity, "credit": run_credit, "is": run_is, "dask": run_dask,
+           "memory": run_memory}
+
+
+def _f(x, fmt=".2f") -> str:
+    return "—" if x is None else format(x, fmt)
+
+
+def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
+    """(what, measured, baseline, result) rows of the markdown table."""
+    rows = []
+    r = res.get("irr", {})
+    if "speed_ratio" in r:
+        rows.append(("Vectorised IRR vs per-path pyxirr loop",
+                     f"{r['paths']:,} paths × {r['n_quarters']} quarters: {r['ours_seconds']:.2f} s",
+                     f"pyxirr loop {r['pyxirr_seconds_for_all_paths']:.1f} s"
+                     + (" (extrapolated from " + f"{r['pyxirr_paths_timed']:,} paths)" if r["pyxirr_extrapolated"] else ""),
+                     f"**{r['speed_ratio']:.1f}× faster** (CPU time {r['cpu_time_ratio']:.1f}×)"))
+    r = res.get("equity", {})
+    if "ratio" in r:
+        rows.append(("Equity deal kernel vs RNG floor (1 uniform / deal / quarter / path)",
+                     f"{r['paths']:,} paths, {r['n_funds']} deal-level funds, {r['n_deals_total']} deals: {r['kernel_seconds']:.2f} s",
+                     f"{r['baseline_seconds']:.2f} s",
+                     f"**{r['ratio']:.2f}×** the floor (with factors {r['ratio_with_market']:.2f}×)"))
+    r = res.get("credit", {})
+    if "ratio" in r:
+        rows.append(("Credit kernel vs RNG floor (1 uniform / loan / year / path)",
+                     f"{r['loans']:,} loans × {r['paths']:,} paths × {r['years']} y: {r['kernel_s']:.2f} s",
+                     f"{r['baseline_uniforms_s']:.2f} s (float32 {r['baseline_float32_s']:.2f} s)",
+                     f"**{r['ratio']:.2f}×** the floor ({r['ratio_vs_float32']:.2f}× float32)"))
+    r = res.get("is", {})
+    if "speedup" in r:
+        rows.append(("Importance sampling, P(L > VaR 99.9 %)",
+                     f"IS {r['is_paths']:,} paths, rel. SE {r['is_rse']:.4f}, {r['is_s']:.2f} s",
+                     f"plain MC {r['plain_paths']:,} paths, rel. SE {r['plain_rse']:.3f}, {r['plain_s']:.2f} s",
+                     f"**{r['speedup']:.0f}×** efficiency gain (z = {r['agreement_z']:.2f})"))
+    r = res.get("memory", {})
+    for side, label in (("equity", "equity side"), ("whole", "whole programme")):
+        a, b = r.get(f"{side}_{r.get('small_paths')}", {}), r.get(f"{side}_{r.get('big_paths')}", {})
+        if "peak_rss_mb" in a and "peak_rss_mb" in b:
+            rows.append((f"Peak memory, {r['scenario']} {label} (streamed, serial)",
+                         f"{r['big_paths']:,} paths: {b['peak_rss_mb']:,.0f} MB ({b['wall_s']:.0f} s)",
+                         f"{r['small_paths']:,} paths: {a['peak_rss_mb']:,.0f} MB ({a['wall_s']:.0f} s)",
+                         f"**{r[f'{side}_ratio']:.2f}×** (target ≤ 1.5×)"))
+    r = res.get("dask", {})
+    if "speedup_2_vs_1" in r:
+        rows.append((f"Dask LocalCluster throughput, {r['scenario']}",
+                     f"2 workers: {r['workers_2_paths_per_s']:,.0f} paths/s ({r['workers_2_wall_s']:.1f} s)",
+                     f"1 worker: {r['workers_1_paths_per_s']:,.0f} paths/s ({r['workers_1_wall_s']:.1f} s)",
+                     f"**{r['speedup_2_vs_1']:.2f}×** (target ≥ 1.6×), bit-identical: {r['bit_identical_1_vs_2']}"))
+    return rows
+
+
+def markdown(res: dict) -> str:
+    m = res["meta"]
+    lines = [
+        "# fundsvc benchmark results",
+        "",
+        f"Run {m['finished']} UTC on {m['machine']} ({m['cpus']} CPUs), Python {m['python']}, commit `{m['commit']}`"
+        f"{' — QUICK run' if m['quick'] else ''}; whole suite took {m['wall_s'] / 60:.1f} min.",
+        "Each line compares against a baseline measured in the same run. Rerun with `python bench/run_all.py`"
+        " (see bench/README.md).",
+        "",
+        "| Benchmark | Measured | Baseline (same run) | Result |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in table_rows(res)]
+    errors = {k: v["error"] for k, v in res.items() if isinstance(v, dict) and "error" in v}
+    mem = res.get("memory", {})
+    errors.update({f"memory/{k}": v["error"] for k, v in mem.items() if isinstance(v, dict) and "error" in v})
+    if errors:
+        lines += ["", "Failed:", ""] + [f"* `{k}`: {v.splitlines()[-1] if v else v}" for k, v in errors.items()]
+    lines += ["", "Raw numbers: `latest.json` next to this file." if not m["quick"] else "Raw numbers: `quick.json`.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (sanity check), written to quick.md/.json")
+    ap.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {','.join(ALL)}")
+    ap.add_argument("--out", default=None, help="basename in bench/results (default latest, or quick)")
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(HERE))
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    chosen = [x.strip() for x in a.only.split(",") if x.strip()]
+    unknown = set(chosen) - set(ALL)
+    if unknown:
+        ap.error(f"unknown benchmarks: {', '.join(sorted(unknown))}")
+    t0 = time.perf_counter()
+    res: dict = {"meta": {"started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M"), "quick": a.quick,
+                          "machine": platform.machine() + " " + platform.system(), "cpus": os.cpu_count(),
+                          "python": platform.python_version(), "commit": _git_commit()}}
+    base = a.out or ("quick" if a.quick else "latest")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in ALL:
+        if name not in chosen:
+            continue
+        print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {name} ...", flush=True)
+        res[name] = _timed(RUNNERS[name], a.quick)
+        print(json.dumps(res[name], default=str)[:600], flush=True)
+        res["meta"]["wall_s"] = time.perf_counter() - t0
+        res["meta"]["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        (RESULTS / f"{base}.json").write_text(json.dumps(res, indent=2, default=str))
+        (RESULTS / f"{base}.md").write_text(markdown(res))
+    print(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
