@@ -117,7 +117,7 @@ def iter_chunks_dask(
             first.append(futures[max(futures)])
         buffer: dict[int, ChunkOutput] = {}
         want = chunks[0].index if chunks else 0
-        ac = as_completed(first)
+        ac = as_completed(first, loop=cl.loop)
         try:
             for fut in ac:
                 out = fut.result()  # re-raises the task's error (or KilledWorker)

@@ -1,0 +1,29 @@
+import os
+
+import pytest
+
+pytest_plugins = ["fundsvc.store.testing"]
+
+
+@pytest.fixture(scope="session")
+def quick_compiled():
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.simulation import compile_scenario
+
+    return compile_scenario(load_scenario(resolve_scenario("quick")).scenario)
+
+
+@pytest.fixture(scope="module")
+def dask_cluster():
+    """A LocalCluster with 2 single-threaded worker processes (module-scoped: ~3 s to start)."""
+    distributed = pytest.importorskip("distributed")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=40)
+    client = distributed.Client(cluster, set_as_default=False)
+    try:
+        yield cluster, client
+    finally:
+        client.close()
+        cluster.close()
