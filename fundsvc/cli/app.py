@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.runs",
     "fundsvc.cli.pricing",
     "fundsvc.cli.simulate",
+    "fundsvc.cli.assess",
 )
 
 

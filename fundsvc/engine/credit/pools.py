@@ -146,7 +146,8 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
         for t in range(n_steps):
             if tm is not None and t % spy == 0 and t // spy < tm.years:
                 y = t // spy
-                stop = (npl_prev > spec.npl_stop_lending) | (cum_pay > spec.loss_ratio_stop_lending * b0[j])
+                loss_limit = np.inf if np.isinf(spec.loss_ratio_stop_lending) else spec.loss_ratio_stop_lending * b0[j]
+                stop = (npl_prev > spec.npl_stop_lending) | (cum_pay > loss_limit)
                 susp_l[:, j, t] = stop
                 a = np.where(stop, 0.0, tm.utilisation * np.maximum(0.0, spec.leverage * bal - out_prev))
                 lent[:, j, t] = a
