@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# database fixtures (store, fresh_store, ...) on SQLite and, when configured, PostgreSQL
+pytest_plugins = ["fundsvc.store.testing"]
+
 
 def pytest_setup_options():
     from selenium.webdriver.chrome.options import Options

@@ -2,7 +2,6 @@ import os
 
 import pytest
 
-pytest_plugins = ["fundsvc.store.testing"]
 
 
 @pytest.fixture(scope="session")
