@@ -10,10 +10,11 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import dcc, html
 
-from dashboards.i18n import t
+from dashboards.i18n import column_label, t
 from fundsvc.units import fmt_cny, fmt_pct
+from models.common import WAN
 
-__all__ = ["export_buttons", "fmt_mult", "fmt_pct", "fmt_cny", "graph", "grid", "kpi_card", "section"]
+__all__ = ["export_buttons", "fmt_cny", "fmt_mult", "fmt_pct", "graph", "grid", "kpi_card", "section"]
 
 
 def fmt_mult(x: float | None, digits: int = 2) -> str:
@@ -43,11 +44,11 @@ def graph(id_: str, figure) -> dcc.Graph:
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": id_, "scale": 2}})
 
 
-def _column_defs(frame: pl.DataFrame, headers: dict[str, str] | None) -> list[dict]:
+def _column_defs(frame: pl.DataFrame, headers: dict[str, str] | None, lang: str) -> list[dict]:
     headers = headers or {}
     defs = []
     for name, dtype in frame.schema.items():
-        d: dict[str, Any] = {"field": name, "headerName": headers.get(name, name)}
+        d: dict[str, Any] = {"field": name, "headerName": headers.get(name, column_label(name, lang))}
         if dtype.is_numeric():
             d["type"] = "rightAligned"
             d["valueFormatter"] = {"function": "params.value == null ? '–' : d3.format(',.4~f')(params.value)"}
@@ -55,12 +56,22 @@ def _column_defs(frame: pl.DataFrame, headers: dict[str, str] | None) -> list[di
     return defs
 
 
-def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None, height: int | None = None) -> dag.AgGrid:
-    """An AG Grid of a polars frame (dates as ISO text), sortable and filterable."""
-    rows = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8)).to_dicts() if frame.height else []
+def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None, height: int | None = None,
+         lang: str = "zh", amounts: tuple[str, ...] = ()) -> dag.AgGrid:
+    """An AG Grid of a polars frame, sortable and filterable.
+
+    Dates are shown as ISO text and numeric ``*_cny`` columns in 万元 (the header says so); CSV /
+    XLSX exports of stored tables keep CNY. ``amounts`` names further CNY columns to show in 万元.
+    """
+    frame = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8))
+    wan = [c for c, d in frame.schema.items() if (c.endswith("_cny") or c in amounts) and d.is_numeric()]
+    if wan:
+        frame = frame.with_columns([(pl.col(c) / WAN).round(2) for c in wan])
+        frame = frame.rename({c: f"{c}_cny" for c in wan if not c.endswith("_cny")})
+    rows = frame.to_dicts() if frame.height else []
     n = max(frame.height, 1)
     return dag.AgGrid(
-        id=id_, rowData=rows, columnDefs=_column_defs(frame, headers),
+        id=id_, rowData=rows, columnDefs=_column_defs(frame, headers, lang),
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
         columnSize="autoSize", dashGridOptions={"domLayout": "autoHeight"} if n <= 15 and height is None else {},
         style={"height": f"{height or 420}px"} if (n > 15 or height) else {"height": None},

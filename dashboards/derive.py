@@ -8,8 +8,15 @@ from dataclasses import dataclass
 import polars as pl
 
 __all__ = [
-    "FiscalExposure", "allocation_table", "entity_names", "fiscal_exposure", "guidance_row",
-    "programme_targets", "ToleranceView", "tolerance_view", "tolerated_loss_ratio",
+    "FiscalExposure",
+    "ToleranceView",
+    "allocation_table",
+    "entity_names",
+    "fiscal_exposure",
+    "guidance_row",
+    "programme_targets",
+    "tolerance_view",
+    "tolerated_loss_ratio",
 ]
 
 

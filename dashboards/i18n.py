@@ -82,8 +82,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "share": ("占比", "Share"),
     "whatif": ("情景推演(What-if)", "What-if"),
     "whatif_help": ("修改毕业率、预留比例或管理费后,以少量路径重新模拟(与基准同一随机数)。",
-                    "Change graduation rates, reserves or fees and rerun a small simulation "
-                    "(common random numbers with the base)."),
+                    ("Change graduation rates, reserves or fees and rerun a small simulation "
+                     "(common random numbers with the base).")),
     "graduation_mult": ("毕业率倍数", "Graduation rate multiplier"),
     "reserve_ratio": ("后续投资预留比例", "Reserve ratio"),
     "mgmt_fee": ("管理费率(年)", "Management fee (per year)"),
@@ -194,3 +194,38 @@ def t(key: str, lang: str | Lang | None = None) -> str:
 def norm_lang(lang: object) -> Lang:
     """``Lang.EN`` for ``"en"``, else the default (Chinese)."""
     return Lang.EN if str(lang) == Lang.EN.value else DEFAULT_LANG
+
+
+# Column headers of stored tables shown in grids: (zh, en). Percentile suffixes (_p5 … _p95)
+# and the unit suffix _cny are handled by :func:`column_label`.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "entity": ("主体", "Entity"), "name": ("名称", "Name"), "fund": ("子基金", "Sub-fund"),
+    "tvpi": ("TVPI", "TVPI"), "dpi": ("DPI", "DPI"), "irr": ("IRR", "IRR"), "rvpi": ("RVPI", "RVPI"),
+    "p_loss": ("亏损概率", "P(loss)"), "jcurve_trough": ("J曲线谷底", "J-curve trough"),
+    "jcurve_trough_date": ("谷底日期", "Trough date"), "pool": ("资金池", "Pool"),
+    "variable": ("变量", "Variable"), "value": ("数值", "Value"), "probability": ("概率", "Probability"),
+    "se": ("标准误", "Std. error"), "target": ("目标", "Target"), "attained": ("达标", "Attained"),
+    "initial_balance": ("初始余额", "Initial balance"), "payouts_mean": ("代偿均值", "Payouts, mean"),
+    "payouts_p95": ("代偿 P95", "Payouts, P95"), "fiscal_cost_mean": ("财政成本均值", "Fiscal cost, mean"),
+    "fiscal_cost_p95": ("财政成本 P95", "Fiscal cost, P95"), "fiscal_cost_pv_mean": ("财政成本现值均值", "Fiscal cost PV, mean"),
+    "leverage_mean": ("放大倍数均值", "Leverage, mean"), "lending_multiple_mean": ("撬动倍数均值", "Lending multiple, mean"),
+    "new_lending_mean": ("新增贷款均值", "New lending, mean"), "final_balance_mean": ("期末余额均值", "Final balance, mean"),
+    "p_depleted": ("耗尽概率", "P(depleted)"), "p_depleted_se": ("耗尽概率标准误", "P(depleted) s.e."),
+    "window": ("期间", "Window"), "measure": ("度量", "Measure"), "level": ("置信水平", "Level"),
+    "value_wan": ("数值(万元)", "Value (万元)"), "metric": ("指标", "Metric"), "indicator": ("指标", "Indicator"),
+    "achieved": ("模拟值", "Simulated"), "percentile": ("分位", "Percentile"),
+}
+
+
+def column_label(name: str, lang: str | Lang | None = None) -> str:
+    """Header for a stored column: known names translated, ``_pNN`` as ``PNN``, ``_cny`` as (万元)."""
+    en = str(lang) == Lang.EN.value
+    base, unit = (name[:-4], " (万元)" if en else "(万元)") if name.endswith("_cny") else (name, "")
+    pct = ""
+    head, _, tail = base.rpartition("_")
+    if head and tail.startswith("p") and tail[1:].isdigit():
+        base, pct = head, f" P{tail[1:]}"
+    if base in COLUMNS:
+        zh, en_text = COLUMNS[base]
+        return (en_text if en else zh) + pct + unit
+    return name if not unit else base + pct + unit

@@ -4,7 +4,7 @@ No store, no Dash, no global state: each function takes the stored result tables
 draws and the language, so it can be unit-tested on a small frame.
 """
 
-from dashboards.figures.common import YI, WAN
+from dashboards.figures.common import WAN, YI
 from dashboards.figures.credit import loss_distribution_figure
 from dashboards.figures.equity import (
     concentration_figure,

@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 
 from models.common import WAN, YI
 
-__all__ = ["WAN", "YI", "base_layout", "empty_figure", "BLUE", "ORANGE", "GREY", "RED"]
+__all__ = ["BLUE", "GREY", "ORANGE", "RED", "WAN", "YI", "base_layout", "empty_figure"]
 
 BLUE = "#1f5fa8"
 ORANGE = "#e07b39"

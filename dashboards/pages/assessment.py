@@ -59,7 +59,7 @@ class AssessmentCache:
                 actuals = store.actuals.load(latest.id) if latest is not None else None
                 try:
                     a = assess_run(store, run_id, actuals=actuals, scenario=scenario)
-                except Exception as exc:  # noqa: BLE001 - bad actuals: assess the simulation alone
+                except Exception as exc:
                     if actuals is None:
                         raise
                     note = f"{type(exc).__name__}: {exc}"
@@ -97,11 +97,11 @@ def layout(data, run_id: int, lang: str, cache: AssessmentCache | None = None):
     pct_rows = [{"metric": k, "percentile": v} for k, v in (a.percentiles or {}).items()]
     percentiles = section(t("percentiles_actuals", lang), grid(
         "assess-percentiles", pl.DataFrame(pct_rows, schema={"metric": pl.Utf8, "percentile": pl.Float64}),
-        headers={"metric": t("metric", lang), "percentile": t("percentile", lang)})) if pct_rows else None
+        headers={"metric": t("metric", lang), "percentile": t("percentile", lang)}, lang=lang)) if pct_rows else None
     titles = _titles(lang)
     frames = a.tables()
     names = [n for n in _ORDER if n in frames] + [n for n in frames if n not in _ORDER]
-    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", frames[n]), id_=f"assess-section-{n}")
+    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", frames[n], lang=lang), id_=f"assess-section-{n}")
               for n in names if isinstance(frames[n], pl.DataFrame) and frames[n].height]
     formats = REPORT_FORMATS if write_report_api() is not None else ()
     downloads = section(t("downloads", lang), html.Div(
@@ -130,11 +130,9 @@ def tables_xlsx(assessment) -> bytes:
 def register(app, data, jobs) -> None:
     cache = AssessmentCache(data)
     app.fundsvc_assessments = cache
-    # the router calls layout(data, run_id, lang); give it the shared cache
-    import dashboards.pages.assessment as me
-
+    # the router calls layout(data, run_id, lang); give it the app's shared cache
     app.fundsvc_page_layouts = getattr(app, "fundsvc_page_layouts", {})
-    app.fundsvc_page_layouts["assessment"] = lambda d, r, lang: me.layout(d, r, lang, cache)
+    app.fundsvc_page_layouts["assessment"] = lambda d, r, lang: layout(d, r, lang, cache)
 
     @app.callback(Output("report-download", "data"), Input({"type": "report", "fmt": ALL}, "n_clicks"),
                   State("run-select", "value"), prevent_initial_call=True)

@@ -6,7 +6,16 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
 
-from dashboards.components import export_buttons, fmt_cny, fmt_mult, fmt_pct, graph, grid, kpi_card, section
+from dashboards.components import (
+    export_buttons,
+    fmt_cny,
+    fmt_mult,
+    fmt_pct,
+    graph,
+    grid,
+    kpi_card,
+    section,
+)
 from dashboards.derive import (
     entity_names,
     fiscal_exposure,
@@ -64,7 +73,7 @@ def layout(data, run_id: int, lang: str):
         html.Div(tolerance, className="mt-3"),
         section(t("fiscal_exposure", lang), exposure),
         section(t("targets", lang), grid("targets-grid", shown, headers={
-            "indicator": t("metric", lang), "target": t("target", lang), "achieved": t("achieved", lang)})),
+            "indicator": t("metric", lang), "target": t("target", lang), "achieved": t("achieved", lang)}, lang=lang)),
         section(t("tvpi_dist", lang),
                 graph("overview-tvpi", percentile_figure(summary, "tvpi", lang, entity_names(scenario, lang))),
                 export_buttons("equity_summary", lang)),

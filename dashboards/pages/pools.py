@@ -43,8 +43,10 @@ def layout(data, run_id: int, lang: str):
         *blocks,
         section(t("depletion", lang), graph("pool-depletion", depletion_figure(
             data.table(run_id, "credit_depletion_by_year"), lang)), export_buttons("credit_depletion_by_year", lang)),
-        section(t("sizing", lang), grid("pool-sizing", sizing), export_buttons("credit_pool_sizing", lang)),
-        section(t("pool", lang), grid("pool-summary", summary), export_buttons("credit_pool_summary", lang)),
+        section(t("sizing", lang), grid("pool-sizing", sizing, lang=lang, amounts=("value",)), export_buttons("credit_pool_sizing", lang)),
+        section(t("pool", lang), grid("pool-summary", summary, lang=lang, amounts=(
+            "initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "fiscal_cost_p95",
+            "fiscal_cost_pv_mean", "new_lending_mean", "final_balance_mean")), export_buttons("credit_pool_summary", lang)),
     ])
 
 

@@ -15,10 +15,11 @@ from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards.components import export_buttons, grid, section
 from dashboards.derive import guidance_row
-from dashboards.i18n import t
+from dashboards.i18n import column_label, t
 from dashboards.jobs import loaded_from_upload
 from fundsvc.errors import FundsvcError
 from fundsvc.inputs.loader import MAX_SCENARIO_BYTES
+from models.common import WAN
 
 MAX_PAGE_PATHS = 200_000
 UPLOAD = "__upload__"
@@ -39,23 +40,27 @@ def run_options(data) -> list[dict]:
     return [{"label": f"#{r.id} {r.scenario_name} ({r.n_paths:,})", "value": r.id} for r in data.succeeded_runs()]
 
 
-def compare_frame(data, a: int, b: int) -> pl.DataFrame:
-    """Key results of runs ``a`` and ``b`` side by side, with B − A."""
+def compare_frame(data, a: int, b: int, lang: str = "zh") -> pl.DataFrame:
+    """Key results of runs ``a`` and ``b`` side by side, with B − A (amounts in 万元)."""
+    banks = "银行" if lang != "en" else "Banks"
+
     def metrics(run_id: int) -> dict[str, float]:
         out: dict[str, float] = {}
         g = guidance_row(data.table(run_id, "equity_summary"))
         for k in ("tvpi_p5", "tvpi_p50", "tvpi_p95", "irr_p50", "dpi_p50", "p_loss"):
             if k in g:
-                out[f"guidance {k}"] = g[k]
+                out[f"{t('guidance', lang)} {column_label(k, lang)}"] = g[k]
         lm = data.table(run_id, "credit_loss_measures")
         if lm.height:
             for r in lm.filter((pl.col("entity") == "banks") & (pl.col("window") == "horizon")).to_dicts():
                 lvl = "" if r["level"] is None else f" {100 * r['level']:g}%"
-                out[f"banks {r['measure'].upper()}{lvl} (CNY)"] = r["value"]
+                name = {"el": "EL", "ul": "UL", "var": "VaR", "es": "ES"}.get(r["measure"], r["measure"])
+                out[f"{banks} {name}{lvl} ({'万元'})"] = r["value"] / WAN
         ps = data.table(run_id, "credit_pool_summary")
         for r in ps.to_dicts():
-            out[f"pool {r['pool']} p_depleted"] = r["p_depleted"]
-            out[f"pool {r['pool']} fiscal_cost_mean (CNY)"] = r["fiscal_cost_mean"]
+            out[f"{t('pool', lang)} {r['pool']} {column_label('p_depleted', lang)}"] = r["p_depleted"]
+            out[f"{t('pool', lang)} {r['pool']} {column_label('fiscal_cost_mean', lang)} (万元)"] = \
+                r["fiscal_cost_mean"] / WAN
         return out
 
     ma, mb = metrics(a), metrics(b)
@@ -83,7 +88,7 @@ def layout(data, run_id: int | None, lang: str):
         section(t("runs_list", lang), grid("runs-grid", runs_frame(data), headers={
             "scenario": t("scenario", lang), "status": t("status", lang), "paths": t("paths", lang),
             "seed": t("seed", lang), "created": t("created", lang), "duration_s": t("duration_s", lang),
-            "label": t("label", lang)}), export_buttons("runs", lang)),
+            "label": t("label", lang)}, lang=lang), export_buttons("runs", lang)),
         section(t("new_run", lang),
                 dbc.Row([
                     dbc.Col([dbc.Label(t("bundled", lang)),
@@ -113,9 +118,9 @@ def layout(data, run_id: int | None, lang: str):
 def _compare_view(data, a, b, lang: str):
     if a is None or b is None:
         return ""
-    return grid("compare-grid", compare_frame(data, a, b), headers={
+    return grid("compare-grid", compare_frame(data, a, b, lang), headers={
         "metric": t("metric", lang), "a": f"{t('run_a', lang)} #{a}", "b": f"{t('run_b', lang)} #{b}",
-        "diff": t("difference", lang)})
+        "diff": t("difference", lang)}, lang=lang)
 
 
 def decode_upload(contents: str | None, filename: str | None) -> tuple[object | None, bytes | None, str | None]:

@@ -72,7 +72,7 @@ def _b64(raw: bytes) -> str:
 def test_decode_upload_limits_size_before_decoding():
     from dashboards.pages.runs import decode_upload
 
-    scenario, raw, error = decode_upload(_b64(b"#" * (3 * 2**20)), "../../etc/big.toml")
+    scenario, _raw, error = decode_upload(_b64(b"#" * (3 * 2**20)), "../../etc/big.toml")
     assert scenario is None and "limited to 2 MiB" in error and error.startswith("big.toml")
     _, _, error = decode_upload("data:x;base64,@@@notbase64", "x.toml")
     assert "could not be decoded" in error
@@ -107,7 +107,7 @@ def test_whatif_higher_graduation_raises_median_tvpi(quick_run):
     assert all(f.reserve_ratio == 0.3 and f.fees.management_fee_rate == 0.01 for f in m.sub_funds)
     base = run_whatif(s, WhatIf(), paths=1000)
     better = run_whatif(s, WhatIf(1.5), paths=1000)
-    g = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+    g = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
     assert g(better) > g(base)
 
 
