@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 
 import polars as pl
@@ -125,3 +126,39 @@ def test_serve_bootstrap_simulates_only_an_empty_database(tmp_path):
     assert bootstrap(store, console, scenario="quick", paths=300) is None
     assert len(store.runs.list(limit=None)) == 1
     store.engine.dispose()
+
+
+def test_whatif_callback_applies_the_panel_values(dash_app, quick_run):
+    """The what-if callback, posted as the browser would, equals the service function on the same changes."""
+    from dashboards.components import fmt_mult
+    from dashboards.pages.funds import WHATIF_PATHS, WHATIF_SEED
+    from dashboards.whatif import WhatIf, run_whatif
+
+    client = dash_app.server.test_client()
+    values = {"whatif-grad": 1.3, "whatif-reserve": 0.3, "whatif-fee": 0.015}
+    r = client.post("/_dash-update-component", json={
+        "output": "whatif-result.children", "outputs": {"id": "whatif-result", "property": "children"},
+        "inputs": [{"id": "whatif-run", "property": "n_clicks", "value": 1}],
+        "state": [*({"id": k, "property": "value", "value": v} for k, v in values.items()),
+                  {"id": "run-select", "property": "value", "value": quick_run.run_id},
+                  {"id": "lang", "property": "data", "value": "en"}],
+        "changedPropIds": ["whatif-run.n_clicks"]})
+    assert r.status_code == 200
+    text = r.get_data(as_text=True)
+    expected = run_whatif(quick_run.scenario, WhatIf(1.3, 0.3, 0.015), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+    base = run_whatif(quick_run.scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+    tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
+    assert tvpi(expected) != tvpi(base)
+    assert _find_by_id(json.loads(text), "whatif-mod-0")["children"] == fmt_mult(tvpi(expected))
+
+
+def _find_by_id(node, id_):
+    """The props of the component with ``id_`` in a Dash JSON response."""
+    if isinstance(node, dict):
+        props = node.get("props")
+        if isinstance(props, dict) and props.get("id") == id_:
+            return props
+        return next((f for v in node.values() if (f := _find_by_id(v, id_)) is not None), None)
+    if isinstance(node, list):
+        return next((f for v in node if (f := _find_by_id(v, id_)) is not None), None)
+    return None
