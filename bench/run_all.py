@@ -166,6 +166,8 @@ def markdown(res: dict) -> str:
         "Each line compares against a baseline measured in the same run. Rerun with `python bench/run_all.py`"
         " (see bench/README.md).",
         "",
+        *([f"Partial rerun of {', '.join(m['partial_rerun'])}; each line's time is `measured_at` in the JSON.", ""]
+          if m.get("partial_rerun") else []),
         "| Benchmark | Measured | Baseline (same run) | Result |",
         "|---|---|---|---|",
     ]
@@ -197,13 +199,19 @@ def main(argv: list[str] | None = None) -> int:
                           "python": platform.python_version(), "commit": _git_commit()}}
     base = a.out or ("quick" if a.quick else "latest")
     RESULTS.mkdir(parents=True, exist_ok=True)
+    previous = RESULTS / f"{base}.json"
+    if set(chosen) != set(ALL) and previous.exists():  # a partial rerun updates the other lines' file
+        old = json.loads(previous.read_text())
+        res = {**old, **{k: v for k, v in res.items() if k != "meta"}, "meta": {**old.get("meta", {}), **res["meta"]}}
+        res["meta"]["partial_rerun"] = chosen
     for name in ALL:
         if name not in chosen:
             continue
         print(f"[{dt.datetime.now(dt.UTC):%H:%M:%S}] {name} ...", flush=True)
         res[name] = _timed(RUNNERS[name], a.quick)
+        res[name]["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
         print(json.dumps(res[name], default=str)[:600], flush=True)
-        res["meta"]["wall_s"] = time.perf_counter() - t0
+        res["meta"]["wall_s"] = res["meta"].get("wall_s", 0.0) if "partial_rerun" in res["meta"] else time.perf_counter() - t0
         res["meta"]["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
         (RESULTS / f"{base}.json").write_text(json.dumps(res, indent=2, default=str))
         (RESULTS / f"{base}.md").write_text(markdown(res))

@@ -27,6 +27,9 @@ def simulate(
     depletion_target: Annotated[float, typer.Option(
         help="Size each pool so P(depletion within the horizon) stays at or below this")] = 0.05,
     label: Annotated[str | None, typer.Option(help="Free text stored with the run")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Run the chunks on a Dask cluster: scheduler address tcp://HOST:PORT "
+                       "(default: FUNDSVC_DASK_ADDRESS; unset = local)")] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -54,6 +57,11 @@ def simulate(
     s = loaded.scenario
     settings = settings_from_options(data_dir, database_url)
     n = paths if paths is not None else s.simulation.paths
+    dask_address = dask or settings.dask_address
+    if dask_address:
+        executor = Executor.DASK
+    else:
+        executor = Executor.PROCESSES if workers > 1 else Executor.SERIAL
     with Store.open(settings, upgrade=True) as store, Progress(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
@@ -61,7 +69,7 @@ def simulate(
         task = bar.add_task(f"{s.name}: {n:,} paths", total=None)
         stored = simulate_and_store(
             store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
-            executor=Executor.PROCESSES if workers > 1 else Executor.SERIAL, workers=workers, label=label,
+            executor=executor, workers=workers, label=label, dask_address=dask_address,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             depletion_target=depletion_target,
         )

@@ -1,7 +1,8 @@
 """Run chunks on a Dask distributed cluster (``distributed.Client``).
 
 The compiled scenario is scattered once to every worker; one task per chunk runs
-:func:`fundsvc.simulation.chunk.run_chunk`. At most ``max_in_flight`` tasks are outstanding
+:func:`fundsvc.simulation.reduce.run_prepared` (the chunk kernel, then the chunk's reduction to
+Parquet bytes and per-path columns, so that little travels and the client only appends). At most ``max_in_flight`` tasks are outstanding
 (back-pressure: results never pile up on the workers); results are gathered as they complete
 and handed back in chunk order (early ones are buffered), so the run's reduction — and its
 answer — is the same as on the serial executor.
@@ -20,8 +21,8 @@ from contextlib import contextmanager
 
 from fundsvc.engine.sampling import Chunk
 from fundsvc.errors import FundsvcError
-from fundsvc.simulation.chunk import ChunkOutput, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
+from fundsvc.simulation.reduce import PreparedChunk, run_prepared
 
 
 class DaskUnavailableError(FundsvcError):
@@ -68,8 +69,8 @@ def iter_chunks_dask(
     fan_paths: int,
     keep_claims: bool = False,
     max_in_flight: int | None = None,
-    chunk_fn: Callable[..., ChunkOutput] = run_chunk,
-) -> Iterator[ChunkOutput]:
+    chunk_fn: Callable[..., PreparedChunk] = run_prepared,
+) -> Iterator[PreparedChunk]:
     """Yield each chunk's output, in chunk order, computed on a Dask cluster.
 
     Parameters
@@ -88,7 +89,7 @@ def iter_chunks_dask(
     max_in_flight : int, optional
         Tasks outstanding at once (default twice the cluster's threads, at least 2).
     chunk_fn : callable
-        The chunk kernel (``run_chunk``; replaceable for tests).
+        The task: ``run_prepared`` (the chunk kernel, then its reduction on the worker).
     """
     from distributed import as_completed
 
@@ -115,7 +116,7 @@ def iter_chunks_dask(
             if not submit_next():
                 break
             first.append(futures[max(futures)])
-        buffer: dict[int, ChunkOutput] = {}
+        buffer: dict[int, PreparedChunk] = {}
         want = chunks[0].index if chunks else 0
         ac = as_completed(first, loop=cl.loop)
         try:

@@ -20,15 +20,17 @@ the executor, the number of workers or the order in which chunks finished.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from fundsvc.simulation.chunk import ChunkOutput, FanSample
+from fundsvc.simulation.chunk import ChunkOutput, FanSample, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
 
 ARRAY_NAMES: tuple[str, ...] = ("equity_paths", "equity_indicators", "credit_paths")
@@ -103,6 +105,103 @@ def irr_with_total_loss(df: pl.DataFrame | pl.LazyFrame):
         pl.when(pl.col("irr").is_nan() & (pl.col("tvpi") == 0)).then(-1.0).otherwise(pl.col("irr")).alias("irr"))
 
 
+@dataclass(frozen=True)
+class PreparedChunk:
+    """A chunk's output reduced, where it was computed, to what the run keeps: small to ship.
+
+    Attributes
+    ----------
+    chunk : Chunk
+    parts : dict of str to bytes
+        Path-level tables (``equity_paths``, ``equity_indicators``, ``credit_paths``) encoded
+        as Parquet (zstd).
+    columns : list of (str, ndarray)
+        Per-path scalars (and per-path, per-step pool quantities) to append to the run's column
+        files, in order.
+    sums : dict of ndarray
+        Mergeable sums of the chunk (calls, distributions, NAV per entity and step).
+    fan_sample : FanSample or None
+    depletion : ndarray of int64 (2, n_pools, n_years) or None
+        Paths depleted by the end of each year, and with a depletion event in that year.
+    claims : ClaimSet or None
+    timings : dict
+    equity_entities, credit_entities : tuple of str
+    credit_meta : dict or None
+        ``pool_ids``, ``pool_initial``, ``n_steps``, ``steps_per_year`` of the credit side.
+    """
+
+    chunk: object
+    parts: dict[str, bytes]
+    columns: list
+    sums: dict[str, np.ndarray]
+    fan_sample: object | None
+    depletion: np.ndarray | None
+    claims: object | None
+    timings: dict[str, float]
+    equity_entities: tuple[str, ...] = ()
+    credit_entities: tuple[str, ...] = ()
+    credit_meta: dict | None = None
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd", statistics=True)
+    return buf.getvalue()
+
+
+def prepare_chunk(out: ChunkOutput) -> PreparedChunk:
+    """Reduce a chunk's output to a :class:`PreparedChunk` (runs on the worker)."""
+    t0 = time.perf_counter()
+    parts: dict[str, bytes] = {}
+    columns: list = []
+    eq_ents: tuple[str, ...] = ()
+    cr_ents: tuple[str, ...] = ()
+    meta = None
+    depletion = None
+    if out.equity_paths is not None:
+        ep = out.equity_paths
+        parts["equity_paths"] = _parquet_bytes(ep)
+        parts["equity_indicators"] = _parquet_bytes(out.equity_indicators)
+        eq_ents = tuple(ep.get_column("entity").unique(maintain_order=True).to_list())
+        for ent, sub in zip(eq_ents, ep.partition_by("entity", maintain_order=True)):
+            columns += [(f"eq/{ent}/{col}", sub.get_column(col).to_numpy()) for col in _EQ_COLS]
+    if out.credit is not None:
+        from fundsvc.engine.credit.outputs import first_depletion_step, summarise_credit
+
+        ch = out.credit
+        cp = summarise_credit(ch).with_columns(pl.col("path").cast(pl.Int64) + out.chunk.start)
+        parts["credit_paths"] = _parquet_bytes(cp)
+        cr_ents = tuple(cp.get_column("entity").unique(maintain_order=True).to_list())
+        for ent, sub in zip(cr_ents, cp.partition_by("entity", maintain_order=True)):
+            columns += [(f"cr/{ent}/{w}", sub.get_column(w).to_numpy()) for w in ("loss_year_1", "loss_horizon")]
+            if ent.startswith("pool:"):
+                columns += [(f"cr/{ent}/{col}", sub.get_column(col).to_numpy()) for col in _POOL_COLS[1:]]
+        spy, n_steps = ch.steps_per_year, ch.n_steps
+        n_years = n_steps // spy
+        meta = {"pool_ids": tuple(ch.pool_ids), "pool_initial": np.asarray(ch.pool_initial, float),
+                "n_steps": n_steps, "steps_per_year": spy}
+        first = first_depletion_step(ch)
+        depletion = np.zeros((2, len(ch.pool_ids), n_years), np.int64)
+        for j, p in enumerate(ch.pool_ids):
+            columns += [(f"pf/{p}/balance", ch.pool_balance[:, j, 1:]), (f"pf/{p}/payout", ch.pool_payout[:, j]),
+                        (f"pf/{p}/new_lending", ch.pool_new_lending[:, j]),
+                        (f"pf/{p}/outstanding", ch.pool_outstanding[:, j])]
+            for y in range(1, n_years + 1):
+                depletion[0, j, y - 1] = int(((first[:, j] >= 0) & (first[:, j] < y * spy)).sum())
+                depletion[1, j, y - 1] = int(ch.pool_depleted[:, j, (y - 1) * spy: y * spy].any(axis=1).sum())
+    columns = [(k, np.ascontiguousarray(v)) for k, v in columns]
+    timings = dict(out.timings)
+    timings["prepare"] = time.perf_counter() - t0
+    return PreparedChunk(chunk=out.chunk, parts=parts, columns=columns, sums=dict(out.equity_sums),
+                         fan_sample=out.equity_fan_sample, depletion=depletion, claims=out.credit_claims,
+                         timings=timings, equity_entities=eq_ents, credit_entities=cr_ents, credit_meta=meta)
+
+
+def run_prepared(compiled: CompiledScenario, seed: int, chunk, fan_paths: int, keep_claims: bool = False) -> PreparedChunk:
+    """:func:`~fundsvc.simulation.chunk.run_chunk` then :func:`prepare_chunk`: the executors' task."""
+    return prepare_chunk(run_chunk(compiled, seed, chunk, fan_paths, keep_claims))
+
+
 class RunReducer:
     """Accumulates chunk outputs in chunk order; see the module docstring.
 
@@ -128,7 +227,6 @@ class RunReducer:
         self.timings: dict[str, float] = {}
         self.sums = _Sums()
         self.fan_samples: list = []
-        self.fan_index: list[np.ndarray] = []
         self.claims: list = []
         self.equity_entities: list[str] = []
         self.credit_entities: list[str] = []
@@ -138,75 +236,48 @@ class RunReducer:
         self.depletion_counts: np.ndarray | None = None  # (2, n_pools, n_years) int64: by-year, in-year
 
     # ---------------------------------------------------------------- adding chunks
-    def _write_part(self, name: str, frame: pl.DataFrame, index: int) -> None:
+    def _write_part(self, name: str, data: bytes, index: int) -> None:
         d = self.root / "arrays" / name
         d.mkdir(parents=True, exist_ok=True)
         path = d / f"part-{index:06d}.parquet"
-        frame.write_parquet(path, compression="zstd", statistics=True)
+        path.write_bytes(data)
         self.parts[name].append(path)
 
-    def add(self, out: ChunkOutput) -> None:
-        """Reduce the next chunk's output (chunks must come in index order 0, 1, 2, …)."""
-        idx = out.chunk.index
+    def add(self, out: ChunkOutput | PreparedChunk) -> None:
+        """Reduce the next chunk (chunks must come in index order 0, 1, 2, …)."""
+        prep = out if isinstance(out, PreparedChunk) else prepare_chunk(out)
+        idx = prep.chunk.index
         if idx != self.next_index:
             raise ValueError(f"chunk {idx} arrived out of order; expected chunk {self.next_index}")
         self.next_index += 1
-        self.n_paths += out.chunk.size
-        for k, v in out.timings.items():
+        self.n_paths += prep.chunk.size
+        for k, v in prep.timings.items():
             self.timings[k] = self.timings.get(k, 0.0) + v
-        if out.equity_paths is not None:
-            self._add_equity(out, idx)
-        if out.credit is not None:
-            self._add_credit(out, idx)
-
-    def _add_equity(self, out: ChunkOutput, idx: int) -> None:
-        self._write_part("equity_paths", out.equity_paths, idx)
-        self._write_part("equity_indicators", out.equity_indicators, idx)
-        ep = out.equity_paths
-        if not self.equity_entities:
-            self.equity_entities = ep.get_column("entity").unique(maintain_order=True).to_list()
-        for ent, sub in zip(self.equity_entities, ep.partition_by("entity", maintain_order=True)):
-            if sub["entity"][0] != ent:
-                raise ValueError("equity entities changed order between chunks")
-            for col in _EQ_COLS:
-                self.columns.append(f"eq/{ent}/{col}", sub.get_column(col).to_numpy())
-        self.sums.add(out.equity_sums)
-        if out.equity_fan_sample is not None:
-            self.fan_samples.append(out.equity_fan_sample)
-            self.fan_index.append(out.fan_index_level)
-
-    def _add_credit(self, out: ChunkOutput, idx: int) -> None:
-        from fundsvc.engine.credit.outputs import first_depletion_step, summarise_credit
-
-        ch = out.credit
-        cp = summarise_credit(ch).with_columns(pl.col("path").cast(pl.Int64) + out.chunk.start)
-        self._write_part("credit_paths", cp, idx)
-        if not self.credit_entities:
-            self.credit_entities = cp.get_column("entity").unique(maintain_order=True).to_list()
-            self.pool_ids = tuple(ch.pool_ids)
-            self.pool_initial = np.asarray(ch.pool_initial, float)
-            self.credit_steps = (ch.n_steps, ch.steps_per_year)
-            self.depletion_counts = np.zeros((2, len(ch.pool_ids), ch.n_steps // ch.steps_per_year), np.int64)
-        for ent, sub in zip(self.credit_entities, cp.partition_by("entity", maintain_order=True)):
-            if sub["entity"][0] != ent:
-                raise ValueError("credit entities changed order between chunks")
-            for w in ("loss_year_1", "loss_horizon"):
-                self.columns.append(f"cr/{ent}/{w}", sub.get_column(w).to_numpy())
-            if ent.startswith("pool:"):
-                for col in _POOL_COLS[1:]:
-                    self.columns.append(f"cr/{ent}/{col}", sub.get_column(col).to_numpy())
-        n_steps, spy = self.credit_steps
-        first = first_depletion_step(ch)
-        for j, p in enumerate(self.pool_ids):
-            self.columns.append(f"pf/{p}/balance", ch.pool_balance[:, j, 1:])
-            self.columns.append(f"pf/{p}/payout", ch.pool_payout[:, j])
-            self.columns.append(f"pf/{p}/new_lending", ch.pool_new_lending[:, j])
-            self.columns.append(f"pf/{p}/outstanding", ch.pool_outstanding[:, j])
-            for y in range(1, n_steps // spy + 1):
-                self.depletion_counts[0, j, y - 1] += int(((first[:, j] >= 0) & (first[:, j] < y * spy)).sum())
-                self.depletion_counts[1, j, y - 1] += int(ch.pool_depleted[:, j, (y - 1) * spy: y * spy].any(axis=1).sum())
-        if self.keep_claims and out.credit_claims is not None:
-            self.claims.append(out.credit_claims)
+        for name in ARRAY_NAMES:
+            if name in prep.parts:
+                self._write_part(name, prep.parts[name], idx)
+        if prep.equity_entities:
+            if not self.equity_entities:
+                self.equity_entities = list(prep.equity_entities)
+            elif list(prep.equity_entities) != self.equity_entities:
+                raise ValueError("equity entities changed between chunks")
+            self.sums.add(prep.sums)
+            if prep.fan_sample is not None:
+                self.fan_samples.append(prep.fan_sample)
+        if prep.credit_meta is not None:
+            if not self.credit_entities:
+                self.credit_entities = list(prep.credit_entities)
+                self.pool_ids = prep.credit_meta["pool_ids"]
+                self.pool_initial = prep.credit_meta["pool_initial"]
+                self.credit_steps = (prep.credit_meta["n_steps"], prep.credit_meta["steps_per_year"])
+                self.depletion_counts = np.zeros_like(prep.depletion)
+            elif list(prep.credit_entities) != self.credit_entities:
+                raise ValueError("credit entities changed between chunks")
+            self.depletion_counts += prep.depletion
+        for key, values in prep.columns:
+            self.columns.append(key, values)
+        if self.keep_claims and prep.claims is not None:
+            self.claims.append(prep.claims)
 
     # ---------------------------------------------------------------- results
     def equity_summary(self, quantiles: tuple[float, ...], names: tuple[str, ...]) -> pl.DataFrame:

@@ -17,9 +17,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, Chunk, chunk_plan, normalise_seed
-from fundsvc.simulation.chunk import ChunkOutput, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
-from fundsvc.simulation.reduce import RunReducer
+from fundsvc.simulation.reduce import PreparedChunk, RunReducer, run_prepared
 from fundsvc.simulation.result import SimulationResult, finish
 
 DEFAULT_FAN_PATHS = 20_000
@@ -51,9 +50,9 @@ def _init_worker(compiled: CompiledScenario, seed: int, fan_paths: int, keep_cla
     _WORKER_STATE.update(compiled=compiled, seed=seed, fan_paths=fan_paths, keep_claims=keep_claims)
 
 
-def _worker_run(chunk: Chunk) -> ChunkOutput:
+def _worker_run(chunk: Chunk) -> PreparedChunk:
     w = _WORKER_STATE
-    return run_chunk(w["compiled"], w["seed"], chunk, w["fan_paths"], w["keep_claims"])
+    return run_prepared(w["compiled"], w["seed"], chunk, w["fan_paths"], w["keep_claims"])
 
 
 def iter_chunks(
@@ -67,8 +66,8 @@ def iter_chunks(
     keep_claims: bool = False,
     dask_address: str | None = None,
     dask_client=None,
-) -> Iterator[ChunkOutput]:
-    """Yield each chunk's output, in chunk order, computed on ``executor``."""
+) -> Iterator[PreparedChunk]:
+    """Yield each chunk's prepared output, in chunk order, computed on ``executor``."""
     if executor is Executor.DASK:
         from fundsvc.simulation.dask_executor import iter_chunks_dask
 
@@ -77,7 +76,7 @@ def iter_chunks(
         return
     if executor is Executor.SERIAL or len(chunks) == 1:
         for c in chunks:
-            yield run_chunk(compiled, seed, c, fan_paths, keep_claims)
+            yield run_prepared(compiled, seed, c, fan_paths, keep_claims)
         return
     n = workers or min(len(chunks), os.cpu_count() or 1)
     # spawn, not fork: a forked child inherits the parent's polars/BLAS thread-pool locks and

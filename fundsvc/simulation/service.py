@@ -36,6 +36,8 @@ def simulate_and_store(
     label: str | None = None,
     progress: Progress | None = None,
     depletion_target: float | None = None,
+    dask_address: str | None = None,
+    keep_paths_in_memory: bool | None = None,
 ) -> StoredRun:
     """Simulate a loaded scenario and store the run.
 
@@ -52,6 +54,10 @@ def simulate_and_store(
         See :func:`fundsvc.simulation.run_simulation`.
     depletion_target : float, optional
         Also solve each pool's initial balance for P(depletion within the horizon) <= target.
+    dask_address, keep_paths_in_memory
+        See :func:`fundsvc.simulation.run_simulation`. A streamed run's path-level Parquet
+        parts are merged into the run's artifacts without loading them whole
+        (:meth:`~fundsvc.store.runs.RunRepository.complete_files`) and then deleted.
     """
     s = loaded.scenario
     n_paths = paths if paths is not None else s.simulation.paths
@@ -77,8 +83,15 @@ def simulate_and_store(
     try:
         compiled = compile_scenario(s)
         result = run_simulation(compiled, paths=n_paths, seed=seed, chunk_size=chunk_size, executor=executor,
-                                workers=workers, progress=on_chunk, depletion_target=depletion_target)
-        store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
+                                workers=workers, progress=on_chunk, depletion_target=depletion_target,
+                                dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory)
+        if result.streamed:
+            try:
+                store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings)
+            finally:
+                result.discard_spool()
+        else:
+            store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
     except BaseException as exc:  # noqa: BLE001 - record every failure, including Ctrl-C
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
         try:

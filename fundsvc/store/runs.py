@@ -25,7 +25,7 @@ import operator
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +35,12 @@ from sqlalchemy.orm import Session
 
 from fundsvc.errors import InputError, NotFoundError, StoreError
 from fundsvc.store.artifacts import (
+    TMP_MARKER,
     WrittenFile,
     check_name,
     read_verified,
     remove_tree,
+    sha256_file,
     write_parquet_atomic,
 )
 from fundsvc.store.engine import ensure_json
@@ -135,6 +137,28 @@ def _flip_to_succeeded(session: Session, run_id: int, timings: dict[str, float] 
     if result.rowcount != 1:
         raise StoreError(f"run {run_id} is no longer running (marked failed meanwhile?); "
                          "its results were not stored")
+
+
+def _write_parts_atomic(parts: list[Path], path: Path) -> WrittenFile:
+    """Stream Parquet ``parts`` (in order) into one file at ``path`` atomically (see
+    :func:`fundsvc.store.artifacts.write_parquet_atomic`)."""
+    if not parts:
+        raise StoreError(f"{path.name}: no part files given")
+    tmp = path.with_name(f".{path.name}{TMP_MARKER}{uuid.uuid4().hex}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        n_rows = pl.scan_parquet(tmp).select(pl.len()).collect().item()
+        sha = sha256_file(tmp)
+        n_bytes = tmp.stat().st_size
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return WrittenFile(path=path, sha256=sha, n_rows=int(n_rows), n_bytes=n_bytes)
 
 
 class RunRepository:
@@ -262,6 +286,46 @@ class RunRepository:
             clean_timings = _clean_timings(timings)
             written = {name: write_parquet_atomic(frame, run_dir / f"{check_name(name)}.parquet")
                        for name, frame in arrays.items()}
+            with self._store.session() as session:
+                _insert_table_rows(session, run_id, encoded)
+                _insert_artifact_rows(session, run_id, data_dir, written)
+                _flip_to_succeeded(session, run_id, clean_timings)
+        except BaseException as exc:
+            self._discard_results(run_id, run_dir, exc)
+            raise
+        return self.get(run_id)
+
+    def complete_files(self, run_id: int, tables: Mapping[str, pl.DataFrame],
+                       files: Mapping[str, Sequence[Path]],
+                       timings: Mapping[str, float] | None = None) -> RunRecord:
+        """Like :meth:`complete`, but each path-level array is given as Parquet part files.
+
+        For runs too large to hold their path-level tables in memory: the parts of each array
+        (same schema, in chunk order) are streamed into ``<name>.parquet`` in the run's
+        directory (temporary name, fsync, atomic rename) without loading them whole. The part
+        files are left where they are (the caller deletes them). All or nothing, as
+        :meth:`complete`.
+
+        Parameters
+        ----------
+        run_id : int
+        tables : mapping of str to polars.DataFrame
+        files : mapping of str to sequence of Path
+            Array name to its Parquet part files, in row order.
+        timings : mapping of str to float, optional
+        """
+        run = self.get(run_id)
+        if run.status is not RunStatus.RUNNING:
+            raise StoreError(f"run {run_id} is {run.status.value}; only a running run can be "
+                             "completed")
+        data_dir = self._store.data_dir
+        run_dir = data_dir / run.artifact_dir
+        try:
+            encoded = {check_name(name, "table"): encode_frame(frame, name)
+                       for name, frame in tables.items()}
+            clean_timings = _clean_timings(timings)
+            written = {name: _write_parts_atomic(list(parts), run_dir / f"{check_name(name)}.parquet")
+                       for name, parts in files.items()}
             with self._store.session() as session:
                 _insert_table_rows(session, run_id, encoded)
                 _insert_artifact_rows(session, run_id, data_dir, written)
