@@ -10,9 +10,11 @@ makes, minus the network — by posting to ``/_dash-update-component``:
 
 * each page's *first render*: the router callback (URL path, run, language) that builds the
   page's whole layout and figures from the stored results and serialises them to JSON;
-  - ``cold``: the first request of a fresh app (empty per-run cache: reads the summary tables
-    from the database and, for the pages that need them, the verified Parquet arrays),
-    median over ``--cold`` fresh apps;
+  - ``cold``: the page is the first request of a fresh app (empty per-run cache: reads the
+    summary tables from the database and, for the pages that need them, the verified Parquet
+    arrays; no assessment prefetched), median over ``--cold`` fresh apps per page;
+  - ``nav``: a fresh app visited in menu order (overview first), as a user would: the
+    assessment prefetched when the overview was shown may be ready by the Assessment page;
   - ``warm``: median of ``--repeat`` further requests (cached tables; figures and JSON rebuilt);
 * the pricing callback (the loan-pricing form: ``price_loan`` plus the result cards);
 * a baseline: the language-toggle callback (a no-work round trip through Dash), so each timing
@@ -99,30 +101,35 @@ def main(argv: list[str] | None = None) -> dict:
         baseline = statistics.median(toggle(base_client, i + 2) for i in range(args.repeat))
 
         cold: dict[str, list[float]] = {p: [] for p in PAGES}
+        nav: dict[str, list[float]] = {p: [] for p in PAGES}
         warm: dict[str, list[float]] = {p: [] for p in PAGES}
         for _ in range(args.cold):
+            for p in PAGES:
+                fresh = create_app(lambda: store, prefetch=False).server.test_client()
+                cold[p].append(render_page(fresh, p, run_id))
             client = create_app(lambda: store).server.test_client()
             for p in PAGES:
-                cold[p].append(render_page(client, p, run_id))
+                nav[p].append(render_page(client, p, run_id))
         for p in PAGES:
             warm[p] = [render_page(client, p, run_id) for _ in range(args.repeat)]
         price(client, run_id, 500)
         pricing = [price(client, run_id, 500 + 10 * i) for i in range(args.repeat * 3)]
         store.engine.dispose()
 
-    rows = [(p, statistics.median(cold[p]), statistics.median(warm[p])) for p in PAGES]
+    rows = [(p, statistics.median(cold[p]), statistics.median(nav[p]), statistics.median(warm[p])) for p in PAGES]
     out = {"paths": args.paths, "baseline_ms": 1e3 * baseline,
-           "pages": {p: {"cold_ms": 1e3 * c, "warm_ms": 1e3 * w} for p, c, w in rows},
+           "pages": {p: {"cold_ms": 1e3 * c, "nav_ms": 1e3 * n, "warm_ms": 1e3 * w} for p, c, n, w in rows},
            "pricing_ms": 1e3 * statistics.median(pricing), "pricing_p95_ms": 1e3 * sorted(pricing)[int(0.95 * len(pricing))]}
     print(f"\nDashboards, quick.toml stored with {args.paths:,} paths; medians; baseline = language-toggle "
           f"round trip {out['baseline_ms']:.1f} ms")
-    print(f"{'request':<26}{'cold ms':>10}{'warm ms':>10}{'warm/baseline':>15}{'target':>10}")
-    for p, c, w in rows:
-        ok = "ok" if c < 1.0 and w < 1.0 else "SLOW"
-        print(f"{'page ' + p:<26}{1e3 * c:>10.0f}{1e3 * w:>10.0f}{w / baseline:>15.1f}{'<1000 ' + ok:>10}")
+    print(f"{'request':<22}{'cold ms':>9}{'nav ms':>9}{'warm ms':>9}{'warm/baseline':>15}  target <1000 ms (warm)")
+    for p, c, n, w in rows:
+        flag = "ok" if w < 1.0 else "SLOW"
+        flag += "" if c < 1.0 else " (cold over 1 s)"
+        print(f"{'page ' + p:<22}{1e3 * c:>9.0f}{1e3 * n:>9.0f}{1e3 * w:>9.0f}{w / baseline:>15.0f}  {flag}")
     pm = out["pricing_ms"]
-    print(f"{'pricing callback':<26}{'':>10}{pm:>10.1f}{pm / out['baseline_ms']:>15.1f}"
-          f"{'<200 ' + ('ok' if pm < 200 else 'SLOW'):>10}")
+    print(f"{'pricing callback':<22}{'':>9}{'':>9}{pm:>9.1f}{pm / out['baseline_ms']:>15.0f}  "
+          f"target <200 ms: {'ok' if pm < 200 else 'SLOW'} (p95 {out['pricing_p95_ms']:.1f} ms)")
     if args.json:
         args.json.write_text(json.dumps(out, indent=2))
     return out

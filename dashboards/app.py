@@ -99,7 +99,7 @@ def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
 
 
 def create_app(store_factory: Callable[[], object] | None = None, settings=None, *,
-               external_stylesheets: list[str] | None = None) -> dash.Dash:
+               external_stylesheets: list[str] | None = None, prefetch: bool = True) -> dash.Dash:
     """Build the fundsvc dashboards.
 
     Parameters
@@ -110,6 +110,8 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
         Used by the default store factory.
     external_stylesheets : list of str, optional
         Extra stylesheet URLs (none by default: the app works offline).
+    prefetch : bool
+        Compute a run's assessment in the background when the run is first shown.
     """
     if store_factory is None:
         def store_factory():
@@ -140,7 +142,10 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
     @app.callback(Output("page-content", "children"), Input("url", "pathname"), Input("run-select", "value"),
                   Input("lang", "data"))
     def _router(pathname, run_id, lang):
-        return render_page(data, pathname, run_id, lang, app)
+        page = render_page(data, pathname, run_id, lang, app)
+        if run_id is not None and prefetch:
+            app.fundsvc_assessments.prefetch(run_id)
+        return page
 
     @app.callback(Output("export-download", "data"),
                   Input({"type": "export", "table": ALL, "fmt": ALL}, "n_clicks"),
