@@ -12,7 +12,8 @@ and prints one JSON line with the process's peak resident set size
 ``equity`` side drops the scenario's loans and pools. :func:`memory` runs it in a fresh
 subprocess so that each measurement has its own high-water mark.
 
-``dask`` starts a ``LocalCluster`` with 1, then 2 single-threaded worker processes, warms each
+``dask`` starts a ``LocalCluster`` with 1, then 2 single-threaded worker processes (without
+Dask's ``MALLOC_TRIM_THRESHOLD_`` worker setting, see :data:`WORKER_CONFIG`), warms each
 up with a small run, and times the same streamed run on both; throughput = paths per second of
 wall time (the client's reduction included). The results of both runs are compared bit for bit.
 """
@@ -29,6 +30,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+"""Dask's default ``MALLOC_TRIM_THRESHOLD_=65536`` for worker processes also pins glibc's mmap
+threshold, so every large temporary array is mmap'ed and page-faulted afresh: the chunk kernels
+ran 2-3× slower on a worker than in a plain process. Unset for the benchmark cluster (see
+bench/README.md)."""
 
 
 def _compiled(scenario: str, side: str = "whole"):
@@ -84,6 +92,7 @@ def memory(scenario: str, paths: int, side: str = "whole", chunk: int = 10_000) 
 
 def dask_throughput(scenario: str, paths: int, chunk: int, seed: int = 20260101, warmup_paths: int | None = None) -> dict:
     """Paths per second on a LocalCluster with 1 and with 2 workers (same run, compared bit for bit)."""
+    import dask
     import distributed
     from polars.testing import assert_frame_equal
 
@@ -95,7 +104,7 @@ def dask_throughput(scenario: str, paths: int, chunk: int, seed: int = 20260101,
     out: dict = {"scenario": scenario, "paths": paths, "chunk": chunk}
     results = {}
     for n in (1, 2):
-        with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with dask.config.set(WORKER_CONFIG), distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                                       silence_logs=40) as cluster, distributed.Client(cluster) as client:
             warm = warmup_paths or 2 * n * chunk
             run_simulation(compiled, paths=warm, seed=seed + 1, chunk_size=chunk, executor=Executor.DASK,

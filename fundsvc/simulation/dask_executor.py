@@ -7,6 +7,11 @@ Parquet bytes and per-path columns, so that little travels and the client only a
 and handed back in chunk order (early ones are buffered), so the run's reduction — and its
 answer — is the same as on the serial executor.
 
+Workers: Dask starts worker processes with ``MALLOC_TRIM_THRESHOLD_=65536``, which also pins
+glibc's mmap threshold; the chunk kernels allocate large temporaries and then run 2-3× slower.
+Configure the cluster with ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null``
+(or a value of a few hundred MB) — the benchmark and test clusters do.
+
 Failures: a worker that dies mid-task has its task rescheduled by the scheduler (up to the
 cluster's ``distributed.scheduler.allowed-failures``); a task that keeps failing, or any error
 raised by a chunk, propagates out of :func:`iter_chunks_dask` after the outstanding tasks are
@@ -30,8 +35,10 @@ class DaskUnavailableError(FundsvcError):
 
 
 @contextmanager
-def connect(address: str | None = None, client=None, *, timeout: float = 30.0):
-    """A ``distributed.Client``: the one given, or a new one connected to ``address`` (closed on exit)."""
+def connect(address: str | None = None, client=None, *, timeout: float | None = None):
+    """A ``distributed.Client``: the one given, or a new one connected to ``address`` (closed on exit).
+
+    ``timeout`` (seconds) defaults to Dask's ``distributed.comm.timeouts.connect`` (30 s)."""
     if client is not None:
         yield client
         return
@@ -43,7 +50,8 @@ def connect(address: str | None = None, client=None, *, timeout: float = 30.0):
     except ImportError as exc:  # pragma: no cover - dask is an optional extra
         raise DaskUnavailableError("the Dask executor needs the 'distributed' package (pip install fundsvc[dask])") from exc
     try:
-        own = Client(address, timeout=timeout, set_as_default=False)
+        extra = {} if timeout is None else {"timeout": timeout}
+        own = Client(address, set_as_default=False, **extra)
     except (OSError, TimeoutError) as exc:
         raise DaskUnavailableError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
     try:

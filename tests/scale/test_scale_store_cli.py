@@ -67,8 +67,11 @@ def test_cli_dask_unreachable_is_a_clean_error(tmp_path):
     app = appmod.build_app()
     if "simulate" not in {c.name for c in app.registered_commands}:
         simulate_cli.register(app)
-    res = CliRunner().invoke(app, ["simulate", "quick", "--paths", "100", "--data-dir", str(tmp_path / "d"),
-                                   "--dask", "tcp://127.0.0.1:9"])
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        res = CliRunner().invoke(app, ["simulate", "quick", "--paths", "100", "--data-dir", str(tmp_path / "d"),
+                                       "--dask", "tcp://127.0.0.1:9"])
     assert res.exit_code != 0
     assert "Traceback" not in res.output
     assert "Dask scheduler" in res.output
