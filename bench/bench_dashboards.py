@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/bench_dashboards.py [--paths 100000] [--repeat 15] [--workers 2] [--json out.json]
+    python bench/bench_dashboards.py [--paths 100000] [--repeat 15] [--workers 1] [--json out.json]
 
 Stores a run of ``scenarios/quick.toml`` with ``--paths`` paths in a temporary data directory
 (not timed), then measures through Flask's test client — the same HTTP round trip a browser
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--paths", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--cold", type=int, default=3)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 

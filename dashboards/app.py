@@ -56,8 +56,9 @@ def _shell(data: DashboardData):
                 dbc.Nav(_nav("/", lang), id="nav-links", pills=True),
                 html.Div([
                     html.Span(t("run", lang), id="run-label", className="me-2"),
-                    dcc.Dropdown(id="run-select", options=options, value=options[0]["value"] if options else None,
-                                 clearable=False, style={"minWidth": "240px"}),
+                    html.Div(dcc.Dropdown(id="run-select", options=options,
+                                          value=options[0]["value"] if options else None, clearable=False),
+                             className="run-picker"),
                     dbc.Button(t("lang_toggle", lang), id="lang-toggle", size="sm", color="light", className="ms-2"),
                 ], className="d-flex align-items-center"),
             ], fluid=True), color="dark", dark=True, className="mb-3"),

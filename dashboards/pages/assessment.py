@@ -97,6 +97,13 @@ def _titles(lang: str) -> dict[str, str]:
     return {k: (en if lang == "en" else zh) for k, (zh, en) in TABLE_TITLES.items()}
 
 
+def one_language(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Keep ``X`` or ``X_zh`` of each bilingual column pair, by ``lang``."""
+    pairs = [c[:-3] for c in frame.columns if c.endswith("_zh") and c[:-3] in frame.columns]
+    drop = [f"{c}_zh" for c in pairs] if lang == "en" else pairs
+    return frame.drop(drop)
+
+
 def _num(v) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}"
 
@@ -124,7 +131,7 @@ def layout(data, run_id: int, lang: str, cache: AssessmentCache | None = None):
     titles = _titles(lang)
     frames = a.tables()
     names = [n for n in _ORDER if n in frames] + [n for n in frames if n not in _ORDER]
-    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", frames[n], lang=lang), id_=f"assess-section-{n}")
+    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", one_language(frames[n], lang), lang=lang), id_=f"assess-section-{n}")
               for n in names if isinstance(frames[n], pl.DataFrame) and frames[n].height]
     formats = REPORT_FORMATS if write_report_api() is not None else ()
     downloads = section(t("downloads", lang), html.Div(
@@ -143,7 +150,7 @@ def tables_xlsx(assessment) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
+    with xlsxwriter.Workbook(buf, {"nan_inf_to_errors": True}) as wb:
         for name, frame in assessment.tables().items():
             if isinstance(frame, pl.DataFrame):
                 frame.write_excel(wb, worksheet=name[:31])

@@ -162,3 +162,25 @@ def _find_by_id(node, id_):
     if isinstance(node, list):
         return next((f for v in node if (f := _find_by_id(v, id_)) is not None), None)
     return None
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx", "tables_xlsx"])
+def test_assessment_report_download(dash_app, quick_run, fmt):
+    """Report downloads through the callback: the assessment's own report (xlsx/html) and all tables."""
+    client = dash_app.server.test_client()
+    key = {"fmt": fmt, "type": "report"}
+    r = client.post("/_dash-update-component", json={
+        "output": "report-download.data", "outputs": {"id": "report-download", "property": "data"},
+        "inputs": [[{"id": key, "property": "n_clicks", "value": 1}]],
+        "changedPropIds": [json.dumps(key, separators=(",", ":")) + ".n_clicks"],
+        "state": [{"id": "run-select", "property": "value", "value": quick_run.run_id}]})
+    assert r.status_code == 200, r.data[:300]
+    sent = r.get_json()["response"]["report-download"]["data"]
+    body = base64.b64decode(sent["content"])
+    if fmt == "html":
+        assert sent["filename"].endswith(".html") and b"<html" in body[:2000].lower()
+    else:
+        import openpyxl
+
+        sheets = openpyxl.load_workbook(io.BytesIO(body)).sheetnames
+        assert "scorecard" in " ".join(sheets).lower() or len(sheets) > 3
