@@ -13,8 +13,9 @@ makes, minus the network — by posting to ``/_dash-update-component``:
   - ``cold``: the page is the first request of a fresh app (empty per-run cache: reads the
     summary tables from the database and, for the pages that need them, the verified Parquet
     arrays; no assessment prefetched), median over ``--cold`` fresh apps per page;
-  - ``nav``: a fresh app visited in menu order (overview first), as a user would: the
-    assessment prefetched when the overview was shown may be ready by the Assessment page;
+  - ``nav``: a fresh app visited in menu order (overview first), requests back to back (a
+    user is slower: the assessment prefetch starts 1.5 s after a run is first shown, so here
+    the Assessment page usually computes it itself);
   - ``warm``: median of ``--repeat`` further requests (cached tables; figures and JSON rebuilt);
 * the pricing callback (the loan-pricing form: ``price_loan`` plus the result cards);
 * a baseline: the language-toggle callback (a no-work round trip through Dash), so each timing

@@ -42,8 +42,11 @@ class AssessmentCache:
 
     Assessing a 100,000-path run reads its path-level arrays (about 0.7 s here), so the router
     calls :meth:`prefetch` when a run is first shown on any page: by the time the user opens
-    the Assessment page it is usually ready.
+    the Assessment page it is usually ready. The prefetch starts after ``PREFETCH_DELAY_S`` so
+    that it does not slow down a page the user opens right away (threads share the GIL).
     """
+
+    PREFETCH_DELAY_S = 1.5
 
     def __init__(self, data):
         self.data = data
@@ -65,7 +68,10 @@ class AssessmentCache:
                 logging.getLogger(__name__).debug("prefetching the assessment of run %s failed", run_id,
                                                   exc_info=True)
 
-        threading.Thread(target=work, name=f"fundsvc-assess-{run_id}", daemon=True).start()
+        timer = threading.Timer(self.PREFETCH_DELAY_S, work)
+        timer.name = f"fundsvc-assess-{run_id}"
+        timer.daemon = True
+        timer.start()
 
     def get(self, run_id: int):
         """``(assessment, note)`` — note says why actuals were not used, if they were not."""
