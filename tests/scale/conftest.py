@@ -5,7 +5,6 @@ import os
 import pytest
 
 
-
 @pytest.fixture(scope="session")
 def quick_compiled():
     from fundsvc.inputs.bundled import resolve_scenario

@@ -15,7 +15,7 @@ from fundsvc.simulation.chunk import run_chunk
 from fundsvc.simulation.reduce import ColumnSpool, RunReducer
 from fundsvc.simulation.result import merge_chunks
 
-KW = dict(paths=2400, seed=11, chunk_size=400, fan_paths=1000, depletion_target=0.1)
+KW = {"paths": 2400, "seed": 11, "chunk_size": 400, "fan_paths": 1000, "depletion_target": 0.1}
 
 
 def assert_same(a, b):

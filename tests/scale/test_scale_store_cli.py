@@ -13,7 +13,7 @@ from fundsvc.simulation.service import simulate_and_store
 from fundsvc.store import Store
 from fundsvc.store.tables import RunStatus
 
-KW = dict(paths=1500, seed=3, chunk_size=500)
+KW = {"paths": 1500, "seed": 3, "chunk_size": 500}
 
 
 def test_streamed_run_stored_from_parts(store, tmp_path):

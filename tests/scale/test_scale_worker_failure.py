@@ -23,7 +23,7 @@ from fundsvc.store.tables import RunStatus
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
-KW = dict(paths=3000, seed=5, chunk_size=500)
+KW = {"paths": 3000, "seed": 5, "chunk_size": 500}
 
 
 def _kill_busy_worker(client) -> int:
