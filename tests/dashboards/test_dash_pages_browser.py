@@ -3,8 +3,11 @@ numbers stored for the run; language toggle; pricing form equals ``price_loan``.
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from dashboards.components import fmt_mult
@@ -12,6 +15,16 @@ from fundsvc.units import fmt_cny, fmt_pct
 
 pytestmark = pytest.mark.browser
 WAIT = 20
+
+
+def _text(dash_duo, selector: str, tries: int = 20) -> str:
+    """Text of an element, retried while a grid re-renders it (stale element)."""
+    for _ in range(tries - 1):
+        try:
+            return dash_duo.find_element(selector).text
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    return dash_duo.find_element(selector).text
 
 
 def _guidance(quick_run) -> dict:
@@ -61,7 +74,7 @@ def test_funds_page_table_figures_and_whatif(dash_duo, dash_app, quick_run):
     summary = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
     rows = dash_duo.find_elements("#subfund-grid .ag-center-cols-container .ag-row")
     assert len(rows) == summary.height
-    cell = dash_duo.find_element('#subfund-grid .ag-row[row-index="0"] [col-id="tvpi_p50"]').text
+    cell = _text(dash_duo, '#subfund-grid .ag-row[row-index="0"] [col-id="tvpi_p50"]')
     assert float(cell.replace(",", "")) == pytest.approx(summary["tvpi_p50"][0], abs=1e-4)
     for fig in ("#funds-jcurve", "#funds-nav", "#funds-pacing", "#funds-sector", "#funds-stage"):
         dash_duo.wait_for_element(f"{fig} .main-svg", timeout=WAIT)

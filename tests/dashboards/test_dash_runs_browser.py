@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
 
 pytestmark = pytest.mark.browser
 WAIT = 20
@@ -39,7 +40,11 @@ def _counts(store) -> tuple[int, int]:
 
 
 def _grid_ids(dash_duo) -> set[str]:
-    return {el.text for el in dash_duo.find_elements('#runs-grid .ag-center-cols-container [col-id="id"]')}
+    """Run ids shown in the runs grid (empty while the grid is being re-rendered)."""
+    try:
+        return {el.text for el in dash_duo.find_elements('#runs-grid .ag-center-cols-container [col-id="id"]')}
+    except StaleElementReferenceException:
+        return set()
 
 
 def test_start_bundled_run_finishes_and_is_listed(dash_duo, runs_app, runs_store):
