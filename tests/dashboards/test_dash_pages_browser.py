@@ -118,6 +118,11 @@ def test_pricing_form_equals_price_loan(dash_duo, dash_app, quick_run):
     _set(dash_duo, "#pf-pd_pct", 150)
     dash_duo.wait_for_element("#price-error", timeout=WAIT)
     dash_duo.wait_for_element("#loss-dist .main-svg", timeout=WAIT)
+    # the loss-measure table shows the stored values for the banks (in 万元)
+    stored = quick_run.store.runs.load_table(quick_run.run_id, "credit_loss_measures").filter(
+        pl.col("entity") == "banks")
+    cell = _text(dash_duo, '#loss-measures .ag-row[row-index="0"] [col-id="value_wan"]')
+    assert float(cell.replace(",", "")) == pytest.approx(stored["value"][0] / 1e4, abs=0.01)
     assert dash_duo.get_logs() == []
 
 

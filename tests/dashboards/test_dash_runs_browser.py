@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from dash.testing.wait import until
 from selenium.common.exceptions import StaleElementReferenceException
@@ -64,8 +65,12 @@ def test_start_bundled_run_finishes_and_is_listed(dash_duo, runs_app, runs_store
     assert dash_duo.find_element("#run-done-id").text == f"#{run.id}"
     dash_duo.wait_for_text_to_equal("#run-progress", "100%", timeout=WAIT)
     until(lambda: str(run.id) in _grid_ids(dash_duo), timeout=WAIT)
-    # the compare section offers the new run; comparing shows a side-by-side table
+    # the compare section shows two runs side by side, with the stored numbers
     dash_duo.wait_for_element("#compare-grid .ag-row", timeout=WAIT)
+    first = runs_store.runs.list(limit=None)[-1].id  # run A = the older run when the page was opened
+    tvpi_p5 = runs_store.runs.load_table(first, "equity_summary").filter(pl.col("entity") == "guidance")["tvpi_p5"][0]
+    cell = dash_duo.find_element('#compare-grid .ag-row[row-index="0"] [col-id="a"]').text
+    assert float(cell.replace(",", "")) == pytest.approx(tvpi_p5, abs=1e-4)
     assert dash_duo.get_logs() == []
 
 
