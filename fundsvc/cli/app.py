@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.pricing",
     "fundsvc.cli.simulate",
     "fundsvc.cli.assess",
+    "fundsvc.cli.serve",
 )
 
 
