@@ -86,7 +86,7 @@ def run_dask(quick: bool) -> dict:
 
     if quick:
         return bench_scale.dask_throughput("quick", paths=16_000, chunk=2_000)
-    return bench_scale.dask_throughput("hangzhou_baseline", paths=100_000, chunk=5_000)
+    return bench_scale.dask_throughput("hangzhou_baseline", paths=100_000, chunk=10_000)  # the default chunk size
 
 
 def run_memory(quick: bool) -> dict:

@@ -14,7 +14,12 @@ import polars as pl
 
 from fundsvc.simulation.chunk import ChunkOutput
 from fundsvc.simulation.compiled import CompiledScenario
-from fundsvc.simulation.reduce import ARRAY_NAMES, RunReducer, irr_with_total_loss, summary_aggregations
+from fundsvc.simulation.reduce import (
+    ARRAY_NAMES,
+    RunReducer,
+    irr_with_total_loss,
+    summary_aggregations,
+)
 
 SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 _QNAMES = ("p5", "p25", "p50", "p75", "p95")
