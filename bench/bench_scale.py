@@ -50,13 +50,30 @@ def _compiled(scenario: str, side: str = "whole"):
     return compile_scenario(s)
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident set (``VmHWM`` in /proc/self/status), in MB.
+
+    Not ``getrusage(RUSAGE_SELF).ru_maxrss``: Linux carries ``ru_maxrss`` across ``execve``, so a
+    child started by a large parent reports the parent's peak (which made every run look equal).
+    ``VmHWM`` belongs to the address space, which ``execve`` replaces.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 20260101) -> dict:
     """Run in this process; return peak RSS and timings (call in a fresh process)."""
     import numpy as np  # noqa: F401 - loaded before the baseline RSS reading
 
     from fundsvc.simulation import run_simulation
 
-    base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base_mb = peak_rss_mb()
     compiled = _compiled(scenario, side)
     t0 = time.perf_counter()
     r = run_simulation(compiled, paths=paths, seed=seed, chunk_size=chunk, keep_paths_in_memory=False)
@@ -65,8 +82,8 @@ def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 2
     spool_mb = sum(p.stat().st_size for parts in r.array_parts.values() for p in parts) / 2**20
     out = {
         "scenario": scenario, "side": side, "paths": paths, "chunk": chunk,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "import_rss_mb": base_kb / 1024.0,
+        "peak_rss_mb": peak_rss_mb(),
+        "import_rss_mb": base_mb,
         "wall_s": wall, "paths_per_s": paths / wall,
         "parquet_parts_mb": spool_mb,
         "guidance_tvpi_p50": float(summary.filter(summary["entity"] == "guidance")["tvpi_p50"][0])
