@@ -38,6 +38,7 @@ def simulate(
     workers: int | None = None,
     progress: Progress | None = None,
     depletion_target: float | None = None,
+    dask_address: str | None = None,
 ) -> SimulationResult:
     """Simulate a scenario's guidance fund, sub-funds, loans and pools jointly.
 
@@ -52,12 +53,15 @@ def simulate(
     chunk_size : int
         Paths per chunk (default 10,000).
     executor : Executor or str
-        ``"serial"`` or ``"processes"``.
+        ``"serial"``, ``"processes"`` or ``"dask"``.
     workers : int, optional
         Processes for the process executor.
     progress : callable(done_chunks, total_chunks), optional
     depletion_target : float, optional
         Also size each pool for P(depletion within the horizon) <= target.
+    dask_address : str, optional
+        Scheduler address for ``executor="dask"`` (default ``FUNDSVC_DASK_ADDRESS``); giving it
+        implies the Dask executor.
 
     Returns
     -------
@@ -71,8 +75,9 @@ def simulate(
         paths=paths if paths is not None else s.simulation.paths,
         seed=seed if seed is not None else s.simulation.seed,
         chunk_size=chunk_size,
-        executor=Executor(executor),
+        executor=Executor.DASK if dask_address else Executor(executor),
         workers=workers,
         progress=progress,
         depletion_target=depletion_target,
+        **({"dask_address": dask_address} if dask_address else {}),
     )
