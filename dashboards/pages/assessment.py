@@ -13,6 +13,7 @@ import logging
 import math
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
@@ -63,15 +64,15 @@ class AssessmentCache:
 
         def work():
             try:
+                time.sleep(self.PREFETCH_DELAY_S)
                 self.get(run_id)
+            except SystemExit:  # the server is shutting down (e.g. a test server being stopped)
+                return
             except Exception:
                 logging.getLogger(__name__).debug("prefetching the assessment of run %s failed", run_id,
                                                   exc_info=True)
 
-        timer = threading.Timer(self.PREFETCH_DELAY_S, work)
-        timer.name = f"fundsvc-assess-{run_id}"
-        timer.daemon = True
-        timer.start()
+        threading.Thread(target=work, name=f"fundsvc-assess-{run_id}", daemon=True).start()
 
     def get(self, run_id: int):
         """``(assessment, note)`` — note says why actuals were not used, if they were not."""
