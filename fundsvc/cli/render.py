@@ -76,12 +76,13 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
     if ps is not None and not ps.is_empty():
         t = Table(title="Risk-sharing pools 风险补偿资金池")
         for col in ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95", "P(depleted) 耗尽概率",
-                    "fiscal cost 财政成本", "new lending 新增贷款", "leverage 放大倍数"):
+                    "fiscal cost 财政成本", "new lending 新增贷款", "loans ÷ pool funds 放大倍数",
+                    "outstanding ÷ balance"):
             t.add_column(col, justify="right" if col != "pool" else "left")
         for r in ps.iter_rows(named=True):
             t.add_row(r["pool"], fmt_cny(r["initial_balance"]), fmt_cny(r["payouts_mean"]), fmt_cny(r["payouts_p95"]),
                       f"{fmt_pct(r['p_depleted'])} ± {fmt_pct(r['p_depleted_se'])}", fmt_cny(r["fiscal_cost_mean"]),
-                      fmt_cny(r["new_lending_mean"]), f"{r['leverage_mean']:.2f}×")
+                      fmt_cny(r["new_lending_mean"]), f"{r['lending_multiple_mean']:.2f}×", f"{r['leverage_mean']:.2f}×")
         console.print(t)
     sz = tables.get("pool_sizing")
     if sz is not None and not sz.is_empty():
