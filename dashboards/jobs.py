@@ -85,7 +85,7 @@ class RunJobs:
                     self.data.store, loaded, paths=paths, seed=seed, label="dashboard",
                     progress=lambda done, total: self._set(job_id, done=done, total=total), depletion_target=0.05)
                 self._set(job_id, status="succeeded", run_id=stored.run_id)
-            except Exception as exc:  # noqa: BLE001 - shown to the user, run marked failed by the service
+            except Exception as exc:
                 self._set(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
 
         threading.Thread(target=work, name=f"fundsvc-run-{job_id}", daemon=True).start()

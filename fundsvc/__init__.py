@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["simulate", "load_scenario", "price_loan", "__version__"]
+__all__ = ["__version__", "load_scenario", "price_loan", "simulate"]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,8 +9,8 @@ plain-language message. The CLI prints them without a traceback and exits with s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 class FundsvcError(Exception):
@@ -57,7 +57,7 @@ class InputError(FundsvcError):
         super().__init__(self.render())
 
     @classmethod
-    def single(cls, source: str, location: str, message: str) -> "InputError":
+    def single(cls, source: str, location: str, message: str) -> InputError:
         return cls([Problem(source, location, message)])
 
     def render(self, limit: int = 50) -> str:

@@ -31,7 +31,7 @@ class ScorecardIndicator(DomainModel):
     floor: float
 
     @model_validator(mode="after")
-    def _check(self) -> "ScorecardIndicator":
+    def _check(self) -> ScorecardIndicator:
         if self.direction is Direction.HIGHER_IS_BETTER and self.floor >= self.target:
             raise ValueError(f"indicator '{self.key}': floor must be below target when higher is better")
         if self.direction is Direction.LOWER_IS_BETTER and self.floor <= self.target:
@@ -68,7 +68,7 @@ class Scorecard(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "Scorecard":
+    def _check(self) -> Scorecard:
         total = sum(c.weight for c in self.categories)
         if abs(total - 100) > 1e-6:
             raise ValueError(f"category weights must sum to 100, got {total:.6g}")
@@ -96,7 +96,7 @@ class ToleranceConfig(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "ToleranceConfig":
+    def _check(self) -> ToleranceConfig:
         missing = [s.value for s in FundStage if s not in self.tolerated_loss_ratio]
         if missing:
             raise ValueError(f"tolerated_loss_ratio is missing stage(s) {missing}")

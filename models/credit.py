@@ -115,7 +115,7 @@ class AssetCorrelationModel(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "AssetCorrelationModel":
+    def _check(self) -> AssetCorrelationModel:
         for name in ("by_product", "by_sector"):
             bad = {str(k): v for k, v in getattr(self, name).items() if not 0 <= v < 1}
             if bad:
@@ -144,7 +144,7 @@ class PDMasterScale(DomainModel):
     grades: list[PDGrade]
 
     @model_validator(mode="after")
-    def _check(self) -> "PDMasterScale":
+    def _check(self) -> PDMasterScale:
         names = [g.grade for g in self.grades]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
@@ -192,7 +192,7 @@ class IPRecoveryModel(DomainModel):
     discount_rate: NonNegativeRate = Field(0.05, le=1.0)
 
     @model_validator(mode="after")
-    def _check(self) -> "IPRecoveryModel":
+    def _check(self) -> IPRecoveryModel:
         missing = [t.value for t in IPType if t not in self.mean_fraction]
         if missing:
             raise ValueError(f"mean_fraction is missing IP type(s) {missing}")
@@ -233,7 +233,7 @@ class AchievementLoan(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "AchievementLoan":
+    def _check(self) -> AchievementLoan:
         if self.maturity <= self.origination:
             raise ValueError(
                 f"maturity {self.maturity.isoformat()} is not after origination {self.origination.isoformat()}"
@@ -278,7 +278,7 @@ class LoanProfile(DomainModel):
     ip_type: IPType = IPType.INVENTION_PATENT
 
     @model_validator(mode="after")
-    def _check(self) -> "LoanProfile":
+    def _check(self) -> LoanProfile:
         check_weights(self.product_mix, "product_mix")
         check_weights(self.rating_mix, "rating_mix")
         check_weights(self.sector_weights, "sector_weights")
@@ -294,7 +294,7 @@ class LendingProgramme(DomainModel):
     profile: LoanProfile
 
     @model_validator(mode="after")
-    def _check(self) -> "LendingProgramme":
+    def _check(self) -> LendingProgramme:
         check_weights(self.banks, "banks")
         return self
 
@@ -339,7 +339,7 @@ class RiskSharingPool(DomainModel):
     lending_programme: LendingProgramme | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "RiskSharingPool":
+    def _check(self) -> RiskSharingPool:
         check_weights(self.shares, "shares")
         return self
 
@@ -349,7 +349,24 @@ class RiskSharingPool(DomainModel):
 
 
 __all__ = [
-    "AchievementLoan", "Amortisation", "AssetCorrelationModel", "CorrelationMethod", "FirmSize", "IPCollateral", "IPRecoveryModel", "IPType",
-    "LendingProgramme", "LoanProduct", "LoanProfile", "LossBasis", "Party", "PDGrade", "PDMasterScale",
-    "Replenishment", "ReplenishmentRule", "RiskSharingPool", "SharingRule", "SuspensionTriggers",
+    "AchievementLoan",
+    "Amortisation",
+    "AssetCorrelationModel",
+    "CorrelationMethod",
+    "FirmSize",
+    "IPCollateral",
+    "IPRecoveryModel",
+    "IPType",
+    "LendingProgramme",
+    "LoanProduct",
+    "LoanProfile",
+    "LossBasis",
+    "PDGrade",
+    "PDMasterScale",
+    "Party",
+    "Replenishment",
+    "ReplenishmentRule",
+    "RiskSharingPool",
+    "SharingRule",
+    "SuspensionTriggers",
 ]

@@ -78,7 +78,7 @@ class ExitRegimeModel(DomainModel):
     tech_cycle_link: float = Field(0.5, ge=0, le=5)
 
     @model_validator(mode="after")
-    def _check(self) -> "ExitRegimeModel":
+    def _check(self) -> ExitRegimeModel:
         for name in ("initial", "exit_value_multiplier", "exit_rate_multiplier"):
             d = getattr(self, name)
             missing = [r.value for r in REGIME_ORDER if r not in d]
@@ -151,7 +151,7 @@ class MarketModel(DomainModel):
         return v
 
     @model_validator(mode="after")
-    def _check(self) -> "MarketModel":
+    def _check(self) -> MarketModel:
         missing = [s.value for s in self.sectors if s not in self.tech_cycle_loading]
         if missing:
             raise ValueError(f"tech_cycle_loading is missing sector(s) {missing}")
@@ -179,4 +179,4 @@ class MarketModel(DomainModel):
         return c
 
 
-__all__ = ["ExitRegimeModel", "MarketModel", "PublicIndex", "Regime", "REGIME_ORDER", "Share"]
+__all__ = ["REGIME_ORDER", "ExitRegimeModel", "MarketModel", "PublicIndex", "Regime", "Share"]

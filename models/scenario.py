@@ -15,7 +15,13 @@ from pydantic import Field, model_validator
 
 from models.assessment import AssessmentConfig
 from models.common import DomainModel, Identifier, Label, Sector, TimeStep
-from models.credit import AchievementLoan, AssetCorrelationModel, IPRecoveryModel, PDMasterScale, RiskSharingPool
+from models.credit import (
+    AchievementLoan,
+    AssetCorrelationModel,
+    IPRecoveryModel,
+    PDMasterScale,
+    RiskSharingPool,
+)
 from models.market import MarketModel
 from models.venture import GuidanceFund, StageProfile, SubFund
 
@@ -70,7 +76,7 @@ class Scenario(DomainModel):
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
 
     @model_validator(mode="after")
-    def _cross_references(self) -> "Scenario":
+    def _cross_references(self) -> Scenario:
         problems: list[tuple[tuple[Any, ...], str]] = []
         sectors = set(self.market.sectors)
 

@@ -118,7 +118,7 @@ class StageTransition(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "StageTransition":
+    def _check(self) -> StageTransition:
         if self.p_next_round + self.p_exit > 1 + 1e-9:
             raise ValueError(
                 f"p_next_round + p_exit = {self.p_next_round + self.p_exit:.4g} exceeds 1 "
@@ -156,7 +156,7 @@ class StageProfile(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "StageProfile":
+    def _check(self) -> StageProfile:
         seen = [t.stage for t in self.stages]
         missing = [s.value for s in STAGE_ORDER if s not in seen]
         if missing:
@@ -217,7 +217,7 @@ class BuyoutOption(DomainModel):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> "BuyoutOption":
+    def _check(self) -> BuyoutOption:
         if self.window_end_years < self.window_start_years:
             raise ValueError("window_end_years must not be before window_start_years")
         return self
@@ -241,7 +241,7 @@ class TakahashiAlexanderParams(DomainModel):
     growth_factor_loading: float = Field(0.7, ge=-1, le=1)
 
     @model_validator(mode="after")
-    def _check(self) -> "TakahashiAlexanderParams":
+    def _check(self) -> TakahashiAlexanderParams:
         if not self.contribution_rates:
             raise ValueError("contribution_rates must list at least one rate")
         return self
@@ -286,7 +286,7 @@ class SubFund(DomainModel):
     takahashi_alexander: TakahashiAlexanderParams | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "SubFund":
+    def _check(self) -> SubFund:
         check_weights(self.sector_weights, "sector_weights")
         if self.investment_period_years > self.life_years:
             raise ValueError(

@@ -119,7 +119,7 @@ def layout(data, run_id: int, lang: str, cache: AssessmentCache | None = None):
     cache = cache or AssessmentCache(data)
     try:
         a, note = cache.get(run_id)
-    except Exception as exc:  # noqa: BLE001 - shown, not raised
+    except Exception as exc:
         return html.Div([html.H2(t("assessment_title", lang)),
                          dbc.Alert(f"{type(exc).__name__}: {exc}", color="warning", id="assessment-error")])
     verdict = (a.verdict_en if lang == "en" else a.verdict_zh) if a.verdict else "–"

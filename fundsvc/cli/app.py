@@ -44,7 +44,7 @@ def print_error(exc: FundsvcError) -> None:
 class _ErrorHandlingGroup(TyperGroup):
     """Top-level group that turns :class:`FundsvcError` into a message and exit status 2."""
 
-    def invoke(self, ctx):  # noqa: D401 - click API
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except FundsvcError as exc:

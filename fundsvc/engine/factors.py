@@ -72,7 +72,7 @@ class MarketPaths:
         shape (n_paths, n_steps, n_items)."""
         return self.sector[:, :, sectors]
 
-    def annual(self) -> "MarketPaths":
+    def annual(self) -> MarketPaths:
         """Aggregate quarterly paths to annual steps (for the credit side).
 
         Each annual factor is the mean of the year's steps rescaled to unit variance (exact for

@@ -323,4 +323,4 @@ def load_scenario_bytes(raw: bytes, name: str = "<upload>") -> Scenario:
         raise InputError(problems_from_validation(exc, _locator(origin))) from None
 
 
-__all__ = ["LoadedScenario", "load_scenario", "load_scenario_bytes", "read_toml", "Problem"]
+__all__ = ["LoadedScenario", "Problem", "load_scenario", "load_scenario_bytes", "read_toml"]

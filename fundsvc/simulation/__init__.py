@@ -4,4 +4,4 @@ from fundsvc.simulation.compiled import CompiledScenario, compile_scenario
 from fundsvc.simulation.result import SimulationResult
 from fundsvc.simulation.runner import DEFAULT_FAN_PATHS, Executor, run_simulation
 
-__all__ = ["CompiledScenario", "DEFAULT_FAN_PATHS", "Executor", "SimulationResult", "compile_scenario", "run_simulation"]
+__all__ = ["DEFAULT_FAN_PATHS", "CompiledScenario", "Executor", "SimulationResult", "compile_scenario", "run_simulation"]

@@ -63,7 +63,7 @@ def connect(address: str | None = None, client=None, *, timeout: float | None = 
 def _n_threads(client) -> int:
     try:
         return max(1, sum(client.nthreads().values()))
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         return 1
 
 
@@ -144,7 +144,7 @@ def iter_chunks_dask(
                 f.cancel()
             try:
                 cl.cancel([scattered])
-            except Exception:  # noqa: BLE001 - best effort cleanup
+            except Exception:
                 pass
         if buffer:  # pragma: no cover - a chunk index missing from the plan
             raise RuntimeError(f"chunks {sorted(buffer)} completed but chunk {want} never did")

@@ -92,7 +92,7 @@ def simulate_and_store(
                 result.discard_spool()
         else:
             store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
-    except BaseException as exc:  # noqa: BLE001 - record every failure, including Ctrl-C
+    except BaseException as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
         try:
             store.runs.fail(run_id, reason)

@@ -343,7 +343,7 @@ class RunRepository:
         try:
             self._transition(run_id, _ACTIVE, status=RunStatus.FAILED,
                              error=describe_failure(exc), finished_at=utcnow())
-        except Exception as marking:  # noqa: BLE001 - the database may be what failed
+        except Exception as marking:
             exc.add_note(f"could not mark run {run_id} failed: {marking}")
 
     def mark_stale_running_failed(self, older_than: dt.timedelta,

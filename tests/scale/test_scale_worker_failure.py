@@ -57,7 +57,7 @@ def _run_with_kill(store, cluster, client, monkeypatch, tmp_path):
     try:
         stored = simulate_and_store(store, loaded, executor=Executor.DASK, progress=progress, **KW)
         error = None
-    except Exception as exc:  # noqa: BLE001 - inspected below
+    except Exception as exc:
         stored, error = None, exc
     assert killed, "no worker was killed"
     assert list(spool.iterdir()) == [], "the run's spool directory was left behind"
