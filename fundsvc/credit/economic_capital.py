@@ -146,7 +146,9 @@ def _request(request: PricingRequest | dict[str, Any]) -> PricingRequest:
         return request
     fields = dict(request)
     if fields.get("capital_method") in (CapitalMethod.ECONOMIC, CapitalMethod.ECONOMIC.value):
-        fields["capital_method"] = CapitalMethod.STANDARDISED  # placeholder until the rate is known
+        # validate everything but the capital rate, which is simulated next; the priced request
+        # is rebuilt with CapitalMethod.ECONOMIC and the simulated rates
+        fields["capital_method"] = CapitalMethod.STANDARDISED
     return make_request(fields)
 
 

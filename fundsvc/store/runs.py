@@ -274,26 +274,9 @@ class RunRepository:
             of the run remains and the run is marked failed with the reason (the original
             exception is re-raised).
         """
-        run = self.get(run_id)
-        if run.status is not RunStatus.RUNNING:
-            raise StoreError(f"run {run_id} is {run.status.value}; only a running run can be "
-                             "completed")
-        data_dir = self._store.data_dir
-        run_dir = data_dir / run.artifact_dir
-        try:
-            encoded = {check_name(name, "table"): encode_frame(frame, name)
-                       for name, frame in tables.items()}
-            clean_timings = _clean_timings(timings)
-            written = {name: write_parquet_atomic(frame, run_dir / f"{check_name(name)}.parquet")
-                       for name, frame in arrays.items()}
-            with self._store.session() as session:
-                _insert_table_rows(session, run_id, encoded)
-                _insert_artifact_rows(session, run_id, data_dir, written)
-                _flip_to_succeeded(session, run_id, clean_timings)
-        except BaseException as exc:
-            self._discard_results(run_id, run_dir, exc)
-            raise
-        return self.get(run_id)
+        return self._complete(run_id, tables, timings, lambda run_dir: {
+            name: write_parquet_atomic(frame, run_dir / f"{check_name(name)}.parquet")
+            for name, frame in arrays.items()})
 
     def complete_files(self, run_id: int, tables: Mapping[str, pl.DataFrame],
                        files: Mapping[str, Sequence[Path]],
@@ -314,6 +297,15 @@ class RunRepository:
             Array name to its Parquet part files, in row order.
         timings : mapping of str to float, optional
         """
+        return self._complete(run_id, tables, timings, lambda run_dir: {
+            name: _write_parts_atomic(list(parts), run_dir / f"{check_name(name)}.parquet")
+            for name, parts in files.items()})
+
+    def _complete(self, run_id: int, tables: Mapping[str, pl.DataFrame],
+                  timings: Mapping[str, float] | None, write_arrays) -> RunRecord:
+        """Shared body of :meth:`complete` and :meth:`complete_files`: ``write_arrays(run_dir)``
+        writes the path-level files and returns their write records; then tables, artifact
+        rows and the status flip go in one transaction, and any failure discards everything."""
         run = self.get(run_id)
         if run.status is not RunStatus.RUNNING:
             raise StoreError(f"run {run_id} is {run.status.value}; only a running run can be "
@@ -324,8 +316,7 @@ class RunRepository:
             encoded = {check_name(name, "table"): encode_frame(frame, name)
                        for name, frame in tables.items()}
             clean_timings = _clean_timings(timings)
-            written = {name: _write_parts_atomic(list(parts), run_dir / f"{check_name(name)}.parquet")
-                       for name, parts in files.items()}
+            written = write_arrays(run_dir)
             with self._store.session() as session:
                 _insert_table_rows(session, run_id, encoded)
                 _insert_artifact_rows(session, run_id, data_dir, written)
