@@ -286,8 +286,8 @@ def load_scenario(path: str | Path, *, base_dir: str | Path | None = None) -> Lo
         src = key_file.get("loan_book", origin.main)
         if not isinstance(book, dict) or set(book) - {"path"} or "path" not in book:
             raise InputError.single(src, "loan_book", "must be a table with one key: path = \"file.csv\"")
-        owner = next((f for f in files if _display(f) == src), path.resolve())
-        loan_book_path = _resolve(book["path"], owner, base, src, "loan_book.path")
+        # text paths were resolved against their declaring file when it was read
+        loan_book_path = _resolve(book["path"], path.resolve(), base, src, "loan_book.path")
         if "loans" in data:
             raise InputError.single(src, "loan_book", "give loans either inline ([[loans]]) or as a loan_book file, not both")
         disp = _display(loan_book_path)
