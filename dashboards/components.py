@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import dash_ag_grid as dag
@@ -10,18 +9,14 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import dcc, html
 
-from dashboards.i18n import column_label, t
-from fundsvc.units import fmt_cny, fmt_pct
-from models.common import WAN
+from dashboards.i18n import code_label, column_label, t
+from fundsvc.formatting import Kind, display_frame, fmt_multiple, fmt_pct
+from fundsvc.units import fmt_cny
 
 __all__ = ["export_buttons", "fmt_cny", "fmt_mult", "fmt_pct", "graph", "grid", "kpi_card", "section"]
 
 
-def fmt_mult(x: float | None, digits: int = 2) -> str:
-    """A multiple such as TVPI: ``1.66×``; NaN/None as an en dash."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{x:.{digits}f}×"
+fmt_mult = fmt_multiple
 
 
 def kpi_card(id_: str, title: str, value: str, sub: str = "") -> dbc.Card:
@@ -44,35 +39,43 @@ def graph(id_: str, figure) -> dcc.Graph:
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": id_, "scale": 2}})
 
 
-def _column_defs(frame: pl.DataFrame, headers: dict[str, str] | None, lang: str) -> list[dict]:
+def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None, height: int | None = None,
+         lang: str = "zh", amounts: tuple[str, ...] = (), kinds: dict[str, Kind] | None = None) -> dag.AgGrid:
+    """An AG Grid of a polars frame, sortable and filterable, formatted by :mod:`fundsvc.formatting`.
+
+    Cells keep the raw value (so sorting and filtering are numeric) and show the formatted text
+    (``<col>__fmt``): one money unit for the whole table (万元 or 亿元 by magnitude, named in
+    the money columns' headers), percentages, multiples, years, ISO dates; codes translated by
+    the catalogue. ``amounts`` names CNY columns not ending in ``_cny``; ``kinds`` overrides.
+    CSV / XLSX exports of stored tables keep raw CNY.
+    """
+    kinds = dict(kinds or {})
+    kinds.update({c: Kind.MONEY for c in amounts})
+    frame = frame.with_columns(pl.col(c).fill_nan(None) for c, d in frame.schema.items() if d.is_float())
+    shown = display_frame(frame, lang=lang, kinds=kinds, translate=code_label)
+    unit = shown.unit.value[1] if shown.unit else ""
+    raw = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8))
+    rows = []
+    for r, f in zip(raw.to_dicts(), shown.frame.to_dicts()):
+        r.update({f"{c}__fmt": v for c, v in f.items()})
+        rows.append(r)
     headers = headers or {}
     defs = []
     for name, dtype in frame.schema.items():
-        d: dict[str, Any] = {"field": name, "headerName": headers.get(name, column_label(name, lang))}
+        money = shown.kinds.get(name) is Kind.MONEY
+        head = headers.get(name, column_label(name, lang, unit=unit if money else ""))
+        if money and name in headers and unit:
+            head += f" ({unit})" if lang == "en" else f"({unit})"
+        d: dict[str, Any] = {"field": name, "headerName": head,
+                             "valueFormatter": {"function": f"params.data ? params.data['{name}__fmt'] : ''"}}
         if dtype.is_numeric():
             d["type"] = "rightAligned"
-            d["valueFormatter"] = {"function": "params.value == null ? '–' : d3.format(',.4~f')(params.value)"}
         defs.append(d)
-    return defs
-
-
-def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None, height: int | None = None,
-         lang: str = "zh", amounts: tuple[str, ...] = ()) -> dag.AgGrid:
-    """An AG Grid of a polars frame, sortable and filterable.
-
-    Dates are shown as ISO text and numeric ``*_cny`` columns in 万元 (the header says so); CSV /
-    XLSX exports of stored tables keep CNY. ``amounts`` names further CNY columns to show in 万元.
-    """
-    frame = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8))
-    wan = [c for c, d in frame.schema.items() if (c.endswith("_cny") or c in amounts) and d.is_numeric()]
-    if wan:
-        frame = frame.with_columns([(pl.col(c) / WAN).round(2) for c in wan])
-        frame = frame.rename({c: f"{c}_cny" for c in wan if not c.endswith("_cny")})
-    rows = frame.to_dicts() if frame.height else []
     n = max(frame.height, 1)
     return dag.AgGrid(
-        id=id_, rowData=rows, columnDefs=_column_defs(frame, headers, lang),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        id=id_, rowData=rows, columnDefs=defs,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90, "wrapHeaderText": True,
+                       "autoHeaderHeight": True},
         columnSize="autoSize", dashGridOptions={"domLayout": "autoHeight"} if n <= 15 and height is None else {},
         style={"height": f"{height or 420}px"} if (n > 15 or height) else {"height": None},
         className="ag-theme-quartz",

@@ -15,6 +15,7 @@ __all__ = [
     "fiscal_exposure",
     "guidance_row",
     "programme_targets",
+    "scorecard_target",
     "tolerance_view",
     "tolerated_loss_ratio",
 ]
@@ -122,11 +123,24 @@ def fiscal_exposure(scenario, pool_summary: pl.DataFrame) -> FiscalExposure:
     return FiscalExposure(g, funding, mean, p95)
 
 
+def scorecard_target(scenario, key: str) -> float:
+    """The target of scorecard indicator ``key`` (the scenario's scorecard or the default one)."""
+    from fundsvc.assessment.scorecard import default_scorecard
+
+    card = (scenario.assessment.scorecard if scenario is not None else None) or default_scorecard()
+    for cat in card.categories:
+        for ind in cat.indicators:
+            if ind.key == key:
+                return float(ind.target)
+    return math.nan
+
+
 def programme_targets(scenario, indicators: pl.DataFrame, pool_summary: pl.DataFrame) -> pl.DataFrame:
     """Policy targets vs simulated values: key, target, achieved (means over paths).
 
-    * ``target_leverage``: total sub-fund commitments ÷ guidance commitments (放大倍数; target 2×
-      unless ``assessment.targets`` has a ``leverage`` target);
+    * ``target_leverage``: total sub-fund commitments ÷ guidance commitments (放大倍数; the target
+      is the scorecard's — the same number the Assessment page scores against — unless
+      ``assessment.targets`` has a ``leverage`` target);
     * ``target_local``: mean over paths and sub-funds of local_reinvestment_ratio ÷ the required
       multiple (返投 completion; target 1);
     * ``target_pool_multiple:<pool>``: mean lending multiple of each pool vs its leverage multiplier.
@@ -138,7 +152,8 @@ def programme_targets(scenario, indicators: pl.DataFrame, pool_summary: pl.DataF
     if scenario is not None and scenario.sub_funds:
         g = sum(f.commitment_cny * f.guidance_share for f in scenario.sub_funds)
         total = sum(f.commitment_cny for f in scenario.sub_funds)
-        rows.append({"key": "target_leverage", "target": configured.get("leverage", 2.0), "achieved": total / g})
+        rows.append({"key": "target_leverage", "target": configured.get("leverage", scorecard_target(scenario, "leverage")),
+                     "achieved": total / g})
     if indicators.height and scenario is not None:
         req = {f.id: f.local_reinvestment_multiple for f in scenario.sub_funds}
         ind = indicators.with_columns(pl.col("fund").replace_strict(req, default=None, return_dtype=pl.Float64)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import fundsvc.catalogue as _catalogue
+
 
 class Lang(StrEnum):
     ZH = "zh"
@@ -52,6 +54,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "pool_cost_p95": ("资金池净代偿成本(P95)", "Pool net cost (P95)"),
     "exposure_total_p95": ("合计(P95)", "Total (P95)"),
     "targets": ("政策目标进展", "Programme targets progress"),
+    "dpi_equals_tvpi": ("期末 DPI 与 TVPI 的分布相同:到期时全部价值已分配(剩余净值为零)。",
+                        "DPI and TVPI have the same spread at the horizon: by then all value has been distributed "
+                        "(no NAV left)."),
     "target_leverage": ("基金放大倍数", "Fund leverage (sub-fund size ÷ guidance)"),
     "target_local": ("返投完成率(均值)", "Local reinvestment (mean, × requirement)"),
     "target_early": ("早期投资占比(均值)", "Early-stage share of investment (mean)"),
@@ -64,6 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "funds_title": ("引导基金与子基金(基金管理人)", "Guidance fund & sub-funds (fund managers)"),
     "subfund_table": ("子基金业绩分位数", "Sub-fund percentiles"),
     "entity": ("主体", "Entity"),
+    "fund_id": ("编号", "ID"),
     "guidance": ("引导基金", "Guidance fund"),
     "jcurve": ("J 曲线:累计净现金流", "J-curve: cumulative net cash flow"),
     "nav_fan": ("净资产值(NAV)扇形图", "NAV fan"),
@@ -116,10 +122,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "raroc": ("报价下 RAROC", "RAROC at quoted rate"),
     "subsidy": ("资金池补贴价值", "Pool subsidy value"),
     "per_year": ("每年", "a year"),
+    "bp": ("个基点", "bp"),
+    "yes": ("是", "yes"), "no": ("否", "no"),
     "over_term": ("贷款期内合计", "over the term"),
     "without_pool": ("无资金池保本利率", "Break-even without pool"),
     "expected_loss": ("预期损失率", "Expected loss rate"),
-    "loss_dist": ("组合损失分布(期内,银行)", "Portfolio loss distribution (horizon, banks)"),
+    "loss_dist": ("组合损失分布(全期)", "Portfolio loss distribution (whole horizon)"),
     "loss_entity": ("承担方", "Loss borne by"),
     "loss": ("损失", "Loss"),
     "frequency": ("路径占比", "Share of paths"),
@@ -137,6 +145,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "required_topup": ("所需年度补充", "Required annual top-up"),
     "p_depleted": ("期内耗尽概率", "P(depletion within horizon)"),
     "leverage": ("放大倍数(均值)", "Leverage (mean)"),
+    "lending_multiple": ("撬动倍数:累计贷款÷资金池出资(均值)", "Lending multiple: loans made ÷ pool funds (mean)"),
+    "outstanding_ratio": ("在贷余额÷池余额", "outstanding loans ÷ pool balance"),
+    "no_depletion": ("所有模拟路径均未耗尽", "No simulated path depletes the pool"),
     "target_prob": ("目标概率", "Target probability"),
     "no_pools": ("该情景没有资金池。", "This scenario has no pools."),
     # assessment
@@ -151,6 +162,29 @@ TEXT: dict[str, tuple[str, str]] = {
     "assessment_pending": ("评价模块尚未就绪:下面显示运行已存储的指标。",
                            "The assessment module is not available yet: showing what the stored run holds."),
     "value": ("数值", "Value"),
+    "verdict_simulated": ("尚未导入实际数据,按模拟结果评价:模拟容亏率中位数 {loss},容亏上限(按阶段加权){tol},{result}。",
+                          "No actuals imported, so this judges the simulation: median simulated loss ratio {loss} "
+                          "against a stage-weighted tolerance of {tol}: {result}."),
+    "basis": ("评价依据", "Basis"),
+    "basis_realised": ("实际结果(已导入的实际数据),与同类授权的模拟分布比较。",
+                       "realised results (imported actuals) placed in the simulated distribution of a fund with the same mandate."),
+    "basis_simulated": ("模拟结果(各指标取模拟中位数)。", "simulated results (median of each simulated indicator)."),
+    "actuals_used": ("所用实际数据:{src}(导入编号 {id},{date})。", "Actuals used: {src} (import #{id}, {date})."),
+    "as_of": ("估值日", "As of"),
+    "horizon": ("模拟期末", "end of the simulation"),
+    "indicators_vs_targets": ("指标对比目标(底线—目标)", "Indicators against targets (floor to target)"),
+    "realised_on_fans": ("实际结果与模拟分布", "Realised results on the simulated fans"),
+    "tolerance_by_stage": ("按阶段容错", "Tolerance by stage"),
+    "definitions_sources": ("口径说明与来源", "Definitions and sources"),
+    "available": ("满分", "Available"),
+    "earned": ("得分", "Earned"),
+    "floor": ("底线", "Floor"),
+    "realised": ("实际", "Realised"),
+    "stage_tolerance": ("阶段容亏率上限", "Stage tolerated loss ratio"),
+    "weighted_tolerance": ("加权容亏上限", "Weighted tolerance"),
+    "loss_ratio": ("容亏率", "Loss ratio"),
+    "weight": ("权重", "Weight"),
+    "points": ("分", "points"),
     # runs
     "runs_title": ("运行与情景", "Runs & scenarios"),
     "runs_list": ("模拟运行列表", "Simulation runs"),
@@ -196,36 +230,15 @@ def norm_lang(lang: object) -> Lang:
     return Lang.EN if str(lang) == Lang.EN.value else DEFAULT_LANG
 
 
-# Column headers of stored tables shown in grids: (zh, en). Percentile suffixes (_p5 … _p95)
-# and the unit suffix _cny are handled by :func:`column_label`.
-COLUMNS: dict[str, tuple[str, str]] = {
-    "entity": ("主体", "Entity"), "name": ("名称", "Name"), "fund": ("子基金", "Sub-fund"),
-    "tvpi": ("TVPI", "TVPI"), "dpi": ("DPI", "DPI"), "irr": ("IRR", "IRR"), "rvpi": ("RVPI", "RVPI"),
-    "p_loss": ("亏损概率", "P(loss)"), "jcurve_trough": ("J曲线谷底", "J-curve trough"),
-    "jcurve_trough_date": ("谷底日期", "Trough date"), "pool": ("资金池", "Pool"),
-    "variable": ("变量", "Variable"), "value": ("数值", "Value"), "probability": ("概率", "Probability"),
-    "se": ("标准误", "Std. error"), "target": ("目标", "Target"), "attained": ("达标", "Attained"),
-    "initial_balance": ("初始余额", "Initial balance"), "payouts_mean": ("代偿均值", "Payouts, mean"),
-    "payouts_p95": ("代偿 P95", "Payouts, P95"), "fiscal_cost_mean": ("财政成本均值", "Fiscal cost, mean"),
-    "fiscal_cost_p95": ("财政成本 P95", "Fiscal cost, P95"), "fiscal_cost_pv_mean": ("财政成本现值均值", "Fiscal cost PV, mean"),
-    "leverage_mean": ("放大倍数均值", "Leverage, mean"), "lending_multiple_mean": ("撬动倍数均值", "Lending multiple, mean"),
-    "new_lending_mean": ("新增贷款均值", "New lending, mean"), "final_balance_mean": ("期末余额均值", "Final balance, mean"),
-    "p_depleted": ("耗尽概率", "P(depleted)"), "p_depleted_se": ("耗尽概率标准误", "P(depleted) s.e."),
-    "window": ("期间", "Window"), "measure": ("度量", "Measure"), "level": ("置信水平", "Level"),
-    "value_wan": ("数值(万元)", "Value (万元)"), "metric": ("指标", "Metric"), "indicator": ("指标", "Indicator"),
-    "achieved": ("模拟值", "Simulated"), "percentile": ("分位", "Percentile"),
-}
+# Column headers and codes come from the one catalogue (fundsvc.catalogue).
+COLUMNS = _catalogue.COLUMNS
 
 
-def column_label(name: str, lang: str | Lang | None = None) -> str:
-    """Header for a stored column: known names translated, ``_pNN`` as ``PNN``, ``_cny`` as (万元)."""
-    en = str(lang) == Lang.EN.value
-    base, unit = (name[:-4], " (万元)" if en else "(万元)") if name.endswith("_cny") else (name, "")
-    pct = ""
-    head, _, tail = base.rpartition("_")
-    if head and tail.startswith("p") and tail[1:].isdigit():
-        base, pct = head, f" P{tail[1:]}"
-    if base in COLUMNS:
-        zh, en_text = COLUMNS[base]
-        return (en_text if en else zh) + pct + unit
-    return name if not unit else base + pct + unit
+def column_label(name: str, lang: str | Lang | None = None, *, unit: str = "") -> str:
+    """Header for a stored column (see :func:`fundsvc.catalogue.column_label`)."""
+    return _catalogue.column_label(name, norm_lang(lang).value, unit=unit)
+
+
+def code_label(code: str, lang: str | Lang | None = None) -> str:
+    """Display label of a stored code (sector, stage, entity, status …) in ``lang``."""
+    return _catalogue.label(code, norm_lang(lang).value)

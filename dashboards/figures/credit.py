@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.figures.common import BLUE, ORANGE, RED, WAN, base_layout, empty_figure
-from dashboards.i18n import t
+from dashboards.i18n import code_label, t
 
 __all__ = ["loss_distribution_figure"]
 
@@ -30,7 +30,7 @@ def loss_distribution_figure(losses: np.ndarray, measures: pl.DataFrame, entity:
     Figure: one histogram trace (share of paths per bin, precomputed with numpy so the browser
     gets ``bins`` bars, not n_paths points) and vertical lines for EL, VaR and ES.
     """
-    title = f"{t('loss_dist', lang)} — {entity}"
+    title = f"{t('loss_dist', lang)} — {code_label(entity, lang)}"
     losses = np.asarray(losses, dtype=float)
     losses = losses[np.isfinite(losses)]
     if losses.size == 0:

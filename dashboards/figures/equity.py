@@ -18,7 +18,7 @@ _MEASURE_TITLE = {"cum_net_cash_flow": "jcurve", "nav": "nav_fan"}
 
 def _band(fig: go.Figure, x, lo, hi, name: str, opacity: float) -> None:
     fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line={"width": 0}, showlegend=False,
-                             hoverinfo="skip", name=name + " hi"))
+                             hoverinfo="skip", name=name))
     fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line={"width": 0}, fill="tonexty",
                              fillcolor=f"rgba(31,95,168,{opacity})", name=name, hoverinfo="skip"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.figures.common import BLUE, RED, WAN, base_layout, empty_figure
+from dashboards.figures.common import BLUE, GREY, ORANGE, RED, WAN, base_layout, empty_figure
 from dashboards.i18n import t
 
 __all__ = ["balance_fan_figure", "depletion_figure"]
@@ -36,12 +36,13 @@ def balance_fan_figure(pool_fans: pl.DataFrame, pool: str, lang: str) -> go.Figu
     for lo, hi, opacity in pairs:
         name = f"P{100 * lo:g}–P{100 * hi:g}"
         fig.add_trace(go.Scatter(x=x, y=(wide[col[hi]] / WAN).to_list(), mode="lines", line={"width": 0},
-                                 showlegend=False, hoverinfo="skip", name=name + " hi"))
+                                 showlegend=False, hoverinfo="skip", name=name))
         fig.add_trace(go.Scatter(x=x, y=(wide[col[lo]] / WAN).to_list(), mode="lines", line={"width": 0},
                                  fill="tonexty", fillcolor=f"rgba(31,95,168,{opacity})", name=name))
     mid = min(qs, key=lambda q: abs(q - 0.5))
     fig.add_trace(go.Scatter(x=x, y=(wide[col[mid]] / WAN).to_list(), mode="lines+markers", name=t("median", lang),
                              line={"color": BLUE, "width": 2}))
+    fig.update_xaxes(tickformat="d")
     return base_layout(fig, title, t("year", lang), t("amount_wan", lang))
 
 
@@ -60,7 +61,11 @@ def depletion_figure(depletion: pl.DataFrame, lang: str) -> go.Figure:
     for pool in depletion["pool"].unique(maintain_order=True).to_list():
         d = depletion.filter(pl.col("pool") == pool).sort("year")
         fig.add_trace(go.Scatter(x=d["year"].to_list(), y=d["p_depleted_by"].to_list(), mode="lines+markers",
-                                 name=pool, line={"color": RED if len(fig.data) == 0 else None},
+                                 name=pool, line={"color": (RED, BLUE, ORANGE, GREY)[len(fig.data) % 4]},
                                  error_y={"type": "data", "array": (2 * d["se"]).to_list(), "visible": True}))
-    fig.update_yaxes(tickformat=".1%", rangemode="tozero")
+    top = float((depletion["p_depleted_by"] + 2 * depletion["se"]).max() or 0.0)
+    fig.update_yaxes(tickformat=".1%", range=[0, max(1.2 * top, 0.01)])  # scale to the data, not 0–100 %
+    if top == 0.0:
+        fig.add_annotation(text=t("no_depletion", lang), showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(tickformat="d", dtick=1)
     return base_layout(fig, title, t("year", lang), t("probability", lang))

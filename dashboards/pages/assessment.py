@@ -20,7 +20,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards.components import fmt_pct, grid, kpi_card, section
+from dashboards.components import fmt_pct, graph, grid, kpi_card, section
 from dashboards.i18n import t
 
 REPORT_FORMATS = ("xlsx", "html")
@@ -105,51 +105,118 @@ def _titles(lang: str) -> dict[str, str]:
 
 
 def one_language(frame: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Keep ``X`` or ``X_zh`` of each bilingual column pair, by ``lang``."""
+    """Keep ``X`` or ``X_zh`` of each bilingual column pair, by ``lang`` (named ``X`` either way)."""
     pairs = [c[:-3] for c in frame.columns if c.endswith("_zh") and c[:-3] in frame.columns]
-    drop = [f"{c}_zh" for c in pairs] if lang == "en" else pairs
-    return frame.drop(drop)
+    if lang == "en":
+        return frame.drop([f"{c}_zh" for c in pairs])
+    return frame.drop(pairs).rename({f"{c}_zh": c for c in pairs})
 
 
-def _num(v) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}"
+def one_language_text(text: str, lang: str) -> str:
+    """The Chinese or English half of a bilingual label such as ``优秀 Excellent``."""
+    head, _, tail = (text or "").partition(" ")
+    if tail and any("\u4e00" <= ch <= "\u9fff" for ch in head) and not any("\u4e00" <= ch <= "\u9fff" for ch in tail):
+        return tail if lang == "en" else head
+    return text
+
+
+def verdict_block(a, actuals_rec, lang: str):
+    """The verdict in words first: what it is, on what basis, with which actuals."""
+    if a.verdict:
+        words = a.verdict_en if lang == "en" else a.verdict_zh
+        color = {"within_tolerance": "success", "bad_luck": "warning", "review": "danger"}.get(a.verdict, "secondary")
+    else:
+        within = not (a.loss_ratio > a.tolerated_loss_ratio)
+        words = t("verdict_simulated", lang).format(loss=fmt_pct(a.loss_ratio), tol=fmt_pct(a.tolerated_loss_ratio),
+                                                   result=t("within_tolerance" if within else "beyond_tolerance", lang))
+        color = "success" if within else "danger"
+    basis = t("basis_realised" if a.basis == "realised" else "basis_simulated", lang)
+    if actuals_rec is not None and a.basis == "realised":
+        src = Path(str(actuals_rec.source_path or "")).name or f"#{actuals_rec.id}"
+        basis += " " + t("actuals_used", lang).format(src=src, id=actuals_rec.id,
+                                                      date=actuals_rec.imported_at.date().isoformat())
+    return dbc.Alert([html.H4(t("verdict", lang), className="mb-2"),
+                      html.P(words, id="assess-verdict-words", className="verdict-words"),
+                      html.P([html.Strong(t("basis", lang) + ": "), html.Span(basis, id="assess-basis")],
+                             className="mb-0")], color=color, id="assess-verdict")
 
 
 def layout(data, run_id: int, lang: str, cache: AssessmentCache | None = None):
+    from dashboards.figures.assessment import (
+        bullet_figure,
+        fan_with_realised,
+        scorecard_bars,
+        tolerance_figure,
+    )
+
     cache = cache or AssessmentCache(data)
     try:
         a, note = cache.get(run_id)
     except Exception as exc:
         return html.Div([html.H2(t("assessment_title", lang)),
                          dbc.Alert(f"{type(exc).__name__}: {exc}", color="warning", id="assessment-error")])
-    verdict = (a.verdict_en if lang == "en" else a.verdict_zh) if a.verdict else "–"
+    rec = data.record(run_id)
+    actuals_rec = data.store.actuals.latest(rec.scenario_id)
+    frames = a.tables()
+    card = one_language(frames["scorecard"], lang) if "scorecard" in frames else pl.DataFrame()
     cards = dbc.Row([
         dbc.Col(kpi_card("assess-score", t("score", lang), _num(a.score),
-                         f"{t('spread', lang)}: {_num(a.score_p5)} – {_num(a.score_p95)}"), md=3),
-        dbc.Col(kpi_card("assess-rating", t("rating_label", lang), a.rating), md=3),
-        dbc.Col(kpi_card("assess-verdict", t("verdict", lang), verdict), md=3),
+                         f"{t('spread', lang)}: {_num(a.score_p5)} – {_num(a.score_p95)}"), md=3, sm=6),
+        dbc.Col(kpi_card("assess-rating", t("rating_label", lang), one_language_text(a.rating, lang)), md=3, sm=6),
         dbc.Col(kpi_card("assess-tolerance", t("tolerated_loss", lang), fmt_pct(a.tolerated_loss_ratio),
-                         f"{t('loss', lang)}: {fmt_pct(a.loss_ratio)}"), md=3),
+                         f"{t('loss', lang)}: {fmt_pct(a.loss_ratio)}"), md=3, sm=6),
+        dbc.Col(kpi_card("assess-asof", t("as_of", lang), a.as_of.isoformat() if a.as_of else t("horizon", lang),
+                         f"{t('run', lang)} #{a.run_id} · {a.scenario_name}"), md=3, sm=6),
     ], className="g-3")
     pct_rows = [{"metric": k, "percentile": v} for k, v in (a.percentiles or {}).items()]
     percentiles = section(t("percentiles_actuals", lang), grid(
         "assess-percentiles", pl.DataFrame(pct_rows, schema={"metric": pl.Utf8, "percentile": pl.Float64}),
         headers={"metric": t("metric", lang), "percentile": t("percentile", lang)}, lang=lang)) if pct_rows else None
+    charts = []
+    if card.height:
+        charts.append(section(t("scorecard", lang), graph("assess-scorecard-chart", scorecard_bars(card, lang))))
+        charts.append(section(t("indicators_vs_targets", lang), graph("assess-bullets", bullet_figure(card, lang))))
+    rd = frames.get("reporting_dates")
+    if rd is not None and rd.height:
+        realised = frames.get("realised")
+        charts.append(section(t("realised_on_fans", lang), dbc.Row([
+            dbc.Col(graph("assess-fan-tvpi", fan_with_realised(rd, "tvpi", realised, lang)), lg=6),
+            dbc.Col(graph("assess-fan-loss", fan_with_realised(rd, "loss_ratio", realised, lang,
+                                                               tolerated=a.tolerated_loss_ratio)), lg=6)])))
+    if "tolerance" in frames and frames["tolerance"].height:
+        charts.append(section(t("tolerance_by_stage", lang), graph(
+            "assess-tolerance-chart", tolerance_figure(frames["tolerance"], a.loss_ratio, a.tolerated_loss_ratio, lang))))
     titles = _titles(lang)
-    frames = a.tables()
     names = [n for n in _ORDER if n in frames] + [n for n in frames if n not in _ORDER]
-    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", one_language(frames[n], lang), lang=lang), id_=f"assess-section-{n}")
-              for n in names if isinstance(frames[n], pl.DataFrame) and frames[n].height]
+    tables = [section(titles.get(n, n), grid(f"assess-table-{n}", _shown(frames[n], n, lang), lang=lang),
+                      id_=f"assess-section-{n}")
+              for n in names if isinstance(frames[n], pl.DataFrame) and frames[n].height and n != "reporting_dates"]
     formats = REPORT_FORMATS if write_report_api() is not None else ()
     downloads = section(t("downloads", lang), html.Div(
         [dbc.Button(f"{t('downloads', lang)} {f.upper()}", id={"type": "report", "fmt": f}, color="secondary",
-                    outline=True, className="me-2") for f in formats]
+                    outline=True, className="me-2 mb-2") for f in formats]
         + [dbc.Button(t("export_xlsx", lang), id={"type": "report", "fmt": "tables_xlsx"}, color="secondary",
-                      outline=True)]))
+                      outline=True, className="mb-2")]))
     notes = [dbc.Alert(note, color="warning")] if note else []
-    return html.Div([html.H2(t("assessment_title", lang)), *notes, cards, percentiles, downloads, *tables,
-                     html.Ul([html.Li(n) for n in a.notes], className="text-muted") if a.notes else None,
-                     dcc.Download(id="report-download")])
+    sources = html.Details([html.Summary(t("definitions_sources", lang)),
+                            html.Ul([html.Li(n) for n in a.notes], className="text-muted")],
+                           id="sources-notes", className="section") if a.notes else None
+    return html.Div([html.H2(t("assessment_title", lang)), *notes, verdict_block(a, actuals_rec, lang), cards,
+                     percentiles, *charts, downloads, *tables, sources, dcc.Download(id="report-download")])
+
+
+_DROP = {"policy_indicators": ("definition",), "scorecard": ("category_weight",)}
+
+
+def _shown(frame: pl.DataFrame, name: str, lang: str) -> pl.DataFrame:
+    """A table of the assessment in one language (definitions stay in the sources section)."""
+    f = one_language(frame, lang)
+    drop = [c for c in _DROP.get(name, ()) if c in f.columns]
+    return f.drop(drop) if drop else f
+
+
+def _num(v) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1f}"
 
 
 def tables_xlsx(assessment) -> bytes:

@@ -27,7 +27,7 @@ def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
     shown = summary.select(cols).with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity"), return_dtype=pl.Utf8).alias("name"))
     shown = shown.select(["name", *cols])
-    return grid("subfund-grid", shown, headers={"name": t("entity", lang), "entity": "id"}, lang=lang)
+    return grid("subfund-grid", shown, headers={"name": t("entity", lang), "entity": t("fund_id", lang)}, lang=lang)
 
 
 def layout(data, run_id: int, lang: str):

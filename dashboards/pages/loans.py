@@ -10,7 +10,7 @@ from dash import Input, Output, State, dcc, html
 
 from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, section
 from dashboards.figures import loss_distribution_figure
-from dashboards.i18n import t
+from dashboards.i18n import code_label, t
 from fundsvc.errors import FundsvcError
 from models.common import WAN
 
@@ -69,18 +69,18 @@ def result_view(result, error: str | None, lang: str):
                          color="danger")
     return dbc.Row([
         dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("break_even", lang), className="kpi-title"),
-                                       html.Div(f"{100 * result.break_even_rate:.3f}%", id="price-break-even",
+                                       html.Div(fmt_pct(result.break_even_rate, 2), id="price-break-even",
                                                 className="kpi-value"),
                                        html.Div(f"{t('without_pool', lang)}: "
-                                                f"{100 * result.without_pool.break_even_rate:.3f}%", className="kpi-sub")]),
+                                                f"{fmt_pct(result.without_pool.break_even_rate, 2)}", className="kpi-sub")]),
                          className="kpi-card"), md=4),
         dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("raroc", lang), className="kpi-title"),
                                        html.Div(fmt_pct(result.raroc, 2) if result.raroc is not None else "–",
                                                 id="price-raroc", className="kpi-value"),
-                                       html.Div(f"{t('expected_loss', lang)}: {fmt_pct(result.expected_loss_rate, 3)}",
+                                       html.Div(f"{t('expected_loss', lang)}: {fmt_pct(result.expected_loss_rate, 2)}",
                                                 className="kpi-sub")]), className="kpi-card"), md=4),
         dbc.Col(dbc.Card(dbc.CardBody([html.Div(t("subsidy", lang), className="kpi-title"),
-                                       html.Div(f"{1e4 * result.subsidy_rate:,.1f} bp", id="price-subsidy",
+                                       html.Div(f"{1e4 * result.subsidy_rate:,.1f} {t('bp', lang)}", id="price-subsidy",
                                                 className="kpi-value"),
                                        html.Div(f"{t('over_term', lang)}: {fmt_cny(result.subsidy_cny)}",
                                                 id="price-subsidy-cny", className="kpi-sub")]), className="kpi-card"), md=4),
@@ -140,10 +140,11 @@ def layout(data, run_id: int, lang: str):
                                                         className="mt-3")),
         section(t("loss_dist", lang),
                 dbc.Row([dbc.Col(html.Label(t("loss_entity", lang)), width="auto"),
-                         dbc.Col(dcc.Dropdown(id="loss-entity", options=entities, value=entity, clearable=False), md=3)],
+                         dbc.Col(dcc.Dropdown(id="loss-entity", options=[{"label": code_label(e, lang), "value": e} for e in entities],
+                                              value=entity, clearable=False), md=4)],
                         className="mb-2 align-items-center"),
                 graph("loss-dist", _loss_figure(data, run_id, entity, lang)),
-                grid("loss-measures", _measures_view(measures, entity), lang=lang),
+                html.Div(grid("loss-measures", _measures_view(measures, entity), lang=lang), id="loss-measures-box"),
                 export_buttons("credit_loss_measures", lang)),
     ])
 
@@ -151,8 +152,7 @@ def layout(data, run_id: int, lang: str):
 def _measures_view(measures: pl.DataFrame, entity: str) -> pl.DataFrame:
     if measures.height == 0:
         return measures
-    return measures.filter(pl.col("entity") == entity).with_columns(
-        (pl.col("value") / WAN).round(2).alias("value_wan")).drop("value")
+    return measures.filter(pl.col("entity") == entity).drop("entity")
 
 
 def _loss_figure(data, run_id: int, entity: str, lang: str):
@@ -174,9 +174,9 @@ def register(app, data, jobs) -> None:
         result, error = price(form, scenario)
         return result_view(result, error, lang)
 
-    @app.callback(Output("loss-dist", "figure"), Output("loss-measures", "rowData"),
+    @app.callback(Output("loss-dist", "figure"), Output("loss-measures-box", "children"),
                   Input("loss-entity", "value"), State("run-select", "value"), State("lang", "data"),
                   prevent_initial_call=True)
     def _loss(entity, run_id, lang):
         return (_loss_figure(data, run_id, entity, lang),
-                _measures_view(data.table(run_id, "credit_loss_measures"), entity).to_dicts())
+                grid("loss-measures", _measures_view(data.table(run_id, "credit_loss_measures"), entity), lang=lang))

@@ -26,6 +26,7 @@ from dashboards.derive import (
 )
 from dashboards.figures import percentile_figure
 from dashboards.i18n import t
+from fundsvc.formatting import Kind, fmt, row_kind
 
 
 def layout(data, run_id: int, lang: str):
@@ -64,12 +65,13 @@ def layout(data, run_id: int, lang: str):
     ], className="g-3")
 
     targets = programme_targets(scenario, data.array(run_id, "equity_indicators"), pool_summary)
-    label = lambda key: t(key.split(":")[0], lang) + (f" ({key.split(':')[1]})" if ":" in key else "")
-    shown = targets.with_columns(pl.col("key").map_elements(label, return_dtype=pl.Utf8).alias("indicator")) \
-        .select("indicator", "target", "achieved")
+    shown = targets_view(targets, lang)
+    same_spread = (g.get("tvpi_p5"), g.get("tvpi_p95")) == (g.get("dpi_p5"), g.get("dpi_p95")) and g.get("tvpi_p5") is not None
+    spread_note = html.P(t("dpi_equals_tvpi", lang), className="text-muted small", id="dpi-tvpi-note") if same_spread else None
     return html.Div([
         html.H2(t("overview_title", lang)),
         kpis,
+        spread_note,
         html.Div(tolerance, className="mt-3"),
         section(t("fiscal_exposure", lang), exposure),
         section(t("targets", lang), grid("targets-grid", shown, headers={
@@ -78,6 +80,17 @@ def layout(data, run_id: int, lang: str):
                 graph("overview-tvpi", percentile_figure(summary, "tvpi", lang, entity_names(scenario, lang))),
                 export_buttons("equity_summary", lang)),
     ])
+
+
+def targets_view(targets: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """Programme targets as text: indicator name, target and simulated value in the indicator's kind."""
+    rows = []
+    for r in targets.to_dicts():
+        code, _, pool = r["key"].partition(":")
+        kind = row_kind(code) or Kind.NUMBER
+        rows.append({"indicator": t(code, lang) + (f" ({pool})" if pool else ""),
+                     "target": fmt(r["target"], kind, lang=lang), "achieved": fmt(r["achieved"], kind, lang=lang)})
+    return pl.DataFrame(rows, schema={"indicator": pl.Utf8, "target": pl.Utf8, "achieved": pl.Utf8})
 
 
 def register(app, data, jobs) -> None:  # no callbacks of its own

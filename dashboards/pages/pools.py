@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 import polars as pl
 from dash import html
 
-from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, kpi_card, section
+from dashboards.components import export_buttons, fmt_cny, fmt_mult, fmt_pct, graph, grid, kpi_card, section
 from dashboards.figures import balance_fan_figure, depletion_figure
 from dashboards.i18n import t
 
@@ -23,9 +23,16 @@ def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str):
                          fmt_cny(init["value"]) if init else "–",
                          f"{t('target_prob', lang)}: {fmt_pct(init['target'], 1)}" if init else ""), md=3),
         dbc.Col(kpi_card(f"pool-{pool}-topup", t("required_topup", lang), fmt_cny(top["value"]) if top else "–"), md=2),
-        dbc.Col(kpi_card(f"pool-{pool}-leverage", t("leverage", lang), f"{row['leverage_mean']:.2f}×",
-                         f"{t('target_pool_multiple', lang)}: {row['lending_multiple_mean']:.2f}×"), md=3),
+        dbc.Col(kpi_card(f"pool-{pool}-leverage", t("lending_multiple", lang), fmt_mult(row["lending_multiple_mean"]),
+                         f"{t('outstanding_ratio', lang)}: {fmt_mult(row['leverage_mean'])}"), md=3),
     ], className="g-3")
+
+
+def _pool_name(scenario, pool_id: str, lang: str) -> str:
+    p = next((p for p in (scenario.pools if scenario is not None else []) if p.id == pool_id), None)
+    if p is None:
+        return pool_id
+    return (p.name_zh or p.name) if lang != "en" else p.name
 
 
 def layout(data, run_id: int, lang: str):
@@ -36,7 +43,7 @@ def layout(data, run_id: int, lang: str):
     sizing = data.table(run_id, "credit_pool_sizing")
     blocks = []
     for row in summary.to_dicts():
-        blocks.append(section(f"{t('pool', lang)} {row['pool']}", _pool_cards(row, sizing, lang),
+        blocks.append(section(f"{t('pool', lang)} {_pool_name(data.scenario(run_id), row['pool'], lang)}", _pool_cards(row, sizing, lang),
                               graph(f"pool-fan-{row['pool']}", balance_fan_figure(fans, row["pool"], lang))))
     return html.Div([
         html.H2(t("pools_title", lang)),

@@ -1,0 +1,186 @@
+"""The zh/en catalogue of every code and column header a user reads.
+
+Codes are the values stored in tables and enums (sectors, stages, statuses, parties, measures,
+indicators, fiscal-exposure components …); columns are stored column names. The dashboards'
+sentences live in ``dashboards/i18n.py`` (``TEXT``) and use this catalogue for codes and headers.
+
+``label(code, lang)`` translates a code: exact entries first, then compound codes
+(``bank:city_bank_b`` → ``银行 city_bank_b``, ``pool:city-ip`` → the pool's prefix), then the
+code itself (so a new code shows up — and the test that renders every page catches it).
+``column_label(name, lang)`` builds headers: ``tvpi_p50`` → ``TVPI P50``, ``irr_mean_se`` →
+``IRR 均值标准误``; the money unit is added by the caller (one unit per table).
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.assessment import Direction
+from models.common import Sector
+from models.credit import LoanProduct, Party
+from models.venture import FundStage, Stage
+
+__all__ = ["CODES", "COLUMNS", "column_label", "is_code", "label"]
+
+# code: (zh, en)
+CODES: dict[str, tuple[str, str]] = {
+    # sectors (五大产业生态圈) and products
+    **{s.value: (s.label_zh, s.value.replace("_", " ").capitalize()) for s in Sector},
+    "smart_iot": ("智能物联", "Smart IoT"),
+    **{p.value: (p.label_zh, {"achievement": "Achievement loan", "sci_tech": "Sci-tech loan", "talent": "Talent loan",
+                             "other": "Other"}[p.value]) for p in LoanProduct},
+    # deal stages and fund stages
+    Stage.SERIES_A.value: ("A 轮", "Series A"), Stage.SERIES_B.value: ("B 轮", "Series B"),
+    Stage.SERIES_C.value: ("C 轮", "Series C"), Stage.LATER.value: ("后期", "Later stage"),
+    FundStage.SEED.value: ("种子期", "Seed"), FundStage.ANGEL.value: ("天使期", "Angel"),
+    FundStage.VENTURE.value: ("创投期", "Venture"), FundStage.GROWTH.value: ("成长期", "Growth"),
+    # run statuses
+    "queued": ("排队中", "queued"), "running": ("运行中", "running"), "succeeded": ("已完成", "succeeded"),
+    "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled"),
+    # parties and entities
+    Party.POOL.value: ("资金池", "Pool"), Party.GUARANTOR.value: ("担保机构", "Guarantor"),
+    Party.BANK.value: ("银行", "Bank"), Party.INSURER.value: ("保险机构", "Insurer"),
+    "banks": ("全部银行", "All banks"), "total": ("合计", "Total"), "guidance": ("引导基金", "Guidance fund"),
+    # loss measures and windows
+    "el": ("预期损失 EL", "Expected loss (EL)"), "ul": ("非预期损失 UL(标准差)", "Unexpected loss (UL, s.d.)"),
+    "var": ("风险价值 VaR", "Value at risk (VaR)"), "es": ("预期短缺 ES", "Expected shortfall (ES)"),
+    "horizon": ("全期", "Whole horizon"), "year_1": ("第一年", "First year"),
+    # assessment
+    "policy_effect": ("政策效应", "Policy effect"), "management": ("管理效能", "Management effectiveness"),
+    "economic": ("经济效益", "Economic return"),
+    Direction.HIGHER_IS_BETTER.value: ("越高越好", "higher is better"),
+    Direction.LOWER_IS_BETTER.value: ("越低越好", "lower is better"),
+    "simulated": ("模拟", "simulated"), "realised": ("实际", "realised"),
+    "simulated median": ("模拟中位数", "simulated median"), "realised value": ("实际值", "realised"),
+    "within_tolerance": ("容错范围内", "within tolerance"),
+    "bad_luck": ("超出容亏率,但属市场因素", "above tolerance, consistent with bad luck"),
+    "review": ("超出容亏率且显著偏低,建议复核", "above tolerance and unusually poor: review"),
+    "no_data": ("尚无实缴数据", "no paid-in capital yet"),
+    # indicators
+    "leverage": ("财政资金放大倍数", "Leverage of fiscal money"),
+    "reinvestment_completion": ("返投完成率", "Local reinvestment completion"),
+    "early_stage_share": ("投早投小占比", "Early-stage share"),
+    "priority_share": ("五大产业生态圈投资占比", "Priority ecosystems share"),
+    "deployment_vs_plan": ("出资进度(对计划)", "Deployment vs plan"),
+    "projects_per_yi": ("每亿元支持项目数", "Projects per 亿元"),
+    "pool_leverage_utilisation": ("资金池放大倍数使用率", "Pool leverage utilisation"),
+    "tvpi_percentile": ("TVPI 所处分位", "TVPI percentile"),
+    "tvpi": ("总价值倍数 TVPI", "TVPI"), "dpi": ("已分配倍数 DPI", "DPI"), "rvpi": ("剩余价值倍数 RVPI", "RVPI"),
+    "irr": ("内部收益率 IRR", "IRR"), "irr_to_date": ("至今 IRR", "IRR to date"),
+    "net_cost_cny": ("净成本(负数为收益)", "Net cost (negative: gain)"), "ks_pme": ("KS-PME", "KS-PME"),
+    "direct_alpha": ("直接 alpha", "Direct alpha"), "paid_in": ("实缴", "Paid-in"),
+    "loss_ratio": ("容亏率", "Loss ratio"), "loss_vs_tolerance": ("亏损率超出容错幅度", "Loss beyond tolerance"),
+    "projects": ("支持项目数", "Projects supported"), "patents": ("专利转化数", "Patents industrialised"),
+    "social_capital_leverage": ("社会资本放大倍数", "Private capital leverage"),
+    "quarters_to_50pct": ("出资达 50% 所需季度", "Quarters to 50 % deployed"),
+    "quarters_to_80pct": ("出资达 80% 所需季度", "Quarters to 80 % deployed"),
+    "loans_supported_cny": ("支持贷款额", "Loans supported"),
+    "fiscal_cost_per_yi_cny": ("每亿元贷款财政成本", "Fiscal cost per 亿元 lent"),
+    "lending_multiple": ("撬动倍数(贷款÷资金池)", "Lending multiple (loans ÷ pool)"),
+    "leverage_achieved": ("在贷余额÷资金池余额", "Outstanding ÷ pool balance"),
+    "fiscal_cost_cny": ("财政成本", "Fiscal cost"),
+    # fiscal exposure components
+    "guidance_loss_cny": ("引导基金亏损", "Guidance fund loss"),
+    "guidance_net_cost_cny": ("引导基金净成本(负数为收益)", "Guidance fund net cost (negative: gain)"),
+    "pool_cost_cny": ("资金池财政成本合计", "Pools' fiscal cost"),
+    "combined_exposure_cny": ("财政综合风险敞口", "Combined fiscal exposure"),
+    "combined_net_cost_cny": ("财政综合净成本", "Combined net cost"),
+    # score distribution quantiles
+    "p5": ("P5", "P5"), "p50": ("P50(中位数)", "P50 (median)"), "p95": ("P95", "P95"),
+    # units in the targets table
+    "companies": ("家企业", "companies"),
+    # pool variables
+    "initial_balance": ("初始余额", "Initial balance"), "annual_top_up": ("年度补充", "Annual top-up"),
+}
+
+# stored column name: (zh, en); statistic suffixes handled by column_label
+COLUMNS: dict[str, tuple[str, str]] = {
+    "entity": ("主体", "Entity"), "name": ("名称", "Name"), "fund": ("子基金", "Sub-fund"),
+    "sub_fund_id": ("子基金", "Sub-fund"), "pool_id": ("资金池", "Pool"),
+    "tvpi": ("TVPI", "TVPI"), "dpi": ("DPI", "DPI"), "irr": ("IRR", "IRR"), "rvpi": ("RVPI", "RVPI"),
+    "p_loss": ("亏损概率", "P(loss)"), "jcurve_trough": ("J曲线谷底", "J-curve trough"),
+    "jcurve_trough_date": ("谷底日期", "Trough date"), "pool": ("资金池", "Pool"),
+    "variable": ("变量", "Variable"), "value": ("数值", "Value"), "probability": ("概率", "Probability"),
+    "se": ("标准误", "Std. error"), "target": ("目标", "Target"), "attained": ("达标", "Attained"),
+    "initial_balance": ("初始余额", "Initial balance"), "payouts": ("代偿", "Payouts"),
+    "fiscal_cost": ("财政成本", "Fiscal cost"), "fiscal_cost_pv": ("财政成本现值", "Fiscal cost PV"),
+    "leverage": ("在贷÷余额", "Outstanding ÷ balance"), "lending_multiple": ("撬动倍数", "Lending multiple"),
+    "new_lending": ("新增贷款", "New lending"), "final_balance": ("期末余额", "Final balance"),
+    "p_depleted": ("耗尽概率", "P(depleted)"),
+    "window": ("期间", "Window"), "measure": ("度量", "Measure"), "level": ("置信水平", "Level"),
+    "metric": ("指标", "Metric"), "indicator": ("指标", "Indicator"),
+    "achieved": ("模拟值", "Simulated"), "percentile": ("分位", "Percentile"),
+    "category": ("维度", "Category"), "label": ("指标", "Indicator"), "floor": ("底线", "Floor"),
+    "direction": ("方向", "Direction"), "points": ("得分", "Points"), "category_weight": ("维度权重", "Category weight"),
+    "definition": ("定义", "Definition"), "basis": ("依据", "Basis"), "sim": ("模拟", "Simulated"),
+    "stage": ("阶段", "Stage"), "weight": ("权重", "Weight"), "tolerated_loss_ratio": ("容亏率上限", "Tolerated loss ratio"),
+    "contribution": ("加权贡献", "Contribution"), "required_multiple": ("要求倍数", "Required multiple"),
+    "completion": ("完成率", "Completion"), "p_met": ("达标概率", "P(met)"), "component": ("构成", "Component"),
+    "mean": ("均值", "Mean"), "p_positive": ("成本为正的概率", "P(cost > 0)"), "key": ("目标", "Target"),
+    "unit": ("单位", "Unit"), "by_year": ("目标年份", "By year"), "actual": ("实际", "Actual"),
+    "progress": ("进度", "Progress"), "projected": ("预计", "Projected"), "projected_progress": ("预计进度", "Projected progress"),
+    "quantile": ("分位", "Quantile"), "score": ("得分", "Score"), "n_defined": ("有效路径数", "Paths defined"),
+    "step": ("季度序号", "Quarter"), "date": ("日期", "Date"), "sector": ("行业", "Sector"),
+    "year": ("年份", "Year"), "share": ("占比", "Share"), "guidance": ("引导基金", "Guidance fund"),
+    "irr_undefined": ("IRR 无定义占比", "IRR undefined"), "ks_pme": ("KS-PME", "KS-PME"),
+    "direct_alpha": ("直接 alpha", "Direct alpha"), "loss_ratio": ("容亏率", "Loss ratio"),
+    "id": ("编号", "ID"), "scenario": ("情景", "Scenario"), "status": ("状态", "Status"), "seed": ("随机种子", "Seed"),
+    "paths": ("路径数", "Paths"), "n_paths": ("路径数", "Paths"), "created": ("创建时间", "Created"),
+    "duration_s": ("耗时(秒)", "Duration (s)"), "label_run": ("备注", "Label"),
+}
+
+_STATS: dict[str, tuple[str, str]] = {
+    "mean": ("均值", "mean"), "median": ("中位数", "median"), "se": ("标准误", "s.e."),
+    "mean_se": ("均值标准误", "mean s.e."), "lo": ("区间下限", "interval low"), "hi": ("区间上限", "interval high"),
+}
+_STAT_RE = re.compile(r"^(?P<base>.+?)_(?P<stat>p\d{1,2}|mean_se|mean|median|se|lo|hi)$")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9]*([_:\-][a-z0-9]+)+$")
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def label(code: str, lang: str = "zh") -> str:
+    """The display label of ``code`` in ``lang`` (``zh`` default); unknown codes unchanged."""
+    if code is None:
+        return "–"
+    code = str(code)
+    if code in CODES:
+        return _pick(CODES[code], lang)
+    if ":" in code:  # party:id entities, e.g. bank:city_bank_b, pool:city-ip
+        head, _, tail = code.partition(":")
+        if head in CODES:
+            return f"{_pick(CODES[head], lang)} {tail}"
+    if code.startswith("cost_"):  # per-pool fiscal cost component of the exposure table
+        return f"{_pick(CODES['pool'], lang)} {code[5:]} {_pick(CODES['fiscal_cost_cny'], lang)}"
+    return code
+
+
+def is_code(text: str) -> bool:
+    """True for text shaped like an untranslated code (``high_end_equipment``, ``bank:x_y``)."""
+    return bool(_CODE_RE.match(text))
+
+
+def column_label(name: str, lang: str = "zh", *, unit: str = "") -> str:
+    """Header of a stored column: ``tvpi_p50`` → ``TVPI P50``; ``_cny`` dropped (``unit`` added).
+
+    ``unit`` is the table's money unit name (e.g. ``万元``) added in brackets to money columns.
+    """
+    en = lang == "en"
+    base = name[:-4] if name.endswith("_cny") else name
+    stat = ""
+    m = _STAT_RE.match(base)
+    if m and (m.group("base") in COLUMNS or m.group("base").removesuffix("_cny") in COLUMNS or m.group("base") == "sim"):
+        base = m.group("base").removesuffix("_cny")
+        s = m.group("stat")
+        stat = " " + (s.upper() if s.startswith("p") else _pick(_STATS[s], lang))
+    if base in COLUMNS:
+        text = _pick(COLUMNS[base], lang) + stat
+    elif base in CODES:
+        text = _pick(CODES[base], lang) + stat
+    else:
+        text = name
+    if unit:
+        text += f" ({unit})" if en else f"({unit})"
+    return text
