@@ -53,14 +53,18 @@ def _shell(data: DashboardData):
             dcc.Store(id="lang", data=lang, storage_type="session"),
             dbc.Navbar(dbc.Container([
                 dbc.NavbarBrand(t("app_title", lang), id="app-title", href="/"),
-                dbc.Nav(_nav("/", lang), id="nav-links", pills=True),
-                html.Div([
-                    html.Span(t("run", lang), id="run-label", className="me-2"),
-                    html.Div(dcc.Dropdown(id="run-select", options=options,
-                                          value=options[0]["value"] if options else None, clearable=False),
-                             className="run-picker"),
-                    dbc.Button(t("lang_toggle", lang), id="lang-toggle", size="sm", color="light", className="ms-2"),
-                ], className="d-flex align-items-center"),
+                dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
+                dbc.Collapse(html.Div([
+                    dbc.Nav(_nav("/", lang), id="nav-links", pills=True, navbar=True),
+                    html.Div([
+                        html.Span(t("run", lang), id="run-label", className="me-2"),
+                        html.Div(dcc.Dropdown(id="run-select", options=options,
+                                              value=options[0]["value"] if options else None, clearable=False),
+                                 className="run-picker"),
+                        dbc.Button(t("lang_toggle", lang), id="lang-toggle", size="sm", color="light",
+                                   className="ms-2"),
+                    ], className="navbar-tools"),
+                ], className="navbar-inner"), id="navbar-collapse", is_open=False, navbar=True),
             ], fluid=True), color="dark", dark=True, className="mb-3"),
             dbc.Container(dcc.Loading(html.Div(id="page-content"), delay_show=300), fluid=True),
             dcc.Download(id="export-download"),
@@ -134,6 +138,12 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
                   prevent_initial_call=True)
     def _toggle(n, lang):
         return "zh" if norm_lang(lang).value == "en" else "en"
+
+    @app.callback(Output("navbar-collapse", "is_open"), Input("navbar-toggler", "n_clicks"),
+                  Input("url", "pathname"), State("navbar-collapse", "is_open"), prevent_initial_call=True)
+    def _collapse(n, pathname, is_open):
+        """The phone menu opens on the toggler and closes when a page is chosen."""
+        return (not is_open) if ctx.triggered_id == "navbar-toggler" else False
 
     @app.callback(Output("nav-links", "children"), Output("app-title", "children"), Output("lang-toggle", "children"),
                   Output("run-label", "children"), Input("url", "pathname"), Input("lang", "data"))

@@ -51,8 +51,12 @@ def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None
     """
     kinds = dict(kinds or {})
     kinds.update({c: Kind.MONEY for c in amounts})
+    row_kinds = None
+    if "__kind" in frame.columns:  # one kind per row (tables of mixed metrics)
+        row_kinds = [Kind(k) if k else None for k in frame["__kind"].to_list()]
+        frame = frame.drop("__kind")
     frame = frame.with_columns(pl.col(c).fill_nan(None) for c, d in frame.schema.items() if d.is_float())
-    shown = display_frame(frame, lang=lang, kinds=kinds, translate=code_label)
+    shown = display_frame(frame, lang=lang, kinds=kinds, translate=code_label, row_kinds=row_kinds)
     unit = shown.unit.value[1] if shown.unit else ""
     raw = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8))
     rows = []

@@ -94,6 +94,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "reserve_ratio": ("后续投资预留比例", "Reserve ratio"),
     "mgmt_fee": ("管理费率(年)", "Management fee (per year)"),
     "rerun": ("重新模拟", "Rerun"),
+    "whatif_paths": ("结果基于 {n} 条路径(先给出快速结果,再以更多路径更新)。",
+                     "Result from {n} paths (a quick first answer, then refined with more paths)."),
     "base": ("基准", "Base"),
     "modified": ("调整后", "Modified"),
     "whatif_unavailable": ("无法读取该运行的情景文件,不能推演。", "The run's scenario file cannot be read; what-if is unavailable."),

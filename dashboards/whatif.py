@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["WhatIf", "modified_scenario", "run_whatif"]
+__all__ = ["WhatIf", "WhatIfJobs", "WhatIfState", "modified_scenario", "run_whatif"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,94 @@ def run_whatif(scenario, change: WhatIf, *, paths: int = 2000, seed: int = 2026)
 
     result = fundsvc.simulate(modified_scenario(scenario, change), paths=paths, seed=seed)
     return result.equity_summary()
+
+
+WHATIF_STAGES: tuple[int, ...] = (500, 2000)
+"""Path counts of a what-if: a first answer from 500 paths, then the full 2,000 (same seed)."""
+WHATIF_CHUNK = 250
+"""Chunk size of what-if runs: small so the progress bar moves (results depend on it; it is fixed)."""
+
+
+@dataclass(frozen=True)
+class WhatIfState:
+    """State of one what-if job: progress over all stages, the latest result (base, modified)."""
+
+    key: tuple
+    done: int = 0
+    total: int = 0
+    stage_paths: int = 0
+    status: str = "running"  # running | succeeded | failed
+    base: pl.DataFrame | None = None
+    modified: pl.DataFrame | None = None
+    error: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+class WhatIfJobs:
+    """What-if reruns in a background thread, one at a time per app; the page polls :meth:`status`.
+
+    :meth:`submit` is the one place that starts the work (the run queue of issue 15 can take it
+    over here). Submitting the same change for the same run again returns the existing job
+    (Start is idempotent); a different change while one runs waits for the running one.
+    """
+
+    def __init__(self, *, stages: tuple[int, ...] = WHATIF_STAGES, seed: int = 2026, chunk_size: int = WHATIF_CHUNK):
+        import threading
+
+        self.stages, self.seed, self.chunk_size = stages, seed, chunk_size
+        self._jobs: dict[str, WhatIfState] = {}
+        self._lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    def status(self, job_id: str | None) -> WhatIfState | None:
+        with self._lock:
+            return self._jobs.get(job_id) if job_id else None
+
+    def _set(self, job_id: str, **changes) -> None:
+        from dataclasses import replace
+
+        with self._lock:
+            self._jobs[job_id] = replace(self._jobs[job_id], **changes)
+
+    def submit(self, run_id: int, scenario, change: WhatIf) -> str:
+        """Start (or find) the what-if of ``change`` on run ``run_id``; return the job id."""
+        import hashlib
+        import threading
+
+        key = (run_id, change)
+        job_id = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status != "failed":
+                return job_id
+            total = 2 * sum(-(-n // self.chunk_size) for n in self.stages)
+            self._jobs[job_id] = WhatIfState(key, total=total)
+
+        def work() -> None:
+            import fundsvc
+
+            done = 0
+            try:
+                with self._run_lock:  # bounded CPU: one what-if simulation at a time
+                    for paths in self.stages:
+                        frames = []
+                        for scen in (scenario, modified_scenario(scenario, change)):
+                            offset = done
+
+                            def progress(d, _t, offset=offset):
+                                self._set(job_id, done=offset + d)
+
+                            res = fundsvc.simulate(scen, paths=paths, seed=self.seed, chunk_size=self.chunk_size,
+                                                   progress=progress)
+                            frames.append(res.equity_summary())
+                            done = offset + -(-paths // self.chunk_size)
+                        self._set(job_id, done=done, stage_paths=paths, base=frames[0], modified=frames[1])
+                self._set(job_id, status="succeeded")
+            except Exception as exc:  # shown on the page
+                self._set(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
+
+        threading.Thread(target=work, name=f"fundsvc-whatif-{job_id}", daemon=True).start()
+        return job_id

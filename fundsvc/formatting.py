@@ -333,26 +333,30 @@ def _is_money(kinds_of_rows: list[Kind | None], col_kind: Kind) -> bool:
 
 
 def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kind] | None = None,
-                  translate=None) -> DisplayFrame:
+                  translate=None, row_kinds: list[Kind | None] | None = None) -> DisplayFrame:
     """Text cells of ``frame`` with one money unit for the whole table.
 
     * column kinds from ``kinds`` (overrides) or :func:`column_kind`;
     * in tables with a row key column (``indicator``, ``measure``, ``key``, ``component``,
       ``metric``), the statistic columns (``value``, ``mean``, ``p50`` …) take the row's kind
       from :func:`row_kind` when it is known;
-    * ``translate(code, lang)`` (the catalogue) is applied to text cells of code columns.
+    * ``translate(code, lang)`` (the catalogue) is applied to text cells of code columns;
+    * ``row_kinds`` (one per row) gives every numeric cell of a row its kind explicitly.
     """
     kinds = dict(kinds or {})
     for c, d in frame.schema.items():
         kinds.setdefault(c, column_kind(c, d))
     key_col = next((c for c in _ROW_KEYS if c in frame.columns and frame.schema[c] == pl.Utf8), None)
     rows = frame.to_dicts()
-    row_kinds = [row_kind(r[key_col]) if key_col else None for r in rows]
+    explicit = row_kinds is not None
+    if not explicit:
+        row_kinds = [row_kind(r[key_col]) if key_col else None for r in rows]
     money_values = []
     for i, r in enumerate(rows):
         for c in frame.columns:
             k = kinds[c]
-            if key_col and _STAT_COLUMNS.match(c) and row_kinds[i] is not None:
+            if row_kinds[i] is not None and ((explicit and frame.schema[c].is_numeric())
+                                             or (key_col and _STAT_COLUMNS.match(c))):
                 k = row_kinds[i]
             if k is Kind.MONEY:
                 money_values.append(r[c])
@@ -361,7 +365,7 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
     for i, r in enumerate(rows):
         for c in frame.columns:
             k = kinds[c]
-            if key_col and _STAT_COLUMNS.match(c) and row_kinds[i] is not None and frame.schema[c].is_numeric():
+            if row_kinds[i] is not None and frame.schema[c].is_numeric() and (explicit or (key_col and _STAT_COLUMNS.match(c))):
                 k = row_kinds[i]
             v = r[c]
             if k is Kind.TEXT and translate is not None and isinstance(v, str):

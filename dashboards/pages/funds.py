@@ -3,7 +3,6 @@ concentration, and a what-if panel that reruns a small simulation."""
 
 from __future__ import annotations
 
-import threading
 
 import dash_bootstrap_components as dbc
 import polars as pl
@@ -13,10 +12,8 @@ from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid
 from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
-from dashboards.whatif import WhatIf, run_whatif
+from dashboards.whatif import WhatIf, WhatIfJobs
 
-WHATIF_PATHS = 2000
-WHATIF_SEED = 2026
 
 _SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p75", "tvpi_p95", "dpi_p50",
                  "irr_p5", "irr_p50", "irr_p95", "p_loss", "jcurve_trough_cny", "jcurve_trough_date"]
@@ -67,24 +64,25 @@ def _whatif_panel(scenario, lang: str):
         html.P(t("whatif_help", lang)),
         dbc.Row([
             dbc.Col([html.Label(t("graduation_mult", lang)),
-                     dcc.Slider(id="whatif-grad", min=0.5, max=1.5, step=0.05, value=1.0,
+                     dcc.Slider(id="whatif-grad", persistence=True, persistence_type="session", min=0.5, max=1.5, step=0.05, value=1.0,
                                 marks={0.5: "0.5", 1.0: "1.0", 1.5: "1.5"})], md=4),
             dbc.Col([html.Label(t("reserve_ratio", lang)),
-                     dcc.Slider(id="whatif-reserve", min=0.0, max=0.7, step=0.05, value=round(f0.reserve_ratio, 2),
+                     dcc.Slider(id="whatif-reserve", persistence=True, persistence_type="session", min=0.0, max=0.7, step=0.05, value=round(f0.reserve_ratio, 2),
                                 marks={0: "0", 0.35: "0.35", 0.7: "0.7"})], md=4),
             dbc.Col([html.Label(t("mgmt_fee", lang)),
-                     dcc.Slider(id="whatif-fee", min=0.0, max=0.03, step=0.0025,
+                     dcc.Slider(id="whatif-fee", persistence=True, persistence_type="session", min=0.0, max=0.03, step=0.0025,
                                 value=round(f0.fees.management_fee_rate, 4),
                                 marks={0: "0%", 0.015: "1.5%", 0.03: "3%"})], md=4),
         ]),
         dbc.Button(t("rerun", lang), id="whatif-run", color="primary", className="mt-2"),
-        dcc.Loading(html.Div(id="whatif-result", className="mt-3")),
+        dcc.Store(id="whatif-job"),
+        dcc.Interval(id="whatif-poll", interval=400, disabled=True),
+        html.Div(id="whatif-progress", className="whatif-progress"),
+        html.Div(id="whatif-result", className="mt-3"),
     ])
 
 
 def register(app, data, jobs) -> None:
-    base_cache: dict[int, pl.DataFrame] = {}
-    lock = threading.Lock()
 
     @app.callback(
         Output("funds-jcurve", "figure"), Output("funds-nav", "figure"), Output("funds-pacing", "figure"),
@@ -97,23 +95,41 @@ def register(app, data, jobs) -> None:
         return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
                 pacing_figure(data.table(run_id, "equity_pacing"), entity, lang))
 
+    whatifs = WhatIfJobs()
+    app.fundsvc_whatifs = whatifs
+
     @app.callback(
-        Output("whatif-result", "children"),
+        Output("whatif-job", "data"), Output("whatif-poll", "disabled"),
         Input("whatif-run", "n_clicks"),
         State("whatif-grad", "value"), State("whatif-reserve", "value"), State("whatif-fee", "value"),
-        State("run-select", "value"), State("lang", "data"),
+        State("run-select", "value"),
         prevent_initial_call=True)
-    def _whatif(n, grad, reserve, fee, run_id, lang):
+    def _whatif_start(n, grad, reserve, fee, run_id):
+        """Start the what-if in the background and return at once (the page stays usable)."""
         scenario = data.scenario(run_id) if run_id is not None else None
         if not n or scenario is None:
-            return no_update
-        with lock:  # one what-if at a time per app: bounded CPU
-            if run_id not in base_cache:
-                base_cache[run_id] = run_whatif(scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
-            base = base_cache[run_id]
-            mod = run_whatif(scenario, WhatIf(float(grad), float(reserve), float(fee)),
-                             paths=WHATIF_PATHS, seed=WHATIF_SEED)
-        return whatif_result(base, mod, lang)
+            return no_update, no_update
+        return whatifs.submit(run_id, scenario, WhatIf(float(grad), float(reserve), float(fee))), False
+
+    @app.callback(
+        Output("whatif-progress", "children"), Output("whatif-result", "children"),
+        Output("whatif-poll", "disabled", allow_duplicate=True),
+        Input("whatif-poll", "n_intervals"), Input("whatif-job", "data"), State("lang", "data"),
+        prevent_initial_call=True)
+    def _whatif_poll(_n, job_id, lang):
+        job = whatifs.status(job_id)
+        if job is None:
+            return no_update, no_update, True
+        finished = job.status != "running"
+        bar = dbc.Progress(value=round(100 * job.fraction), label=f"{round(100 * job.fraction)}%",
+                           id="whatif-bar", striped=not finished, animated=not finished,
+                           color="danger" if job.status == "failed" else None)
+        if job.status == "failed":
+            return [bar, dbc.Alert(job.error, color="danger")], no_update, True
+        caption = html.Div(t("whatif_paths", lang).format(n=f"{job.stage_paths:,}") if job.stage_paths else
+                           t("running", lang), className="text-muted small", id="whatif-caption")
+        result = whatif_result(job.base, job.modified, lang) if job.base is not None else no_update
+        return [bar, caption], result, finished
 
 
 def whatif_result(base: pl.DataFrame, mod: pl.DataFrame, lang: str):

@@ -19,7 +19,6 @@ from dashboards.i18n import column_label, t
 from dashboards.jobs import loaded_from_upload
 from fundsvc.errors import FundsvcError
 from fundsvc.inputs.loader import MAX_SCENARIO_BYTES
-from models.common import WAN
 
 MAX_PAGE_PATHS = 200_000
 UPLOAD = "__upload__"
@@ -41,34 +40,41 @@ def run_options(data) -> list[dict]:
 
 
 def compare_frame(data, a: int, b: int, lang: str = "zh") -> pl.DataFrame:
-    """Key results of runs ``a`` and ``b`` side by side, with B − A (amounts in 万元)."""
-    banks = "银行" if lang != "en" else "Banks"
+    """Key results of runs ``a`` and ``b`` side by side, with B − A (amounts in CNY).
 
-    def metrics(run_id: int) -> dict[str, float]:
-        out: dict[str, float] = {}
+    Column ``__kind`` names each row's kind (multiple, percent, money) for the formatting layer.
+    """
+    from fundsvc.catalogue import label as code_text
+    from fundsvc.formatting import Kind, column_kind
+
+    def metrics(run_id: int) -> dict[str, tuple[float, Kind]]:
+        out: dict[str, tuple[float, Kind]] = {}
         g = guidance_row(data.table(run_id, "equity_summary"))
         for k in ("tvpi_p5", "tvpi_p50", "tvpi_p95", "irr_p50", "dpi_p50", "p_loss"):
             if k in g:
-                out[f"{t('guidance', lang)} {column_label(k, lang)}"] = g[k]
+                out[f"{t('guidance', lang)} {column_label(k, lang)}"] = (g[k], column_kind(k))
         lm = data.table(run_id, "credit_loss_measures")
         if lm.height:
             for r in lm.filter((pl.col("entity") == "banks") & (pl.col("window") == "horizon")).to_dicts():
                 lvl = "" if r["level"] is None else f" {100 * r['level']:g}%"
-                name = {"el": "EL", "ul": "UL", "var": "VaR", "es": "ES"}.get(r["measure"], r["measure"])
-                out[f"{banks} {name}{lvl} ({'万元'})"] = r["value"] / WAN
+                out[f"{code_text('banks', lang)} {code_text(r['measure'], lang)}{lvl}"] = (r["value"], Kind.MONEY)
         ps = data.table(run_id, "credit_pool_summary")
         for r in ps.to_dicts():
-            out[f"{t('pool', lang)} {r['pool']} {column_label('p_depleted', lang)}"] = r["p_depleted"]
-            out[f"{t('pool', lang)} {r['pool']} {column_label('fiscal_cost_mean', lang)} (万元)"] = \
-                r["fiscal_cost_mean"] / WAN
+            out[f"{t('pool', lang)} {r['pool']} {column_label('p_depleted', lang)}"] = (r["p_depleted"], Kind.PERCENT)
+            out[f"{t('pool', lang)} {r['pool']} {column_label('fiscal_cost_mean', lang)}"] = \
+                (r["fiscal_cost_mean"], Kind.MONEY)
         return out
 
     ma, mb = metrics(a), metrics(b)
     keys = list(dict.fromkeys([*ma, *mb]))
-    rows = [{"metric": k, "a": ma.get(k), "b": mb.get(k),
-             "diff": (mb[k] - ma[k]) if k in ma and k in mb and ma[k] is not None and mb[k] is not None else None}
-            for k in keys]
-    return pl.DataFrame(rows, schema={"metric": pl.Utf8, "a": pl.Float64, "b": pl.Float64, "diff": pl.Float64})
+    rows = []
+    for k in keys:
+        va, vb = (ma.get(k) or (None, None))[0], (mb.get(k) or (None, None))[0]
+        kind = (ma.get(k) or mb.get(k))[1]
+        rows.append({"metric": k, "a": va, "b": vb, "diff": (vb - va) if va is not None and vb is not None else None,
+                     "__kind": kind.value})
+    return pl.DataFrame(rows, schema={"metric": pl.Utf8, "a": pl.Float64, "b": pl.Float64, "diff": pl.Float64,
+                                      "__kind": pl.Utf8})
 
 
 def _bundled_options():
@@ -101,7 +107,8 @@ def layout(data, run_id: int | None, lang: str):
                     dbc.Col(dbc.Button(t("start", lang), id="new-start", color="primary", className="mt-4"), md=2),
                 ], className="g-2"),
                 dcc.Upload(id="upload", children=html.Div(t("upload", lang)), className="upload-box", multiple=False),
-                html.Div(id="upload-message"),
+                dcc.Store(id="upload-checked"),
+                html.Div(id="upload-message"), html.Div(id="upload-size-message", className="upload-size"),
                 dbc.Progress(id="run-progress", value=0, label="", className="mt-2", style={"height": "22px"}),
                 html.Div(id="run-message", className="mt-2"),
                 dcc.Interval(id="run-poll", interval=400, disabled=True),
@@ -152,13 +159,33 @@ def decode_upload(contents: str | None, filename: str | None) -> tuple[object | 
 
 def register(app, data, jobs) -> None:
     uploads: OrderedDict[str, tuple] = OrderedDict()
+
+    # an oversize file is refused in the browser with a message (it is never posted to the server,
+    # whose request limit would otherwise answer 413 with nothing shown)
+    app.clientside_callback(
+        f"""function(contents, filename, lang) {{
+            if (!contents) {{ return [window.dash_clientside.no_update, null]; }}
+            var bytes = Math.floor((contents.length - contents.indexOf(',') - 1) * 3 / 4);
+            if (bytes > {MAX_SCENARIO_BYTES}) {{
+                var mib = (bytes / 1048576).toFixed(1);
+                var msg = lang === 'en'
+                    ? filename + ' is ' + mib + ' MiB; scenario files are limited to {MAX_SCENARIO_BYTES / 2**20:g} MiB. Nothing was uploaded.'
+                    : filename + ' 大小为 ' + mib + ' MiB,情景文件上限为 {MAX_SCENARIO_BYTES / 2**20:g} MiB,未上传。';
+                return [null, msg];
+            }}
+            return [contents, null];
+        }}""",
+        Output("upload-checked", "data"), Output("upload-size-message", "children"),
+        Input("upload", "contents"), State("upload", "filename"), State("lang", "data"), prevent_initial_call=True)
     lock = threading.Lock()
 
     @app.callback(Output("upload-message", "children"), Output("upload-token", "data"),
                   Output("new-source", "options"), Output("new-source", "value"),
-                  Input("upload", "contents"), State("upload", "filename"), State("lang", "data"),
+                  Input("upload-checked", "data"), State("upload", "filename"), State("lang", "data"),
                   prevent_initial_call=True)
     def _upload(contents, filename, lang):
+        if not contents:  # refused in the browser (too large): the message is already shown
+            return no_update, no_update, no_update, no_update
         scenario, raw, error = decode_upload(contents, filename)
         if error is not None:
             return (dbc.Alert([html.Strong(t("upload_bad", lang)), html.Pre(error, className="mb-0")],

@@ -129,27 +129,55 @@ def test_serve_bootstrap_simulates_only_an_empty_database(tmp_path):
 
 
 def test_whatif_callback_applies_the_panel_values(dash_app, quick_run):
-    """The what-if callback, posted as the browser would, equals the service function on the same changes."""
+    """The what-if start callback returns at once with a job id; the job's result equals the service
+    function on the same changes; polling renders it. Starting the same change again reuses the job."""
+    import time
+
+    import fundsvc
     from dashboards.components import fmt_mult
-    from dashboards.pages.funds import WHATIF_PATHS, WHATIF_SEED
-    from dashboards.whatif import WhatIf, run_whatif
+    from dashboards.whatif import WHATIF_CHUNK, WHATIF_STAGES, WhatIf, modified_scenario
 
     client = dash_app.server.test_client()
     values = {"whatif-grad": 1.3, "whatif-reserve": 0.3, "whatif-fee": 0.015}
-    r = client.post("/_dash-update-component", json={
-        "output": "whatif-result.children", "outputs": {"id": "whatif-result", "property": "children"},
-        "inputs": [{"id": "whatif-run", "property": "n_clicks", "value": 1}],
-        "state": [*({"id": k, "property": "value", "value": v} for k, v in values.items()),
-                  {"id": "run-select", "property": "value", "value": quick_run.run_id},
-                  {"id": "lang", "property": "data", "value": "en"}],
-        "changedPropIds": ["whatif-run.n_clicks"]})
-    assert r.status_code == 200
-    text = r.get_data(as_text=True)
-    expected = run_whatif(quick_run.scenario, WhatIf(1.3, 0.3, 0.015), paths=WHATIF_PATHS, seed=WHATIF_SEED)
-    base = run_whatif(quick_run.scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+
+    def start():
+        t0 = time.perf_counter()
+        r = client.post("/_dash-update-component", json={
+            "output": "..whatif-job.data...whatif-poll.disabled..",
+            "outputs": [{"id": "whatif-job", "property": "data"}, {"id": "whatif-poll", "property": "disabled"}],
+            "inputs": [{"id": "whatif-run", "property": "n_clicks", "value": 1}],
+            "state": [*({"id": k, "property": "value", "value": v} for k, v in values.items()),
+                      {"id": "run-select", "property": "value", "value": quick_run.run_id}],
+            "changedPropIds": ["whatif-run.n_clicks"]})
+        assert r.status_code == 200
+        return json.loads(r.get_data(as_text=True))["response"]["whatif-job"]["data"], time.perf_counter() - t0
+
+    job_id, seconds = start()
+    assert seconds < 1.0  # the callback does not wait for the simulation
+    assert start()[0] == job_id  # idempotent: the same change is the same job
+    jobs = dash_app.fundsvc_whatifs
+    deadline = time.monotonic() + 120
+    while jobs.status(job_id).status == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    job = jobs.status(job_id)
+    assert job.status == "succeeded" and job.stage_paths == WHATIF_STAGES[-1]
+    expected = fundsvc.simulate(modified_scenario(quick_run.scenario, WhatIf(1.3, 0.3, 0.015)),
+                                paths=WHATIF_STAGES[-1], seed=2026, chunk_size=WHATIF_CHUNK).equity_summary()
+    base = fundsvc.simulate(quick_run.scenario, paths=WHATIF_STAGES[-1], seed=2026,
+                            chunk_size=WHATIF_CHUNK).equity_summary()
     tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
     assert tvpi(expected) != tvpi(base)
-    assert _find_by_id(json.loads(text), "whatif-mod-0")["children"] == fmt_mult(tvpi(expected))
+    assert tvpi(job.modified) == tvpi(expected) and tvpi(job.base) == tvpi(base)
+    r = client.post("/_dash-update-component", json={
+        "output": next(k for k in dash_app.callback_map if "whatif-progress.children" in k),
+        "outputs": [{"id": "whatif-progress", "property": "children"}, {"id": "whatif-result", "property": "children"},
+                    {"id": "whatif-poll", "property": "disabled"}],
+        "inputs": [{"id": "whatif-poll", "property": "n_intervals", "value": 3},
+                   {"id": "whatif-job", "property": "data", "value": job_id}],
+        "state": [{"id": "lang", "property": "data", "value": "en"}],
+        "changedPropIds": ["whatif-poll.n_intervals"]})
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    assert _find_by_id(json.loads(r.get_data(as_text=True)), "whatif-mod-0")["children"] == fmt_mult(tvpi(expected))
 
 
 def _find_by_id(node, id_):
