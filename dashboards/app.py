@@ -95,12 +95,34 @@ def _export_frame(data: DashboardData, run_id: int | None, table: str) -> pl.Dat
 
 
 def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
-    """A table as CSV (UTF-8 with BOM, so Excel shows Chinese text) or XLSX bytes."""
+    """A table as CSV (UTF-8 with BOM, so Excel shows Chinese text) or XLSX bytes.
+
+    Exports keep raw values (CNY, decimals) for further work; the row under the header names
+    each column's unit (:func:`fundsvc.formatting.units_row`).
+    """
+    from fundsvc.formatting import units_row
+
+    units = units_row(frame)
     if fmt == "xlsx":
+        import xlsxwriter
+
         buf = io.BytesIO()
-        frame.write_excel(buf, worksheet="data")
+        with xlsxwriter.Workbook(buf, {"nan_inf_to_errors": True}) as wb:
+            ws = wb.add_worksheet("data")
+            bold = wb.add_format({"bold": True})
+            ws.write_row(0, 0, frame.columns, bold)
+            ws.write_row(1, 0, [units[c] for c in frame.columns], wb.add_format({"italic": True}))
+            for i, row in enumerate(frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8)).iter_rows(), 2):
+                for j, v in enumerate(row):
+                    if v is not None:
+                        ws.write(i, j, v)
+            ws.freeze_panes(2, 0)
+            for j, c in enumerate(frame.columns):
+                ws.set_column(j, j, max(len(c), len(units[c]), 10) + 2)
         return buf.getvalue()
-    return ("\ufeff" + frame.write_csv()).encode("utf-8")
+    header = pl.DataFrame({c: [units[c]] for c in frame.columns}, schema={c: pl.Utf8 for c in frame.columns})
+    body = frame.with_columns(pl.all().cast(pl.Utf8))
+    return ("\ufeff" + pl.concat([header, body]).write_csv()).encode("utf-8")
 
 
 def create_app(store_factory: Callable[[], object] | None = None, settings=None, *,

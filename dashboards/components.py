@@ -57,7 +57,6 @@ def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None
         frame = frame.drop("__kind")
     frame = frame.with_columns(pl.col(c).fill_nan(None) for c, d in frame.schema.items() if d.is_float())
     shown = display_frame(frame, lang=lang, kinds=kinds, translate=code_label, row_kinds=row_kinds)
-    unit = shown.unit.value[1] if shown.unit else ""
     raw = frame.with_columns(pl.col(pl.Date, pl.Datetime).cast(pl.Utf8))
     rows = []
     for r, f in zip(raw.to_dicts(), shown.frame.to_dicts()):
@@ -66,9 +65,9 @@ def grid(id_: str, frame: pl.DataFrame, *, headers: dict[str, str] | None = None
     headers = headers or {}
     defs = []
     for name, dtype in frame.schema.items():
-        money = shown.kinds.get(name) is Kind.MONEY
-        head = headers.get(name, column_label(name, lang, unit=unit if money else ""))
-        if money and name in headers and unit:
+        unit = shown.header_unit(name)
+        head = headers.get(name, column_label(name, lang, unit=unit))
+        if unit and name in headers:
             head += f" ({unit})" if lang == "en" else f"({unit})"
         d: dict[str, Any] = {"field": name, "headerName": head,
                              "valueFormatter": {"function": f"params.data ? params.data['{name}__fmt'] : ''"}}

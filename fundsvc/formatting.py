@@ -321,15 +321,30 @@ _STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|
 
 @dataclass(frozen=True)
 class DisplayFrame:
-    """Text cells of a table ready to show, with the money unit of the table (None: no money)."""
+    """Text cells of a table ready to show, with the money unit of the table (None: no money).
+
+    ``cell_kinds[i][j]`` is the kind of row ``i``, column ``j``; ``key`` the column naming what
+    each row measures (tables of mixed indicators), if any. :meth:`header_unit` and
+    :meth:`row_unit` say where to name the money unit: in a money column's header, or — in a
+    table of mixed indicators — in the row's label; always once, one unit per table.
+    """
 
     frame: pl.DataFrame
     kinds: dict[str, Kind]
     unit: MoneyUnit | None
+    cell_kinds: tuple[tuple[Kind, ...], ...] = ()
+    key: str | None = None
 
+    def header_unit(self, column: str) -> str:
+        if self.unit is None or self.key is not None:
+            return ""
+        j = self.frame.columns.index(column)
+        return self.unit.value[1] if any(r[j] is Kind.MONEY for r in self.cell_kinds) else ""
 
-def _is_money(kinds_of_rows: list[Kind | None], col_kind: Kind) -> bool:
-    return col_kind is Kind.MONEY or any(k is Kind.MONEY for k in kinds_of_rows)
+    def row_unit(self, i: int) -> str:
+        if self.unit is None or self.key is None:
+            return ""
+        return self.unit.value[1] if Kind.MONEY in self.cell_kinds[i] else ""
 
 
 def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kind] | None = None,
@@ -339,7 +354,7 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
     * column kinds from ``kinds`` (overrides) or :func:`column_kind`;
     * in tables with a row key column (``indicator``, ``measure``, ``key``, ``component``,
       ``metric``), the statistic columns (``value``, ``mean``, ``p50`` …) take the row's kind
-      from :func:`row_kind` when it is known;
+      from :func:`row_kind` when it is known; the money unit then goes into the key cell;
     * ``translate(code, lang)`` (the catalogue) is applied to text cells of code columns;
     * ``row_kinds`` (one per row) gives every numeric cell of a row its kind explicitly.
     """
@@ -351,30 +366,33 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
     explicit = row_kinds is not None
     if not explicit:
         row_kinds = [row_kind(r[key_col]) if key_col else None for r in rows]
-    money_values = []
-    for i, r in enumerate(rows):
-        for c in frame.columns:
+    cell_kinds = []
+    for i in range(len(rows)):
+        ks = []
+        for c, d in frame.schema.items():
             k = kinds[c]
-            if row_kinds[i] is not None and ((explicit and frame.schema[c].is_numeric())
-                                             or (key_col and _STAT_COLUMNS.match(c))):
+            if row_kinds[i] is not None and d.is_numeric() and (explicit or (key_col and _STAT_COLUMNS.match(c))):
                 k = row_kinds[i]
-            if k is Kind.MONEY:
-                money_values.append(r[c])
+            ks.append(k)
+        cell_kinds.append(tuple(ks))
+    money_values = [r[c] for i, r in enumerate(rows) for j, c in enumerate(frame.columns)
+                    if cell_kinds[i][j] is Kind.MONEY]
     unit = money_unit(money_values) if money_values else None
+    in_rows = key_col is not None and not explicit
     out: dict[str, list[str]] = {c: [] for c in frame.columns}
     for i, r in enumerate(rows):
-        for c in frame.columns:
-            k = kinds[c]
-            if row_kinds[i] is not None and frame.schema[c].is_numeric() and (explicit or (key_col and _STAT_COLUMNS.match(c))):
-                k = row_kinds[i]
-            v = r[c]
-            if k is Kind.TEXT and translate is not None and isinstance(v, str):
-                out[c].append(translate(v, lang))
+        for j, c in enumerate(frame.columns):
+            k, v = cell_kinds[i][j], r[c]
+            if k is Kind.TEXT and isinstance(v, str):
+                text = translate(v, lang) if translate is not None else v
+                if in_rows and c == key_col and unit is not None and Kind.MONEY in cell_kinds[i]:
+                    text += f" ({unit.value[1]})" if lang == "en" else f"({unit.value[1]})"
+                out[c].append(text)
             else:
                 out[c].append(fmt(v, k, unit=unit, lang=lang))
     shown = pl.DataFrame({c: pl.Series(c, v, dtype=pl.Utf8) for c, v in out.items()}) if rows else \
         pl.DataFrame(schema={c: pl.Utf8 for c in frame.columns})
-    return DisplayFrame(shown, kinds, unit)
+    return DisplayFrame(shown, kinds, unit, tuple(cell_kinds), key_col if in_rows else None)
 
 
 def units_row(frame: pl.DataFrame, kinds: dict[str, Kind] | None = None) -> dict[str, str]:
