@@ -18,11 +18,36 @@ ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["fundsvc.store.testing"]
 
 
+def chromium_path() -> str | None:
+    """``FUNDSVC_CHROMIUM``, else ``chromium`` / ``chromium-browser`` on PATH (None: not installed)."""
+    import shutil
+
+    env = os.environ.get("FUNDSVC_CHROMIUM")
+    if env and Path(env).exists():
+        return env
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests skip, with the reason printed, when Chromium or chromedriver is missing."""
+    import shutil
+
+    missing = [name for name, ok in (("Chromium", chromium_path()), ("chromedriver", shutil.which("chromedriver")))
+               if not ok]
+    if not missing:
+        return
+    reason = (f"{' and '.join(missing)} not installed: run `bash .ci/test.sh` (installs Debian's chromium "
+              "chromium-driver as root) or set FUNDSVC_CHROMIUM")
+    for item in items:
+        if "browser" in item.keywords or "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
 def pytest_setup_options():
     from selenium.webdriver.chrome.options import Options
 
     options = Options()
-    options.binary_location = os.environ.get("FUNDSVC_CHROMIUM", "/usr/bin/chromium")
+    options.binary_location = chromium_path() or "/usr/bin/chromium"
     for arg in (
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",

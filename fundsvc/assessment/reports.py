@@ -350,6 +350,15 @@ def _figures(a) -> dict[str, str]:
             out[f"fan_{measure if measure == 'tvpi' else 'loss'}"] = fan_svg(
                 [x.isoformat() for x in d["date"].to_list()], {q: d[q].to_list() for q in ("p5", "p25", "p50", "p75", "p95")},
                 realised=pts, title=name, kind=kind, line=line, legend=("P5–P95 / P25–P75", "中位数 median", "实际 realised"))
+    if rd is not None and rd.height and a.percentiles and "tvpi" in a.realised:
+        row = rd.filter((pl.col("measure") == "tvpi") & (pl.col("step") == a.step))
+        if row.height:
+            qs = ("p5", "p25", "p50", "p75", "p95")
+            vals = [row[q][0] for q in qs] + [a.realised["tvpi"]]
+            out["verdict"] = bars_svg(
+                [f"模拟 simulated {q.upper()}" for q in qs] + ["实际 realised"], vals, kind=Kind.MULTIPLE,
+                title=f"实际 TVPI 位于模拟分布第 {fmt(a.percentiles['tvpi'], Kind.PERCENT)} 分位 · "
+                      f"Realised TVPI at the {fmt(a.percentiles['tvpi'], Kind.PERCENT)} percentile")
     card = t.get("scorecard")
     if card is not None and card.height:
         w = card.group_by("category", maintain_order=True).agg(pl.len().alias("k"), pl.col("category_weight").first())
@@ -368,7 +377,7 @@ def _figures(a) -> dict[str, str]:
     return out
 
 
-_SECTION_FIGURES = {"distribution": ("fan_tvpi", "fan_loss"), "scorecard": ("scorecard",), "exposure": ("exposure",)}
+_SECTION_FIGURES = {"verdict": ("verdict",), "distribution": ("fan_tvpi", "fan_loss"), "scorecard": ("scorecard",), "exposure": ("exposure",)}
 
 
 def report_html(a, title: str | None = None, actuals: str | None = None) -> str:

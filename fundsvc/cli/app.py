@@ -52,8 +52,21 @@ class _ErrorHandlingGroup(TyperGroup):
             raise typer.Exit(code=2) from None
 
 
+def _plain_usage_names() -> None:
+    """Usage lines show required arguments as ``RUN_ID`` (typer's default is ``{RUN_ID}``)."""
+    from typer.core import TyperArgument
+
+    def usage_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    if hasattr(TyperArgument, "_usage_display_name"):
+        TyperArgument._usage_display_name = usage_name
+
+
 def build_app() -> typer.Typer:
     """Build the typer application with every registered command module."""
+    _plain_usage_names()
     app = typer.Typer(
         name="fundsvc",
         cls=_ErrorHandlingGroup,
@@ -61,6 +74,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # plain help: "--save / --no-save", "RUN_ID" (no "<bool>", "{run_id}")
     )
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)

@@ -1,7 +1,8 @@
 """``fundsvc assess RUN`` and ``fundsvc report RUN --period 2026-Q3 --format xlsx|html``.
 
-``assess`` validates and stores the actuals (if given), assesses the run and stores the
-assessment with it. ``report`` does the same for a reporting period (月 ``2026-09`` /
+``assess`` validates and stores the actuals (if given; else it uses the latest imported for the
+run's scenario and says so), assesses the run and stores the assessment with it; it always
+prints the verdict in words with its basis and the scorecard. ``report`` does the same for a reporting period (月 ``2026-09`` /
 季 ``2026-Q3`` / 年 ``2026``), using the given actuals file or else the latest actuals imported
 for the run's scenario, and writes the workbook or HTML report.
 """
@@ -9,7 +10,6 @@ for the run's scenario, and writes the workbook or HTML report.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +26,8 @@ ScenarioOption = Annotated[Path | None, typer.Option(
 
 
 def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None, *, latest: bool):
-    """(scenario, actuals frame or None) for a run; a given actuals file is validated and stored."""
+    """(scenario, actuals frame or None, actuals import record or None) for a run; a given actuals
+    file is validated and stored, else (``latest``) the latest import for the run's scenario is used."""
     from fundsvc.assessment.facts import scenario_facts, scenario_for_run
     from fundsvc.inputs.actuals import SCHEMA, read_actuals
 
@@ -36,46 +37,106 @@ def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None
         frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids)
         import hashlib
 
-        store.actuals.add(frame.select(list(SCHEMA)[:5]), source_path=str(actuals),
-                          content_sha256=hashlib.sha256(actuals.read_bytes()).hexdigest(), scenario_id=run.scenario_id)
-        return scen, frame
+        rec = store.actuals.add(frame.select(list(SCHEMA)[:5]), source_path=str(actuals),
+                                content_sha256=hashlib.sha256(actuals.read_bytes()).hexdigest(),
+                                scenario_id=run.scenario_id)
+        return scen, frame, rec
     if latest:
         rec = store.actuals.latest(run.scenario_id)
         if rec is not None:
-            return scen, store.actuals.load(rec.id)
-    return scen, None
+            return scen, store.actuals.load(rec.id), rec
+    return scen, None, None
 
 
-def _pct(x: float) -> str:
-    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+def actuals_text(rec) -> str | None:
+    """``actuals.csv (import #3, 2026-11-30)`` for an actuals import record."""
+    if rec is None:
+        return None
+    src = Path(str(rec.source_path)).name if rec.source_path else "–"
+    return f"{src} (import #{rec.id}, {rec.imported_at.date().isoformat()})"
 
 
-def render(console: Console, a) -> None:
-    """Print the headline of an assessment."""
-    t = Table(title=f"引导基金整体评价 Assessment — run {a.run_id} ({a.scenario_name})", show_header=False)
-    t.add_row("评分 score", f"{a.score:.1f} / 100  ({a.rating})")
-    t.add_row("评分分布 score P5 / P50 / P95", f"{a.score_p5:.1f} / {a.score_p50:.1f} / {a.score_p95:.1f}")
-    t.add_row("依据 basis", a.basis + (f", as of {a.as_of}" if a.as_of else ""))
-    t.add_row("容亏率 loss ratio", _pct(a.loss_ratio))
-    t.add_row("容亏上限 tolerated (stage-weighted)", _pct(a.tolerated_loss_ratio))
+def render(console: Console, a, actuals=None, *, wide: bool = False) -> None:
+    """Print the assessment: the verdict in words and its basis first, then the headline and the scorecard."""
+    from fundsvc.assessment.reports import basis_words, verdict_words
+    from fundsvc.catalogue import label
+    from fundsvc.formatting import Kind, fmt, row_kind
+
+    used = actuals_text(actuals) if a.basis == "realised" else None
+    console.rule(f"引导基金整体评价 Assessment — run {a.run_id} ({a.scenario_name})")
+    console.print("[bold]结论 Verdict[/]")
+    console.print(verdict_words(a, "zh"), markup=False)
+    console.print(verdict_words(a, "en"), markup=False)
+    console.print(f"[bold]依据 Basis:[/] {a.basis} — " + basis_words(a, "zh", used), highlight=False)
+    console.print(basis_words(a, "en", used), markup=False, highlight=False)
+    if a.basis != "realised":
+        console.print("No actuals used (none given with --actuals" + (" and none imported for this scenario)."
+                      if actuals is None else ")."), markup=False)
+    t = Table(show_header=False, box=None, pad_edge=False)
+    t.add_column(overflow="fold")
+    t.add_column(overflow="fold")
+    t.add_row("评分 score", f"{fmt(a.score, Kind.NUMBER, digits=1)} / 100  ({a.rating})")
+    t.add_row("评分分布 score P5 / P50 / P95", " / ".join(fmt(x, Kind.NUMBER, digits=1)
+                                                     for x in (a.score_p5, a.score_p50, a.score_p95)))
+    t.add_row("估值日 as of", a.as_of.isoformat() if a.as_of else "end of simulation 模拟期末")
+    t.add_row("容亏率 loss ratio", fmt(a.loss_ratio, Kind.PERCENT))
+    t.add_row("容亏上限 tolerated (stage-weighted)", fmt(a.tolerated_loss_ratio, Kind.PERCENT))
     for k, v in a.percentiles.items():
-        t.add_row(f"分位 percentile of realised {k}", _pct(v))
+        t.add_row(f"分位 percentile of realised {k}", fmt(v, Kind.PERCENT))
     console.print(t)
-    if a.verdict:
-        console.print(a.verdict_zh, markup=False)
-        console.print(a.verdict_en, markup=False)
+    card = a.tables().get("scorecard")
+    if card is not None and card.height:
+        sc = Table(title="评分卡 Scorecard", header_style="bold")
+        for col, just in (("指标 indicator", "left"), ("数值 value", "right"), ("目标 target", "right"),
+                          ("得分 points", "right")):
+            sc.add_column(col, justify=just, overflow="fold")
+        if wide:
+            sc.add_column("底线 floor", justify="right")
+            sc.add_column("维度 category", overflow="fold")
+        for r in card.iter_rows(named=True):
+            kind = row_kind(r["indicator"]) or Kind.NUMBER
+            cells = [f"{r['label_zh']} {r['label']}", fmt(r["value"], kind), fmt(r["target"], kind),
+                     fmt(r["points"], Kind.NUMBER, digits=1)]
+            if wide:
+                cells += [fmt(r["floor"], kind), f"{r['category_zh']} {label(r['category'], 'en')}"]
+            sc.add_row(*cells)
+        console.print(sc)
+
+
+def assessment_json(a, actuals=None) -> dict:
+    """The assessment's headline as JSON (schema :data:`fundsvc.cli.schemas.ASSESS`; raw values)."""
+    from fundsvc.assessment.assessment import _jsonable
+    from fundsvc.assessment.reports import basis_words, verdict_words
+
+    used = actuals if a.basis == "realised" else None
+    card = a.tables().get("scorecard")
+    return _jsonable({
+        "run_id": a.run_id, "scenario": a.scenario_name, "basis": a.basis,
+        "basis_text": {"zh": basis_words(a, "zh", actuals_text(used)), "en": basis_words(a, "en", actuals_text(used))},
+        "verdict": a.verdict, "verdict_text": {"zh": verdict_words(a, "zh"), "en": verdict_words(a, "en")},
+        "actuals": None if used is None else {"import_id": used.id, "source": used.source_path},
+        "as_of": a.as_of, "score": a.score, "score_p5": a.score_p5, "score_p95": a.score_p95, "rating": a.rating,
+        "loss_ratio": a.loss_ratio, "tolerated_loss_ratio": a.tolerated_loss_ratio, "percentiles": a.percentiles,
+        "scorecard": [] if card is None else card.select("indicator", "value", "target", "floor", "points").to_dicts(),
+    })
 
 
 def assess(
-    run_id: Annotated[int, typer.Argument(help="Stored run id (see `fundsvc runs list`)")],
+    run_id: Annotated[int, typer.Argument(metavar="RUN_ID", help="Stored run id (see `fundsvc runs list`)")],
     actuals: ActualsOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Valuation date YYYY-MM-DD (default: latest actual quarter)")] = None,
     scenario: ScenarioOption = None,
     save: Annotated[bool, typer.Option(help="Store the assessment with the run")] = True,
+    use_latest: Annotated[bool, typer.Option(
+        "--latest-actuals/--no-latest-actuals",
+        help="Without --actuals, use the latest actuals imported for the run's scenario (named in the output)")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (schema in fundsvc.cli.schemas)")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="All columns, however wide the terminal")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Assess a run as a whole fund (score, rating, tolerance verdict); store it with the run."""
+    """Assess a run as a whole fund: the verdict in words and its basis (simulated or realised,
+    naming the actuals used), the score and rating, the scorecard; store it with the run."""
     from fundsvc.assessment import assess_run
     from fundsvc.store import Store
 
@@ -86,22 +147,31 @@ def assess(
         except ValueError:
             raise InputError.single("command line", "--as-of", f"'{as_of}' is not a date YYYY-MM-DD") from None
     with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
-        scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=False)
+        scen, frame, rec = _load_inputs(store, run_id, actuals, scenario, latest=use_latest)
         a = assess_run(store, run_id, actuals=frame, as_of=when, scenario=scen, save=save)
-    render(Console(soft_wrap=True), a)
+    if as_json:
+        from fundsvc.cli.runs import print_json
+
+        print_json(assessment_json(a, rec))
+        return
+    render(Console(soft_wrap=False), a, rec, wide=wide)
 
 
 def report(
-    run_id: Annotated[int, typer.Argument(help="Stored run id")],
+    run_id: Annotated[int, typer.Argument(metavar="RUN_ID", help="Stored run id")],
     period: Annotated[str, typer.Option("--period", help="2026-Q3 (季分析), 2026-09 (月监测) or 2026 (年通报)")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx or html")] = "html",
+    fmt: Annotated[str, typer.Option("--format", help="xlsx, html or pdf (pdf: printed by headless Chromium)")] = "html",
     actuals: ActualsOption = None,
     scenario: ScenarioOption = None,
+    use_latest: Annotated[bool, typer.Option(
+        "--latest-actuals/--no-latest-actuals",
+        help="Without --actuals, use the latest actuals imported for the run's scenario (named in the output)")] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default report-run<ID>-<PERIOD>.<fmt>)")] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Write the periodic report (Excel workbook or self-contained HTML) and store the assessment."""
+    """Write the periodic report (Excel workbook, self-contained HTML or PDF), store the assessment,
+    and say where it was written and which actuals it used."""
     from fundsvc.assessment import assess_run
     from fundsvc.assessment.periods import parse_period
     from fundsvc.assessment.reports import ReportFormat, write_report
@@ -111,17 +181,22 @@ def report(
     try:
         f = ReportFormat(fmt.lower())
     except ValueError:
-        raise InputError.single("command line", "--format", f"'{fmt}' is not a report format; use xlsx or html") from None
+        raise InputError.single("command line", "--format", f"'{fmt}' is not a report format; use xlsx, html or pdf") from None
     with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
-        scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=True)
+        scen, frame, rec = _load_inputs(store, run_id, actuals, scenario, latest=use_latest)
         if frame is not None and frame.filter(frame["period_end"] <= p.as_of).height == 0:
-            frame = None
+            frame, rec = None, None
         a = assess_run(store, run_id, actuals=frame, as_of=p.as_of if frame is not None else None, scenario=scen,
                        period=f"{p.label} {p.title_zh} {p.title_en}", save=True)
-    path = write_report(a, out or Path(f"report-run{run_id}-{p.label}.{f.value}"), f)
-    console = Console(soft_wrap=True)
-    render(console, a)
-    console.print(f"[bold green]✓[/] report written to {path}")
+    path = write_report(a, out or Path(f"report-run{run_id}-{p.label}.{f.value}"), f,
+                        scenario_title=getattr(scen, "title", None), actuals=actuals_text(rec))
+    console = Console(soft_wrap=False)
+    render(console, a, rec)
+    console.print(f"[bold green]✓[/] report written to {path.resolve()}", highlight=False, soft_wrap=True)
+    console.print(f"actuals used: {actuals_text(rec)}" + (" — given with --actuals" if actuals is not None else
+                  " — the latest import for this scenario (--no-latest-actuals to leave them out)")
+                  if rec is not None else "actuals used: none — the report covers the simulation only",
+                  markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

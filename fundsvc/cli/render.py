@@ -8,6 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from fundsvc.formatting import Kind, fmt_multiple, fmt_pm
 from fundsvc.units import fmt_cny, fmt_pct
 
 _Q = ("p5", "p25", "p50", "p75", "p95")
@@ -23,6 +24,17 @@ def _num(x, kind: str) -> str:
     return f"{x:.2f}×"
 
 
+NARROW = 120
+"""Below this terminal width the tables keep their key columns (``--wide`` shows all)."""
+
+
+def _fold(t: Table) -> Table:
+    """Wrap cells that do not fit instead of cutting them ("1,5…")."""
+    for c in t.columns:
+        c.overflow = "fold"
+    return t
+
+
 def render_equity(console: Console, summary: pl.DataFrame) -> None:
     """TVPI, DPI and IRR percentiles per entity, then J-curve trough and P(loss)."""
     if summary.is_empty():
@@ -35,7 +47,7 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
             t.add_column(q.upper(), justify="right")
         for row in summary.iter_rows(named=True):
             t.add_row(row["entity"], *[_num(row[f"{metric}_{q}"], kind) for q in _Q])
-        console.print(t)
+        console.print(_fold(t))
     t = Table(title="J-curve and downside J曲线与亏损概率")
     for col in ("entity 主体", "trough (median curve) 谷底", "trough date 日期", "P(TVPI<1) 亏损概率", "IRR undefined"):
         t.add_column(col, justify="right" if col != "entity 主体" else "left")
@@ -43,15 +55,19 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
         date = row.get("jcurve_trough_date")
         t.add_row(row["entity"], _num(row.get("jcurve_trough_cny"), "cny"), str(date) if date else "–",
                   fmt_pct(row["p_loss"]), fmt_pct(row["irr_undefined"]))
-    console.print(t)
+    console.print(_fold(t))
 
 
-def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
-    """Loss measures per entity and pool summaries."""
+def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bool = False) -> None:
+    """Loss measures per entity and pool summaries (key columns only below :data:`NARROW` columns
+    unless ``wide``)."""
+    narrow = not wide and console.width < NARROW
     lm = tables.get("loss_measures")
     if lm is not None and not lm.is_empty():
         h = lm.filter(pl.col("window") == "horizon")
         levels = sorted({v for v in h["level"].to_list() if v is not None})
+        if narrow and len(levels) > 1:
+            levels = [min(levels, key=lambda lv: abs(lv - 0.99))]
         t = Table(title="Credit losses over the horizon 信贷损失 (CNY, undiscounted)")
         t.add_column("entity 主体")
         t.add_column("EL 预期损失", justify="right")
@@ -71,19 +87,25 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
             for lv in levels:
                 cells += [val("var", lv), val("es", lv)]
             t.add_row(ent, *cells)
-        console.print(t)
+        console.print(_fold(t))
     ps = tables.get("pool_summary")
     if ps is not None and not ps.is_empty():
         t = Table(title="Risk-sharing pools 风险补偿资金池")
-        for col in ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95", "P(depleted) 耗尽概率",
-                    "fiscal cost 财政成本", "new lending 新增贷款", "loans ÷ pool funds 放大倍数",
-                    "outstanding ÷ balance"):
-            t.add_column(col, justify="right" if col != "pool" else "left")
+        cols = ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95 代偿", "P(depleted) 耗尽概率",
+                "fiscal cost 财政成本", "new lending 新增贷款", "loans made ÷ pool funds 撬动倍数",
+                "outstanding ÷ balance 在贷÷余额")
+        keep = (0, 1, 2, 4, 5, 7) if narrow else tuple(range(len(cols)))
+        for i in keep:
+            t.add_column(cols[i], justify="right" if i else "left")
         for r in ps.iter_rows(named=True):
-            t.add_row(r["pool"], fmt_cny(r["initial_balance"]), fmt_cny(r["payouts_mean"]), fmt_cny(r["payouts_p95"]),
-                      f"{fmt_pct(r['p_depleted'])} ± {fmt_pct(r['p_depleted_se'])}", fmt_cny(r["fiscal_cost_mean"]),
-                      fmt_cny(r["new_lending_mean"]), f"{r['lending_multiple_mean']:.2f}×", f"{r['leverage_mean']:.2f}×")
-        console.print(t)
+            cells = (r["pool"], fmt_cny(r["initial_balance"]), fmt_cny(r["payouts_mean"]), fmt_cny(r["payouts_p95"]),
+                     fmt_pm(r["p_depleted"], r["p_depleted_se"], Kind.PERCENT), fmt_cny(r["fiscal_cost_mean"]),
+                     fmt_cny(r["new_lending_mean"]), fmt_multiple(r["lending_multiple_mean"]),
+                     fmt_multiple(r["leverage_mean"]))
+            t.add_row(*[cells[i] for i in keep])
+        console.print(_fold(t))
+        if narrow:
+            console.print("(key columns; --wide shows all)", style="dim")
     sz = tables.get("pool_sizing")
     if sz is not None and not sz.is_empty():
         t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
@@ -93,4 +115,4 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
             what = "initial balance 初始余额" if r["variable"] == "initial_balance" else "annual top-up 年度补充"
             needed = fmt_cny(r["value"]) if r["attained"] else "not attainable 无法达到"
             t.add_row(r["pool"], what, needed, fmt_pct(r["probability"]), fmt_pct(r["target"]))
-        console.print(t)
+        console.print(_fold(t))

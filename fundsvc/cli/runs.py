@@ -68,7 +68,7 @@ def runs_table(runs: list[RunRecord]) -> Table:
     for name, justify in (("ID", "right"), ("Scenario", "left"), ("Status", "left"),
                           ("Seed", "right"), ("Paths", "right"), ("Created", "left"),
                           ("Duration", "right")):
-        table.add_column(name, justify=justify)
+        table.add_column(name, justify=justify, overflow="fold")
     for run in runs:
         table.add_row(str(run.id), Text(f"{run.scenario_name} (#{run.scenario_id})"),
                       _status(run.status), _short_seed(run.seed), f"{run.n_paths:,}",
@@ -76,10 +76,29 @@ def runs_table(runs: list[RunRecord]) -> Table:
     return table
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (raw values; schema in fundsvc.cli.schemas).")]
+
+
+def run_json(run: RunRecord) -> dict:
+    """A run as JSON (see :data:`fundsvc.cli.schemas.RUN`)."""
+    return {"id": run.id, "scenario": run.scenario_name, "scenario_id": run.scenario_id, "status": run.status.value,
+            "seed": int(run.seed), "paths": run.n_paths, "chunk_size": run.chunk_size,
+            "created": run.created_at.astimezone(dt.UTC).isoformat(),
+            "duration_s": None if run.duration is None else run.duration.total_seconds(), "label": run.label}
+
+
+def print_json(doc) -> None:
+    """JSON on standard output (UTF-8, not escaped), one document."""
+    import json
+
+    typer.echo(json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False))
+
+
 def list_runs(
     status: Annotated[RunStatus | None, typer.Option(
         "--status", case_sensitive=False, help="Only runs in this status.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many runs.")] = 20,
+    as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -88,6 +107,9 @@ def list_runs(
     console = Console(highlight=False)
     with Store.open(settings) as store:
         runs = store.runs.list(limit=limit, status=status)
+    if as_json:
+        print_json({"runs": [run_json(r) for r in runs]})
+        return
     if not runs:
         suffix = f" with status {status.value}" if status is not None else ""
         console.print(f"No runs{suffix}.", markup=False)
@@ -137,7 +159,8 @@ def _timings_table(timings: dict[str, float]) -> Table:
 
 
 def show_run(
-    run_id: Annotated[int, typer.Argument(help="Run id (see `fundsvc runs list`).")],
+    run_id: Annotated[int, typer.Argument(metavar="RUN_ID", help="Run id (see `fundsvc runs list`).")],
+    as_json: JsonOption = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -148,6 +171,15 @@ def show_run(
         run = store.runs.get(run_id)
         tables = store.runs.tables(run_id)
         artifacts = store.runs.artifacts(run_id)
+    if as_json:
+        print_json({
+            "run": {**run_json(run), "executor": run.executor, "error": run.error, "artifact_dir": run.artifact_dir,
+                    "parameters": dict(run.parameters or {})},
+            "timings_s": dict(run.timings or {}),
+            "tables": [{"name": i.name, "rows": i.n_rows, "columns": list(i.columns)} for i in tables],
+            "artifacts": [{"name": a.name, "rows": a.n_rows, "bytes": a.n_bytes, "sha256": a.sha256,
+                           "path": a.relative_path} for a in artifacts]})
+        return
     console.print(_details(run))
     if run.timings:
         console.print(_timings_table(run.timings))

@@ -17,12 +17,26 @@ def register(app: typer.Typer) -> None:
     sub = typer.Typer(help="Bundled scenarios.", no_args_is_help=True)
 
     @sub.command("list")
-    def list_() -> None:
+    def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON (schema in fundsvc.cli.schemas).")) -> None:
         """List the bundled scenarios with their size."""
         console = Console(soft_wrap=True)
         files = bundled_scenarios()
         if not files:
             raise NotFoundError(f"no scenarios found in {bundled_dir()} (set FUNDSVC_SCENARIOS_DIR)")
+        if as_json:
+            from fundsvc.cli.runs import print_json
+
+            docs = []
+            for f in files:
+                try:
+                    s = summarise(load_scenario(f).scenario)
+                    docs.append({"file": f.name, "valid": True, "title": s.title, "sub_funds": s.n_sub_funds,
+                                 "guidance_committed_cny": s.guidance_committed_cny, "pools": s.n_pools,
+                                 "loans": s.n_loans})
+                except FundsvcError as exc:
+                    docs.append({"file": f.name, "valid": False, "error": str(exc).splitlines()[0]})
+            print_json({"scenarios": docs})
+            return
         t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})")
         for col in ("file", "title 标题", "sub-funds", "guidance 引导基金", "pools", "loans", "status"):
             t.add_column(col, overflow="fold")
@@ -36,7 +50,7 @@ def register(app: typer.Typer) -> None:
         console.print(t)
 
     @sub.command("show")
-    def show(name: str = typer.Argument(..., help="Bundled scenario name (e.g. quick) or a file")) -> None:
+    def show(name: str = typer.Argument(..., metavar="NAME", help="Bundled scenario name (e.g. quick) or a file")) -> None:
         """Print a scenario file and its summary."""
         from fundsvc.cli.validate import render_summary
 

@@ -19,7 +19,7 @@ from fundsvc.simulation.service import simulate_and_store
 
 
 def simulate(
-    file: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled scenario name")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Scenario TOML file, or a bundled scenario name")],
     paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
     chunk_size: Annotated[int, typer.Option(help="Paths per chunk (part of the result's identity)")] = DEFAULT_CHUNK_SIZE,
@@ -30,6 +30,7 @@ def simulate(
     dask: Annotated[str | None, typer.Option(
         "--dask", help="Run the chunks on a Dask cluster: scheduler address tcp://HOST:PORT "
                        "(default: FUNDSVC_DASK_ADDRESS; unset = local)")] = None,
+    wide: Annotated[bool, typer.Option("--wide", help="All table columns, however wide the terminal")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -52,7 +53,7 @@ def simulate(
 
         raise InputError([Problem("command line", opt, msg) for opt, msg in problems])
 
-    console = Console(soft_wrap=True)
+    console = Console(soft_wrap=False)
     loaded = load_scenario(resolve_scenario(file))
     s = loaded.scenario
     settings = settings_from_options(data_dir, database_url)
@@ -66,7 +67,8 @@ def simulate(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
-        task = bar.add_task(f"{s.name}: {n:,} paths", total=None)
+        # the number of chunks is known before the first one finishes (no "0/?")
+        task = bar.add_task(f"{s.name}: {n:,} paths", total=-(-n // chunk_size))
         stored = simulate_and_store(
             store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
             executor=executor, workers=workers, label=label, dask_address=dask_address,
@@ -80,7 +82,7 @@ def simulate(
         f"{r.timings.get('simulate_wall', 0):.1f} s"
     )
     render_equity(console, r.equity_summary())
-    render_credit(console, r.credit_tables)
+    render_credit(console, r.credit_tables, wide=wide)
 
 
 def register(app: typer.Typer) -> None:

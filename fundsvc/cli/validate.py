@@ -60,7 +60,7 @@ def render_summary(console: Console, summary: ScenarioSummary, path: Path) -> No
 def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
-        file: str = typer.Argument(..., help="Scenario TOML file, or the name of a bundled scenario"),
+        file: str = typer.Argument(..., metavar="FILE", help="Scenario TOML file, or the name of a bundled scenario"),
     ) -> None:
         """Validate a scenario file and the files it references; print a summary."""
         path = resolve_scenario(file)
