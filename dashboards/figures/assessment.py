@@ -64,17 +64,20 @@ def bullet_figure(card: pl.DataFrame, lang: str) -> go.Figure:
         fig.add_trace(go.Indicator(
             mode="number+gauge", value=None if value is None or math.isnan(value) else value * scale,
             number={"suffix": suffix, "valueformat": ".1f" if pct else ".2f", "font": {"size": 16}},
-            title={"text": f"{r['label']}<br><span style='font-size:11px;color:#6c757d'>"
-                           f"{t('target', lang)} {fmt(target, kind, lang=lang)} · {t('floor', lang)} "
-                           f"{fmt(floor, kind, lang=lang)}</span>", "font": {"size": 12}},
-            domain={"x": [0.34, 0.88], "y": [1 - (i + 1) * h + 0.15 * h, 1 - i * h - 0.15 * h]},
+            domain={"x": [0.0, 0.8], "y": [1 - (i + 1) * h + 0.4 * h, 1 - i * h - 0.3 * h]},
             gauge={"shape": "bullet", "axis": {"range": [0, hi * scale], "ticksuffix": suffix,
                                                "tickformat": ".0f" if pct else ".1f", "nticks": 5},
                    "steps": [{"range": sorted([floor * scale, target * scale]), "color": "#e3e8ef"}],
                    "threshold": {"line": {"color": RED, "width": 3}, "thickness": 0.8, "value": target * scale},
                    "bar": {"color": BLUE}},
         ))
-    fig.update_layout(height=70 * n + 40, margin={"l": 10, "r": 10, "t": 20, "b": 10}, template="plotly_white",
+        # the label above its bar (not to its left): readable at 390 px
+        fig.add_annotation(x=0, y=1 - i * h - 0.02 * h, xref="paper", yref="paper", xanchor="left", yanchor="top",
+                           showarrow=False, align="left", font={"size": 12},
+                           text=f"{r['label']} <span style='font-size:11px;color:#6c757d'>"
+                                f"{t('target', lang)} {fmt(target, kind, lang=lang)} · {t('floor', lang)} "
+                                f"{fmt(floor, kind, lang=lang)}</span>")
+    fig.update_layout(height=110 * n + 30, margin={"l": 10, "r": 10, "t": 10, "b": 10}, template="plotly_white",
                       font={"size": 12})
     return fig
 

@@ -19,9 +19,10 @@ def base_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Fi
     """Apply the common layout: title, axis titles, white template, legend below."""
     fig.update_layout(
         title={"text": title, "x": 0.01}, template="plotly_white", font={"family": FONT, "size": 12},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40}, height=380,
-        # legend below the x-axis title (not over the tick labels)
-        legend={"orientation": "h", "y": -0.22, "yanchor": "top", "x": 0, "xanchor": "left"}, hovermode="x unified",
+        margin={"l": 60, "r": 20, "t": 50, "b": 110}, height=420,
+        # legend at the bottom of the figure, below the x-axis title (never over tick labels or titles)
+        legend={"orientation": "h", "yref": "container", "y": 0.01, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        hovermode="x unified",
     )
     fig.update_xaxes(title_text=x_title, automargin=True)
     # full numbers with separators (never "20k" for 20,000万元); years without separator

@@ -52,4 +52,6 @@ def loss_distribution_figure(losses: np.ndarray, measures: pl.DataFrame, entity:
             fig.add_vline(x=value, line={"color": color, "dash": "dash"},
                           annotation_text=f"{label}: {value:,.0f}", annotation_position="top")
     fig.update_layout(hovermode="closest", bargap=0)
+    fig.update_yaxes(tickformat=".0%", ticklabelstandoff=6)
+    fig.update_xaxes(ticklabelstandoff=10)  # the x "0" clear of the y "0%" at the corner
     return base_layout(fig, title, f"{t('loss', lang)} ({t('amount_wan', lang)})", t("frequency", lang))

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.figures.common import BLUE, GREY, ORANGE, WAN, YI, base_layout, empty_figure
-from dashboards.i18n import t
+from dashboards.i18n import code_label, t
 
 __all__ = ["concentration_figure", "fan_figure", "pacing_figure", "percentile_figure", "whatif_figure"]
 
@@ -95,24 +95,30 @@ def percentile_figure(summary: pl.DataFrame, metric: str, lang: str, names: dict
     if summary.height == 0:
         return empty_figure(title, "–")
     names = names or {}
-    x = [names.get(e, e) for e in summary["entity"].to_list()]
+    y = [names.get(e, e) for e in summary["entity"].to_list()]
     p50 = summary[f"{metric}_p50"].to_list()
+    # horizontal: long fund names stay readable on a phone (no rotated, overlapping tick labels)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=x, y=p50, mode="markers", name=f"{t('median', lang)} ({t('band_5_95', lang)})",
-        marker={"color": BLUE, "size": 11},
-        error_y={"type": "data", "symmetric": False,
+        y=y, x=p50, mode="markers", name=f"{t('median', lang)} ({t('band_5_95', lang)})",
+        marker={"color": BLUE, "size": 11}, orientation="h",
+        error_x={"type": "data", "symmetric": False,
                  "array": (summary[f"{metric}_p95"] - summary[f"{metric}_p50"]).to_list(),
                  "arrayminus": (summary[f"{metric}_p50"] - summary[f"{metric}_p5"]).to_list()}))
     fig.add_trace(go.Scatter(
-        x=x, y=p50, mode="markers", name=t("band_25_75", lang), marker={"color": BLUE, "size": 1},
-        error_y={"type": "data", "symmetric": False, "thickness": 8, "width": 0, "color": "rgba(31,95,168,0.4)",
+        y=y, x=p50, mode="markers", name=t("band_25_75", lang), marker={"color": BLUE, "size": 1},
+        error_x={"type": "data", "symmetric": False, "thickness": 8, "width": 0, "color": "rgba(31,95,168,0.4)",
                  "array": (summary[f"{metric}_p75"] - summary[f"{metric}_p50"]).to_list(),
                  "arrayminus": (summary[f"{metric}_p50"] - summary[f"{metric}_p25"]).to_list()}))
     fig.update_layout(hovermode="closest")
+    fig.update_yaxes(autorange="reversed")
     if metric == "irr":
-        fig.update_yaxes(tickformat=".0%")
-    return base_layout(fig, title, t("entity", lang), label)
+        fig.update_xaxes(tickformat=".0%")
+    else:
+        fig.update_xaxes(ticksuffix="×")
+    base_layout(fig, title, label, "")
+    fig.update_layout(height=max(300, 34 * len(y) + 150))
+    return fig
 
 
 def concentration_figure(allocation: pl.DataFrame, by: str, lang: str) -> go.Figure:
@@ -130,11 +136,15 @@ def concentration_figure(allocation: pl.DataFrame, by: str, lang: str) -> go.Fig
     g = allocation.group_by(by).agg(pl.col("guidance_cny").sum()).sort("guidance_cny", descending=True)
     total = float(g["guidance_cny"].sum())
     share = (g["guidance_cny"] / total).to_list() if total > 0 else [0.0] * g.height
-    fig = go.Figure(go.Bar(x=g[by].to_list(), y=(g["guidance_cny"] / YI).to_list(), name=t("guidance_commitment", lang),
-                           text=[f"{100 * s:.1f}%" for s in share], textposition="auto", marker_color=BLUE))
-    fig.update_layout(hovermode="closest")
-    return base_layout(fig, title, t("concentration_sector" if by == "sector" else "concentration_stage", lang).split("(")[0],
-                       t("amount_yi", lang))
+    names = [code_label(v, lang) for v in g[by].to_list()]
+    fig = go.Figure(go.Bar(y=names, x=(g["guidance_cny"] / YI).to_list(), name=t("guidance_commitment", lang),
+                           orientation="h", text=[f"{100 * s:.1f}%" for s in share], textposition="auto",
+                           marker_color=BLUE))
+    fig.update_layout(hovermode="closest", showlegend=False)
+    fig.update_yaxes(autorange="reversed")
+    base_layout(fig, title, t("amount_yi", lang), "")
+    fig.update_layout(height=max(260, 34 * len(names) + 120))
+    return fig
 
 
 def whatif_figure(base: pl.DataFrame, modified: pl.DataFrame, metric: str, lang: str) -> go.Figure:

@@ -205,7 +205,7 @@ def layout(data, run_id: int, lang: str, cache: AssessmentCache | None = None):
                      percentiles, *charts, downloads, *tables, sources, dcc.Download(id="report-download")])
 
 
-_DROP = {"policy_indicators": ("definition",), "scorecard": ("category_weight",)}
+_DROP = {"policy_indicators": ("definition",), "scorecard": ("category_weight", "indicator")}
 
 
 def _shown(frame: pl.DataFrame, name: str, lang: str) -> pl.DataFrame:

@@ -72,11 +72,11 @@ def test_percentile_figure_error_bars_from_stored_percentiles():
                                                               ((5, 0.8), (25, 1.2), (50, 1.6), (75, 2.0), (95, 4.0))}})
     fig = percentile_figure(summary, "tvpi", "en", {"guidance": "GF"})
     main = fig.data[0]
-    assert list(main.x) == ["GF", "f1"]
-    assert list(main.y) == pytest.approx([1.6, 3.2])
-    assert list(main.error_y.array) == pytest.approx([2.4, 4.8])       # P95 − P50
-    assert list(main.error_y.arrayminus) == pytest.approx([0.8, 1.6])  # P50 − P5
-    assert fig.layout.yaxis.title.text == "TVPI"
+    assert list(main.y) == ["GF", "f1"]  # horizontal: names readable on a phone
+    assert list(main.x) == pytest.approx([1.6, 3.2])
+    assert list(main.error_x.array) == pytest.approx([2.4, 4.8])       # P95 − P50
+    assert list(main.error_x.arrayminus) == pytest.approx([0.8, 1.6])  # P50 − P5
+    assert fig.layout.xaxis.title.text == "TVPI"
 
 
 def test_concentration_figure_sums_guidance_commitment_by_sector():
@@ -84,10 +84,10 @@ def test_concentration_figure_sums_guidance_commitment_by_sector():
                           "guidance_cny": [4e7, 1e7, 5e7]})
     fig = concentration_figure(alloc, "sector", "zh")
     bar = fig.data[0]
-    assert list(bar.x) == ["iot", "other"] and list(bar.y) == pytest.approx([0.9, 0.1])
+    assert list(bar.y) == ["iot", "其他"] and list(bar.x) == pytest.approx([0.9, 0.1])
     assert list(bar.text) == ["90.0%", "10.0%"]
     stage = concentration_figure(alloc, "stage", "zh").data[0]
-    assert sorted(zip(stage.x, stage.y)) == [("growth", pytest.approx(0.5)), ("seed", pytest.approx(0.5))]
+    assert sorted(zip(stage.y, stage.x)) == [("成长期", pytest.approx(0.5)), ("种子期", pytest.approx(0.5))]
 
 
 def test_whatif_figure_compares_guidance_percentiles():
