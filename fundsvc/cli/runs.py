@@ -119,8 +119,8 @@ def list_runs(
 
 def _details(run: RunRecord) -> Table:
     grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column()
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
     rows: list[tuple[str, str | Text]] = [
         ("Run", str(run.id)),
         ("Scenario", Text(f"{run.scenario_name} (#{run.scenario_id})")),
@@ -192,6 +192,8 @@ def show_run(
         table.add_column("Columns")
         for info in tables:
             table.add_row(Text(info.name), f"{info.n_rows:,}", Text(", ".join(info.columns)))
+        for c in table.columns:
+            c.overflow = "fold"
         console.print(table)
     if artifacts:
         table = Table(title="Artifacts", title_justify="left", header_style="bold")
@@ -203,6 +205,8 @@ def show_run(
         for art in artifacts:
             table.add_row(Text(art.name), f"{art.n_rows:,}", format_bytes(art.n_bytes),
                           art.sha256[:12], Text(art.relative_path))
+        for c in table.columns:
+            c.overflow = "fold"
         console.print(table)
     if not tables and not artifacts and run.status is RunStatus.SUCCEEDED:
         console.print("No tables or artifacts stored.", markup=False)
