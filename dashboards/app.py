@@ -38,8 +38,10 @@ def _page_module(name: str):
     return importlib.import_module(f"dashboards.pages.{name}")
 
 
-def _nav(pathname: str, lang: str):
-    return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path, active=(pathname or "/") == path, id=f"nav-{module}"))
+def _nav(pathname: str, lang: str, search: str = ""):
+    """Page links; they carry the URL's query (run, language) so a page switch keeps the view."""
+    return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path + (search or ""), active=(pathname or "/") == path,
+                                    id=f"nav-{module}"))
             for path, module, key in PAGES]
 
 
@@ -49,7 +51,7 @@ def _shell(data: DashboardData):
         options = [{"label": f"#{r.id} {r.scenario_name} ({r.n_paths:,})", "value": r.id} for r in runs]
         lang = DEFAULT_LANG.value
         return html.Div([
-            dcc.Location(id="url"),
+            dcc.Location(id="url", refresh="callback-nav"),
             dcc.Store(id="lang", data=lang, storage_type="session"),
             dbc.Navbar(dbc.Container([
                 dbc.NavbarBrand(t("app_title", lang), id="app-title", href="/"),
@@ -161,6 +163,24 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
     def _toggle(n, lang):
         return "zh" if norm_lang(lang).value == "en" else "en"
 
+    @app.callback(Output("url", "search"), Output("run-select", "value"), Output("lang", "data", allow_duplicate=True),
+                  Input("url", "search"), Input("run-select", "value"), Input("lang", "data"),
+                  State("run-select", "options"), prevent_initial_call="initial_duplicate")
+    def _url_state(search, run_id, lang, options):
+        """Run and language live in the URL (``?run=3&lang=en``): a link opens the same view."""
+        from urllib.parse import parse_qs, urlencode
+
+        if ctx.triggered_id in (None, "url"):
+            q = parse_qs((search or "").lstrip("?"))
+            valid = {o["value"] for o in options or []}
+            want_run = next((int(v) for v in q.get("run", []) if v.isdigit() and int(v) in valid), None)
+            want_lang = next((v for v in q.get("lang", []) if v in ("zh", "en")), None)
+            return (no_update, want_run if want_run is not None and want_run != run_id else no_update,
+                    want_lang if want_lang is not None and want_lang != lang else no_update)
+        params = {k: v for k, v in (("run", run_id), ("lang", norm_lang(lang).value)) if v is not None}
+        new = "?" + urlencode(params)
+        return (new if new != (search or "") else no_update), no_update, no_update
+
     @app.callback(Output("navbar-collapse", "is_open"), Input("navbar-toggler", "n_clicks"),
                   Input("url", "pathname"), State("navbar-collapse", "is_open"), prevent_initial_call=True)
     def _collapse(n, pathname, is_open):
@@ -168,9 +188,10 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
         return (not is_open) if ctx.triggered_id == "navbar-toggler" else False
 
     @app.callback(Output("nav-links", "children"), Output("app-title", "children"), Output("lang-toggle", "children"),
-                  Output("run-label", "children"), Input("url", "pathname"), Input("lang", "data"))
-    def _navbar(pathname, lang):
-        return _nav(pathname, lang), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
+                  Output("run-label", "children"), Input("url", "pathname"), Input("lang", "data"),
+                  Input("url", "search"))
+    def _navbar(pathname, lang, search):
+        return _nav(pathname, lang, search), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
 
     @app.callback(Output("page-content", "children"), Input("url", "pathname"), Input("run-select", "value"),
                   Input("lang", "data"))

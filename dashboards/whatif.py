@@ -81,12 +81,39 @@ class WhatIfState:
         return self.done / self.total if self.total else 0.0
 
 
-class WhatIfJobs:
-    """What-if reruns in a background thread, one at a time per app; the page polls :meth:`status`.
+def _whatif_process(scenario, change: WhatIf, stages: tuple[int, ...], seed: int, chunk_size: int, queue) -> None:
+    """Child process body: simulate base and changed scenario at each stage, reporting to ``queue``.
 
-    :meth:`submit` is the one place that starts the work (the run queue of issue 15 can take it
-    over here). Submitting the same change for the same run again returns the existing job
-    (Start is idempotent); a different change while one runs waits for the running one.
+    Messages: ``("progress", done)``, ``("stage", paths, base, modified)``, ``("done",)``,
+    ``("failed", text)``. Started through :func:`dashboards.niced.run_niced` (lower CPU priority
+    before any heavy import) so the dashboard process answers first.
+    """
+    try:
+        import fundsvc
+
+        done = 0
+        for paths in stages:
+            frames = []
+            for scen in (scenario, modified_scenario(scenario, change)):
+                offset = done
+                res = fundsvc.simulate(scen, paths=paths, seed=seed, chunk_size=chunk_size,
+                                       progress=lambda d, _t, offset=offset: queue.put(("progress", offset + d)))
+                frames.append(res.equity_summary())
+                done = offset + -(-paths // chunk_size)
+            queue.put(("stage", paths, frames[0], frames[1]))
+        queue.put(("done",))
+    except Exception as exc:  # reported on the page
+        queue.put(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+class WhatIfJobs:
+    """What-if reruns in a background **process**, one at a time per app; the page polls :meth:`status`.
+
+    A separate process (not a thread) so the simulation never holds the dashboard's GIL: pages
+    keep answering while it runs; it also runs at a lower CPU priority. :meth:`submit` is the
+    one place that starts the work (the run queue of issue 15 can take it over here).
+    Submitting the same change for the same run again returns the existing job (Start is
+    idempotent); a different change while one runs waits for the running one.
     """
 
     def __init__(self, *, stages: tuple[int, ...] = WHATIF_STAGES, seed: int = 2026, chunk_size: int = WHATIF_CHUNK):
@@ -96,6 +123,7 @@ class WhatIfJobs:
         self._jobs: dict[str, WhatIfState] = {}
         self._lock = threading.Lock()
         self._run_lock = threading.Lock()
+        self._procs: dict[str, object] = {}
 
     def status(self, job_id: str | None) -> WhatIfState | None:
         with self._lock:
@@ -107,9 +135,18 @@ class WhatIfJobs:
         with self._lock:
             self._jobs[job_id] = replace(self._jobs[job_id], **changes)
 
+    def shutdown(self) -> None:
+        """Stop the running what-if processes (server shutdown, tests)."""
+        with self._lock:
+            procs = list(self._procs.values())
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+
     def submit(self, run_id: int, scenario, change: WhatIf) -> str:
         """Start (or find) the what-if of ``change`` on run ``run_id``; return the job id."""
         import hashlib
+        import multiprocessing as mp
         import threading
 
         key = (run_id, change)
@@ -121,28 +158,43 @@ class WhatIfJobs:
             total = 2 * sum(-(-n // self.chunk_size) for n in self.stages)
             self._jobs[job_id] = WhatIfState(key, total=total)
 
-        def work() -> None:
-            import fundsvc
+        def watch() -> None:
+            ctx = mp.get_context("spawn")  # no fork of a threaded server
+            with self._run_lock:  # bounded CPU: one what-if process at a time
+                import pickle
 
-            done = 0
-            try:
-                with self._run_lock:  # bounded CPU: one what-if simulation at a time
-                    for paths in self.stages:
-                        frames = []
-                        for scen in (scenario, modified_scenario(scenario, change)):
-                            offset = done
+                from dashboards.niced import run_niced
 
-                            def progress(d, _t, offset=offset):
-                                self._set(job_id, done=offset + d)
+                queue = ctx.Queue()
+                payload = pickle.dumps((_whatif_process, (scenario, change, self.stages, self.seed, self.chunk_size)))
+                proc = ctx.Process(target=run_niced, args=(payload, queue), daemon=True,
+                                   name=f"fundsvc-whatif-{job_id}")
+                proc.start()
+                with self._lock:
+                    self._procs[job_id] = proc
+                try:
+                    while True:
+                        try:
+                            msg = queue.get(timeout=1.0)
+                        except Exception:
+                            if not proc.is_alive():
+                                self._set(job_id, status="failed", error="the what-if process ended unexpectedly")
+                                return
+                            continue
+                        if msg[0] == "progress":
+                            self._set(job_id, done=msg[1])
+                        elif msg[0] == "stage":
+                            self._set(job_id, stage_paths=msg[1], base=msg[2], modified=msg[3])
+                        elif msg[0] == "failed":
+                            self._set(job_id, status="failed", error=msg[1])
+                            return
+                        else:
+                            self._set(job_id, status="succeeded", done=self.status(job_id).total)
+                            return
+                finally:
+                    proc.join(timeout=5)
+                    with self._lock:
+                        self._procs.pop(job_id, None)
 
-                            res = fundsvc.simulate(scen, paths=paths, seed=self.seed, chunk_size=self.chunk_size,
-                                                   progress=progress)
-                            frames.append(res.equity_summary())
-                            done = offset + -(-paths // self.chunk_size)
-                        self._set(job_id, done=done, stage_paths=paths, base=frames[0], modified=frames[1])
-                self._set(job_id, status="succeeded")
-            except Exception as exc:  # shown on the page
-                self._set(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-
-        threading.Thread(target=work, name=f"fundsvc-whatif-{job_id}", daemon=True).start()
+        threading.Thread(target=watch, name=f"fundsvc-whatif-{job_id}", daemon=True).start()
         return job_id

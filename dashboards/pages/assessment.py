@@ -23,7 +23,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboards.components import fmt_pct, graph, grid, kpi_card, section
 from dashboards.i18n import t
 
-REPORT_FORMATS = ("xlsx", "html")
+REPORT_FORMATS = ("xlsx", "html", "pdf")
 TABLE_FORMATS = ("tables_xlsx",)
 # shown first, in this order; the rest follow in the assessment's own order
 _ORDER = ("scorecard", "verdict", "policy_indicators", "tolerance", "fiscal_exposure", "targets",
@@ -122,19 +122,14 @@ def one_language_text(text: str, lang: str) -> str:
 
 def verdict_block(a, actuals_rec, lang: str):
     """The verdict in words first: what it is, on what basis, with which actuals."""
+    from fundsvc.assessment.reports import actuals_text, basis_words, verdict_words
+
+    words = verdict_words(a, lang)
     if a.verdict:
-        words = a.verdict_en if lang == "en" else a.verdict_zh
         color = {"within_tolerance": "success", "bad_luck": "warning", "review": "danger"}.get(a.verdict, "secondary")
     else:
-        within = not (a.loss_ratio > a.tolerated_loss_ratio)
-        words = t("verdict_simulated", lang).format(loss=fmt_pct(a.loss_ratio), tol=fmt_pct(a.tolerated_loss_ratio),
-                                                   result=t("within_tolerance" if within else "beyond_tolerance", lang))
-        color = "success" if within else "danger"
-    basis = t("basis_realised" if a.basis == "realised" else "basis_simulated", lang)
-    if actuals_rec is not None and a.basis == "realised":
-        src = Path(str(actuals_rec.source_path or "")).name or f"#{actuals_rec.id}"
-        basis += " " + t("actuals_used", lang).format(src=src, id=actuals_rec.id,
-                                                      date=actuals_rec.imported_at.date().isoformat())
+        color = "success" if not (a.loss_ratio > a.tolerated_loss_ratio) else "danger"
+    basis = basis_words(a, lang, actuals_text(actuals_rec) if a.basis == "realised" else None)
     return dbc.Alert([html.H4(t("verdict", lang), className="mb-2"),
                       html.P(words, id="assess-verdict-words", className="verdict-words"),
                       html.P([html.Strong(t("basis", lang) + ": "), html.Span(basis, id="assess-basis")],
@@ -253,5 +248,6 @@ def register(app, data, jobs) -> None:
             return no_update
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"assessment_run{int(run_id)}.{fmt}"
-            write(a, path, fmt)
+            scenario = data.scenario(run_id)
+            write(a, path, fmt, scenario_title=getattr(scenario, "title", None))
             return dcc.send_bytes(path.read_bytes(), path.name)

@@ -58,6 +58,14 @@ def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def actuals_text(rec) -> str | None:
+    """``actuals.csv (import #3, 2026-11-30)`` for an actuals import record (None: none)."""
+    if rec is None:
+        return None
+    src = Path(str(rec.source_path)).name if rec.source_path else "–"
+    return f"{src} (import #{rec.id}, {rec.imported_at.date().isoformat()})"
+
+
 def verdict_words(a, lang: str = "zh") -> str:
     """The verdict in words: the fair verdict on actuals, or the tolerance check of the simulation."""
     if a.verdict:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
+from fundsvc.assessment.reports import actuals_text
 from fundsvc.errors import InputError
 
 ActualsOption = Annotated[Path | None, typer.Option("--actuals", help="Actuals CSV/Parquet (quarterly, per sub-fund)")]
@@ -46,14 +47,6 @@ def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None
         if rec is not None:
             return scen, store.actuals.load(rec.id), rec
     return scen, None, None
-
-
-def actuals_text(rec) -> str | None:
-    """``actuals.csv (import #3, 2026-11-30)`` for an actuals import record."""
-    if rec is None:
-        return None
-    src = Path(str(rec.source_path)).name if rec.source_path else "–"
-    return f"{src} (import #{rec.id}, {rec.imported_at.date().isoformat()})"
 
 
 def render(console: Console, a, actuals=None, *, wide: bool = False) -> None:
