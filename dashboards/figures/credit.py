@@ -49,8 +49,9 @@ def loss_distribution_figure(losses: np.ndarray, measures: pl.DataFrame, entity:
         if sel.height:
             value = float(sel["value"][0]) / WAN
             label = name + ("" if measure == "el" else f" {100 * level:g}%")
-            fig.add_vline(x=value, line={"color": color, "dash": "dash"},
-                          annotation_text=f"{label}: {value:,.0f}", annotation_position="top")
+            # EL low, VaR to the left of its line, ES to the right: the labels never sit on each other
+            fig.add_vline(x=value, line={"color": color, "dash": "dash"}, annotation_text=f"{label}: {value:,.0f}",
+                          annotation_position={"el": "bottom right", "var": "top left", "es": "top right"}[measure])
     fig.update_layout(hovermode="closest", bargap=0)
     fig.update_yaxes(tickformat=".0%", ticklabelstandoff=6)
     fig.update_xaxes(ticklabelstandoff=10)  # the x "0" clear of the y "0%" at the corner

@@ -36,12 +36,15 @@ def test_export_bytes_csv_and_xlsx_round_trip():
     from dashboards.app import export_bytes
 
     frame = pl.DataFrame({"主体": ["引导基金", "b"], "x": [1.5, 2.0]})
-    csv = export_bytes(frame, "csv")
-    assert csv.startswith("\ufeff".encode()) and pl.read_csv(io.BytesIO(csv[3:])).equals(frame)
+    csv = export_bytes(frame, "csv")  # raw values; the row under the header names the units
+    assert csv.startswith("\ufeff".encode())
+    assert pl.read_csv(io.BytesIO(csv[3:]), skip_rows_after_header=1).equals(frame)
+    assert csv.decode("utf-8-sig").splitlines()[1] == '"",number 数值'
     import openpyxl
 
     sheet = openpyxl.load_workbook(io.BytesIO(export_bytes(frame, "xlsx"))).active
-    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [["主体", "x"], ["引导基金", 1.5], ["b", 2.0]]
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
+        ["主体", "x"], [None, "number 数值"], ["引导基金", 1.5], ["b", 2.0]]
 
 
 def test_export_callback_serves_the_stored_table(dash_app, quick_run):
@@ -59,7 +62,7 @@ def test_export_callback_serves_the_stored_table(dash_app, quick_run):
     assert r.status_code == 200, r.data[:500]
     sent = r.get_json()["response"]["export-download"]["data"]
     body = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
-    got = pl.read_csv(io.BytesIO(body.lstrip(b"\xef\xbb\xbf")))
+    got = pl.read_csv(io.BytesIO(body.lstrip(b"\xef\xbb\xbf")), skip_rows_after_header=1)  # units row
     stored = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
     assert got["entity"].to_list() == stored["entity"].to_list()
     assert got["tvpi_p50"].to_list() == pytest.approx(stored["tvpi_p50"].to_list())

@@ -176,7 +176,7 @@ def _switch_time(driver, back: bool = True) -> float:
 
 def test_whatif_keeps_the_page_usable(site):
     """During a what-if: progress is shown and switching pages answers in under a second (or, on a
-    machine so loaded that even an idle switch is slower, within 1.5× the idle switch)."""
+    machine so loaded that an idle switch takes over 0.5 s, within twice the idle switch)."""
     url, driver = site
     _viewport(driver, 1440)
     driver.get(url + "/funds")
@@ -187,7 +187,7 @@ def test_whatif_keeps_the_page_usable(site):
     _wait(driver, "#whatif-bar", timeout=5)
     # navigate away and back while the simulation runs
     elapsed = _switch_time(driver, back=False)
-    assert elapsed < max(1.0, 1.5 * baseline), f"navigation took {elapsed:.2f} s during a what-if ({baseline:.2f} s idle)"
+    assert elapsed < max(1.0, 2 * baseline), f"navigation took {elapsed:.2f} s during a what-if ({baseline:.2f} s idle)"
     driver.find_element("css selector", "#nav-funds").click()
     _wait(driver, "#whatif-run")
     driver.find_element("css selector", "#whatif-run").click()  # same change: the same job, its progress kept
