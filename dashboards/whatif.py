@@ -170,6 +170,12 @@ class WhatIfJobs:
                 proc = ctx.Process(target=run_niced, args=(payload, queue), daemon=True,
                                    name=f"fundsvc-whatif-{job_id}")
                 proc.start()
+                try:  # lower the child's priority at once, before its interpreter even starts importing
+                    import os
+
+                    os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+                except (AttributeError, OSError):
+                    pass
                 with self._lock:
                     self._procs[job_id] = proc
                 try:

@@ -8,7 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from fundsvc.formatting import Kind, fmt_multiple, fmt_pm
+from fundsvc.formatting import Kind, fmt_money, fmt_multiple, fmt_pm, money_unit
 from fundsvc.units import fmt_cny, fmt_pct
 
 _Q = ("p5", "p25", "p50", "p75", "p95")
@@ -68,7 +68,8 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         levels = sorted({v for v in h["level"].to_list() if v is not None})
         if narrow and len(levels) > 1:
             levels = [min(levels, key=lambda lv: abs(lv - 0.99))]
-        t = Table(title="Credit losses over the horizon 信贷损失 (CNY, undiscounted)")
+        unit = money_unit(h["value"].to_list())  # one unit for the whole table, named in the title
+        t = Table(title=f"Credit losses over the horizon 信贷损失 ({unit.value[1]}, undiscounted)")
         t.add_column("entity 主体")
         t.add_column("EL 预期损失", justify="right")
         t.add_column("UL (sd)", justify="right")
@@ -81,7 +82,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
             def val(measure, level=None):
                 f = e.filter(pl.col("measure") == measure)
                 f = f.filter(pl.col("level").is_null()) if level is None else f.filter(pl.col("level") == level)
-                return fmt_cny(f["value"][0]) if f.height else "–"
+                return fmt_money(f["value"][0], unit) if f.height else "–"
 
             cells = [val("el"), val("ul")]
             for lv in levels:
