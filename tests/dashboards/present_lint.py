@@ -77,8 +77,8 @@ def page_texts(c, where: str = "") -> Iterator[tuple[str, str]]:
             if tr.get("name"):
                 yield f"{here}:trace", str(tr["name"])
         for an in lay.get("annotations", []) or []:
-            if an.get("text"):
-                yield f"{here}:annotation", str(an["text"])
+            if an.get("text"):  # plotly annotations may carry <span>/<br> markup: read the text
+                yield f"{here}:annotation", re.sub(r"<[^>]+>", " ", str(an["text"]))
         return
     if kind in ("Dropdown", "RadioItems", "Checklist"):
         for o in c.options or []:
