@@ -23,6 +23,7 @@ from models.credit import (
     RiskSharingPool,
 )
 from models.market import MarketModel
+from models.recovery import RecoverySources
 from models.venture import GuidanceFund, StageProfile, SubFund
 
 
@@ -67,6 +68,8 @@ class Scenario(DomainModel):
     stage_profiles: list[StageProfile] = Field(default_factory=list)
     pd_master_scale: PDMasterScale | None = None
     ip_recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
+    recovery_sources: RecoverySources | None = Field(
+        None, description="workout recovery from the borrower and the guarantor's credit (None: IP only)")
     asset_correlation: AssetCorrelationModel = Field(
         default_factory=AssetCorrelationModel,
         description="asset correlation R of loans with their sector factor (fixed, per product/sector, or Basel)",

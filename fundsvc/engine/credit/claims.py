@@ -9,7 +9,7 @@ amount actually lent once the pool stage knows it (:mod:`fundsvc.engine.credit.l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from fundsvc.engine.credit.defaults import (
 )
 from fundsvc.engine.credit.lending import CohortDefaults, cohort_defaults
 from fundsvc.engine.credit.recovery import recovery_fraction
+from fundsvc.engine.credit.recovery_sources import draw_recovery, guarantor_shortfall
 from fundsvc.engine.credit.schedule import accrued_interest, outstanding_principal
 from fundsvc.engine.sampling import Component, stream, sub_key
 from models.credit import LossBasis, SharingRule
@@ -97,18 +98,36 @@ def loss_terms(model: CreditModel, pool: np.ndarray):
     return with_int[pool], first[pool], cap[pool], shares[pool]
 
 
+def default_exposure(model: CreditModel, amount, rate, term, amort, elapsed, with_interest):
+    """Principal and exposure at default (CNY, or per CNY when ``amount`` is 1)."""
+    ppy = model.settings.payments_per_year
+    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
+    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
+    return principal, principal + np.where(with_interest, interest, 0.0)
+
+
 def default_losses(model: CreditModel, amount, rate, term, amort, elapsed, with_interest,
                    appraisal, ip_type, z, rng: np.random.Generator):
     """Principal, exposure and recovery of defaults (CNY, or per CNY when ``amount`` is 1).
 
     Draws two uniforms per default from ``rng`` for the recovery (sale, disposal time).
     """
-    ppy = model.settings.payments_per_year
-    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
-    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
-    exposure = principal + np.where(with_interest, interest, 0.0)
+    principal, exposure = default_exposure(model, amount, rate, term, amort, elapsed, with_interest)
     recovery = np.minimum(exposure, appraisal * recovery_draws(model, ip_type, z, rng))
     return principal, exposure, recovery
+
+
+def sourced_losses(model: CreditModel, exposure, appraisal, ip_type, product, z, shares, first, cap,
+                   rng: np.random.Generator):
+    """Recovery from every source (:mod:`~fundsvc.engine.credit.recovery_sources`) and the loss
+    split, with the guarantor's unpaid share moved to the bank. Four uniforms per default.
+
+    Returns ``(recovery, allocation)``; amounts CNY (or per CNY), shape (n_def,).
+    """
+    d = draw_recovery(model.sources, exposure, appraisal, ip_type, product, z, rng)
+    al = allocate(exposure - d.recovery, exposure, shares, first, cap)
+    short = guarantor_shortfall(model.sources.guarantor, al.guarantor, d.guarantor_fails)
+    return d.recovery, replace(al, guarantor=al.guarantor - short, bank=al.bank + short)
 
 
 def recovery_draws(model: CreditModel, ip_type: np.ndarray, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -170,8 +189,12 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
             zd = z[r, t, model.group_sector[g]]
             principal = book.ead_principal[c, t]
             exposure = principal + np.where(with_int[c], book.ead_interest[c, t], 0.0)
-            recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model, book.ip_type[c], zd, rng))
-            al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+            if model.sources is None:
+                recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model, book.ip_type[c], zd, rng))
+                al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+            else:
+                recovery, al = sourced_losses(model, exposure, book.appraisal[c], book.ip_type[c], book.product[c],
+                                              zd, shares[c], first[c], cap[c], rng)
             rg = r + p0
             nr = p1 - p0
             cell = r * n_steps + t

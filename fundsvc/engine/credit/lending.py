@@ -89,7 +89,7 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     -------
     list of CohortDefaults, one per programme year (empty for years past the horizon).
     """
-    from fundsvc.engine.credit.claims import default_losses, loss_terms
+    from fundsvc.engine.credit.claims import default_exposure, default_losses, loss_terms, sourced_losses
 
     spec = model.pools[pool_index]
     tm = spec.programme
@@ -111,11 +111,16 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
         zd = z[r, t, model.group_sector[g]]
-        principal, exposure, recovery = default_losses(
-            model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
         n = c.size
-        al = allocate(exposure - recovery, exposure, np.broadcast_to(shares[0], (n, 4)),
-                      np.full(n, first[0]), np.full(n, np.inf))
+        sh, fl, no_cap = np.broadcast_to(shares[0], (n, 4)), np.full(n, first[0]), np.full(n, np.inf)
+        if model.sources is None:
+            principal, exposure, recovery = default_losses(
+                model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
+            al = allocate(exposure - recovery, exposure, sh, fl, no_cap)
+        else:
+            principal, exposure = default_exposure(model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0])
+            recovery, al = sourced_losses(model, exposure, tm.unit_appraisal[c], tm.ip_type[c], tm.product[c], zd,
+                                          sh, fl, no_cap, rng)
         wk = tm.weight[c]
         out.append(CohortDefaults(
             path=r + p0, step=t, slot=c, bank=tm.bank[c], weight=wk,
