@@ -81,6 +81,7 @@ from fundsvc.credit.loss_sharing import (
     recovery_terms,
 )
 from fundsvc.credit.pricing_request import PricingRequest, make_request
+from fundsvc.credit.recovery_expectation import LGDMode, SourcedTerms, loss_moments, sourced_terms
 from models.credit import Amortisation
 
 __all__ = [
@@ -281,7 +282,12 @@ def _plain(x: Any) -> Any:
     return x
 
 
-def _recovery(req: PricingRequest) -> RecoveryTerms:
+def _recovery(req: PricingRequest) -> RecoveryTerms | SourcedTerms:
+    mode = req.effective_lgd_mode
+    if mode is not LGDMode.AVERAGE:
+        return sourced_terms(req.recovery, req.recovery_sources, appraisal_cny=req.ip_value_cny or 0.0,
+                             ip_type=req.ip_type, product=req.product, pd=req.annual_pd,
+                             correlation=req.recovery_correlation, mode=mode, downturn_z=req.downturn_z)
     if req.lgd is not None:
         return given_lgd_terms(req.lgd)
     value = req.ip_value_cny
@@ -325,20 +331,24 @@ class _Measures:
     capital: CapitalFigures
 
 
-def _measures(req: PricingRequest, terms: RecoveryTerms, sched: LoanSchedule, pd: float, *, with_pool: bool) -> _Measures:
+def _measures(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, sched: LoanSchedule, pd: float, *, with_pool: bool) -> _Measures:
     """EL rate, default-weighted LGDs and capital of one leg on ``sched``."""
     d = default_probabilities(pd, sched)
     maturity = effective_maturity(sched)
     ead_cny = req.amount_cny * sched.exposure
     g, s, p = req.sharing_shares
-    lgd_bank = bank_loss_fraction(terms, ead_cny, guarantee_share=g, insurance_share=s,
-                                  pool_share=p if with_pool else 0.0, pool_cap_cny=req.pool_cap,
-                                  pool_pay_probability=req.pool_pay_probability)
+    share = {"guarantee_share": g, "insurance_share": s, "pool_share": p if with_pool else 0.0,
+             "pool_cap_cny": req.pool_cap, "pool_pay_probability": req.pool_pay_probability}
+    if isinstance(terms, SourcedTerms):
+        lgd_coll_k, lgd_bank = loss_moments(terms, ead_cny, **share)
+    else:
+        lgd_bank = bank_loss_fraction(terms, ead_cny, **share)
+        lgd_coll_k = expected_loss_fraction(terms, ead_cny)
     w = sched.exposure_years
     wd = d * sched.exposure
     el = float(np.dot(wd, lgd_bank)) / w
     lgd_default = float(np.dot(wd, lgd_bank) / wd.sum())
-    lgd_collateral = float(np.dot(wd, expected_loss_fraction(terms, ead_cny)) / wd.sum())
+    lgd_collateral = float(np.dot(wd, lgd_coll_k) / wd.sum())
     lgd_capital = float(np.dot(sched.tau * sched.exposure, lgd_bank)) / w
     cap = _capital(req, pd, lgd_capital, maturity, with_pool=with_pool)
     return _Measures(sched, maturity, el, lgd_default, lgd_collateral, cap)
@@ -379,7 +389,7 @@ def _annuity_fixed_point(
     return m, g
 
 
-def _leg(req: PricingRequest, terms: RecoveryTerms, pd: float, *, with_pool: bool) -> tuple[PricingLeg, _Measures]:
+def _leg(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, pd: float, *, with_pool: bool) -> tuple[PricingLeg, _Measures]:
     """Break-even (and RAROC at the quoted rate) of one leg.
 
     For an annuity the schedule depends on the contract rate, so the break-even rate is the

@@ -13,16 +13,19 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from fundsvc.credit.capital import RW_REGULATORY_RETAIL, CapitalMethod, SizeThresholds
+from fundsvc.credit.recovery_expectation import DOWNTURN_Z, LGDMode
 from fundsvc.errors import InputError, Problem
 from models.common import AmountCNY, DomainModel, OpenProbability, PositiveAmountCNY, Share
 from models.credit import (
     Amortisation,
     IPRecoveryModel,
     IPType,
+    LoanProduct,
     Party,
     PDMasterScale,
     RiskSharingPool,
 )
+from models.recovery import RecoverySources
 from models.scenario import CrossReferenceError
 
 __all__ = ["PricingRequest", "make_request"]
@@ -60,6 +63,16 @@ class PricingRequest(DomainModel):
     ip_type: IPType = IPType.INVENTION_PATENT
     recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
     unsecured_recovery_rate: Share = Field(0.0, description="share of EAD recovered from other sources")
+    product: LoanProduct = LoanProduct.ACHIEVEMENT
+    recovery_sources: RecoverySources | None = Field(
+        None, description="workout recovery and guarantor credit of the engine (a scenario's recovery_sources)")
+    lgd_mode: LGDMode | None = Field(
+        None, description="average (closed form), default_weighted or downturn (engine model); "
+                          "default: default_weighted with recovery_sources, else average")
+    downturn_z: float = Field(DOWNTURN_Z, ge=-6, le=0, allow_inf_nan=False,
+                              description="sector factor of the downturn LGD (default Φ⁻¹(0.05))")
+    recovery_correlation: float = Field(0.12, ge=0, lt=1, allow_inf_nan=False,
+                                        description="asset correlation weighting recoveries by default states")
     # sharing
     guarantee_share: Share = 0.0
     insurance_share: Share = 0.0
@@ -124,6 +137,13 @@ class PricingRequest(DomainModel):
         if g + s + p > 1 + 1e-9:
             add("pool_share", f"guarantee + insurance + pool shares = {g + s + p:.4g} exceed 1")
 
+        if self.effective_lgd_mode is not LGDMode.AVERAGE:
+            if self.lgd is not None:
+                add("lgd_mode", f"lgd_mode '{self.effective_lgd_mode.value}' uses the recovery model; "
+                                "a given lgd has no factor dependence (use lgd_mode average or drop lgd)")
+            if self.unsecured_recovery_rate:
+                add("unsecured_recovery_rate", "with the engine's recovery model the workout model "
+                                               "(recovery_sources.workout) replaces unsecured_recovery_rate; give 0")
         if self.sme_thresholds_cny is not None:
             lo, hi = self.sme_thresholds_cny
             if not (0 <= lo < hi):
@@ -139,6 +159,13 @@ class PricingRequest(DomainModel):
         return self
 
     # ---- derived inputs -------------------------------------------------------------------
+    @property
+    def effective_lgd_mode(self) -> LGDMode:
+        """``lgd_mode``, defaulting to default-weighted with recovery sources, else average."""
+        if self.lgd_mode is not None:
+            return self.lgd_mode
+        return LGDMode.DEFAULT_WEIGHTED if self.recovery_sources is not None else LGDMode.AVERAGE
+
     @property
     def annual_pd(self) -> float:
         """Annual PD, from ``pd`` or the rating's grade on the master scale."""
