@@ -450,7 +450,8 @@ def price_loan(request: PricingRequest | Mapping[str, Any] | None = None, /, **f
     pd = req.annual_pd
     terms = _recovery(req)
     with_pool, m = _leg(req, terms, pd, with_pool=True)
-    without, _ = _leg(req, terms, pd, with_pool=False)
+    same = req.sharing_shares[2] == 0.0 and req.economic_capital_rate_without_pool is None
+    without = with_pool if same else _leg(req, terms, pd, with_pool=False)[0]  # no pool: the legs coincide
     sched = m.sched
     subsidy = without.break_even_rate - with_pool.break_even_rate
     return PricingResult(

@@ -45,10 +45,10 @@ from fundsvc.engine.credit.recovery_sources import (
 from models.credit import IPRecoveryModel, IPType, LoanProduct
 from models.recovery import RecoverySources
 
-Z_NODES = 24
-IP_CELLS = 16
-TIME_CELLS = 16
-WORKOUT_CELLS = 16
+Z_NODES = 16
+IP_CELLS = 12
+TIME_CELLS = 12
+WORKOUT_CELLS = 12
 assert IP_CELLS == TIME_CELLS == WORKOUT_CELLS  # one table size serves every source
 
 #: Default sector-factor value of the downturn LGD: the 1-in-20-year factor Φ⁻¹(0.05) (assumption).
@@ -107,12 +107,21 @@ def _tables_of(ip_json: str, sources_json: str | None) -> SourceTables:
     return build_source_tables(ip, src, size=IP_CELLS)
 
 
+@lru_cache(maxsize=4)
+def _gauss_hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and probability weights of N(0, 1) (probabilists' Gauss–Hermite), read-only arrays."""
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    w = w / w.sum()
+    x.flags.writeable = False
+    w.flags.writeable = False
+    return x, w
+
+
 def factor_weights(pd: float, r: float, mode: LGDMode, downturn_z: float = DOWNTURN_Z) -> tuple[np.ndarray, np.ndarray]:
     """Factor nodes and weights: default-weighted Gauss–Hermite, or the single downturn node."""
     if mode is LGDMode.DOWNTURN:
         return np.array([downturn_z]), np.array([1.0])
-    x, w = np.polynomial.hermite_e.hermegauss(Z_NODES)
-    w = w / w.sum()
+    x, w = _gauss_hermite(Z_NODES)
     cond = ndtr((ndtri(pd) - np.sqrt(r) * x) / np.sqrt(1.0 - r))
     w = w * cond
     return x, w / w.sum()
@@ -168,24 +177,25 @@ def loss_moments(t: SourcedTerms, ead_cny, *, guarantee_share: float, insurance_
         Probability the pool pays.
     """
     ipf, w = _points(t)
-    pw = _point_weights(t, w.shape[-1])
     g_t = t.tables.guarantor
     q = guarantor_failure_probability(g_t, t.z) if g_t is not None else np.zeros(t.z.size)
     rho = g_t.recovery if g_t is not None else 1.0
     keep = 1.0 - guarantee_share * (1.0 - q * (1.0 - rho)) - insurance_share  # (n_z,)
     keep = keep[:, None, None, None]
     ead = np.atleast_1d(np.asarray(ead_cny, dtype=float))
-    el = np.empty(ead.size)
-    bank = np.empty(ead.size)
-    for k, e in enumerate(ead):
-        loss = 1.0 - net_recovery(1.0, t.appraisal_cny / e, ipf, w)
-        el[k] = float(np.sum(pw * loss))
-        b = keep * loss
-        if pool_share > 0 and pool_pay_probability > 0:
-            paid = pool_share * loss if pool_cap_cny is None else np.minimum(pool_share * loss, pool_cap_cny / e)
-            b = b - pool_pay_probability * paid
-        bank[k] = float(np.sum(pw * b))
-    return el, bank
+    e = ead[:, None, None, None, None]  # (n_periods, n_z, ip, time, workout)
+    loss = 1.0 - net_recovery(1.0, t.appraisal_cny / e, ipf[None], w[None])
+    full = np.broadcast_to(loss, (ead.size, *np.broadcast_shapes(ipf.shape, w.shape))).reshape(ead.size, -1)
+    pwf = np.broadcast_to(_point_weights(t, w.shape[-1]), np.broadcast_shapes(ipf.shape, w.shape)).reshape(1, -1)
+    el = (full * pwf).sum(axis=1)
+    kf = np.broadcast_to(keep, np.broadcast_shapes(ipf.shape, w.shape)).reshape(1, -1)
+    b = kf * full
+    if pool_share > 0 and pool_pay_probability > 0:
+        paid = pool_share * full
+        if pool_cap_cny is not None:
+            paid = np.minimum(paid, (pool_cap_cny / ead)[:, None])
+        b = b - pool_pay_probability * paid
+    return el, (b * pwf).sum(axis=1)
 
 
 __all__ = ["DOWNTURN_Z", "LGDMode", "SourcedTerms", "factor_weights", "loss_moments", "sourced_terms"]
