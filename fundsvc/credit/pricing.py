@@ -54,7 +54,7 @@ is through-the-cycle (no downturn LGD).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -80,6 +80,7 @@ from fundsvc.credit.loss_sharing import (
     given_lgd_terms,
     recovery_terms,
 )
+from fundsvc.credit.mitigation import CRMMethod, covered_share, floored_lgd, substituted_risk_weight
 from fundsvc.credit.pricing_request import PricingRequest, make_request
 from fundsvc.credit.recovery_expectation import LGDMode, SourcedTerms, loss_moments, sourced_terms
 from models.credit import Amortisation
@@ -296,10 +297,16 @@ def _recovery(req: PricingRequest) -> RecoveryTerms | SourcedTerms:
     return recovery_terms(value, req.ip_type, req.recovery, req.unsecured_recovery_rate)
 
 
-def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float, *, with_pool: bool) -> CapitalFigures:
+def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float, *, with_pool: bool,
+             lgd_capital_no_pool: float | None = None, covered: float = 0.0) -> CapitalFigures:
+    """Capital of one leg; the pool counts as :mod:`fundsvc.credit.mitigation` says (with_pool only)."""
     method = req.capital_method
+    crm = req.effective_crm if with_pool else CRMMethod.NONE
     if method is CapitalMethod.STANDARDISED:
-        return standardised_capital(req.risk_weight, req.capital_ratio)
+        rw = req.risk_weight
+        if crm is CRMMethod.SUBSTITUTION:
+            rw = substituted_risk_weight(rw, covered, req.pool_risk_weight)
+        return standardised_capital(rw, req.capital_ratio)
     if method is CapitalMethod.ECONOMIC:
         rate = req.economic_capital_rate
         if not with_pool and req.economic_capital_rate_without_pool is not None:
@@ -307,9 +314,12 @@ def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float
         assert rate is not None  # checked by the request
         return economic_capital(rate)
     thresholds = firm_size_thresholds(req.size_thresholds, req.sme_thresholds_cny)
-    return irb_capital(
+    own = lgd_capital if crm is CRMMethod.LGD_ADJUSTMENT or lgd_capital_no_pool is None else lgd_capital_no_pool
+    lgd = floored_lgd(req.irb_lgd if req.irb_lgd is not None else own, req.irb_approach, req.lgd_floor,
+                      req.foundation_lgd)
+    fig = irb_capital(
         pd,
-        req.irb_lgd if req.irb_lgd is not None else lgd_capital,
+        lgd,
         req.irb_maturity_years if req.irb_maturity_years is not None else maturity,
         req.capital_ratio,
         sales_cny=req.annual_revenue_cny,
@@ -317,6 +327,10 @@ def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float
         correlation=req.asset_correlation,
         pd_floor=req.irb_pd_floor,
     )
+    if crm is CRMMethod.SUBSTITUTION:
+        rw = substituted_risk_weight(fig.risk_weight, covered, req.pool_risk_weight)
+        fig = replace(fig, risk_weight=rw, capital_rate=req.capital_ratio * rw)
+    return fig
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,7 +364,18 @@ def _measures(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, sched: L
     lgd_default = float(np.dot(wd, lgd_bank) / wd.sum())
     lgd_collateral = float(np.dot(wd, lgd_coll_k) / wd.sum())
     lgd_capital = float(np.dot(sched.tau * sched.exposure, lgd_bank)) / w
-    cap = _capital(req, pd, lgd_capital, maturity, with_pool=with_pool)
+    extra: dict[str, float] = {}
+    crm = req.effective_crm
+    if with_pool and p > 0 and req.capital_method is not CapitalMethod.ECONOMIC and crm is not CRMMethod.LGD_ADJUSTMENT:
+        if req.capital_method is CapitalMethod.IRB:
+            no_pool = share | {"pool_share": 0.0}
+            lgd0 = (loss_moments(terms, ead_cny, **no_pool)[1] if isinstance(terms, SourcedTerms)
+                    else bank_loss_fraction(terms, ead_cny, **no_pool))
+            extra["lgd_capital_no_pool"] = float(np.dot(sched.tau * sched.exposure, lgd0)) / w
+        if crm is CRMMethod.SUBSTITUTION:
+            extra["covered"] = covered_share(p, req.pool_cap, ead_cny,
+                                             sched.tau * sched.exposure)
+    cap = _capital(req, pd, lgd_capital, maturity, with_pool=with_pool, **extra)
     return _Measures(sched, maturity, el, lgd_default, lgd_collateral, cap)
 
 

@@ -13,6 +13,13 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 
 from fundsvc.credit.capital import RW_REGULATORY_RETAIL, CapitalMethod, SizeThresholds
+from fundsvc.credit.mitigation import (
+    AIRB_LGD_FLOOR_UNSECURED,
+    FIRB_LGD_SENIOR_UNSECURED,
+    RW_POOL_DEFAULT,
+    CRMMethod,
+    IRBApproach,
+)
 from fundsvc.credit.recovery_expectation import DOWNTURN_Z, LGDMode
 from fundsvc.errors import InputError, Problem
 from models.common import AmountCNY, DomainModel, OpenProbability, PositiveAmountCNY, Share
@@ -102,6 +109,14 @@ class PricingRequest(DomainModel):
     irb_lgd: Share | None = Field(None, description="LGD for the IRB formula (e.g. 0.45 foundation)")
     irb_maturity_years: float | None = Field(None, gt=0, le=30, allow_inf_nan=False)
     irb_pd_floor: Share = 0.0005
+    irb_approach: IRBApproach = Field(IRBApproach.ADVANCED, description="advanced (own LGD, floored) or foundation")
+    lgd_floor: Share = Field(AIRB_LGD_FLOOR_UNSECURED, description="A-IRB LGD floor (25 % unsecured, CRE32.16)")
+    foundation_lgd: Share = Field(FIRB_LGD_SENIOR_UNSECURED, description="F-IRB supervisory LGD")
+    crm: CRMMethod | None = Field(
+        None, description="how the pool counts for capital: none, substitution or lgd_adjustment "
+                          "(default: lgd_adjustment under IRB, none otherwise)")
+    pool_risk_weight: float = Field(RW_POOL_DEFAULT, ge=0, le=12.5, allow_inf_nan=False,
+                                    description="risk weight of the pool as protection provider (substitution)")
     economic_capital_rate: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     economic_capital_rate_without_pool: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
 
@@ -144,6 +159,12 @@ class PricingRequest(DomainModel):
             if self.unsecured_recovery_rate:
                 add("unsecured_recovery_rate", "with the engine's recovery model the workout model "
                                                "(recovery_sources.workout) replaces unsecured_recovery_rate; give 0")
+        if self.crm is CRMMethod.LGD_ADJUSTMENT and self.capital_method is not CapitalMethod.IRB:
+            add("crm", f"lgd_adjustment needs the IRB capital method (the {self.capital_method.value} "
+                       "method has no LGD); use none or substitution")
+        if self.crm is not None and self.capital_method is CapitalMethod.ECONOMIC:
+            add("crm", "economic capital comes from the simulation (pass economic_capital_rate_without_pool "
+                       "for the pool's capital effect); do not give crm")
         if self.sme_thresholds_cny is not None:
             lo, hi = self.sme_thresholds_cny
             if not (0 <= lo < hi):
@@ -159,6 +180,13 @@ class PricingRequest(DomainModel):
         return self
 
     # ---- derived inputs -------------------------------------------------------------------
+    @property
+    def effective_crm(self) -> CRMMethod:
+        """``crm``, defaulting to LGD adjustment under IRB and to no recognition otherwise."""
+        if self.crm is not None:
+            return self.crm
+        return CRMMethod.LGD_ADJUSTMENT if self.capital_method is CapitalMethod.IRB else CRMMethod.NONE
+
     @property
     def effective_lgd_mode(self) -> LGDMode:
         """``lgd_mode``, defaulting to default-weighted with recovery sources, else average."""
