@@ -89,3 +89,38 @@ def test_lgd_adjustment_needs_irb():
     with pytest.raises(InputError) as e:
         price_loan(**LOAN, crm="lgd_adjustment")
     assert "crm" in str(e.value) and "IRB" in str(e.value)
+
+
+def test_side_by_side_lists_each_choice_with_its_own_capital():
+    from fundsvc.credit.crm_compare import compare_mitigation
+
+    rows = {r["crm"]: r for r in compare_mitigation({**LOAN, **IRB})}
+    assert set(rows) == {"none", "substitution", "lgd_adjustment"}
+    assert rows["lgd_adjustment"]["chosen"] and not rows["none"]["chosen"]
+    assert rows["none"]["capital_rate"] == pytest.approx(_k(0.30))
+    assert rows["lgd_adjustment"]["irb_lgd"] == pytest.approx(0.25)
+    # the subsidy is smallest when the pool does not count for capital
+    assert rows["none"]["subsidy_bp"] < rows["lgd_adjustment"]["subsidy_bp"]
+    std = compare_mitigation(LOAN)
+    assert [r["crm"] for r in std] == ["none", "substitution"]
+    assert compare_mitigation({**LOAN, "pool_share": 0.0}) == []
+
+
+def test_price_loan_cli_shows_the_choices_side_by_side():
+    import json
+
+    from typer.testing import CliRunner
+
+    from fundsvc.cli.app import build_app
+
+    args = ["price-loan", "--amount", "3000000", "--term", "2", "--rating", "B2", "--scenario", "quick",
+            "--pool", "city-ip", "--pledge-rate", "0.4", "--method", "irb", "--quoted-rate", "0.05"]
+    runner = CliRunner()
+    r = runner.invoke(build_app(), [*args, "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)["crm_comparison"]
+    assert [x["crm"] for x in rows] == ["none", "substitution", "lgd_adjustment"]
+    r = runner.invoke(build_app(), args, env={"COLUMNS": "200"})
+    assert r.exit_code == 0 and "substitution" in r.output and "lgd_adjustment" in r.output
+    r = runner.invoke(build_app(), [*args[:-4], "--crm", "lgd_adjustment"])
+    assert r.exit_code == 2 and "--crm" in r.output
