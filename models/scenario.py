@@ -22,6 +22,7 @@ from models.credit import (
     PDMasterScale,
     RiskSharingPool,
 )
+from models.factor_shift import FactorShift
 from models.market import MarketModel
 from models.recovery import RecoverySources
 from models.venture import GuidanceFund, StageProfile, SubFund
@@ -74,6 +75,8 @@ class Scenario(DomainModel):
         default_factory=AssetCorrelationModel,
         description="asset correlation R of loans with their sector factor (fixed, per product/sector, or Basel)",
     )
+    factor_shift: FactorShift | None = Field(
+        None, description="point-in-time stress: shift of the tech-cycle factor over a window (σ units)")
     pools: list[RiskSharingPool] = Field(default_factory=list)
     loans: list[AchievementLoan] = Field(default_factory=list)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)
