@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.credit.capital import CapitalMethod, SizeThresholds
-from fundsvc.errors import InputError, Problem
-from models.common import Sector
 from fundsvc.credit.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.recovery_expectation import LGDMode
+from fundsvc.errors import InputError, Problem
+from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
 
 __all__ = ["crm_table", "register", "render_table", "result_table"]

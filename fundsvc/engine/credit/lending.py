@@ -89,7 +89,12 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     -------
     list of CohortDefaults, one per programme year (empty for years past the horizon).
     """
-    from fundsvc.engine.credit.claims import default_exposure, default_losses, loss_terms, sourced_losses
+    from fundsvc.engine.credit.claims import (
+        default_exposure,
+        default_losses,
+        loss_terms,
+        sourced_losses,
+    )
 
     spec = model.pools[pool_index]
     tm = spec.programme

@@ -27,7 +27,12 @@ import numpy as np
 from scipy import stats
 from scipy.special import ndtr, ndtri
 
-from fundsvc.engine.credit.recovery import TABLE_SIZE, RecoveryTables, build_recovery_tables, recovery_fraction
+from fundsvc.engine.credit.recovery import (
+    TABLE_SIZE,
+    RecoveryTables,
+    build_recovery_tables,
+    recovery_fraction,
+)
 from models.credit import IPRecoveryModel, LoanProduct
 from models.recovery import GuarantorCreditModel, RecoverySources, WorkoutRecoveryModel
 
