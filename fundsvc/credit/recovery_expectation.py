@@ -181,21 +181,18 @@ def loss_moments(t: SourcedTerms, ead_cny, *, guarantee_share: float, insurance_
     q = guarantor_failure_probability(g_t, t.z) if g_t is not None else np.zeros(t.z.size)
     rho = g_t.recovery if g_t is not None else 1.0
     keep = 1.0 - guarantee_share * (1.0 - q * (1.0 - rho)) - insurance_share  # (n_z,)
-    keep = keep[:, None, None, None]
+    grid = np.broadcast_shapes(ipf.shape, w.shape)  # (n_z, ip, time, workout)
+    flat = lambda a: np.broadcast_to(a, grid).reshape(1, -1)
     ead = np.atleast_1d(np.asarray(ead_cny, dtype=float))
-    e = ead[:, None, None, None, None]  # (n_periods, n_z, ip, time, workout)
-    loss = 1.0 - net_recovery(1.0, t.appraisal_cny / e, ipf[None], w[None])
-    full = np.broadcast_to(loss, (ead.size, *np.broadcast_shapes(ipf.shape, w.shape))).reshape(ead.size, -1)
-    pwf = np.broadcast_to(_point_weights(t, w.shape[-1]), np.broadcast_shapes(ipf.shape, w.shape)).reshape(1, -1)
-    el = (full * pwf).sum(axis=1)
-    kf = np.broadcast_to(keep, np.broadcast_shapes(ipf.shape, w.shape)).reshape(1, -1)
-    b = kf * full
+    # net loss per CNY of EAD at each grid point, (n_periods, n_points)
+    loss = 1.0 - net_recovery(1.0, t.appraisal_cny / ead[:, None], flat(ipf), flat(w))
+    weight = flat(_point_weights(t, w.shape[-1]))
+    bank = flat(keep[:, None, None, None]) * loss
     if pool_share > 0 and pool_pay_probability > 0:
-        paid = pool_share * full
+        paid = pool_share * loss
         if pool_cap_cny is not None:
             paid = np.minimum(paid, (pool_cap_cny / ead)[:, None])
-        b = b - pool_pay_probability * paid
-    return el, (b * pwf).sum(axis=1)
-
+        bank = bank - pool_pay_probability * paid
+    return (loss * weight).sum(axis=1), (bank * weight).sum(axis=1)
 
 __all__ = ["DOWNTURN_Z", "LGDMode", "SourcedTerms", "factor_weights", "loss_moments", "sourced_terms"]

@@ -24,13 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 from scipy.special import ndtr, ndtri
 
 from fundsvc.engine.credit.recovery import (
     TABLE_SIZE,
     RecoveryTables,
     build_recovery_tables,
+    probit_beta_quantiles,
     recovery_fraction,
 )
 from models.credit import IPRecoveryModel, LoanProduct
@@ -79,13 +79,7 @@ class SourceTables:
 
 def build_workout_tables(model: WorkoutRecoveryModel, size: int = TABLE_SIZE) -> WorkoutTables:
     """Tabulate the workout fraction's quantiles per product."""
-    mid = (np.arange(size) + 0.5) / size
-    c = model.concentration
-    rows = []
-    for p in PRODUCTS:
-        m = model.mean_fraction(p)
-        q = stats.beta.ppf(mid, m * c, (1.0 - m) * c)
-        rows.append(ndtri(np.clip(q, 1e-300, 1.0 - 1e-16)))
+    rows = [probit_beta_quantiles(model.mean_fraction(p), model.concentration, size) for p in PRODUCTS]
     return WorkoutTables(np.array(rows), float(model.factor_loading), float(model.net_factor))
 
 
