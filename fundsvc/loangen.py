@@ -12,7 +12,7 @@ What a generated loan looks like (defaults of :class:`LoanBookProfile`):
   clipped to [30万, 3000万] and rounded to whole 万元;
 * term 1, 2 or 3 years (45 / 35 / 20 %), amortisation mostly bullet or equal principal;
 * contract rate priced by the model (presets): the loan's break-even rate from
-  :func:`fundsvc.credit.pricing.price_loan` at its own inputs (PD, product, IP, guarantee or the
+  :func:`fundsvc.credit.price_loan` at its own inputs (PD, product, IP, guarantee or the
   pool's cover, the scenario's recovery model; the request's default bank economics: funding 2 %,
   operating cost 1 %, tax 25 %, hurdle RAROC 10 %, standardised 75 % risk weight × 10.5 %) plus a
   competitive spread ``N(spread_mean, spread_sd)`` = N(0.4 %, 0.3 %) per year (assumption: banks
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fundsvc.credit.book_pricing import BookPricingContext, loan_request
+from fundsvc.credit.pricing.book import BookPricingContext, loan_request
 from fundsvc.inputs.tables import LOAN_BOOK_COLUMNS
 
 _DAY = np.timedelta64(1, "D")
@@ -209,7 +209,7 @@ def _origination(rng, n, start, end, terms, as_of) -> np.ndarray:
 def _break_even_rates(ctx: BookPricingContext, amount, terms, amort, pd, product, pool, outside, guaranteed,
                       g_share, insured, insurance_share, has_ip, ip_type, appraisal) -> np.ndarray:
     """Break-even rate of each generated loan (with its pool's cover when pooled), shape (n,)."""
-    from fundsvc.credit.pricing import price_loan
+    from fundsvc.credit.pricing.loan import price_loan
 
     out = np.empty(amount.size)
     for i in range(amount.size):

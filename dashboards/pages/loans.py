@@ -91,7 +91,7 @@ def result_view(result, error: str | None, lang: str):
 
 def crm_view(form: dict[str, Any], scenario, lang: str):
     """The pool's capital treatments side by side for the form's loan (empty without a pool)."""
-    from fundsvc.credit.crm_compare import compare_mitigation
+    from fundsvc.credit.pricing.crm_compare import compare_mitigation
 
     try:
         rows = compare_mitigation(pricing_fields(form, scenario))
@@ -118,7 +118,7 @@ _BOOK_PCT = ("pd", "lgd", "el_rate", "rate", "break_even", "raroc", "el_rate_no_
 
 def book_view(scenario) -> pl.DataFrame:
     """The scenario's book priced at contract rates per grade and product, rates in per cent."""
-    from fundsvc.credit.book_pricing import book_report, price_book
+    from fundsvc.credit.pricing.book import book_report, price_book
 
     rep = book_report(price_book(scenario))
     return rep.select(["grade", "product", "n_loans", "amount_cny",

@@ -3,7 +3,7 @@
 Per grade and product, amount-weighted: PD, LGD after every recovery (before sharing), the bank's
 expected loss rate, contract rate, break-even rate and RAROC at the contract rate — with the
 pool's cover and without it — and the amount share priced below its own break-even rate. Rates
-per year. Analytic (the same recovery model as the engine, :mod:`fundsvc.credit.book_pricing`),
+per year. Analytic (the same recovery model as the engine, :mod:`fundsvc.credit.pricing.book`),
 so no Monte Carlo error.
 """
 
@@ -32,7 +32,7 @@ _COLUMNS = (
 
 def book_report_data(scenario) -> dict:
     """``{"by_grade_product": [...], "by_grade": [...], "by_product": [...], "summary": {...}}``."""
-    from fundsvc.credit.book_pricing import book_report, book_summary, price_book
+    from fundsvc.credit.pricing.book import book_report, book_summary, price_book
 
     priced = price_book(scenario)
     return {

@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fundsvc.credit.capital import CapitalMethod, SizeThresholds
-from fundsvc.credit.mitigation import CRMMethod, IRBApproach
-from fundsvc.credit.recovery_expectation import LGDMode
+from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
+from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
+from fundsvc.credit.pricing.recovery_expectation import LGDMode
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
@@ -227,7 +227,7 @@ def register(app: typer.Typer) -> None:
         With --method economic and --scenario but no --economic-capital, the capital is the
         loan's ES contribution simulated on the scenario's book (--paths, --seed, --bank, --sector).
         """
-        from fundsvc.credit.pricing import price_loan
+        from fundsvc.credit.pricing.loan import price_loan
 
         fields = build_fields(
             scenario, pool, rating,
@@ -247,7 +247,7 @@ def register(app: typer.Typer) -> None:
         ec = None
         try:
             if simulate:
-                from fundsvc.credit.economic_capital import price_loan_simulated
+                from fundsvc.credit.pricing.economic_capital import price_loan_simulated
                 from fundsvc.inputs.bundled import resolve_scenario
                 from fundsvc.inputs.loader import load_scenario
 
@@ -255,7 +255,7 @@ def register(app: typer.Typer) -> None:
                 result, ec = price_loan_simulated(fields, sc, n_paths=paths, seed=seed, bank=bank, sector=sector)
             else:
                 result = price_loan(fields)
-            from fundsvc.credit.crm_compare import compare_mitigation
+            from fundsvc.credit.pricing.crm_compare import compare_mitigation
 
             crm_rows = compare_mitigation(fields) if not simulate else []
         except InputError as exc:

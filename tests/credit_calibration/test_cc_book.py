@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from fundsvc.cli.app import build_app
-from fundsvc.credit.book_pricing import book_report, book_summary, price_book
-from fundsvc.credit.pricing import price_loan
+from fundsvc.credit.pricing.book import book_report, book_summary, price_book
+from fundsvc.credit.pricing.loan import price_loan
 from fundsvc.inputs.loader import load_scenario
 from fundsvc.loangen import LoanBookProfile
 

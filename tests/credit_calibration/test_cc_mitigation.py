@@ -92,7 +92,7 @@ def test_lgd_adjustment_needs_irb():
 
 
 def test_side_by_side_lists_each_choice_with_its_own_capital():
-    from fundsvc.credit.crm_compare import compare_mitigation
+    from fundsvc.credit.pricing.crm_compare import compare_mitigation
 
     rows = {r["crm"]: r for r in compare_mitigation({**LOAN, **IRB})}
     assert set(rows) == {"none", "substitution", "lgd_adjustment"}

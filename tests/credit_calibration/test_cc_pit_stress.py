@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fundsvc.engine.credit import compile_credit, simulate_credit_chunk
-from fundsvc.engine.credit.synthetic import homogeneous_scenario, iid_market
+from fundsvc.credit.engine import compile_credit, simulate_credit_chunk
+from fundsvc.credit.engine.synthetic import homogeneous_scenario, iid_market
 from fundsvc.engine.factor_shift import apply_factor_shift, shift_path, shifted_pd
 from fundsvc.inputs.loader import load_scenario
 from models.common import Sector
