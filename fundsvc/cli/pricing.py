@@ -14,9 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.pricing.recovery_expectation import LGDMode
+from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct

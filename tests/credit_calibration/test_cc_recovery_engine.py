@@ -12,10 +12,10 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import ndtr, ndtri
 
-from fundsvc.credit.pricing.recovery_expectation import LGDMode, loss_moments, sourced_terms
 from fundsvc.credit.engine import compile_credit
 from fundsvc.credit.engine.claims import generate_claims
 from fundsvc.credit.engine.synthetic import homogeneous_scenario
+from fundsvc.credit.pricing.recovery_expectation import LGDMode, loss_moments, sourced_terms
 from models.common import Sector
 from models.credit import AssetCorrelationModel, IPCollateral, IPRecoveryModel, IPType, LoanProduct
 from models.recovery import GuarantorCreditModel, RecoverySources, WorkoutRecoveryModel

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from fundsvc.credit.pricing.regulatory_capital import CapitalMethod
-from fundsvc.credit.pricing.mitigation import CRMMethod
 from fundsvc.credit.pricing.loan import price_loan
+from fundsvc.credit.pricing.mitigation import CRMMethod
+from fundsvc.credit.pricing.regulatory_capital import CapitalMethod
 from fundsvc.credit.pricing.request import PricingRequest, make_request
 
 __all__ = ["applicable_methods", "compare_mitigation"]

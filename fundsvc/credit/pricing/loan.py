@@ -72,6 +72,18 @@ from fundsvc.credit.pricing.loss_sharing import (
     given_lgd_terms,
     recovery_terms,
 )
+from fundsvc.credit.pricing.mitigation import (
+    CRMMethod,
+    covered_share,
+    floored_lgd,
+    substituted_risk_weight,
+)
+from fundsvc.credit.pricing.recovery_expectation import (
+    LGDMode,
+    SourcedTerms,
+    loss_moments,
+    sourced_terms,
+)
 from fundsvc.credit.pricing.regulatory_capital import (
     CapitalFigures,
     CapitalMethod,
@@ -80,8 +92,6 @@ from fundsvc.credit.pricing.regulatory_capital import (
     irb_capital,
     standardised_capital,
 )
-from fundsvc.credit.pricing.mitigation import CRMMethod, covered_share, floored_lgd, substituted_risk_weight
-from fundsvc.credit.pricing.recovery_expectation import LGDMode, SourcedTerms, loss_moments, sourced_terms
 from fundsvc.credit.pricing.request import PricingRequest, make_request
 from models.credit import Amortisation
 

@@ -12,11 +12,6 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
-from fundsvc.credit.pricing.regulatory_capital import (
-    RW_REGULATORY_RETAIL,
-    CapitalMethod,
-    SizeThresholds,
-)
 from fundsvc.credit.pricing.mitigation import (
     AIRB_LGD_FLOOR_UNSECURED,
     FIRB_LGD_SENIOR_UNSECURED,
@@ -25,6 +20,11 @@ from fundsvc.credit.pricing.mitigation import (
     IRBApproach,
 )
 from fundsvc.credit.pricing.recovery_expectation import DOWNTURN_Z, LGDMode
+from fundsvc.credit.pricing.regulatory_capital import (
+    RW_REGULATORY_RETAIL,
+    CapitalMethod,
+    SizeThresholds,
+)
 from fundsvc.errors import InputError, Problem
 from models.common import AmountCNY, DomainModel, OpenProbability, PositiveAmountCNY, Share
 from models.credit import (
