@@ -127,6 +127,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "id": ("编号", "ID"), "scenario": ("情景", "Scenario"), "status": ("状态", "Status"), "seed": ("随机种子", "Seed"),
     "paths": ("路径数", "Paths"), "n_paths": ("路径数", "Paths"), "created": ("创建时间", "Created"),
     "duration_s": ("耗时(秒)", "Duration (s)"), "label_run": ("备注", "Label"),
+    # loan pricing and book report (loans page)
+    "crm": ("认定方式", "Treatment"), "capital_rate_pct": ("资本占用(%)", "Capital (%)"),
+    "risk_weight_pct": ("风险权重(%)", "Risk weight (%)"), "irb_lgd_pct": ("IRB 违约损失率(%)", "IRB LGD (%)"),
+    "break_even_pct": ("保本利率(%)", "Break-even (%)"), "raroc_pct": ("RAROC(%)", "RAROC (%)"),
+    "subsidy_bp": ("补贴(基点/年)", "Subsidy (bp/yr)"), "grade": ("等级", "Grade"), "product": ("产品", "Product"),
+    "n_loans": ("笔数", "Loans"), "pd_pct": ("违约率(%)", "PD (%)"), "lgd_pct": ("违约损失率(%)", "LGD (%)"),
+    "el_rate_pct": ("预期损失率(%)", "EL (%)"), "rate_pct": ("合同利率(%)", "Contract rate (%)"),
+    "el_rate_no_pool_pct": ("无资金池预期损失率(%)", "EL without pool (%)"),
+    "break_even_no_pool_pct": ("无资金池保本利率(%)", "Break-even without pool (%)"),
+    "raroc_no_pool_pct": ("无资金池 RAROC(%)", "RAROC without pool (%)"),
+    "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
 }
 
 _STATS: dict[str, tuple[str, str]] = {
