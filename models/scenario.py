@@ -38,6 +38,12 @@ class CrossReferenceError(ValueError):
         super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
 
 
+MAX_PATHS = 100_000_000
+"""Most Monte Carlo paths one run may ask for (scenario files, the CLI and the run queue)."""
+MAX_SEED = 2**63
+"""Seeds lie in ``[0, MAX_SEED)``."""
+
+
 class SimulationSettings(DomainModel):
     """How to simulate: dates, horizon, steps, number of paths and the seed."""
 
@@ -45,8 +51,8 @@ class SimulationSettings(DomainModel):
     horizon_years: int = Field(12, ge=1, le=40)
     time_step: TimeStep = Field(TimeStep.QUARTER, description="venture side step")
     credit_time_step: TimeStep = Field(TimeStep.YEAR, description="credit side step")
-    paths: int = Field(10_000, ge=1, le=100_000_000)
-    seed: int | None = Field(20261126, ge=0, lt=2**63)
+    paths: int = Field(10_000, ge=1, le=MAX_PATHS)
+    seed: int | None = Field(20261126, ge=0, lt=MAX_SEED)
 
     @property
     def end_date(self) -> dt.date:

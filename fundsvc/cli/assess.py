@@ -85,7 +85,7 @@ def assess(
             when = dt.date.fromisoformat(as_of)
         except ValueError:
             raise InputError.single("command line", "--as-of", f"'{as_of}' is not a date YYYY-MM-DD") from None
-    with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
+    with Store.open(settings_from_options(data_dir, database_url), upgrade=True, recover=True) as store:
         scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=False)
         a = assess_run(store, run_id, actuals=frame, as_of=when, scenario=scen, save=save)
     render(Console(soft_wrap=True), a)
@@ -112,7 +112,7 @@ def report(
         f = ReportFormat(fmt.lower())
     except ValueError:
         raise InputError.single("command line", "--format", f"'{fmt}' is not a report format; use xlsx or html") from None
-    with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
+    with Store.open(settings_from_options(data_dir, database_url), upgrade=True, recover=True) as store:
         scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=True)
         if frame is not None and frame.filter(frame["period_end"] <= p.as_of).height == 0:
             frame = None
