@@ -1,11 +1,12 @@
 """Queue workers: a supervisor with a bounded pool of worker processes.
 
 The supervisor (``fundsvc worker``, or a thread in ``fundsvc serve``) keeps ``processes`` slots.
-Each slot holds one *warm* child process (spawned, fundsvc already imported) that waits for a
-run id. The supervisor claims the next run for that child's pid (:func:`fundsvc.queue.jobs.claim`)
-and hands it over; the child executes exactly one run (:func:`fundsvc.simulation.service.execute_run`,
-its chunks on Dask when configured) and exits, and a fresh warm child takes the slot. One run per
-process keeps a crash or a memory leak confined to that run.
+Each slot holds one child process (spawned; fundsvc imported and warm) that waits for a run id.
+The supervisor claims the next run for that child's pid (:func:`fundsvc.queue.jobs.claim`) and
+hands it over; the child executes it (:func:`fundsvc.simulation.service.execute_run`, its chunks
+on Dask when configured), reports back and waits for the next. A child is replaced after
+``RUNS_PER_PROCESS`` runs (memory stays bounded), and whenever it dies: a crash stays confined to
+the one run it was executing.
 
 * Cancel: the child's watcher thread interrupts the run within a fraction of a second; if the
   child has not ended ``cancel_grace_seconds`` after the request the supervisor kills it.
@@ -32,45 +33,65 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 CANCEL_GRACE_SECONDS = 3.0
 CHILD_WAIT_SECONDS = 0.5
+RUNS_PER_PROCESS = 50
 
 
 def _child_main(settings_fields: dict, conn: Connection, parent_pid: int) -> None:
-    """Body of a warm worker process: import, wait for one run id, execute it, exit."""
+    """Body of a worker process: import, then execute the run ids it is sent, one at a time,
+    answering each with ``("done", run_id)``; exit on ``None``, after ``RUNS_PER_PROCESS`` runs,
+    or as soon as the supervisor is gone."""
     import fundsvc.simulation.service  # noqa: F401  (warm: the heavy imports happen before a claim)
     from fundsvc.simulation.watch import ORPHAN_EXIT_CODE
+    from fundsvc.store import Store
 
-    run_id = None
-    while run_id is None:
-        if os.getppid() != parent_pid:
-            os._exit(ORPHAN_EXIT_CODE)
-        if conn.poll(CHILD_WAIT_SECONDS):
-            try:
-                run_id = conn.recv()
-            except EOFError:
-                return
-            if run_id is None:
-                return
-    _execute(Settings(**settings_fields), run_id, parent_pid)
+    settings = Settings(**settings_fields)
+    with Store.open(settings) as store:
+        for _ in range(RUNS_PER_PROCESS):
+            run_id = None
+            while run_id is None:
+                if os.getppid() != parent_pid:
+                    os._exit(ORPHAN_EXIT_CODE)
+                if conn.poll(CHILD_WAIT_SECONDS):
+                    try:
+                        run_id = conn.recv()
+                    except EOFError:
+                        return
+                    if run_id is None:
+                        return
+            _execute(store, run_id, parent_pid)
+            conn.send(("done", run_id))
 
 
-def _execute(settings: Settings, run_id: int, parent_pid: int) -> None:
+def _execute(store, run_id: int, parent_pid: int) -> None:
     from fundsvc import faults
     from fundsvc.errors import FundsvcError
     from fundsvc.queue.jobs import scenario_of
     from fundsvc.simulation.service import execute_run
-    from fundsvc.store import Store
 
-    with Store.open(settings) as store:
-        faults.point("claimed")
-        try:
-            scenario = scenario_of(store, run_id)
-        except Exception as exc:  # a payload that no longer validates (code changed meanwhile)
-            store.runs.fail(run_id, f"its queued scenario cannot be read: {exc}")
-            return
-        try:
-            execute_run(store, run_id, scenario, dask_address=settings.dask_address, parent_pid=parent_pid)
-        except FundsvcError as exc:  # stored as failed / cancelled with the reason
-            log.info("run %s ended: %s", run_id, exc)
+    os.environ[faults.RUN_ENV] = str(run_id)  # the run this process executes now
+    faults.point("claimed")
+    try:
+        scenario = scenario_of(store, run_id)
+    except Exception as exc:  # a payload that no longer validates (code changed meanwhile)
+        store.runs.fail(run_id, f"its queued scenario cannot be read: {exc}")
+        return
+    try:
+        execute_run(store, run_id, scenario, dask_address=store.settings.dask_address, parent_pid=parent_pid)
+    except FundsvcError as exc:  # stored as failed / cancelled with the reason
+        log.info("run %s ended: %s", run_id, exc)
+    except Exception as exc:  # stored as failed by execute_run; the process serves the next run
+        log.warning("run %s failed: %s: %s", run_id, type(exc).__name__, exc)
+
+
+def _finished(slot: _Slot) -> bool:
+    """Whether the slot's child reported its run done (without blocking)."""
+    try:
+        if slot.conn.poll():
+            slot.conn.recv()
+            return True
+    except (EOFError, OSError):
+        pass
+    return False
 
 
 @dataclass
@@ -141,15 +162,18 @@ class WorkerPool:
         waiting = has_queued(store)
         for i, slot in enumerate(self._slots):
             if slot is not None and slot.run_id is not None:
-                if not slot.process.is_alive():
+                if _finished(slot):
+                    slot.run_id = slot.cancel_seen_at = None
+                elif not slot.process.is_alive():
                     self._reap(store, slot)
                     self._slots[i] = slot = None
                 else:
                     busy = True
                     self._check_cancel(store, slot)
                     continue
-            if slot is not None and not slot.process.is_alive():  # a warm child died idle
+            if slot is not None and not slot.process.is_alive():  # an idle child ended
                 slot.process.join(0)
+                slot.conn.close()
                 self._slots[i] = slot = None
             if slot is None:
                 self._slots[i] = slot = self._spawn()
