@@ -5,16 +5,15 @@ Amounts in CNY, rates per year, PDs annual, durations in years.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from pydantic import Field, model_validator
 
 from models.common import (
+    MAX_AMOUNT_CNY,
     AmountCNY,
     DomainModel,
     Identifier,
-    MAX_AMOUNT_CNY,
     Label,
     NonNegativeRate,
     OpenProbability,

@@ -7,7 +7,6 @@ A :class:`SubFund` is simulated either deal by deal (``mode = "deal_level"``, us
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -19,8 +18,8 @@ from models.common import (
     NonNegativeRate,
     PositiveAmountCNY,
     Probability,
-    SaneDate,
     RatePerYear,
+    SaneDate,
     Sector,
     Share,
     Years,

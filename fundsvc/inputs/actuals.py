@@ -37,9 +37,9 @@ from pathlib import Path
 
 import polars as pl
 
-from models.common import MAX_AMOUNT_CNY
 from fundsvc.errors import InputError, Problem
 from fundsvc.inputs.tables import Column, ColumnKind, read_table, row_location
+from models.common import MAX_AMOUNT_CNY
 
 ACTUALS_COLUMNS: tuple[Column, ...] = (
     Column("sub_fund_id", ColumnKind.TEXT, True, "id of a sub-fund of the scenario"),

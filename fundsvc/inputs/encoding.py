@@ -24,8 +24,7 @@ def decode_utf8(raw: bytes, display: str) -> str:
         The bytes are in another encoding; the message names it (UTF-16, UTF-32, GBK) or the
         first byte that is not UTF-8.
     """
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     for bom, name in _BOMS:
         if raw.startswith(bom):
             raise InputError.single(display, "", f"is encoded in {name}, not UTF-8; {_RESAVE}")

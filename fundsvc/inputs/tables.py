@@ -7,7 +7,6 @@ header as line 1) and the column.
 from __future__ import annotations
 
 import io
-
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import Any
 import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
-from fundsvc.inputs.encoding import decode_utf8
 from fundsvc.errors import InputError, Problem
+from fundsvc.inputs.encoding import decode_utf8
 from fundsvc.inputs.problems import describe
 from models.credit import AchievementLoan
 

@@ -72,14 +72,14 @@ def _execute(store, run_id: int, parent_pid: int) -> None:
     faults.point("claimed")
     try:
         scenario = scenario_of(store, run_id)
-    except Exception as exc:  # a payload that no longer validates (code changed meanwhile)
+    except Exception as exc:  # noqa: BLE001 - a payload that no longer validates (code changed meanwhile)
         store.runs.fail(run_id, f"its queued scenario cannot be read: {exc}")
         return
     try:
         execute_run(store, run_id, scenario, dask_address=store.settings.dask_address, parent_pid=parent_pid)
     except FundsvcError as exc:  # stored as failed / cancelled with the reason
         log.info("run %s ended: %s", run_id, exc)
-    except Exception as exc:  # stored as failed by execute_run; the process serves the next run
+    except Exception as exc:  # noqa: BLE001 - stored as failed by execute_run; serve the next run
         log.warning("run %s failed: %s: %s", run_id, type(exc).__name__, exc)
 
 
@@ -194,7 +194,7 @@ class WorkerPool:
     def _check_cancel(self, store, slot: _Slot) -> None:
         try:
             requested = store.runs.cancel_requested(slot.run_id)
-        except Exception as exc:  # database blip: next round
+        except Exception as exc:  # noqa: BLE001 - database blip: next round
             log.warning("could not check run %s for a cancel: %s", slot.run_id, exc)
             return
         if not requested:
@@ -228,8 +228,8 @@ class WorkerPool:
             if slot.run_id is not None and slot.process.is_alive():
                 try:
                     store.runs.request_cancel(slot.run_id)
-                except Exception:  # noqa: BLE001 - shutting down anyway
-                    pass
+                except Exception as exc:  # noqa: BLE001 - shutting down anyway
+                    log.warning("could not cancel run %s at shutdown: %s", slot.run_id, exc)
             else:
                 try:
                     slot.conn.send(None)

@@ -151,7 +151,7 @@ def execute_run(
             else:
                 reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
                 store.runs.fail(run_id, reason)
-        except Exception as marking:  # the store itself failing must not hide the original error
+        except Exception as marking:  # noqa: BLE001 - the store failing must not hide the original error
             exc.add_note(f"could not mark run {run_id} {'cancelled' if cancelled else 'failed'}: {marking}")
         if cancelled:
             raise RunCancelled(f"run {run_id} was cancelled") from None

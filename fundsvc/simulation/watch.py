@@ -96,7 +96,7 @@ class RunWatch:
                     progress = self._progress
                     self._store.runs.heartbeat(self._run_id, progress=progress)
                     last_beat = now
-            except Exception as exc:  # a database blip must not kill the run; retried next poll
+            except Exception as exc:  # noqa: BLE001 - a database blip must not kill the run; next poll
                 if not self._stop.is_set():  # (after stop: the run just finished)
                     log.warning("run %s: heartbeat failed: %s", self._run_id, exc)
 

@@ -14,14 +14,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from fundsvc.cli.app import build_app
+from fundsvc.store.testing import store_snapshot as snapshot
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-TABLES = ("scenarios", "loan_books", "runs", "run_tables", "run_artifacts", "actuals_imports",
-          "actual_cash_flows", "assessments")
 
 
 @pytest.fixture(scope="module")
@@ -46,22 +44,6 @@ def bundle(tmp_path):
     dest = tmp_path / "scenarios"
     shutil.copytree(SCENARIOS, dest, ignore=shutil.ignore_patterns("README.md"))
     return dest
-
-
-def snapshot(data: Path) -> tuple:
-    """Row counts of every table and every file (name, size) under the data directory."""
-    db = data / "fundsvc.sqlite"
-    counts = ()
-    if db.exists():
-        engine = sa.create_engine(f"sqlite:///{db}")
-        with engine.connect() as c:
-            names = set(sa.inspect(c).get_table_names())
-            counts = tuple(c.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() if t in names else None
-                           for t in TABLES)
-        engine.dispose()
-    files = tuple(sorted((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
-                         if p.is_file() and not p.name.startswith("fundsvc.sqlite")))
-    return counts, files
 
 
 def run_cli(args: list[str], data: Path | None = None):

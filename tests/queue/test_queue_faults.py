@@ -70,7 +70,8 @@ def test_kill_9_of_a_worker_process_at_each_point(queue_store, scenarios_dir, sp
     thread.start()
     try:
         for point, run_id in zip(POINTS, ids, strict=False):
-            pid = wait_for(lambda: signal_pid(signals, f"{point}-{run_id}"), 90, f"run {run_id} at {point}")
+            name = f"{point}-{run_id}"
+            pid = wait_for(lambda name=name: signal_pid(signals, name), 90, f"run {run_id} at {point}")
             if point == "tmp-written":  # the half-written file really is there when the process dies
                 assert list(queue_store.data_dir.rglob("*.tmp-*"))
             if point == "chunk":
@@ -120,7 +121,7 @@ def test_kill_9_of_the_supervisor_and_of_a_cli_simulate(queue_store, scenarios_d
             if proc.poll() is None:
                 proc.kill()
     assert {r.status for r in queue_store.runs.list(limit=None)} == {RunStatus.RUNNING}
-    restarted = subprocess.run([*CLI, "runs", "list"], env=env | {"FUNDSVC_FAULT": ""}, capture_output=True,
+    restarted = subprocess.run(check=False, args=[*CLI, "runs", "list"], env=env | {"FUNDSVC_FAULT": ""}, capture_output=True,
                                text=True, timeout=120)
     assert restarted.returncode == 0, restarted.stderr
     runs = queue_store.runs.list(limit=None)
@@ -156,7 +157,7 @@ def test_disk_full_while_storing_is_a_clean_error(queue_store, scenarios_dir, sp
 
 def _can_mount_tmpfs() -> bool:
     try:
-        return subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
+        return subprocess.run(check=False, args=["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
                               capture_output=True, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
@@ -183,7 +184,7 @@ mount -o remount,ro {mnt}
 echo "ro_list=$?"
 """
     env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path), "COLUMNS": "200"}
-    out = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, env=env,
+    out = subprocess.run(check=False, args=["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, env=env,
                          timeout=300)
     codes = dict(line.split("=") for line in out.stdout.split() if "=" in line)
     err = (tmp_path / "sim.err").read_text()
@@ -208,7 +209,7 @@ def test_database_down_is_retried_then_a_clean_error(tmp_path, monkeypatch):
                         "FUNDSVC_DATABASE_URL": f"postgresql://fundsvc:secret@127.0.0.1:{port}/fundsvc",
                         "FUNDSVC_DATA_DIR": str(tmp_path)}
     started = time.monotonic()
-    out = subprocess.run([*CLI, "runs", "list"], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run(check=False, args=[*CLI, "runs", "list"], capture_output=True, text=True, env=env, timeout=120)
     took = time.monotonic() - started
     assert out.returncode == 2 and "cannot connect to the database" in out.stderr, out.stderr
     assert "secret" not in out.stderr and "Traceback" not in out.stderr
