@@ -18,6 +18,7 @@ the one run it was executing.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import multiprocessing
 import os
@@ -134,6 +135,13 @@ class WorkerPool:
         """Ask :meth:`run` to return (running runs are cancelled and stored as such)."""
         self._stop.set()
 
+    def kill_children(self) -> None:
+        """Kill any worker process still alive (last resort at exit; recovery cleans up)."""
+        for slot in self._slots:
+            if slot is not None and slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join(5)
+
     def run(self, *, until_idle: bool = False, max_seconds: float | None = None) -> None:
         """Supervise until :meth:`stop` (or, with ``until_idle``, until the queue is empty and
         nothing runs; ``max_seconds`` bounds the time in any case)."""
@@ -248,8 +256,19 @@ class WorkerPool:
 
 
 def start_embedded(settings: Settings, processes: int | None = None) -> tuple[WorkerPool, threading.Thread]:
-    """Run a :class:`WorkerPool` in a daemon thread of this process (``fundsvc serve``)."""
+    """Run a :class:`WorkerPool` in a daemon thread of this process (``fundsvc serve``).
+
+    When the process exits the pool is stopped first (running runs are cancelled and stored as
+    such, the worker processes end), so the exit never waits on a worker process.
+    """
     pool = WorkerPool(settings, processes)
     thread = threading.Thread(target=pool.run, name="fundsvc-queue-supervisor", daemon=True)
     thread.start()
+
+    def stop_at_exit() -> None:
+        pool.stop()
+        thread.join(CANCEL_GRACE_SECONDS + 10)
+        pool.kill_children()
+
+    atexit.register(stop_at_exit)
     return pool, thread
