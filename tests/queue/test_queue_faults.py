@@ -202,17 +202,21 @@ def test_database_down_is_retried_then_a_clean_error(tmp_path, monkeypatch):
     FUNDSVC_DB_RETRY_SECONDS, then exits 2 naming the (redacted) URL -- no traceback."""
     import socket
 
+    from typer.testing import CliRunner
+
+    from fundsvc.cli.app import build_app
+
     with socket.socket() as s:  # a free port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path), "FUNDSVC_DB_RETRY_SECONDS": "1.5",
-                        "FUNDSVC_DATABASE_URL": f"postgresql://fundsvc:secret@127.0.0.1:{port}/fundsvc",
-                        "FUNDSVC_DATA_DIR": str(tmp_path)}
+    monkeypatch.setenv("FUNDSVC_DB_RETRY_SECONDS", "1.5")
+    monkeypatch.setenv("FUNDSVC_DATABASE_URL", f"postgresql://fundsvc:secret@127.0.0.1:{port}/fundsvc")
     started = time.monotonic()
-    out = subprocess.run(check=False, args=[*CLI, "runs", "list"], capture_output=True, text=True, env=env, timeout=120)
+    result = CliRunner().invoke(build_app(), ["runs", "list"])
     took = time.monotonic() - started
-    assert out.returncode == 2 and "cannot connect to the database" in out.stderr, out.stderr
-    assert "secret" not in out.stderr and "Traceback" not in out.stderr
+    text = result.output + result.stderr
+    assert result.exit_code == 2 and "cannot connect to the database" in text, text
+    assert "secret" not in text and "Traceback" not in text
     assert took >= 1.5  # it did wait for the database to come back
 
 
