@@ -118,6 +118,15 @@ class DashboardData:
                     return load_scenario(path).scenario
             except (FundsvcError, OSError):
                 pass
+        if rec.content.startswith("{"):  # a scenario built in Python (what-if), stored as its JSON
+            from pydantic import ValidationError
+
+            from models.scenario import Scenario
+
+            try:
+                return Scenario.model_validate_json(rec.content)
+            except ValidationError:
+                return None
         try:
             return load_scenario_bytes(rec.content.encode("utf-8"), name=rec.name)
         except FundsvcError:
