@@ -262,7 +262,14 @@ def start_embedded(settings: Settings, processes: int | None = None) -> tuple[Wo
     such, the worker processes end), so the exit never waits on a worker process.
     """
     pool = WorkerPool(settings, processes)
-    thread = threading.Thread(target=pool.run, name="fundsvc-queue-supervisor", daemon=True)
+
+    def supervise() -> None:
+        try:
+            pool.run()
+        except SystemExit:  # a host stopping its threads (e.g. dash's test server); run() cleaned up
+            pass
+
+    thread = threading.Thread(target=supervise, name="fundsvc-queue-supervisor", daemon=True)
     thread.start()
 
     def stop_at_exit() -> None:
