@@ -228,3 +228,15 @@ def test_parquet_loan_book_with_integer_day_dates(bundle, tmp_path):
     text = refused(["simulate", str(bundle / "quick.toml"), "--paths", "50"], tmp_path / "fresh",
                    "quick_loans.parquet", "origination", "maturity", "dates")
     assert text.count("Datetimes provided") == 0 and text.count("problem") <= 3
+
+
+@pytest.mark.parametrize("kwargs", [{"paths": 0}, {"paths": 10**12}, {"seed": -1}, {"paths": 5, "chunk_size": 0}])
+def test_python_api_bounds_the_run_before_any_work(kwargs):
+    """The Python API applies the same bounds as the CLI and the run queue (one place:
+    fundsvc.simulation.limits)."""
+    import fundsvc
+    from fundsvc.errors import InputError
+
+    field = next(iter(k for k in kwargs if k != "paths" or len(kwargs) == 1))
+    with pytest.raises(InputError, match=field):
+        fundsvc.simulate("quick", **kwargs)
