@@ -95,10 +95,10 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     return vals, basis
 
 
-def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None) -> pl.DataFrame:
+def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None, steps_per_year: int) -> pl.DataFrame:
     rows = []
     for i, fid in enumerate(flows.fund_ids):
-        m = metrics_to_date(flows.calls[i], flows.distributions[i], flows.nav[i])
+        m = metrics_to_date(flows.calls[i], flows.distributions[i], flows.nav[i], steps_per_year)
         row = {"sub_fund_id": fid, "paid_in_cny": m["paid_in"], "tvpi": m["tvpi"], "loss_ratio": m["loss_ratio"]}
         for meas in ("tvpi", "loss_ratio"):
             try:
@@ -109,21 +109,15 @@ def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None) 
     return pl.DataFrame(rows)
 
 
-def _realised_series(flows: RealisedFlows, start: dt.date) -> pl.DataFrame:
+def _realised_series(flows: RealisedFlows, grid) -> pl.DataFrame:
     c, d, v = flows.whole_fund()
-    dates = [_quarter_end(start, t) for t in range(flows.step + 1)]
+    dates = grid.dates()[: flows.step + 1].astype(dt.date).tolist()
     paid = np.cumsum(c)
     with np.errstate(invalid="ignore", divide="ignore"):
         tv = np.where(paid > 0, (np.cumsum(d) + v) / paid, np.nan)
     return pl.DataFrame({"step": np.arange(flows.step + 1, dtype=np.int64), "date": dates, "calls_cny": c,
                          "distributions_cny": d, "nav_cny": v, "cum_net_cash_flow_cny": np.cumsum(d - c),
                          "paid_in_cny": paid, "tvpi": tv, "loss_ratio": np.clip(1 - tv, 0, None)})
-
-
-def _quarter_end(start: dt.date, step: int) -> dt.date:
-    m = start.month - 1 + 3 * (step + 1)
-    first_next = dt.date(start.year + m // 12, m % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None = None, *,
@@ -173,10 +167,10 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
         from fundsvc.inputs.actuals import check_actuals_frame
 
         actuals = check_actuals_frame(actuals, facts.sub_fund_ids)
-        flows = place_actuals(actuals, sf["sub_fund_id"].to_list(), facts.start_date, facts.cost_per_step, as_of)
+        flows = place_actuals(actuals, sf["sub_fund_id"].to_list(), facts.grid, facts.cost_per_step, as_of)
         as_of, step = flows.as_of, flows.step
         used = actuals.filter(pl.col("period_end") <= as_of)
-        realised = metrics_to_date(*flows.whole_fund())
+        realised = metrics_to_date(*flows.whole_fund(), facts.steps_per_year)
         for m in PERCENTILE_MEASURES:
             try:
                 percentiles[m] = percentile_of(data.equity_quantiles, "guidance", m, step, realised[m])
@@ -192,8 +186,8 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
             "measure": list(PERCENTILE_MEASURES),
             "realised": [realised[m] for m in PERCENTILE_MEASURES],
             "percentile": [percentiles[m] for m in PERCENTILE_MEASURES]})
-        frames["sub_fund_percentiles"] = _sub_fund_percentiles(flows, data.equity_quantiles)
-        frames["realised"] = _realised_series(flows, facts.start_date)
+        frames["sub_fund_percentiles"] = _sub_fund_percentiles(flows, data.equity_quantiles, facts.steps_per_year)
+        frames["realised"] = _realised_series(flows, facts.grid)
         basis_name = "realised"
         target_actuals = used
     else:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.errors import FundsvcError, InputError
 from models.common import Sector
 from models.scenario import Scenario
@@ -39,7 +40,7 @@ class ScenarioFacts:
         ``book_pooled_cny`` (principal of the loan book's loans in the pool at the start).
     guidance_size_cny : float
     start_date, end_date : datetime.date
-        Simulation calendar (step 0 starts at ``start_date``; quarterly steps).
+        Simulation calendar (step 0 starts at ``start_date``).
     steps_per_year : int
     """
 
@@ -48,14 +49,19 @@ class ScenarioFacts:
     guidance_size_cny: float
     start_date: object
     end_date: object
-    steps_per_year: int = 4
+    steps_per_year: int
     guidance_inception: object = None
     cost_per_step: tuple[float, ...] = ()
-    """The guidance fund's own management cost per quarter (CNY), as the engine schedules it."""
+    """The guidance fund's own management cost per step (CNY), as the engine schedules it."""
 
     @property
     def n_steps(self) -> int:
         return len(self.cost_per_step)
+
+    @property
+    def grid(self) -> TimeGrid:
+        """The venture grid the run was simulated on."""
+        return TimeGrid(self.start_date, self.steps_per_year, self.n_steps)
 
     @property
     def sub_fund_ids(self) -> set[str]:
@@ -85,22 +91,21 @@ def scenario_facts(scenario: Scenario) -> ScenarioFacts:
     pschema = {"pool_id": pl.Utf8, "initial_balance_cny": pl.Float64, "leverage_multiplier": pl.Float64,
                "book_pooled_cny": pl.Float64}
     gf = scenario.guidance_fund
-    n_steps = scenario.simulation.horizon_years * 4
-    cost = np.zeros(n_steps)
+    grid = TimeGrid.venture_grid(scenario)
+    cost = np.zeros(grid.n_steps)
     if gf is not None and scenario.sub_funds:
-        from fundsvc.engine.venture.guidance import management_cost, step_of
+        from fundsvc.engine.venture.guidance import management_cost
 
-        start = scenario.simulation.start_date
         cost = management_cost(gf, np.array([f.guidance_commitment_cny for f in scenario.sub_funds]),
-                               np.array([step_of(f.vintage, start) for f in scenario.sub_funds]),
-                               step_of(gf.inception, start), n_steps)
+                               np.array([grid.step_of(f.vintage) for f in scenario.sub_funds]),
+                               grid.step_of(gf.inception), grid.n_steps, grid.steps_per_year)
     return ScenarioFacts(
         sub_funds=pl.DataFrame(rows, schema=schema),
         pools=pl.DataFrame(pools, schema=pschema),
         guidance_size_cny=float(gf.size_cny) if gf else 0.0,
         start_date=scenario.simulation.start_date,
         end_date=scenario.simulation.end_date,
-        steps_per_year=4,
+        steps_per_year=grid.steps_per_year,
         guidance_inception=gf.inception if gf else scenario.simulation.start_date,
         cost_per_step=tuple(float(x) for x in cost),
     )

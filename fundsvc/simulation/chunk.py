@@ -179,7 +179,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         eq = simulate_equity_chunk(compiled.equity, em, seed, chunk.index)
         timings["equity"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        out["equity_paths"] = summarise_equity(eq, em.index_level, compiled.equity.dates(), path_offset=chunk.start)
+        out["equity_paths"] = summarise_equity(eq, em.index_level, compiled.equity.dates(), path_offset=chunk.start,
+                                               periods_per_year=compiled.equity.steps_per_year)
         out["equity_indicators"] = _equity_indicators(eq, chunk.start)
         out["equity_sums"] = _equity_sums(eq)
         keep = max(0, min(chunk.size, fan_paths - chunk.start))

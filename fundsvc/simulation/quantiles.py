@@ -23,7 +23,7 @@ MEASURES = ("tvpi", "dpi", "loss_ratio", "cum_net_cash_flow", "nav", "paid_in", 
 (per year, flows to date plus NAV as a terminal value) only for the guidance fund."""
 
 
-def irr_to_date(calls: np.ndarray, dists: np.ndarray, nav: np.ndarray, periods_per_year: int = 4) -> np.ndarray:
+def irr_to_date(calls: np.ndarray, dists: np.ndarray, nav: np.ndarray, periods_per_year: int) -> np.ndarray:
     """IRR of the flows up to each step with that step's NAV as terminal value.
 
     Parameters
@@ -57,7 +57,7 @@ def _rows(entity: str, measure: str, arr: np.ndarray, dates: np.ndarray) -> pl.D
     return pl.DataFrame(cols)
 
 
-def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int = 4) -> pl.DataFrame:
+def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFrame:
     """Quantiles (1 %…99 %) per entity, measure and step.
 
     Parameters

@@ -55,7 +55,7 @@ def summarise_equity(
     dates: np.ndarray | None = None,
     *,
     path_offset: int = 0,
-    periods_per_year: int = 4,
+    periods_per_year: int,
     view: SubFundView = SubFundView.LP_BASE,
 ) -> pl.DataFrame:
     """One row per path and entity with the fund metrics.
