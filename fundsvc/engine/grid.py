@@ -142,3 +142,13 @@ class TimeGrid:
     @classmethod
     def from_dict(cls, d: dict) -> TimeGrid:
         return cls(dt.date.fromisoformat(d["start_date"]), int(d["steps_per_year"]), int(d["n_steps"]))
+
+
+def market_on(market, grid: TimeGrid):
+    """The factor paths (``MarketPaths``, on the factor grid) on ``grid``: as simulated, or
+    aggregated to years (``MarketPaths.annual``)."""
+    if grid.steps_per_year == market.steps_per_year:
+        return market
+    if grid.steps_per_year == 1:
+        return market.annual()
+    raise ValueError(f"no aggregation from {market.steps_per_year} to {grid.steps_per_year} steps a year")

@@ -13,10 +13,7 @@ import polars as pl
 
 from fundsvc.metrics.multiples import dpi_path, tvpi_path
 from fundsvc.metrics.rates import irr
-
-GRID: tuple[float, ...] = tuple(np.round(np.arange(1, 100) / 100, 2))
-"""Quantile levels 1 %, 2 %, …, 99 %."""
-GRID_COLUMNS: tuple[str, ...] = tuple(f"p{int(round(100 * q))}" for q in GRID)
+from fundsvc.simulation.registry import GRID, GRID_COLUMNS
 
 MEASURES = ("tvpi", "dpi", "loss_ratio", "cum_net_cash_flow", "nav", "paid_in", "irr_to_date")
 """``loss_ratio`` (容亏率) = share of paid-in capital lost = max(0, 1 − TVPI); ``irr_to_date``
