@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, normalise_seed
 from fundsvc.inputs.loader import LoadedScenario
 from fundsvc.inputs.tables import loan_book_frame
 from fundsvc.simulation.compiled import compile_scenario
 from fundsvc.simulation.result import SimulationResult
 from fundsvc.simulation.runner import Executor, Progress, run_simulation
+from fundsvc.simulation.spec import RunSpec
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ def simulate_and_store(
     *,
     paths: int | None = None,
     seed: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    executor: Executor = Executor.SERIAL,
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
     workers: int | None = None,
     label: str | None = None,
     progress: Progress | None = None,
@@ -60,8 +60,9 @@ def simulate_and_store(
         (:meth:`~fundsvc.store.runs.RunRepository.complete_files`) and then deleted.
     """
     s = loaded.scenario
-    n_paths = paths if paths is not None else s.simulation.paths
-    seed = normalise_seed(seed if seed is not None else s.simulation.seed)
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor, workers=workers,
+                           depletion_target=depletion_target, dask_address=dask_address,
+                           keep_paths_in_memory=keep_paths_in_memory)
     scen = store.scenarios.add(s.name, loaded.text, source_path=str(loaded.path))
     book_id = None
     if loaded.loan_book_path is not None and s.loans:
@@ -69,7 +70,7 @@ def simulate_and_store(
                                     source_path=str(loaded.loan_book_path))
         book_id = book.id
     run_id = store.runs.create(
-        scen.id, seed, n_paths, chunk_size, executor, loan_book_id=book_id, label=label,
+        scen.id, spec.seed, spec.paths, spec.chunk_size, spec.executor, loan_book_id=book_id, label=label,
         parameters={"workers": workers, "content_sha256": loaded.content_sha256,
                     "depletion_target": depletion_target},
     )
@@ -82,9 +83,7 @@ def simulate_and_store(
 
     try:
         compiled = compile_scenario(s)
-        result = run_simulation(compiled, paths=n_paths, seed=seed, chunk_size=chunk_size, executor=executor,
-                                workers=workers, progress=on_chunk, depletion_target=depletion_target,
-                                dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory)
+        result = run_simulation(compiled, spec, progress=on_chunk)
         if result.streamed:
             try:
                 store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings)
