@@ -21,7 +21,7 @@ from fundsvc.assessment.assessment import (
 )
 from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
 from fundsvc.assessment.exposure import combined_exposure, exposure_summary
-from fundsvc.assessment.facts import ScenarioFacts, scenario_facts, scenario_for_run
+from fundsvc.assessment.facts import ScenarioFacts, facts_for_run, scenario_facts, scenario_for_run
 from fundsvc.assessment.indicators import leverage, priority_share, share
 from fundsvc.assessment.realised import RealisedFlows, metrics_to_date, place_actuals
 from fundsvc.assessment.scorecard import default_scorecard, rating, score, score_table
@@ -259,7 +259,7 @@ def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of
     from models.scenario import Scenario
 
     scen = scenario if isinstance(scenario, Scenario) else scenario_for_run(store, run_id, scenario)
-    facts = scenario_facts(scen)
+    facts = scenario_facts(scen) if isinstance(scenario, Scenario) else facts_for_run(store, run_id, scen)
     result = assess(load_run_data(store, run_id), facts, scen.assessment, actuals=actuals, as_of=as_of, period=period)
     if save:
         store.assessments.add(run_id, result.to_dict())

@@ -27,13 +27,13 @@ ScenarioOption = Annotated[Path | None, typer.Option(
 
 def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None, *, latest: bool):
     """(scenario, actuals frame or None) for a run; a given actuals file is validated and stored."""
-    from fundsvc.assessment.facts import scenario_facts, scenario_for_run
+    from fundsvc.assessment.facts import facts_for_run, scenario_for_run
     from fundsvc.inputs.actuals import SCHEMA, read_actuals
 
     scen = scenario_for_run(store, run_id, scenario)
     run = store.runs.get(run_id)
     if actuals is not None:
-        frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids)
+        frame = read_actuals(actuals, facts_for_run(store, run_id, scen).sub_fund_ids)
         import hashlib
 
         store.actuals.add(frame.select(list(SCHEMA)[:5]), source_path=str(actuals),

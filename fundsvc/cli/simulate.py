@@ -14,8 +14,8 @@ from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
 from fundsvc.inputs.bundled import resolve_scenario
 from fundsvc.inputs.loader import load_scenario
-from fundsvc.simulation.spec import RunSpec
 from fundsvc.simulation.service import simulate_and_store
+from fundsvc.simulation.spec import RunSpec
 
 
 def simulate(

@@ -8,6 +8,7 @@ the reason — never half-written (see :meth:`fundsvc.store.runs.RunRepository.c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from fundsvc.inputs.loader import LoadedScenario
 from fundsvc.inputs.tables import loan_book_frame
@@ -74,6 +75,12 @@ def simulate_and_store(
         parameters={"workers": workers, "content_sha256": loaded.content_sha256,
                     "depletion_target": depletion_target},
     )
+    try:
+        compiled = compile_scenario(s)
+        _store_facts(store, run_id, loaded, compiled)
+    except BaseException as exc:
+        _fail(store, run_id, exc)
+        raise
     store.runs.mark_running(run_id)
 
     def on_chunk(done: int, total: int) -> None:
@@ -82,7 +89,6 @@ def simulate_and_store(
             progress(done, total)
 
     try:
-        compiled = compile_scenario(s)
         result = run_simulation(compiled, spec, progress=on_chunk)
         if result.streamed:
             try:
@@ -92,10 +98,26 @@ def simulate_and_store(
         else:
             store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
     except BaseException as exc:
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
-        try:
-            store.runs.fail(run_id, reason)
-        except Exception:  # the store itself failing must not hide the original error
-            pass
+        _fail(store, run_id, exc)
         raise
     return StoredRun(run_id, scen.id, result)
+
+
+def _fail(store, run_id: int, exc: BaseException) -> None:
+    reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+    try:
+        store.runs.fail(run_id, reason)
+    except Exception:  # the store itself failing must not hide the original error
+        pass
+
+
+def _store_facts(store, run_id: int, loaded: LoadedScenario, compiled) -> None:
+    """Make the run self-describing: resolved scenario, input hashes, compiled facts."""
+    from fundsvc.assessment.facts import scenario_facts
+    from fundsvc.store.run_facts import input_hashes
+
+    facts = scenario_facts(compiled.scenario, compiled.equity).to_dict()
+    facts["grids"] = {"factor": compiled.grid.to_dict(),
+                      **{side.value: m.grid.to_dict() for side, m in compiled.models.items()}}
+    store.run_facts.add(run_id, compiled.scenario, facts=facts,
+                        inputs=input_hashes(loaded.files or (loaded.path,), Path(loaded.path).parent))

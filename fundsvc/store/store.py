@@ -19,6 +19,7 @@ from fundsvc.store.actuals import ActualsRepository
 from fundsvc.store.assessments import AssessmentRepository
 from fundsvc.store.engine import check_connection, make_engine, session_factory, translate_error
 from fundsvc.store.loan_books import LoanBookRepository
+from fundsvc.store.run_facts import RunFactsRepository
 from fundsvc.store.runs import RunRepository
 from fundsvc.store.scenarios import ScenarioRepository
 
@@ -141,6 +142,10 @@ class Store:
     @functools.cached_property
     def runs(self) -> RunRepository:
         return RunRepository(self)
+
+    @functools.cached_property
+    def run_facts(self) -> RunFactsRepository:
+        return RunFactsRepository(self)
 
     @functools.cached_property
     def actuals(self) -> ActualsRepository:
