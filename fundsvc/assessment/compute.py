@@ -22,7 +22,7 @@ from fundsvc.assessment.assessment import (
 from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
 from fundsvc.assessment.exposure import combined_exposure, exposure_summary
 from fundsvc.assessment.facts import ScenarioFacts, facts_for_run, scenario_facts, scenario_for_run
-from fundsvc.assessment.indicators import leverage, priority_share, share
+from fundsvc.assessment.indicators import leverage, priority_share, projects_per_yi, share
 from fundsvc.assessment.realised import RealisedFlows, metrics_to_date, place_actuals
 from fundsvc.assessment.scorecard import default_scorecard, rating, score, score_table
 from fundsvc.assessment.sources import TOLERANCE_SOURCE
@@ -34,6 +34,7 @@ from fundsvc.assessment.tolerance import (
     verdict_text,
 )
 from fundsvc.simulation.quantiles import percentile_of
+from fundsvc.simulation.registry import TableName
 from models.assessment import AssessmentConfig
 
 NOTES = (
@@ -79,7 +80,6 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     if actuals["invested_early_cny"].null_count() < actuals.height:
         vals["early_stage_share"] = float(share(col("invested_early_cny").fill_null(0).to_numpy(), fund_paid["p"].to_numpy()))
         basis["early_stage_share"] = "realised"
-    g_paid = float(flows.calls.sum())  # guidance paid into sub-funds to date (without its own cost)
     if actuals["invested_local_cny"].null_count() < actuals.height:
         paid_by_fund = flows.calls.sum(axis=1)
         req = float((sf["local_reinvestment_multiple"].to_numpy() * paid_by_fund).sum())
@@ -89,9 +89,10 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     if actuals["projects"].null_count() < actuals.height:
         vals["projects"] = float(col("projects").fill_null(0).sum())
         basis["projects"] = "realised (to date)"
-        if g_paid > 0:
-            vals["projects_per_yi"] = vals["projects"] / (g_paid / 1e8)
-            basis["projects_per_yi"] = "realised, per 亿元 of guidance capital called"
+        g_committed = float(sf["guidance_commitment_cny"].sum())
+        if g_committed > 0:
+            vals["projects_per_yi"] = float(projects_per_yi(vals["projects"], g_committed))
+            basis["projects_per_yi"] = "realised (to date), per 亿元 of guidance commitment"
     return vals, basis
 
 
@@ -222,17 +223,17 @@ def load_run_data(store, run_id: int) -> RunData:
     run = store.runs.get(run_id)
     names = {a.name for a in store.runs.artifacts(run_id)}
     tables = {t.name for t in store.runs.tables(run_id)}
-    if "equity_paths" not in names:
+    if TableName.EQUITY_PATHS not in names:
         raise FundsvcError(f"run {run_id} has no equity results to assess (status {run.status.value})")
 
     def arr(name):
         return store.runs.load_array(run_id, name) if name in names else None
 
     try:
-        q = store.runs.load_table(run_id, "equity_quantiles") if "equity_quantiles" in tables else None
+        q = store.runs.load_table(run_id, TableName.EQUITY_QUANTILES) if TableName.EQUITY_QUANTILES in tables else None
     except NotFoundError:
         q = None
-    return RunData(run_id, run.scenario_name, arr("equity_paths"), arr("equity_indicators"), q, arr("credit_paths"))
+    return RunData(run_id, run.scenario_name, arr(TableName.EQUITY_PATHS), arr(TableName.EQUITY_INDICATORS), q, arr(TableName.CREDIT_PATHS))
 
 
 def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of: dt.date | None = None,
