@@ -155,7 +155,7 @@ def pool_sizing(model, claims: list, target: float) -> pl.DataFrame:
     Columns: pool, variable (initial_balance | annual_top_up), value (CNY), probability, se,
     target, attained.
     """
-    from fundsvc.engine.credit.sizing import SizingVariable, required_pool_size
+    from fundsvc.credit.pools.sizing import SizingVariable, required_pool_size
 
     rows = []
     for pool_id in model.pool_ids:

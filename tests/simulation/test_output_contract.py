@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fundsvc.engine.credit.outputs import loss_measures, pool_summary, summarise_credit
+from fundsvc.credit.engine.outputs import loss_measures, pool_summary, summarise_credit
 from fundsvc.engine.sampling import Chunk, normalise_seed
 from fundsvc.inputs import load_scenario
 from fundsvc.simulation import compile_scenario, run_simulation

@@ -1,8 +1,8 @@
 """The credit side's output contract (:mod:`fundsvc.simulation.contract`).
 
 Loans → defaults → recoveries → pools → bank, on the credit grid (``simulation.credit_time_step``).
-The columns are :func:`fundsvc.engine.credit.outputs.credit_columns` (shapes and units there);
-the tables are the ``*_table`` formulas of :mod:`fundsvc.engine.credit.outputs`, the same ones
+The columns are :func:`fundsvc.credit.engine.outputs.credit_columns` (shapes and units there);
+the tables are the ``*_table`` formulas of :mod:`fundsvc.credit.engine.outputs`, the same ones
 the single-chunk functions (``loss_measures(chunk)`` …) use.
 """
 
@@ -32,8 +32,8 @@ class CreditSide:
     )
 
     def compile(self, scenario, grid: TimeGrid):
-        """The :class:`~fundsvc.engine.credit.compile.CreditModel` on the credit grid, or None."""
-        from fundsvc.engine.credit import compile_credit
+        """The :class:`~fundsvc.credit.engine.compile.CreditModel` on the credit grid, or None."""
+        from fundsvc.credit.engine import compile_credit
 
         if not (scenario.loans or any(p.lending_programme is not None for p in scenario.pools)):
             return None
@@ -41,9 +41,8 @@ class CreditSide:
 
     def simulate(self, model, market, seed: int, chunk, *, keep_claims: bool = False):
         """``(CreditChunk, claims or None)`` of one chunk."""
-        from fundsvc.engine.credit.kernel import assemble_chunk
-        from fundsvc.engine.credit.pools import run_pools
-        from fundsvc.engine.credit.sizing import chunk_claims
+        from fundsvc.credit.engine.kernel import assemble_chunk, chunk_claims
+        from fundsvc.credit.pools.ledger import run_pools
 
         claims = chunk_claims(model, market_on(market, model.grid), seed, chunk.index)
         ledger = run_pools(model, claims)
@@ -51,13 +50,13 @@ class CreditSide:
         return assemble_chunk(model, claims, ledger, initial), (claims if keep_claims else None)
 
     def columns(self, model, chunk) -> dict[str, np.ndarray]:
-        from fundsvc.engine.credit.outputs import credit_columns
+        from fundsvc.credit.engine.outputs import credit_columns
 
         return credit_columns(chunk)
 
     def tables(self, model, columns: Columns, kind: TableKind) -> dict[TableName, pl.DataFrame]:
         """The credit side's tables of ``kind`` from reduced columns (the one formula)."""
-        from fundsvc.engine.credit.outputs import (
+        from fundsvc.credit.engine.outputs import (
             FAN_QUANTILES,
             LEVELS,
             credit_entities,
