@@ -1,26 +1,28 @@
 """The output contract every engine side implements (venture, credit, and any later side).
 
-A side is an object with a :class:`~fundsvc.simulation.registry.Side` ``name`` and four steps::
+A side is an object with a :class:`~fundsvc.simulation.registry.Side` ``name``, its
+``column_specs`` and four steps::
 
-    compile(scenario, grid)          -> model   (or None: the scenario has no such side)
-    simulate(model, market, seed, chunk) -> chunk  (one chunk of paths; pure in (seed, chunk index))
-    columns(model, chunk, chunk_start) -> {column name: per-path array}
-    tables(model, columns)           -> {TableName: polars.DataFrame}
+    compile(scenario, grid)               -> model   (None: the scenario has no such side)
+    simulate(model, market, seed, chunk)  -> chunk   (one chunk of paths; pure in (seed, chunk index))
+    columns(model, chunk)                 -> {column name: per-path array, path axis first}
+    tables(model, columns, kind)          -> {TableName: polars.DataFrame} of that TableKind
 
 ``grid`` is the scenario's factor :class:`~fundsvc.engine.grid.TimeGrid`; a side takes its own
-grid from it (``grid.at(...)``) and the market factors aggregated to it. ``columns`` returns
-arrays whose first axis is the path (shape ``(n_paths, ...)``), named by the side's
-:class:`ColumnSpec` s; each spec says how the run reduces the column over chunks
-(:class:`Reduction`). ``tables`` is the one place a side's tables are computed: it receives the
-reduced columns (:class:`Columns`) and returns the registered tables
-(:mod:`fundsvc.simulation.registry`). Path-level tables (``TableKind.PATHS``) are built by
-``tables`` from each chunk's own columns and concatenated; summary tables from the columns of
-the whole run.
+grid from it (``grid.at(...)``, kept as ``model.grid``) and the market factors aggregated to it
+(:func:`~fundsvc.engine.grid.market_on`). Every column has a :class:`ColumnSpec` saying how the
+run reduces it over chunks (:class:`Reduction`). ``tables`` is the one place a side's tables are
+computed (and checked against :mod:`fundsvc.simulation.registry`): path-level tables
+(``TableKind.PATHS``) from each chunk's own columns, concatenated in chunk order; summary tables
+(``TableKind.SUMMARY``) from the reduced columns of the whole run (:class:`Columns`).
 
-The generic reducer (:mod:`fundsvc.simulation.reduce`) applies the reductions chunk by chunk
-(spooling PATHS columns to disk), so an in-memory run and a streamed run call the same
-``tables`` on the same numbers. A direct, single-chunk evaluation is
-``side.tables(model, reduce_one(side, columns, fan_paths))``.
+The generic reducer (:mod:`fundsvc.simulation.reduce`) only applies the reductions (spooling
+PATHS columns to disk), so an in-memory run and a streamed run call the same ``tables`` on the
+same numbers. A direct, single-chunk evaluation is
+``side.tables(model, reduce_one(side, side.columns(model, chunk), fan_paths), TableKind.SUMMARY)``.
+
+Adding a per-path metric touches two files: the side module (compute it in ``columns`` and give
+it a ``ColumnSpec``; use it in ``tables``) and the registry (its column in the table's schema).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from fundsvc.simulation.registry import Side, TableName
 class Reduction(StrEnum):
     """How a column is reduced over the run's chunks.
 
-    CHUNK: used only for the chunk's path-level tables, then dropped.
+    CHUNK: used only for the chunk's path-level tables, then dropped (the default of a column
+    without a spec).
     PATHS: concatenated over chunks (spooled to disk in streamed runs), shape (n_paths, ...).
     SUM: summed over paths, shape of one path's value; the run also knows ``n_paths``.
     SAMPLE: the run's first ``fan_paths`` paths kept (fan charts, per-step quantiles).
@@ -108,7 +111,7 @@ class EngineSide(Protocol):
 
     def simulate(self, model, market, seed: int, chunk): ...
 
-    def columns(self, model, chunk, market) -> dict[str, np.ndarray]: ...
+    def columns(self, model, chunk) -> dict[str, np.ndarray]: ...
 
     def tables(self, model, columns: Columns, kind) -> dict[TableName, pl.DataFrame]: ...
 
@@ -134,11 +137,12 @@ class ReducedChunk:
 
 def split_columns(side: EngineSide, columns: Mapping[str, np.ndarray], n_paths: int, chunk_start: int,
                   fan_paths: int) -> ReducedChunk:
-    """Apply the reductions of ``side.column_specs`` to one chunk's columns."""
+    """Apply the reductions of ``side.column_specs`` to one chunk's columns (a column without a
+    spec serves the chunk's path-level tables only, ``Reduction.CHUNK``)."""
     specs = {c.name: c.reductions for c in side.column_specs}
-    missing = set(specs) ^ set(columns)
+    missing = set(specs) - set(columns)
     if missing:
-        raise ValueError(f"{side.name.value} side: columns and column specs differ: {sorted(missing)}")
+        raise ValueError(f"{side.name.value} side: no columns for the specs {sorted(missing)}")
     keep = max(0, min(n_paths, fan_paths - chunk_start))
     paths, sums, sample = {}, {}, {}
     for name, reds in specs.items():

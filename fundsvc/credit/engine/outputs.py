@@ -117,7 +117,7 @@ def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
     * ``loss_year_1``, ``loss_horizon`` : (n_paths, n_entities), CNY, :func:`credit_entities` order;
     * ``n_defaults`` : (n_paths,) int64, book defaults over the horizon;
     * ``pool_initial`` : (n_paths, n_pools) pool balance at the start (the same on every path);
-    * the :data:`POOL_PATH_METRICS` : (n_paths, n_pools) (:func:`pool_path_metrics`);
+    * every :func:`pool_path_metrics` : (n_paths, n_pools);
     * ``pool_balance``, ``pool_payout``, ``pool_new_lending``, ``pool_outstanding`` :
       (n_paths, n_pools, n_steps), balance at step ends;
     * ``depleted_by_year`` : (n_paths, n_pools, n_years) bool, depleted by the end of year y;
@@ -130,7 +130,7 @@ def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
             "n_defaults": chunk.n_defaults.sum(axis=1).astype(np.int64),
             "pool_initial": np.broadcast_to(np.asarray(chunk.pool_balance[:, :, 0]), (n, len(chunk.pool_ids)))}
     m = pool_path_metrics(chunk)
-    cols.update({k: m[k] for k in POOL_PATH_METRICS})
+    cols.update(m)
     cols.update({"pool_balance": chunk.pool_balance[:, :, 1:], "pool_payout": chunk.pool_payout,
                  "pool_new_lending": chunk.pool_new_lending, "pool_outstanding": chunk.pool_outstanding})
     n_years = n_steps // spy
@@ -238,9 +238,13 @@ def credit_paths_table(entities, pool_ids, steps_per_year: int, cols, path_offse
     Entities (:func:`credit_entities`): ``total``, ``banks``, ``bank:<id>``, ``guarantor``,
     ``insurer`` (columns loss_year_1, loss_horizon, CNY) and ``pool:<id>`` (loss = payouts, plus
     depleted, first_depletion_year, final_balance, fiscal_cost, fiscal_cost_pv, new_lending,
-    leverage, lending_multiple; null on other entities). ``n_defaults`` (book defaults over the
-    horizon) on the ``total`` row only.
+    leverage, lending_multiple — the registry's ``CREDIT_POOL_METRICS``, from the columns of the
+    same names; null on other entities). ``n_defaults`` (book defaults over the horizon) on the
+    ``total`` row only.
     """
+    from fundsvc.simulation.registry import CREDIT_POOL_METRICS, TableName
+
+    schema = TableName.CREDIT_PATHS.spec.schema
     n = cols["loss_horizon"].shape[0]
     path = np.arange(n, dtype=np.int64) + path_offset
     pool_pos = {f"pool:{p}": j for j, p in enumerate(pool_ids)}
@@ -254,18 +258,10 @@ def credit_paths_table(entities, pool_ids, steps_per_year: int, cols, path_offse
             first = cols["first_depletion_step"][:, j]
             fy = np.where(first >= 0, first // steps_per_year + 1, -1).astype(float)
             fy[fy < 0] = np.nan
-            d.update({"depleted": cols["depleted"][:, j], "first_depletion_year": fy,
-                      **{k: cols[k][:, j] for k in ("final_balance", "fiscal_cost", "fiscal_cost_pv",
-                                                    "new_lending", "leverage", "lending_multiple")}})
-        frames.append(pl.DataFrame({k: d.get(k) for k in _CREDIT_PATHS_SCHEMA}, schema=_CREDIT_PATHS_SCHEMA,
-                                   strict=False))
+            d.update({k: cols[k][:, j] for k in CREDIT_POOL_METRICS if k != "first_depletion_year"})
+            d["first_depletion_year"] = fy
+        frames.append(pl.DataFrame({k: d.get(k) for k in schema}, schema=schema, strict=False))
     return pl.concat(frames)
-
-
-_CREDIT_PATHS_SCHEMA = {"path": pl.Int64, "entity": pl.Utf8, "loss_year_1": pl.Float64, "loss_horizon": pl.Float64,
-                        "n_defaults": pl.Int64, "depleted": pl.Boolean, "first_depletion_year": pl.Float64,
-                        "final_balance": pl.Float64, "fiscal_cost": pl.Float64, "fiscal_cost_pv": pl.Float64,
-                        "new_lending": pl.Float64, "leverage": pl.Float64, "lending_multiple": pl.Float64}
 
 
 # ---------------------------------------------------------------- one chunk (the same formulas)

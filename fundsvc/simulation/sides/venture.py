@@ -7,9 +7,9 @@ direct alpha per year, annualised on the venture grid.
 Columns (path axis first; ``E`` entities, ``F`` sub-funds, ``T`` venture steps):
 
 * per path and entity, (n_paths, E): the :data:`~fundsvc.simulation.registry.EQUITY_PATH_METRICS`
-  except ``trough_date`` (from ``trough_step`` and the grid) — ``tvpi``, ``dpi``, ``irr``,
-  ``loss``, ``trough_cny`` are kept over the run (PATHS) for the summary, the rest serve the
-  chunk's ``equity_paths`` rows only;
+  (:func:`~fundsvc.engine.venture.summary.equity_path_metrics`) except ``trough_date`` (from
+  ``trough_step`` and the grid) — ``tvpi``, ``dpi``, ``irr``, ``loss``, ``trough_cny`` are kept
+  over the run (PATHS) for the summary, the rest serve the chunk's ``equity_paths`` rows only;
 * per path and sub-fund, (n_paths, F): the :data:`~fundsvc.simulation.registry.EQUITY_INDICATORS`
   (chunk only);
 * flows: ``guidance_calls``, ``guidance_distributions``, ``guidance_nav`` (n_paths, T) and
@@ -28,6 +28,7 @@ from fundsvc.engine.grid import TimeGrid, market_on
 from fundsvc.simulation.contract import Columns, ColumnSpec, Reduction
 from fundsvc.simulation.registry import (
     EQUITY_INDICATORS,
+    EQUITY_PATH_METRICS,
     SUMMARY_QUANTILE_NAMES,
     SUMMARY_QUANTILES,
     Side,
@@ -37,7 +38,10 @@ from fundsvc.simulation.registry import (
 )
 
 _SUMMARY_METRICS = ("tvpi", "dpi", "irr", "loss", "trough_cny")
-_CHUNK_METRICS = ("rvpi", "ks_pme", "direct_alpha", "trough_step", "paid_in_cny", "distributed_cny", "nav_cny")
+"""Per-path metrics kept over the run for the summary; every other column of ``equity_paths``
+(:data:`EQUITY_PATH_METRICS`) serves the chunk's rows only."""
+_DERIVED = ("trough_date",)
+"""``equity_paths`` columns derived here from other columns (and the grid), not computed per path."""
 _FLOWS = ("guidance_calls", "guidance_distributions", "guidance_nav", "fund_calls", "fund_distributions", "fund_nav")
 
 
@@ -102,8 +106,6 @@ class VentureSide:
     name = Side.VENTURE
     column_specs: tuple[ColumnSpec, ...] = (
         *(ColumnSpec.of(c, Reduction.PATHS) for c in _SUMMARY_METRICS),
-        *(ColumnSpec.of(c, Reduction.CHUNK) for c in _CHUNK_METRICS),
-        *(ColumnSpec.of(c, Reduction.CHUNK) for c in EQUITY_INDICATORS),
         *(ColumnSpec.of(c, Reduction.SUM, Reduction.SAMPLE) for c in _FLOWS),
     )
 
@@ -161,8 +163,7 @@ class VentureSide:
     def _paths(self, model, cols: Columns) -> pl.DataFrame:
         from fundsvc.engine.venture.summary import path_metrics_frame
 
-        metrics = {c: cols[c] for c in ("tvpi", "dpi", "rvpi", "irr", "ks_pme", "direct_alpha", "trough_cny",
-                                        "trough_step", "loss", "paid_in_cny", "distributed_cny", "nav_cny")}
+        metrics = {c: cols[c] for c in EQUITY_PATH_METRICS if c not in _DERIVED}
         return path_metrics_frame(metrics, self._entities(model), cols.path_offset, model.grid.dates())
 
     @staticmethod
