@@ -7,6 +7,7 @@ the reason — never half-written (see :meth:`fundsvc.store.runs.RunRepository.c
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,5 +120,8 @@ def _store_facts(store, run_id: int, loaded: LoadedScenario, compiled) -> None:
     facts = scenario_facts(compiled.scenario, compiled.equity).to_dict()
     facts["grids"] = {"factor": compiled.grid.to_dict(),
                       **{side.value: m.grid.to_dict() for side, m in compiled.models.items()}}
-    store.run_facts.add(run_id, compiled.scenario, facts=facts,
-                        inputs=input_hashes(loaded.files or (loaded.path,), Path(loaded.path).parent))
+    if loaded.files:
+        inputs = input_hashes(loaded.files, Path(loaded.path).parent)
+    else:  # not read from files (an upload): the text itself is the only input
+        inputs = [{"name": Path(loaded.path).name, "sha256": hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()}]
+    store.run_facts.add(run_id, compiled.scenario, facts=facts, inputs=inputs)

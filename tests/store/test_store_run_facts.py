@@ -32,3 +32,16 @@ def test_run_stores_resolved_scenario_hashes_and_facts(fresh_store):
     assert back.cost_per_step == direct.cost_per_step and back.grid == direct.grid
     assert rec.facts["grids"]["venture"]["steps_per_year"] == 4
     assert rec.facts["grids"]["credit"]["steps_per_year"] == 1
+
+
+def test_uploaded_scenario_hashes_its_text(fresh_store):
+    """A scenario not read from files (a dashboard upload) records the hash of its text."""
+    from fundsvc.inputs.loader import LoadedScenario
+
+    loaded = load_scenario(ROOT / "scenarios" / "quick.toml")
+    upload = LoadedScenario(scenario=loaded.scenario, path=Path("<upload>") / "mine.toml", text=loaded.text,
+                            content_sha256="x", files=(), loan_book_path=None)
+    run = simulate_and_store(fresh_store, upload, paths=50, seed=3)
+    rec = fresh_store.run_facts.get(run.run_id)
+    assert rec.inputs == [{"name": "mine.toml", "sha256": hashlib.sha256(loaded.text.encode()).hexdigest()}]
+    assert rec.scenario() == loaded.scenario
