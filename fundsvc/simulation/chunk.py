@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from fundsvc.engine.factor_shift import apply_factor_shift
 from fundsvc.engine.factors import simulate_market
+from fundsvc.engine.grid import market_on
 from fundsvc.engine.sampling import Chunk, Component, stream
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.registry import Side
@@ -60,10 +62,11 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
     """
     from fundsvc.simulation.sides import SIDES
 
+    s = compiled.scenario
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     g = compiled.grid
-    market = simulate_market(compiled.scenario.market, chunk.size, g.n_steps, g.steps_per_year,
+    market = simulate_market(s.market, chunk.size, g.n_steps, g.steps_per_year,
                              stream(seed, chunk.index, Component.FACTORS))
     timings["factors"] = time.perf_counter() - t0
     columns: dict = {}
@@ -73,10 +76,12 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         if model is None:
             continue
         t0 = time.perf_counter()
+        # each side gets the factors on its own grid, with the scenario's point-in-time shift
+        side_market = apply_factor_shift(market_on(market, model.grid), s.factor_shift, s.market.tech_cycle_loading)
         if name is Side.CREDIT:
-            sim, claims = side.simulate(model, market, seed, chunk, keep_claims=keep_claims)
+            sim, claims = side.simulate(model, side_market, seed, chunk, keep_claims=keep_claims)
         else:
-            sim = side.simulate(model, market, seed, chunk)
+            sim = side.simulate(model, side_market, seed, chunk)
         t1 = time.perf_counter()
         columns[name] = side.columns(model, sim)
         del sim
