@@ -147,8 +147,13 @@ class TimeGrid:
 def market_on(market, grid: TimeGrid):
     """The factor paths (``MarketPaths``, on the factor grid) on ``grid``: as simulated, or
     aggregated to years (``MarketPaths.annual``)."""
-    if grid.steps_per_year == market.steps_per_year:
+    return market_at(market, grid.steps_per_year)
+
+
+def market_at(market, steps_per_year: int):
+    """The factor paths with ``steps_per_year`` steps a year (see :func:`market_on`)."""
+    if steps_per_year == market.steps_per_year:
         return market
-    if grid.steps_per_year == 1:
+    if steps_per_year == 1:
         return market.annual()
-    raise ValueError(f"no aggregation from {market.steps_per_year} to {grid.steps_per_year} steps a year")
+    raise ValueError(f"no aggregation from {market.steps_per_year} to {steps_per_year} steps a year")

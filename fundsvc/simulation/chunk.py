@@ -13,12 +13,15 @@ from dataclasses import dataclass, field
 
 from fundsvc.engine.factor_shift import apply_factor_shift
 from fundsvc.engine.factors import simulate_market
-from fundsvc.engine.grid import market_on
+from fundsvc.engine.grid import market_at, market_on
 from fundsvc.engine.sampling import Chunk, Component, stream
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.registry import Side
 
-__all__ = ["ChunkOutput", "run_chunk"]
+__all__ = ["ChunkOutput", "market_for", "run_chunk"]
+
+market_for = market_at
+"""The factor paths with a given number of steps a year (:func:`fundsvc.engine.grid.market_at`)."""
 
 
 @dataclass(frozen=True)
