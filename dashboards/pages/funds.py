@@ -3,7 +3,6 @@ concentration, and a what-if panel that reruns a small simulation."""
 
 from __future__ import annotations
 
-
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import Input, Output, State, dcc, html, no_update
@@ -13,7 +12,7 @@ from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
 from dashboards.whatif import WhatIf, WhatIfJobs
-
+from fundsvc.simulation.registry import TableName
 
 _SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p75", "tvpi_p95", "dpi_p50",
                  "irr_p5", "irr_p50", "irr_p95", "p_loss", "jcurve_trough_cny", "jcurve_trough_date"]
@@ -28,9 +27,9 @@ def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "equity_summary")
-    fans = data.table(run_id, "equity_fans")
-    pacing = data.table(run_id, "equity_pacing")
+    summary = data.table(run_id, TableName.EQUITY_SUMMARY)
+    fans = data.table(run_id, TableName.EQUITY_FANS)
+    pacing = data.table(run_id, TableName.EQUITY_PACING)
     scenario = data.scenario(run_id)
     names = entity_names(scenario, lang)
     entities = summary["entity"].to_list() if summary.height else ["guidance"]
@@ -91,9 +90,9 @@ def register(app, data, jobs) -> None:
     def _entity(entity, run_id, lang):
         if not entity or run_id is None:
             return no_update, no_update, no_update
-        fans = data.table(run_id, "equity_fans")
+        fans = data.table(run_id, TableName.EQUITY_FANS)
         return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
-                pacing_figure(data.table(run_id, "equity_pacing"), entity, lang))
+                pacing_figure(data.table(run_id, TableName.EQUITY_PACING), entity, lang))
 
     whatifs = WhatIfJobs()
     app.fundsvc_whatifs = whatifs

@@ -27,10 +27,11 @@ from dashboards.derive import (
 from dashboards.figures import percentile_figure
 from dashboards.i18n import t
 from fundsvc.formatting import Kind, fmt, row_kind
+from fundsvc.simulation.registry import TableName
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "equity_summary")
+    summary = data.table(run_id, TableName.EQUITY_SUMMARY)
     scenario = data.scenario(run_id)
     g = guidance_row(summary)
     kpis = dbc.Row([
@@ -44,7 +45,7 @@ def layout(data, run_id: int, lang: str):
     ], className="g-3")
 
     tolerated = tolerated_loss_ratio(scenario)
-    tv = tolerance_view(data.table(run_id, "equity_quantiles"), tolerated)
+    tv = tolerance_view(data.table(run_id, TableName.EQUITY_QUANTILES), tolerated)
     ok = tv.within
     verdict = "–" if ok is None else t("within_tolerance" if ok else "beyond_tolerance", lang)
     tolerance = dbc.Alert([
@@ -54,8 +55,8 @@ def layout(data, run_id: int, lang: str):
                   id="tolerance-detail"),
     ], color="success" if ok else ("danger" if ok is False else "secondary"))
 
-    pool_summary = data.table(run_id, "credit_pool_summary")
-    fx = fiscal_exposure(scenario, pool_summary)
+    pool_summary = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
+    fx = fiscal_exposure(scenario, pool_summary, data.array(run_id, TableName.CREDIT_PATHS))
     exposure = dbc.Row([
         dbc.Col(kpi_card("fx-guidance", t("guidance_commitment", lang), fmt_cny(fx.guidance_commitment)), md=3),
         dbc.Col(kpi_card("fx-pool", t("pool_funding", lang), fmt_cny(fx.pool_funding)), md=3),
@@ -64,7 +65,7 @@ def layout(data, run_id: int, lang: str):
         dbc.Col(kpi_card("fx-total", t("exposure_total_p95", lang), fmt_cny(fx.total_p95)), md=3),
     ], className="g-3")
 
-    targets = programme_targets(scenario, data.array(run_id, "equity_indicators"), pool_summary)
+    targets = programme_targets(scenario, data.array(run_id, TableName.EQUITY_INDICATORS), pool_summary)
     shown = targets_view(targets, lang)
     same_spread = (g.get("tvpi_p5"), g.get("tvpi_p95")) == (g.get("dpi_p5"), g.get("dpi_p95")) and g.get("tvpi_p5") is not None
     spread_note = html.P(t("dpi_equals_tvpi", lang), className="text-muted small", id="dpi-tvpi-note") if same_spread else None

@@ -19,6 +19,7 @@ from dashboards.i18n import column_label, t
 from dashboards.jobs import loaded_from_upload
 from fundsvc.errors import FundsvcError
 from fundsvc.inputs.loader import MAX_SCENARIO_BYTES
+from fundsvc.simulation.registry import TableName
 
 MAX_PAGE_PATHS = 200_000
 UPLOAD = "__upload__"
@@ -49,16 +50,16 @@ def compare_frame(data, a: int, b: int, lang: str = "zh") -> pl.DataFrame:
 
     def metrics(run_id: int) -> dict[str, tuple[float, Kind]]:
         out: dict[str, tuple[float, Kind]] = {}
-        g = guidance_row(data.table(run_id, "equity_summary"))
+        g = guidance_row(data.table(run_id, TableName.EQUITY_SUMMARY))
         for k in ("tvpi_p5", "tvpi_p50", "tvpi_p95", "irr_p50", "dpi_p50", "p_loss"):
             if k in g:
                 out[f"{t('guidance', lang)} {column_label(k, lang)}"] = (g[k], column_kind(k))
-        lm = data.table(run_id, "credit_loss_measures")
+        lm = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
         if lm.height:
             for r in lm.filter((pl.col("entity") == "banks") & (pl.col("window") == "horizon")).to_dicts():
                 lvl = "" if r["level"] is None else f" {100 * r['level']:g}%"
                 out[f"{code_text('banks', lang)} {code_text(r['measure'], lang)}{lvl}"] = (r["value"], Kind.MONEY)
-        ps = data.table(run_id, "credit_pool_summary")
+        ps = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
         for r in ps.to_dicts():
             out[f"{t('pool', lang)} {r['pool']} {column_label('p_depleted', lang)}"] = (r["p_depleted"], Kind.PERCENT)
             out[f"{t('pool', lang)} {r['pool']} {column_label('fiscal_cost_mean', lang)}"] = \

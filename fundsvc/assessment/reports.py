@@ -63,6 +63,8 @@ def actuals_text(rec) -> str | None:
     if rec is None:
         return None
     src = Path(str(rec.source_path)).name if rec.source_path else "–"
+    if rec.id is None:  # read, not (yet) stored
+        return f"{src} (not stored)"
     return f"{src} (import #{rec.id}, {rec.imported_at.date().isoformat()})"
 
 

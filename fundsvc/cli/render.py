@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.formatting import Kind, fmt_money, fmt_multiple, fmt_pm, money_unit
+from fundsvc.simulation.registry import TableName
 from fundsvc.units import fmt_cny, fmt_pct
 
 _Q = ("p5", "p25", "p50", "p75", "p95")
@@ -62,7 +63,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
     """Loss measures per entity and pool summaries (key columns only below :data:`NARROW` columns
     unless ``wide``)."""
     narrow = not wide and console.width < NARROW
-    lm = tables.get("loss_measures")
+    lm = tables.get(TableName.CREDIT_LOSS_MEASURES.short)
     if lm is not None and not lm.is_empty():
         h = lm.filter(pl.col("window") == "horizon")
         levels = sorted({v for v in h["level"].to_list() if v is not None})
@@ -89,7 +90,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
                 cells += [val("var", lv), val("es", lv)]
             t.add_row(ent, *cells)
         console.print(_fold(t))
-    ps = tables.get("pool_summary")
+    ps = tables.get(TableName.CREDIT_POOL_SUMMARY.short)
     if ps is not None and not ps.is_empty():
         t = Table(title="Risk-sharing pools 风险补偿资金池")
         cols = ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95 代偿", "P(depleted) 耗尽概率",
@@ -107,7 +108,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         console.print(_fold(t))
         if narrow:
             console.print("(key columns; --wide shows all)", style="dim")
-    sz = tables.get("pool_sizing")
+    sz = tables.get(TableName.CREDIT_POOL_SIZING.short)
     if sz is not None and not sz.is_empty():
         t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
         for col in ("pool", "what", "needed 所需", "P(depleted)", "target 目标"):
