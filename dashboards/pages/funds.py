@@ -104,16 +104,43 @@ def register(app, data, jobs) -> None:
         State("run-select", "value"), State("lang", "data"),
         prevent_initial_call=True)
     def _whatif(n, grad, reserve, fee, run_id, lang):
+        from fundsvc.errors import InputError
+        from fundsvc.service.policy import Action, require
+
+        require(data.principal, Action.WHATIF)
+        values = check_whatif(grad, reserve, fee)  # the sliders' bounds, enforced on the server
         scenario = data.scenario(run_id) if run_id is not None else None
         if not n or scenario is None:
             return no_update
+        if isinstance(values, InputError):
+            return dbc.Alert(str(values), color="danger", id="whatif-error")
         with lock:  # one what-if at a time per app: bounded CPU
             if run_id not in base_cache:
                 base_cache[run_id] = run_whatif(scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
             base = base_cache[run_id]
-            mod = run_whatif(scenario, WhatIf(float(grad), float(reserve), float(fee)),
-                             paths=WHATIF_PATHS, seed=WHATIF_SEED)
+            mod = run_whatif(scenario, WhatIf(*values), paths=WHATIF_PATHS, seed=WHATIF_SEED)
         return whatif_result(base, mod, lang)
+
+
+WHATIF_BOUNDS = {"graduation_mult": (0.5, 1.5), "reserve_ratio": (0.0, 0.7), "mgmt_fee": (0.0, 0.03)}
+
+
+def check_whatif(grad, reserve, fee):
+    """The what-if values as floats within the sliders' bounds, or an InputError naming the field."""
+    import math
+
+    from fundsvc.errors import InputError, Problem
+
+    out, problems = [], []
+    for (name, (lo, hi)), v in zip(WHATIF_BOUNDS.items(), (grad, reserve, fee), strict=True):
+        try:
+            x = float(v)
+            if not (math.isfinite(x) and lo <= x <= hi):
+                raise ValueError
+            out.append(x)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(Problem("what-if", name, f"must be a number in [{lo:g}, {hi:g}]"))
+    return InputError(problems) if problems else tuple(out)
 
 
 def whatif_result(base: pl.DataFrame, mod: pl.DataFrame, lang: str):
