@@ -31,6 +31,7 @@ from dashboards.pages import PAGES
 from fundsvc.errors import FundsvcError, NotFoundError
 from fundsvc.service.policy import Forbidden, page_visible
 from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import HTTPException
 
 __all__ = ["create_app"]
 
@@ -228,10 +229,20 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
     if jobs is None:
         jobs = _LazyRunManager(data)
     app.fundsvc_jobs = jobs
+    app.fundsvc_callback_pages = {}  # callback output key -> page module (absent: the shell's)
     for _, module, _ in PAGES:
         before = set(app.callback_map)
         _page_module(module).register(app, data, jobs)
-        _guard_callbacks(app, set(app.callback_map) - before, module, data)
+        added = set(app.callback_map) - before
+        _guard_callbacks(app, added, module, data)
+        app.fundsvc_callback_pages.update(dict.fromkeys(added, module))
+
+    @app.server.errorhandler(Exception)
+    def _bad_request(err):  # a malformed callback request: 400, never a traceback
+        if isinstance(err, HTTPException):
+            return err
+        logging.getLogger("fundsvc.dashboards").warning("refused request: %s", type(err).__name__)
+        return {"title": "Bad request", "status": 400}, 400
     return app
 
 

@@ -83,6 +83,7 @@ def create_server(store, *, config: WebConfig | None = None, dash_app=None, moun
             from dashboards.app import create_app
 
             dash_app = create_app(lambda: store, principal_of=dash_principal, service=ctx)
+        api.state.dash_app = dash_app
         api.mount("/", WSGIMiddleware(dash_app.server, workers=8))
         hashes = tuple(dash_app.csp_hashes())
     else:
