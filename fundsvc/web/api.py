@@ -90,14 +90,22 @@ def price_batch_route(batch: BatchIn, who: Caller) -> BatchOut:
     require(who, Action.PRICE)
     results: list[PricingOut | None] = []
     errors: list[RowProblem] = []
+    seen: dict[tuple, PricingOut | InputError] = {}  # identical loans in one batch are priced once
     for i, loan in enumerate(batch.loans):
-        try:
-            results.append(price_one(loan))
-        except InputError as exc:
+        key = tuple(loan.model_dump(exclude_none=True).items())
+        if key not in seen:
+            try:
+                seen[key] = price_one(loan)
+            except InputError as exc:
+                seen[key] = exc
+        out = seen[key]
+        if isinstance(out, InputError):
             results.append(None)
             errors.extend(RowProblem(row=i, location=f"loans[{i}].{p.location}".rstrip("."), message=p.message)
-                          for p in exc.problems)
-    return BatchOut(results=results, errors=errors)
+                          for p in out.problems[:20])
+        else:
+            results.append(out)
+    return BatchOut(results=results, errors=errors[:1000])
 
 
 # ---------------------------------------------------------------------- scenarios
@@ -249,7 +257,10 @@ def _assess(ctx: ServiceContext, who: Principal, run_id: int, period: str | None
     if period is not None:
         from fundsvc.assessment.periods import parse_period
 
-        p = parse_period(period)
+        try:
+            p = parse_period(period)
+        except ValueError:
+            raise InputError.single("query", "period", "not a period: use 2026, 2026-Q3 or 2026-09") from None
         if frame is not None and frame.filter(frame["period_end"] <= p.as_of).height == 0:
             frame = None
         as_of = p.as_of if frame is not None else None
@@ -271,7 +282,8 @@ def assess_route(run_id: RunId, who: Caller, ctx: Ctx) -> AssessmentOut:
                                                            ".spreadsheetml.sheet": {}}}},
             summary="Periodic report (xlsx or html) of a run (bureau)")
 def report_route(run_id: RunId, who: Caller, ctx: Ctx,
-                 period: Annotated[str, Query(min_length=4, max_length=7, pattern=r"^\d{4}(-Q[1-4]|-\d{2})?$")],
+                 period: Annotated[str, Query(min_length=4, max_length=7, pattern=r"^(19|20|21)\d{2}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+                                          description="2026 (年通报), 2026-Q3 (季分析) or 2026-09 (月监测)")],
                  format: Literal["xlsx", "html"] = "html") -> Response:
     from fundsvc.assessment.reports import ReportFormat, write_report
 

@@ -20,13 +20,13 @@ class LoanIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount_cny: PositiveAmountCNY = Field(le=1e11, description="loan amount, CNY")
-    term_years: float = Field(gt=0, le=30, allow_inf_nan=False)
+    amount_cny: PositiveAmountCNY = Field(ge=1, le=1e11, description="loan amount, CNY (1 CNY to 1000亿)")
+    term_years: float = Field(ge=1 / 12, le=30, allow_inf_nan=False, description="term in years (a month or more)")
     amortisation: Amortisation = Amortisation.BULLET
     quoted_rate: float | None = Field(None, ge=0, le=1, allow_inf_nan=False, description="offered rate per year")
     pd: OpenProbability = Field(description="annual PD")
     lgd: Share | None = Field(None, description="LGD after collateral (instead of the IP inputs)")
-    ip_appraisal_cny: PositiveAmountCNY | None = Field(None, le=1e12)
+    ip_appraisal_cny: PositiveAmountCNY | None = Field(None, ge=1, le=1e12)
     pledge_rate: float | None = Field(None, gt=0, le=10, allow_inf_nan=False)
     ip_type: IPType = IPType.INVENTION_PATENT
     guarantee_share: Share = 0.0

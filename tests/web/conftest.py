@@ -1,6 +1,6 @@
 """Fixtures of the web-service tests: one stored quick run, a user of every role, the served ASGI app.
 
-``served`` is session-scoped (the run is simulated once, 2,000 paths of ``quick.toml``); tests
+``served`` is session-scoped (the run is simulated once, 500 paths of ``quick.toml``); tests
 that change users or tokens make their own names so they never disturb each other.
 """
 
@@ -57,6 +57,19 @@ class Served:
         return c
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """argon2id with a small cost in these tests only (the production default costs ~60 ms a hash)."""
+    from argon2 import PasswordHasher
+
+    from fundsvc.auth import passwords
+
+    saved = passwords._HASHER
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._HASHER = saved
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory, scenarios_dir):
     from fundsvc.auth.accounts import Accounts
@@ -69,7 +82,7 @@ def served(tmp_path_factory, scenarios_dir):
 
     settings = get_settings(data_dir=tmp_path_factory.mktemp("web-store"), database_url=None)
     store = Store.open(settings, upgrade=True)
-    stored = simulate_and_store(store, load_scenario(scenarios_dir / "quick.toml"), paths=2000,
+    stored = simulate_and_store(store, load_scenario(scenarios_dir / "quick.toml"), paths=500,
                                 depletion_target=0.05)
     accounts = Accounts(store)
     s = Served(store, None, stored.run_id, accounts)
@@ -80,3 +93,28 @@ def served(tmp_path_factory, scenarios_dir):
     s.app = create_server(store, config=WebConfig(allowed_hosts=frozenset({HOST, "127.0.0.1", "localhost"})))
     yield s
     store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live(served):
+    """The served app under a real uvicorn on 127.0.0.1 and a free port, in a thread; its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(served.app, host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, name="fundsvc-test-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
