@@ -61,6 +61,10 @@ def _user_badge(data: DashboardData, served: bool):
 
 def _shell(data: DashboardData, served: bool = False):
     def layout():
+        try:
+            data.principal
+        except PermissionError:  # Dash builds the layout once without a request (server set-up)
+            return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
         runs = data.succeeded_runs()
         options = [{"label": f"#{r.id} {r.scenario_name} ({r.n_paths:,})", "value": r.id} for r in runs]
         lang = DEFAULT_LANG.value

@@ -52,7 +52,7 @@ from fundsvc.web.api_models import (
 from fundsvc.web.context import ServiceContext, context, principal
 from fundsvc.web.problems import PROBLEM_RESPONSES
 
-router = APIRouter(responses=PROBLEM_RESPONSES)
+router = APIRouter(responses=PROBLEM_RESPONSES, generate_unique_id_function=lambda route: route.name)
 Caller = Annotated[Principal, Depends(principal)]
 Ctx = Annotated[ServiceContext, Depends(context)]
 RunId = Annotated[int, PathParam(ge=1, le=2**31 - 1)]

@@ -29,7 +29,7 @@ def _document() -> dict:
 
 schema = schemathesis.openapi.from_dict(_document())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-FUZZ = settings(max_examples=4, deadline=None, derandomize=True, database=None,
+FUZZ = settings(max_examples=3, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
