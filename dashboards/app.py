@@ -24,14 +24,14 @@ import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import HTTPException
 
 from dashboards.data import DashboardData
 from dashboards.i18n import DEFAULT_LANG, norm_lang, t
 from dashboards.pages import PAGES
 from fundsvc.errors import FundsvcError, NotFoundError
 from fundsvc.service.policy import Forbidden, page_visible
-from werkzeug.exceptions import Forbidden as HTTPForbidden
-from werkzeug.exceptions import HTTPException
 
 __all__ = ["create_app"]
 
@@ -62,7 +62,7 @@ def _user_badge(data: DashboardData, served: bool):
 def _shell(data: DashboardData, served: bool = False):
     def layout():
         try:
-            data.principal
+            _ = data.principal
         except PermissionError:  # Dash builds the layout once without a request (server set-up)
             return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
         runs = data.succeeded_runs()
@@ -141,7 +141,6 @@ def _on_callback_error(err: Exception):
         message = "内部错误，已记录 · Internal error (logged on the server)"
     dash.set_props("app-alert", {"children": dbc.Alert(message[:500], color="danger", id="callback-error",
                                                        dismissable=True)})
-    return None
 
 
 def _guard_callbacks(app: dash.Dash, keys: set[str], module: str, data: DashboardData) -> None:

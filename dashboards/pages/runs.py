@@ -175,8 +175,8 @@ def register(app, data, jobs) -> None:
                   Input("new-start", "n_clicks"), State("new-source", "value"), State("new-paths", "value"),
                   State("upload-token", "data"), State("lang", "data"), prevent_initial_call=True)
     def _start(n, source, paths, token, lang):
-        from fundsvc.service.scenarios import load_bundled, load_uploaded
         from fundsvc.service.runs import start_run
+        from fundsvc.service.scenarios import load_bundled, load_uploaded
 
         if not n:
             return no_update, no_update, no_update

@@ -26,7 +26,7 @@ from fundsvc.errors import InputError, NotFoundError
 from fundsvc.store.auth_tables import ApiToken, AuditEvent, RunOwner, SignInSession, User
 from fundsvc.store.types import utcnow
 
-__all__ = ["Accounts", "TokenInfo", "UserInfo", "FIRST_ADMIN"]
+__all__ = ["FIRST_ADMIN", "Accounts", "TokenInfo", "UserInfo"]
 
 FIRST_ADMIN = "admin"
 TOKEN_PREFIX = "fsv_"

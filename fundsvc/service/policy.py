@@ -32,8 +32,17 @@ import polars as pl
 from fundsvc.auth.roles import Principal, Role, Scope
 from fundsvc.errors import FundsvcError
 
-__all__ = ["Action", "Forbidden", "Quota", "QUOTAS", "can", "entity_visible", "filter_table", "require",
-           "run_visible"]
+__all__ = [
+    "QUOTAS",
+    "Action",
+    "Forbidden",
+    "Quota",
+    "can",
+    "entity_visible",
+    "filter_table",
+    "require",
+    "run_visible",
+]
 
 
 class Forbidden(FundsvcError):

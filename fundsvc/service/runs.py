@@ -120,7 +120,7 @@ def start_run(manager: RunManager, principal: Principal, loaded: LoadedScenario,
             manager._set(key, state="succeeded", run_id=stored.run_id)
         except RunCancelled as exc:
             manager._set(key, state="cancelled", error=str(exc))
-        except Exception as exc:  # recorded on the run by simulate_and_store; kept short here
+        except Exception as exc:  # noqa: BLE001 - recorded on the run by simulate_and_store; kept short here
             manager._set(key, state="failed", error=f"{type(exc).__name__}: {exc}"[:500])
 
     threading.Thread(target=work, name=f"fundsvc-run-{key}", daemon=True).start()

@@ -15,7 +15,7 @@ from pathlib import Path
 from fundsvc.errors import InputError, NotFoundError
 from fundsvc.inputs.loader import LoadedScenario, load_scenario, load_scenario_bytes
 
-__all__ = ["bundled_names", "load_bundled", "load_uploaded", "load_stored"]
+__all__ = ["bundled_names", "load_bundled", "load_stored", "load_uploaded"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 UPLOAD_PREFIX = "<upload>"

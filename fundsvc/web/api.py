@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import polars as pl
-from fastapi import APIRouter, Depends, Path as PathParam, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Path as PathParam
 
 from fundsvc.auth.roles import Principal, Role
 from fundsvc.errors import InputError, NotFoundError, Problem

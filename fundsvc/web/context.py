@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -32,7 +33,8 @@ def context(request: Request) -> ServiceContext:
     return request.app.state.fundsvc
 
 
-def principal(request: Request, _creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Principal:
+def principal(request: Request,
+              _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Principal:
     """The caller authenticated by :class:`fundsvc.web.security.SecurityMiddleware` (401 if none).
 
     The ``HTTPBearer`` dependency only documents the scheme in OpenAPI; the middleware has already

@@ -72,7 +72,7 @@ def _cookies(headers: dict[str, str]) -> dict[str, str]:
     jar = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
-    except Exception:  # malformed cookie header: treat as none
+    except Exception:  # noqa: BLE001 - malformed cookie header: treat as none
         return {}
     return {k: m.value for k, m in jar.items()}
 

@@ -23,7 +23,7 @@ def _bearer(served, secret):
 def test_expired_revoked_wrong_scope_and_disabled_tokens_are_refused(served):
     acc = served.accounts
     acc.add_user("tok_user", PASSWORD, "bank", "bank_a")
-    good, good_secret = acc.create_token("tok_user", "good", ["read", "price"], 1)
+    _good, good_secret = acc.create_token("tok_user", "good", ["read", "price"], 1)
     assert _bearer(served, good_secret).post("/api/v1/pricing/loan", json=LOAN).status_code == 200
     # wrong scope: a read-only token may not price
     _, read_only = acc.create_token("tok_user", "ro", ["read"], 1)
