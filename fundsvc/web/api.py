@@ -384,7 +384,7 @@ def disable_user(username: Name, who: Caller, ctx: Ctx) -> UserOut:
 
 
 @router.post("/users/{username}/role", response_model=UserOut, tags=["users"])
-def set_role(username: str, body: RoleIn, who: Caller, ctx: Ctx) -> UserOut:
+def set_role(username: Name, body: RoleIn, who: Caller, ctx: Ctx) -> UserOut:
     require(who, Action.MANAGE_USERS)
     return _user_out(ctx.accounts.set_role(username, body.role, body.tenant, actor=who.username))
 
