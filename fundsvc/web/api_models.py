@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from fundsvc.credit.capital import CapitalMethod
+from fundsvc.credit.pricing.regulatory_capital import CapitalMethod
 from models.common import OpenProbability, PositiveAmountCNY, Share
 from models.credit import Amortisation, IPType
 

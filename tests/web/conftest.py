@@ -95,9 +95,8 @@ def served(tmp_path_factory, scenarios_dir):
     store.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live(served):
-    """The served app under a real uvicorn on 127.0.0.1 and a free port, in a thread; its base URL."""
+def start_live(app):
+    """Serve ``app`` with a real uvicorn on 127.0.0.1 and a free port, in a thread: (base URL, stop)."""
     import socket
     import threading
     import time
@@ -107,7 +106,7 @@ def live(served):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(served.app, host="127.0.0.1", port=port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, name="fundsvc-test-uvicorn", daemon=True)
     thread.start()
@@ -115,6 +114,17 @@ def live(served):
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+
+    def stop():
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+@pytest.fixture(scope="session")
+def live(served):
+    """The served app under a real uvicorn (see :func:`start_live`); its base URL."""
+    url, stop = start_live(served.app)
+    yield url
+    stop()

@@ -60,13 +60,32 @@ def test_every_operation_as_bureau(case, served, live, small_quotas):
 
 
 @pytest.fixture(scope="module")
-def admin_session(served):
-    c = served.signed_in("admin1")
-    return {"Cookie": f"fundsvc_session={c.cookies.get('fundsvc_session')}",
-            "X-CSRFToken": c.headers["X-CSRFToken"]}
+def admin_server(tmp_path_factory):
+    """A server of its own (empty store, one admin) so that generated revocations and role changes
+    cannot touch the other tests' users and tokens; the admin's browser session headers."""
+    from fundsvc.auth.accounts import Accounts
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+    from fundsvc.web.app import create_server
+    from fundsvc.web.security import WebConfig
+    from tests.web.conftest import HOST, PASSWORD, Served, start_live
+
+    store = Store.open(get_settings(data_dir=tmp_path_factory.mktemp("admin-store"), database_url=None),
+                       upgrade=True)
+    accounts = Accounts(store)
+    accounts.add_user("admin1", PASSWORD, "admin")
+    app = create_server(store, config=WebConfig(allowed_hosts=frozenset({HOST, "127.0.0.1"})),
+                        mount_dashboards=False)
+    c = Served(store, app, 0, accounts).signed_in("admin1")
+    url, stop = start_live(app)
+    yield url, {"Cookie": f"fundsvc_session={c.cookies.get('fundsvc_session')}",
+                "X-CSRFToken": c.headers["X-CSRFToken"]}
+    stop()
+    store.close()
 
 
 @schema.include(tag="users").parametrize()
 @FUZZ
-def test_user_operations_as_admin_session(case, live, admin_session):
-    case.call_and_validate(base_url=live, headers=admin_session, checks=CHECKS, timeout=60)
+def test_user_operations_as_admin_session(case, admin_server):
+    url, headers = admin_server
+    case.call_and_validate(base_url=url, headers=headers, checks=CHECKS, timeout=60)
