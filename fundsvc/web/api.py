@@ -21,6 +21,7 @@ from fundsvc.auth.roles import Principal, Role
 from fundsvc.errors import InputError, NotFoundError, Problem
 from fundsvc.service import scenarios as scen_service
 from fundsvc.service.policy import Action, Forbidden, require
+from fundsvc.service.pricing import price_batch
 from fundsvc.service.runs import cancel_run, run_progress, start_run
 from fundsvc.web.api_models import (
     MAX_BATCH,
@@ -91,15 +92,8 @@ def price_batch_route(batch: BatchIn, who: Caller) -> BatchOut:
     require(who, Action.PRICE)
     results: list[PricingOut | None] = []
     errors: list[RowProblem] = []
-    seen: dict[tuple, PricingOut | InputError] = {}  # identical loans in one batch are priced once
-    for i, loan in enumerate(batch.loans):
-        key = tuple(loan.model_dump(exclude_none=True).items())
-        if key not in seen:
-            try:
-                seen[key] = price_one(loan)
-            except InputError as exc:
-                seen[key] = exc
-        out = seen[key]
+    priced = price_batch([loan.model_dump(exclude_none=True) for loan in batch.loans], _priced)
+    for i, out in enumerate(priced):
         if isinstance(out, InputError):
             results.append(None)
             errors.extend(RowProblem(row=i, location=f"loans[{i}].{p.location}".rstrip("."), message=p.message)
