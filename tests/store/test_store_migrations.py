@@ -17,7 +17,9 @@ from fundsvc.store.tables import Base
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_TABLES = {"scenarios", "loan_books", "runs", "run_tables", "run_artifacts",
-                   "actuals_imports", "actual_cash_flows", "assessments"}
+                   "actuals_imports", "actual_cash_flows", "assessments",
+                   # sign-in, tenancy and audit (migration 0004_auth)
+                   "users", "api_tokens", "auth_sessions", "run_owners", "audit_log"}
 
 
 @pytest.fixture
