@@ -22,7 +22,7 @@ from fundsvc.auth.passwords import (
     verify_password,
 )
 from fundsvc.auth.roles import ALL_SCOPES, Principal, Role, Scope
-from fundsvc.errors import InputError, NotFoundError
+from fundsvc.errors import InputError, NotFoundError, StoreError
 from fundsvc.store.auth_tables import ApiToken, AuditEvent, RunOwner, SignInSession, User
 from fundsvc.store.types import utcnow
 
@@ -104,8 +104,10 @@ class Accounts:
             raise _bad("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
         role, tenant = check_role_tenant(role, tenant)
         with self.store.session() as s:
-            if s.scalar(sa.select(User.id).where(User.username == username)) is not None:
-                raise _bad("username", f"user '{username}' already exists")
+            exists = s.scalar(sa.select(User.id).where(User.username == username)) is not None
+        if exists:
+            raise _bad("username", f"user '{username}' already exists")
+        with self.store.session() as s:  # write-only transaction (SQLite: no read-to-write lock upgrade)
             u = User(username=username, password_hash=hash_password(password), role=role.value, tenant=tenant,
                      disabled=False, must_change_password=must_change_password)
             s.add(u)
@@ -138,17 +140,15 @@ class Accounts:
             return _user_info(u)
 
     def _update_user(self, username: str, actor: str | None, action: str, detail: dict, **values: Any) -> UserInfo:
-        with self.store.session() as s:
-            u = s.scalar(sa.select(User).where(User.username == username))
-            if u is None:
+        with self.store.session() as s:  # write first, then read (SQLite: no read-to-write lock upgrade)
+            if not s.execute(sa.update(User).where(User.username == username).values(**values)).rowcount:
                 raise NotFoundError(f"no user '{username}'")
-            for k, v in values.items():
-                setattr(u, k, v)
             if values.get("disabled"):
-                s.execute(sa.update(SignInSession).where(SignInSession.user_id == u.id,
-                                                         SignInSession.revoked_at.is_(None))
+                s.execute(sa.update(SignInSession)
+                          .where(SignInSession.user_id == sa.select(User.id).where(User.username == username)
+                                 .scalar_subquery(), SignInSession.revoked_at.is_(None))
                           .values(revoked_at=utcnow()))
-            info = _user_info(u)
+            info = _user_info(s.scalar(sa.select(User).where(User.username == username)))
         self.audit(actor, action, username, detail=detail)
         return info
 
@@ -217,10 +217,11 @@ class Accounts:
             raise _bad("days", f"must be in (0, {MAX_TOKEN_DAYS}]")
         secret = new_secret(TOKEN_PREFIX)
         with self.store.session() as s:
-            u = s.scalar(sa.select(User).where(User.username == username))
-            if u is None:
-                raise NotFoundError(f"no user '{username}'")
-            tok = ApiToken(user_id=u.id, name=(name or "token")[:200], prefix=secret[:10], scopes=scope_set,
+            user_id = s.scalar(sa.select(User.id).where(User.username == username))
+        if user_id is None:
+            raise NotFoundError(f"no user '{username}'")
+        with self.store.session() as s:
+            tok = ApiToken(user_id=user_id, name=(name or "token")[:200], prefix=secret[:10], scopes=scope_set,
                            token_sha256=secret_sha256(secret), expires_at=utcnow() + dt.timedelta(days=days))
             s.add(tok)
             s.flush()
@@ -239,10 +240,10 @@ class Accounts:
 
     def revoke_token(self, token_id: int, *, actor: str | None = None) -> None:
         with self.store.session() as s:
-            tok = s.get(ApiToken, token_id)
-            if tok is None:
-                raise NotFoundError(f"no token {token_id}")
-            tok.revoked_at = tok.revoked_at or utcnow()
+            found = s.execute(sa.update(ApiToken).where(ApiToken.id == token_id)
+                              .values(revoked_at=sa.func.coalesce(ApiToken.revoked_at, utcnow()))).rowcount
+        if not found:
+            raise NotFoundError(f"no token {token_id}")
         self.audit(actor, "token.revoke", str(token_id))
 
     def token_principal(self, secret: str) -> Principal | None:
@@ -256,16 +257,23 @@ class Accounts:
             tok, u = row
             if tok.revoked_at is not None or tok.expires_at <= now or u.disabled:
                 return None
-            if tok.last_used_at is None or now - tok.last_used_at > _LAST_USED_EVERY:
-                tok.last_used_at = now
+            stale = tok.last_used_at is None or now - tok.last_used_at > _LAST_USED_EVERY
             scopes = frozenset(Scope(x) for x in tok.scopes if x in {s.value for s in ALL_SCOPES})
-            return Principal(u.id, u.username, Role(u.role), u.tenant, scopes=scopes, via_token=True)
+            principal = Principal(u.id, u.username, Role(u.role), u.tenant, scopes=scopes, via_token=True)
+            token_id = tok.id
+        if stale:  # best effort, in its own write transaction: never fail a request over it
+            try:
+                with self.store.session() as s:
+                    s.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            except StoreError:
+                pass
+        return principal
 
     # ------------------------------------------------------------------ run owners
     def set_run_owner(self, run_id: int, principal: Principal) -> None:
-        with self.store.session() as s:
-            s.merge(RunOwner(run_id=run_id, user_id=principal.user_id, role=principal.role.value,
-                             tenant=principal.tenant))
+        with self.store.session() as s:  # a new run has no owner yet: insert only
+            s.add(RunOwner(run_id=run_id, user_id=principal.user_id, role=principal.role.value,
+                           tenant=principal.tenant))
 
     def run_owners(self) -> dict[int, tuple[str, str | None]]:
         """run id -> (role, tenant) of the runs started through the service."""
