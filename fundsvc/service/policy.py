@@ -175,6 +175,16 @@ def filter_table(principal: Principal, name: str, frame: pl.DataFrame, *,
     return frame.head(0)
 
 
+def visible_loans(principal: Principal, loans: list) -> list:
+    """The loans (:class:`models.credit.AchievementLoan`) the principal may see: all for the bureau,
+    its own for a bank, none for other roles."""
+    if principal.role is Role.BUREAU:
+        return list(loans)
+    if principal.role is Role.BANK:
+        return [loan for loan in loans if loan.bank == principal.tenant]
+    return []
+
+
 def bank_pools_of(loans: pl.DataFrame | None, bank: str | None) -> list[str] | None:
     """Pools that ``bank`` lends under, from a loan book (``None`` if there is no loan book)."""
     if loans is None or loans.height == 0 or bank is None or "pool_id" not in loans.columns:

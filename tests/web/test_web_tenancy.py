@@ -93,6 +93,16 @@ def test_bank_callbacks_and_exports(served):
 
     content = base64.b64decode(r.json()["response"]["export-download"]["data"]["content"]).decode("utf-8-sig")
     assert "bank:bank_a" in content and "bank:bank_b" not in content and "banks," not in content
+    # the book report prices the bank's own loans only
+    key = "book-report-box.children"
+    body = _callback_body(key, dash_app.callback_map[key])
+    for item in body["inputs"] + body["state"]:
+        item["value"] = {"book-report-go": 1, "run-select": served.run_id, "lang": "en"}[item["id"]]
+    r = c.post("/_dash-update-component", json=body)
+    assert r.status_code == 200, r.text[:300]
+    rows = r.json()["response"]["book-report-box"]["children"]["props"]["rowData"]
+    loans = served.store.loan_books.load(served.store.runs.get(served.run_id).loan_book_id)
+    assert sum(row["n_loans"] for row in rows) == loans.filter(pl.col("bank") == "bank_a").height
     # the assessment report callback is the bureau's
     key = "report-download.data"
     body = _callback_body(key, dash_app.callback_map[key])
