@@ -25,12 +25,13 @@ def bootstrap(store, console: Console, *, scenario: str = BOOTSTRAP_SCENARIO, pa
     from fundsvc.inputs.bundled import resolve_scenario
     from fundsvc.inputs.loader import load_scenario
     from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.simulation.spec import RunSpec
     from fundsvc.store import RunStatus
 
     if store.runs.list(limit=1, status=RunStatus.SUCCEEDED):
         return None
     loaded = load_scenario(resolve_scenario(scenario))
-    n = paths if paths is not None else loaded.scenario.simulation.paths
+    n = RunSpec.resolve(loaded.scenario, paths=paths).paths
     console.print(f"Empty database: simulating the bundled scenario [bold]{loaded.scenario.name}[/] "
                   f"({n:,} paths) so the dashboards have results to show …")
     with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -55,6 +56,8 @@ def serve(
         "--allowed-origin", help="Extra origin (https://name) accepted on POST; repeatable")] = None,
     secure_cookies: Annotated[bool, typer.Option(
         "--secure-cookies", help="Mark cookies Secure (behind a TLS-terminating proxy)")] = False,
+    no_worker: Annotated[bool, typer.Option(
+        "--no-worker", help="Do not run queued runs in this process (leave them to `fundsvc worker`)")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -74,14 +77,17 @@ def serve(
         raise InputError(problems)
     console = Console(soft_wrap=True)
     settings = settings_from_options(data_dir, database_url)
-    store = Store.open(settings, upgrade=True)
+    store = Store.open(settings, upgrade=True, recover=True)
     if not no_bootstrap:
         bootstrap(store, console, paths=paths)
     if debug:
         from dashboards.app import create_app
 
         console.print("[yellow]Debug mode: development server, no sign-in, this machine only.[/]")
-        create_app(lambda: store).run(host="127.0.0.1", port=port, debug=True)
+        app = create_app(lambda: store)
+        if not no_worker:  # page runs and what-if reruns go through the queue; run them here
+            app.fundsvc_jobs.ensure_worker()
+        app.run(host="127.0.0.1", port=port, debug=True)
         return
     first = Accounts(store).ensure_first_admin()
     if first is not None:
@@ -89,12 +95,14 @@ def serve(
                       f"[bold]{first}[/] — sign in and add users (`fundsvc users add NAME --role bureau`); "
                       "this password is not shown again.", markup=True, highlight=False)
     serve_app(store, host=host, port=port, console=console, allowed_hosts=allowed_host or [],
-              allowed_origins=allowed_origin or [], secure_cookies=secure_cookies, url=settings.redacted_url())
+              allowed_origins=allowed_origin or [], secure_cookies=secure_cookies, url=settings.redacted_url(),
+              worker=not no_worker)
 
 
 def serve_app(store, *, host: str, port: int, console: Console, allowed_hosts: list[str],
-              allowed_origins: list[str], secure_cookies: bool, url: str) -> None:
-    """Run the composed ASGI app (API + dashboards) under uvicorn."""
+              allowed_origins: list[str], secure_cookies: bool, url: str, worker: bool = True) -> None:
+    """Run the composed ASGI app (API + dashboards) under uvicorn; with ``worker`` the run queue's
+    embedded worker pool runs queued runs (page runs, API runs, what-if reruns) in this process."""
     import uvicorn
 
     from fundsvc.web.app import create_server
@@ -104,7 +112,7 @@ def serve_app(store, *, host: str, port: int, console: Console, allowed_hosts: l
     config = WebConfig(allowed_hosts=frozenset(hosts), allowed_origins=frozenset(o.rstrip("/").lower()
                                                                                    for o in allowed_origins),
                        force_secure_cookies=secure_cookies)
-    app = create_server(store, config=config)
+    app = create_server(store, config=config, worker=worker)
     console.print(f"Serving on [bold]http://{host}:{port}[/] — dashboards at /, API at /api/v1 "
                   f"(docs /api/v1/docs); database {url}. Ctrl-C to stop.")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)

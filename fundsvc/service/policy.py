@@ -31,6 +31,7 @@ import polars as pl
 
 from fundsvc.auth.roles import Principal, Role, Scope
 from fundsvc.errors import FundsvcError
+from fundsvc.simulation.registry import TableName
 
 __all__ = [
     "QUOTAS",
@@ -123,8 +124,9 @@ def run_visible(principal: Principal, owner: tuple[str, str | None] | None) -> b
 
 
 AGGREGATE_ENTITIES = frozenset({"banks", "total", "guarantor", "insurer"})
-AGGREGATE_TABLES = frozenset({"credit_pool_summary", "credit_pool_fans", "credit_pool_sizing",
-                              "credit_depletion_by_year"})
+AGGREGATE_TABLES = frozenset(str(t) for t in (TableName.CREDIT_POOL_SUMMARY, TableName.CREDIT_POOL_FANS,
+                                              TableName.CREDIT_POOL_SIZING, TableName.CREDIT_DEPLETION_BY_YEAR))
+"""Registered tables (:mod:`fundsvc.simulation.registry`) of pool aggregates without an entity column."""
 
 
 def entity_visible(principal: Principal, entity: str, *, bank_pools: Iterable[str] | None = None) -> bool:

@@ -44,7 +44,8 @@ def _docs(app: FastAPI) -> None:
         app.mount(f"{API_PREFIX}/docs/assets", StaticFiles(directory=str(Path(swagger_ui_path))), name="docs-assets")
 
 
-def create_server(store, *, config: WebConfig | None = None, dash_app=None, mount_dashboards: bool = True):
+def create_server(store, *, config: WebConfig | None = None, dash_app=None, mount_dashboards: bool = True,
+                  worker: bool | None = None):
     """The ASGI app of ``fundsvc serve``.
 
     Parameters
@@ -56,8 +57,14 @@ def create_server(store, *, config: WebConfig | None = None, dash_app=None, moun
     dash_app : dash.Dash, optional
         The dashboards (default: :func:`dashboards.app.create_app` reading ``store`` with the
         caller's identity from the request).
+    worker : bool, optional
+        The embedded run-queue worker pool: ``True`` start it now, ``False`` never (runs are left
+        to ``fundsvc worker``), ``None`` (default) start it on the first run started here.
     """
     ctx = ServiceContext.for_store(store)
+    ctx.runs.start_worker = worker is not False
+    if worker:
+        ctx.runs.ensure_worker()
     api = FastAPI(title="fundsvc API", version="1.0.0", openapi_url=f"{API_PREFIX}/openapi.json", docs_url=None,
                   redoc_url=None,
                   description="Guidance funds, sub-funds, tech loans and risk-sharing pools. Amounts in CNY, rates "

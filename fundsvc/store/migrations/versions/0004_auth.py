@@ -1,7 +1,7 @@
 """Sign-in, tenancy and audit: users, api_tokens, auth_sessions, run_owners, audit_log.
 
 Revision ID: 0004_auth
-Revises: 0001
+Revises: 0003_run_queue
 Create Date: 2026-11-30
 
 Written by hand from ``fundsvc.store.auth_tables`` with plain SQLAlchemy types
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_auth"
-down_revision: str | None = "0001"
+down_revision: str | None = "0003_run_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
