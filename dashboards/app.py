@@ -17,17 +17,21 @@ from __future__ import annotations
 
 import importlib
 import io
+import logging
 from collections.abc import Callable
 
 import dash
 import dash_bootstrap_components as dbc
 import polars as pl
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from werkzeug.exceptions import Forbidden as HTTPForbidden
+from werkzeug.exceptions import HTTPException
 
 from dashboards.data import DashboardData
 from dashboards.i18n import DEFAULT_LANG, norm_lang, t
-from dashboards.jobs import RunJobs
 from dashboards.pages import PAGES
+from fundsvc.errors import FundsvcError, NotFoundError
+from fundsvc.service.policy import Forbidden, page_visible
 
 __all__ = ["create_app"]
 
@@ -38,15 +42,32 @@ def _page_module(name: str):
     return importlib.import_module(f"dashboards.pages.{name}")
 
 
-def _nav(pathname: str, lang: str, search: str = ""):
-    """Page links; they carry the URL's query (run, language) so a page switch keeps the view."""
+def _nav(pathname: str, lang: str, search: str = "", data: DashboardData | None = None):
+    """Page links the signed-in role may open; they carry the URL's query (run, language) so a
+    page switch keeps the view."""
+    principal = data.principal if data is not None else None
     return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path + (search or ""), active=(pathname or "/") == path,
                                     id=f"nav-{module}"))
-            for path, module, key in PAGES]
+            for path, module, key in PAGES if principal is None or page_visible(principal, module)]
 
 
-def _shell(data: DashboardData):
+def _user_badge(data: DashboardData, served: bool):
+    """The signed-in user's name and role, and a sign-out button (the served app only)."""
+    p = data.principal
+    parts = [html.Span(p.display, id="user-badge", className="badge bg-secondary me-2")]
+    if served:
+        parts.append(html.Form(html.Button("退出 Sign out", type="submit", id="logout",
+                                           className="btn btn-sm btn-outline-light"),
+                               method="post", action="/logout", className="d-inline"))
+    return html.Div(parts, className="d-flex align-items-center ms-2")
+
+
+def _shell(data: DashboardData, served: bool = False):
     def layout():
+        try:
+            _ = data.principal
+        except PermissionError:  # Dash builds the layout once without a request (server set-up)
+            return html.Div([dcc.Location(id="url"), html.Div(id="page-content")])
         runs = data.succeeded_runs()
         options = [{"label": f"#{r.id} {r.scenario_name} ({r.n_paths:,})", "value": r.id} for r in runs]
         lang = DEFAULT_LANG.value
@@ -57,7 +78,7 @@ def _shell(data: DashboardData):
                 dbc.NavbarBrand(t("app_title", lang), id="app-title", href="/"),
                 dbc.NavbarToggler(id="navbar-toggler", n_clicks=0),
                 dbc.Collapse(html.Div([
-                    dbc.Nav(_nav("/", lang), id="nav-links", pills=True, navbar=True),
+                    dbc.Nav(_nav("/", lang, data=data), id="nav-links", pills=True, navbar=True),
                     html.Div([
                         html.Span(t("run", lang), id="run-label", className="me-2"),
                         html.Div(dcc.Dropdown(id="run-select", options=options,
@@ -65,10 +86,12 @@ def _shell(data: DashboardData):
                                  className="run-picker"),
                         dbc.Button(t("lang_toggle", lang), id="lang-toggle", size="sm", color="light",
                                    className="ms-2"),
+                        _user_badge(data, served),
                     ], className="navbar-tools"),
                 ], className="navbar-inner"), id="navbar-collapse", is_open=False, navbar=True),
             ], fluid=True), color="dark", dark=True, className="mb-3"),
-            dbc.Container(dcc.Loading(html.Div(id="page-content"), delay_show=300), fluid=True),
+            dbc.Container([html.Div(id="app-alert"),
+                           dcc.Loading(html.Div(id="page-content"), delay_show=300)], fluid=True),
             dcc.Download(id="export-download"),
         ])
     return layout
@@ -80,6 +103,14 @@ def render_page(data: DashboardData, pathname: str | None, run_id: int | None, l
     module = next((m for path, m, _ in PAGES if path == (pathname or "/")), None)
     if module is None:
         return dbc.Alert(t("not_found", lang), color="warning")
+    if not page_visible(data.principal, module):
+        return dbc.Alert("此页面不对您的角色开放 · This page is not available to your role", color="warning",
+                         id="page-forbidden")
+    if run_id is not None:
+        try:
+            data.record(run_id)
+        except NotFoundError:
+            return dbc.Alert(f"没有运行 · no run {str(run_id)[:20]}", color="warning", id="no-such-run")
     if module != "runs" and run_id is None:
         return dbc.Alert([t("no_runs", lang), " ", dcc.Link(t("nav_runs", lang), href="/runs")], color="info",
                          id="no-runs")
@@ -127,8 +158,37 @@ def export_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
     return ("\ufeff" + pl.concat([header, body]).write_csv()).encode("utf-8")
 
 
+def _on_callback_error(err: Exception):
+    """Callback errors become an in-page message (never an HTTP 500 with a traceback);
+    a refusal by the service layer becomes HTTP 403."""
+    if isinstance(err, Forbidden | PermissionError):
+        raise HTTPForbidden(str(err)) from None
+    if isinstance(err, FundsvcError):
+        message = str(err)
+    else:
+        logging.getLogger("fundsvc.dashboards").exception("callback failed")
+        message = "内部错误，已记录 · Internal error (logged on the server)"
+    dash.set_props("app-alert", {"children": dbc.Alert(message[:500], color="danger", id="callback-error",
+                                                       dismissable=True)})
+
+
+def _guard_callbacks(app: dash.Dash, keys: set[str], module: str, data: DashboardData) -> None:
+    """Wrap the callbacks a page registered so that only roles that may open the page run them."""
+    for key in keys:
+        entry = app.callback_map[key]
+        inner = entry["callback"]
+
+        def guarded(*args, _inner=inner, **kwargs):
+            if not page_visible(data.principal, module):
+                raise HTTPForbidden(f"page {module} is not available to this role")
+            return _inner(*args, **kwargs)
+
+        entry["callback"] = guarded
+
+
 def create_app(store_factory: Callable[[], object] | None = None, settings=None, *,
-               external_stylesheets: list[str] | None = None, prefetch: bool = True) -> dash.Dash:
+               external_stylesheets: list[str] | None = None, prefetch: bool = True,
+               principal_of: Callable[[], object] | None = None, service=None) -> dash.Dash:
     """Build the fundsvc dashboards.
 
     Parameters
@@ -141,6 +201,11 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
         Extra stylesheet URLs (none by default: the app works offline).
     prefetch : bool
         Compute a run's assessment in the background when the run is first shown.
+    principal_of : callable, optional
+        Returns the signed-in caller of the current request (the served app passes
+        :func:`fundsvc.web.app.dash_principal`); without it the app is a single-user local tool.
+    service : fundsvc.web.context.ServiceContext, optional
+        Shared with the REST API (run manager, accounts) when served.
     """
     if store_factory is None:
         def store_factory():
@@ -149,14 +214,13 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
 
             return Store.open(settings if settings is not None else get_settings(), upgrade=True)
 
-    data = DashboardData(store_factory)
-    jobs = RunJobs(data)
+    data = DashboardData(store_factory, principal_of)
+    jobs = service.runs if service is not None else None
     app = dash.Dash(__name__, title="fundsvc", suppress_callback_exceptions=True, update_title=None,
-                    external_stylesheets=list(external_stylesheets or []))
+                    external_stylesheets=list(external_stylesheets or []), on_error=_on_callback_error)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    app.layout = _shell(data)
+    app.layout = _shell(data, served=principal_of is not None)
     app.fundsvc_data = data  # for tests and the benchmark
-    app.fundsvc_jobs = jobs
 
     @app.callback(Output("lang", "data"), Input("lang-toggle", "n_clicks"), State("lang", "data"),
                   prevent_initial_call=True)
@@ -191,7 +255,7 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
                   Output("run-label", "children"), Input("url", "pathname"), Input("lang", "data"),
                   Input("url", "search"))
     def _navbar(pathname, lang, search):
-        return _nav(pathname, lang, search), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
+        return _nav(pathname, lang, search, data), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
 
     @app.callback(Output("page-content", "children"), Input("url", "pathname"), Input("run-select", "value"),
                   Input("lang", "data"))
@@ -213,8 +277,42 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
         if frame is None:
             return no_update
         name = f"{trig['table']}" + (f"_run{int(run_id)}" if run_id is not None and trig["table"] != "runs" else "")
+        if principal_of is not None:
+            from fundsvc.auth.accounts import Accounts
+
+            Accounts(data.store).audit(data.principal.username, "download", f"run {run_id} {name}.{fmt}")
         return dcc.send_bytes(export_bytes(frame, fmt), f"{name}.{fmt}")
 
+    if jobs is None:
+        jobs = _LazyRunManager(data)
+    app.fundsvc_jobs = jobs
+    app.fundsvc_callback_pages = {}  # callback output key -> page module (absent: the shell's)
     for _, module, _ in PAGES:
+        before = set(app.callback_map)
         _page_module(module).register(app, data, jobs)
+        added = set(app.callback_map) - before
+        _guard_callbacks(app, added, module, data)
+        app.fundsvc_callback_pages.update(dict.fromkeys(added, module))
+
+    @app.server.errorhandler(Exception)
+    def _bad_request(err):  # a malformed callback request: 400, never a traceback
+        if isinstance(err, HTTPException):
+            return err
+        logging.getLogger("fundsvc.dashboards").warning("refused request: %s", type(err).__name__)
+        return {"title": "Bad request", "status": 400}, 400
     return app
+
+
+class _LazyRunManager:
+    """A :class:`fundsvc.service.runs.RunManager` made on first use (the store opens lazily)."""
+
+    def __init__(self, data: DashboardData):
+        self._data = data
+        self._manager = None
+
+    def __getattr__(self, name):
+        if self._manager is None:
+            from fundsvc.service.runs import RunManager
+
+            self._manager = RunManager(self._data.store)
+        return getattr(self._manager, name)

@@ -79,12 +79,12 @@ class AssessmentCache:
         from fundsvc.assessment import assess_run
 
         store = self.data.store
-        rec = self.data.record(run_id)
+        rec = self.data.raw_record(run_id)
         latest = store.actuals.latest(rec.scenario_id)
         key = (run_id, latest.id if latest is not None else None)
         with self._lock:
             if key not in self._items:
-                scenario = self.data.scenario(run_id)
+                scenario = self.data.raw_scenario(run_id)
                 note = None
                 actuals = store.actuals.load(latest.id) if latest is not None else None
                 try:

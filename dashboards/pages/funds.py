@@ -105,10 +105,17 @@ def register(app, data, jobs) -> None:
         prevent_initial_call=True)
     def _whatif_start(n, grad, reserve, fee, run_id):
         """Start the what-if in the background and return at once (the page stays usable)."""
+        from fundsvc.errors import InputError
+        from fundsvc.service.policy import Action, require
+
+        require(data.principal, Action.WHATIF)
+        values = check_whatif(grad, reserve, fee)  # the sliders' bounds, enforced on the server
+        if isinstance(values, InputError):
+            raise values  # shown in the page by the app's callback error handler
         scenario = data.scenario(run_id) if run_id is not None else None
         if not n or scenario is None:
             return no_update, no_update
-        return whatifs.submit(run_id, scenario, WhatIf(float(grad), float(reserve), float(fee))), False
+        return whatifs.submit(run_id, scenario, WhatIf(*values)), False
 
     @app.callback(
         Output("whatif-progress", "children"), Output("whatif-result", "children"),
@@ -129,6 +136,27 @@ def register(app, data, jobs) -> None:
                            t("running", lang), className="text-muted small", id="whatif-caption")
         result = whatif_result(job.base, job.modified, lang) if job.base is not None else no_update
         return [bar, caption], result, finished
+
+
+WHATIF_BOUNDS = {"graduation_mult": (0.5, 1.5), "reserve_ratio": (0.0, 0.7), "mgmt_fee": (0.0, 0.03)}
+
+
+def check_whatif(grad, reserve, fee):
+    """The what-if values as floats within the sliders' bounds, or an InputError naming the field."""
+    import math
+
+    from fundsvc.errors import InputError, Problem
+
+    out, problems = [], []
+    for (name, (lo, hi)), v in zip(WHATIF_BOUNDS.items(), (grad, reserve, fee), strict=True):
+        try:
+            x = float(v)
+            if not (math.isfinite(x) and lo <= x <= hi):
+                raise ValueError
+            out.append(x)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(Problem("what-if", name, f"must be a number in [{lo:g}, {hi:g}]"))
+    return InputError(problems) if problems else tuple(out)
 
 
 def whatif_result(base: pl.DataFrame, mod: pl.DataFrame, lang: str):

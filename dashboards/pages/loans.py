@@ -222,10 +222,13 @@ def register(app, data, jobs) -> None:
     @app.callback(Output("book-report-box", "children"), Input("book-report-go", "n_clicks"),
                   State("run-select", "value"), State("lang", "data"), prevent_initial_call=True)
     def _book(n_clicks, run_id, lang):
+        from fundsvc.service.policy import visible_loans
+
         scenario = data.scenario(run_id) if run_id is not None else None
-        if scenario is None or not scenario.loans:
+        loans = visible_loans(data.principal, scenario.loans) if scenario is not None else []
+        if not loans:  # a bank sees its own book only (tenancy, fundsvc.service.policy)
             return html.Div("–")
-        return grid("book-report-grid", book_view(scenario), lang=lang)
+        return grid("book-report-grid", book_view(scenario.model_copy(update={"loans": loans})), lang=lang)
 
     @app.callback(Output("loss-dist", "figure"), Output("loss-measures-box", "children"),
                   Input("loss-entity", "value"), State("run-select", "value"), State("lang", "data"),

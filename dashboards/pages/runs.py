@@ -16,7 +16,6 @@ from dash import Input, Output, State, dcc, html, no_update
 from dashboards.components import export_buttons, grid, section
 from dashboards.derive import guidance_row
 from dashboards.i18n import column_label, t
-from dashboards.jobs import loaded_from_upload
 from fundsvc.errors import FundsvcError
 from fundsvc.inputs.loader import MAX_SCENARIO_BYTES
 from fundsvc.simulation.registry import TableName
@@ -204,8 +203,8 @@ def register(app, data, jobs) -> None:
                   Input("new-start", "n_clicks"), State("new-source", "value"), State("new-paths", "value"),
                   State("upload-token", "data"), State("lang", "data"), prevent_initial_call=True)
     def _start(n, source, paths, token, lang):
-        from fundsvc.inputs.bundled import resolve_scenario
-        from fundsvc.inputs.loader import load_scenario
+        from fundsvc.service.runs import start_run
+        from fundsvc.service.scenarios import load_bundled, load_uploaded
 
         if not n:
             return no_update, no_update, no_update
@@ -213,21 +212,21 @@ def register(app, data, jobs) -> None:
             n_paths = int(paths)
             if not 1 <= n_paths <= MAX_PAGE_PATHS:
                 raise ValueError
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return no_update, True, dbc.Alert(f"{t('paths', lang)}: 1 – {MAX_PAGE_PATHS:,}", color="danger")
         try:
             if source == UPLOAD:
                 with lock:
-                    entry = uploads.get(token or "")
+                    entry = uploads.get(str(token or ""))
                 if entry is None:
                     return no_update, True, dbc.Alert(t("upload", lang), color="warning")
-                loaded = loaded_from_upload(entry[0], entry[1], entry[2])
-            else:
-                loaded = load_scenario(resolve_scenario(str(source)))
-            job = jobs.start(loaded, paths=n_paths)
-        except (FundsvcError, RuntimeError) as exc:
-            return no_update, True, dbc.Alert(str(exc), color="danger")
-        return job.id, False, html.Span(f"{t('running', lang)} {job.name}", id="run-running")
+                loaded = load_uploaded(entry[1], entry[2])
+            else:  # a bundled scenario by NAME only: never a path from the browser
+                loaded = load_bundled(source, field="scenario source")
+            run_id = start_run(jobs, data.principal, loaded, paths=n_paths, label="dashboard")
+        except FundsvcError as exc:
+            return no_update, True, dbc.Alert(str(exc), color="danger", id="run-refused")
+        return run_id, False, html.Span(f"{t('running', lang)} {loaded.scenario.name}", id="run-running")
 
     @app.callback(Output("run-progress", "value"), Output("run-progress", "label"),
                   Output("run-message", "children", allow_duplicate=True), Output("run-poll", "disabled", allow_duplicate=True),
@@ -235,19 +234,23 @@ def register(app, data, jobs) -> None:
                   Output("compare-a", "options"), Output("compare-b", "options"),
                   Input("run-poll", "n_intervals"), State("job-id", "data"), State("lang", "data"),
                   prevent_initial_call=True)
-    def _poll(_, job_id, lang):
-        job = jobs.status(job_id)
-        if job is None:
+    def _poll(_, run_id, lang):
+        from fundsvc.service.runs import run_progress
+
+        if not isinstance(run_id, int):
             return 0, "", no_update, True, no_update, no_update, no_update, no_update
-        pct = round(100 * job.fraction)
-        if job.status == "running":
+        rec = data.record(run_id)  # checked: only a run the caller may see
+        job = run_progress(jobs, rec.id)
+        status = str(getattr(rec.status, "value", rec.status))
+        pct = round(100 * job.fraction) if job is not None else 0
+        if status in ("queued", "running"):
             return pct, f"{pct}%", no_update, False, no_update, no_update, no_update, no_update
         options = run_options(data)
         rows = runs_frame(data).to_dicts()
-        if job.status == "succeeded":
-            msg = dbc.Alert([t("run_done", lang), html.Span(f"#{job.run_id}", id="run-done-id")], color="success")
+        if status == "succeeded":
+            msg = dbc.Alert([t("run_done", lang), html.Span(f"#{rec.id}", id="run-done-id")], color="success")
             return 100, "100%", msg, True, rows, options, options, options
-        msg = dbc.Alert(f"{t('run_failed', lang)}{job.error}", color="danger", id="run-failed")
+        msg = dbc.Alert(f"{t('run_failed', lang)}{(rec.error or '')[:300]}", color="danger", id="run-failed")
         return pct, f"{pct}%", msg, True, rows, no_update, no_update, no_update
 
     @app.callback(Output("compare-result", "children"), Input("compare-a", "value"), Input("compare-b", "value"),

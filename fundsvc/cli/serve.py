@@ -48,14 +48,24 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8050,
     no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Do not simulate the baseline on an empty database")] = False,
     paths: Annotated[int | None, typer.Option("--paths", "-n", help="Paths for the bootstrap run (default: the scenario's)")] = None,
-    debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools); never on a shared host")] = False,
+    debug: Annotated[bool, typer.Option(help="Werkzeug development server with Dash debug mode, single user, no "
+                                        "sign-in; never on a shared host")] = False,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host", help="Extra host name clients use to reach the server (Host header); repeatable")] = None,
+    allowed_origin: Annotated[list[str] | None, typer.Option(
+        "--allowed-origin", help="Extra origin (https://name) accepted on POST; repeatable")] = None,
+    secure_cookies: Annotated[bool, typer.Option(
+        "--secure-cookies", help="Mark cookies Secure (behind a TLS-terminating proxy)")] = False,
     no_worker: Annotated[bool, typer.Option(
         "--no-worker", help="Do not run queued runs in this process (leave them to `fundsvc worker`)")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Serve the dashboards (overview, sub-funds, loans & pricing, pools, assessment, runs)."""
-    from dashboards.app import create_app
+    """Serve the dashboards and the REST API /api/v1 (uvicorn), behind sign-in.
+
+    On a database without users, an ``admin`` user is created and its one-time password printed.
+    """
+    from fundsvc.auth.accounts import FIRST_ADMIN, Accounts
     from fundsvc.store import Store
 
     problems = []
@@ -70,12 +80,42 @@ def serve(
     store = Store.open(settings, upgrade=True, recover=True)
     if not no_bootstrap:
         bootstrap(store, console, paths=paths)
-    app = create_app(lambda: store)
-    if not no_worker:  # page runs and what-if reruns go through the queue; run them here
-        app.fundsvc_jobs.ensure_worker()
-    console.print(f"Serving the dashboards on [bold]http://{host}:{port}[/] (database {settings.redacted_url()}); "
-                  "Ctrl-C to stop.")
-    app.run(host=host, port=port, debug=debug)
+    if debug:
+        from dashboards.app import create_app
+
+        console.print("[yellow]Debug mode: development server, no sign-in, this machine only.[/]")
+        app = create_app(lambda: store)
+        if not no_worker:  # page runs and what-if reruns go through the queue; run them here
+            app.fundsvc_jobs.ensure_worker()
+        app.run(host="127.0.0.1", port=port, debug=True)
+        return
+    first = Accounts(store).ensure_first_admin()
+    if first is not None:
+        console.print(f"[bold]First start:[/] created user [bold]{FIRST_ADMIN}[/] with the one-time password "
+                      f"[bold]{first}[/] — sign in and add users (`fundsvc users add NAME --role bureau`); "
+                      "this password is not shown again.", markup=True, highlight=False)
+    serve_app(store, host=host, port=port, console=console, allowed_hosts=allowed_host or [],
+              allowed_origins=allowed_origin or [], secure_cookies=secure_cookies, url=settings.redacted_url(),
+              worker=not no_worker)
+
+
+def serve_app(store, *, host: str, port: int, console: Console, allowed_hosts: list[str],
+              allowed_origins: list[str], secure_cookies: bool, url: str, worker: bool = True) -> None:
+    """Run the composed ASGI app (API + dashboards) under uvicorn; with ``worker`` the run queue's
+    embedded worker pool runs queued runs (page runs, API runs, what-if reruns) in this process."""
+    import uvicorn
+
+    from fundsvc.web.app import create_server
+    from fundsvc.web.security import WebConfig
+
+    hosts = {"127.0.0.1", "localhost", "::1", host.strip("[]").lower(), *(h.lower() for h in allowed_hosts)}
+    config = WebConfig(allowed_hosts=frozenset(hosts), allowed_origins=frozenset(o.rstrip("/").lower()
+                                                                                   for o in allowed_origins),
+                       force_secure_cookies=secure_cookies)
+    app = create_server(store, config=config, worker=worker)
+    console.print(f"Serving on [bold]http://{host}:{port}[/] — dashboards at /, API at /api/v1 "
+                  f"(docs /api/v1/docs); database {url}. Ctrl-C to stop.")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
 
 
 def register(app: typer.Typer) -> None:

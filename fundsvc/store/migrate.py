@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from fundsvc.errors import StoreError
 from fundsvc.store.engine import UPGRADE_HINT, translate_error
+from fundsvc.store import auth_tables as _auth_tables  # noqa: F401  (registers the auth tables)
 from fundsvc.store.tables import Base
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.types import TypeDecorator
 
+from fundsvc.store import auth_tables as _auth_tables  # noqa: F401  (registers the auth tables)
 from fundsvc.store.tables import Base
 
 # Serialises concurrent `fundsvc db upgrade` runs against one PostgreSQL database.
