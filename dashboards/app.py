@@ -176,6 +176,8 @@ def _guard_callbacks(app: dash.Dash, keys: set[str], module: str, data: Dashboar
     """Wrap the callbacks a page registered so that only roles that may open the page run them."""
     for key in keys:
         entry = app.callback_map[key]
+        if "callback" not in entry:  # a clientside callback runs in the browser on data already sent
+            continue
         inner = entry["callback"]
 
         def guarded(*args, _inner=inner, **kwargs):
