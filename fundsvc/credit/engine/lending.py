@@ -21,11 +21,11 @@ in the pool stage; caps are applied there on the CNY amounts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from fundsvc.credit.engine.allocation import allocate, loss_terms
+from fundsvc.credit.engine.allocation import allocate, compensated_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel, hazard_weights
 from fundsvc.credit.engine.defaults import (
     default_steps,
@@ -95,7 +95,11 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     n_steps, dt_ = model.n_steps, model.dt
     horizon = n_steps * dt_
     k = tm.n_slots
-    with_int, first, _, shares = loss_terms(model, np.array([pool_index]))
+    with_int, table = loss_terms(model, np.array([pool_index]))
+    rules = spec.rules
+    pledged = tm.unit_appraisal > 0
+    slot_shares = compensated_shares(np.broadcast_to(table[0], (tm.n_slots, 4)), rules,
+                                     np.zeros(tm.n_slots, bool), pledged, ~pledged)
     out = []
     for y in range(tm.years):
         if y * model.steps_per_year >= n_steps:
@@ -112,9 +116,7 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         zd = z[r, t, model.group_sector[g]]
         principal, exposure, recovery = default_losses(
             model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
-        n = c.size
-        al = allocate(exposure - recovery, exposure, np.broadcast_to(shares[0], (n, 4)),
-                      np.full(n, first[0]), np.full(n, np.inf))
+        al = allocate(exposure - recovery, exposure, slot_shares[c], replace(rules, claim_caps=()))
         wk = tm.weight[c]
         out.append(CohortDefaults(
             path=r + p0, step=t, slot=c, bank=tm.bank[c], weight=wk,
