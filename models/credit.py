@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -25,6 +25,7 @@ from models.common import (
     Years,
     check_weights,
 )
+from models.pool_rule_sets import apply_rule_set
 
 
 class LoanProduct(StrEnum):
@@ -438,7 +439,10 @@ class RiskSharingPool(DomainModel):
     name: Label
     name_zh: str = ""
     level: str = Field("city", description="city / district / province")
+    rule_set: str | None = Field(None, description="bundled rule set (models.pool_rule_sets) filling unset rule fields")
     funders: dict[Identifier, PositiveAmountCNY]
+    size_cny: PositiveAmountCNY | None = Field(None, description="pool size, split by funding_shares when funders is not given")
+    funding_shares: dict[Identifier, Share] | None = Field(None, description="each funder's share of the pool")
     shares: dict[Party, Share]
     sharing_rule: SharingRule = SharingRule.PRO_RATA
     per_loan_cap_cny: AmountCNY | None = Field(None, description="most the pool pays for one loan")
@@ -452,9 +456,30 @@ class RiskSharingPool(DomainModel):
     leverage_multiplier: float = Field(10.0, gt=0, le=50, description="loan quota = balance × multiplier")
     lending_programme: LendingProgramme | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: Any) -> Any:
+        data = apply_rule_set(data)
+        if isinstance(data, dict) and "funders" not in data and data.get("funding_shares") and data.get("size_cny"):
+            size = float(data["size_cny"])
+            data = {**data, "funders": {k: size * float(v) for k, v in data["funding_shares"].items() if float(v) > 0}}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> RiskSharingPool:
         check_weights(self.shares, "shares")
+        if self.funding_shares is not None:
+            check_weights(self.funding_shares, "funding_shares")
+            total = self.initial_balance_cny
+            for k, v in self.funding_shares.items():
+                got = self.funders.get(k, 0.0) / total
+                if abs(got - v) > 1e-6:
+                    raise ValueError(f"funders['{k}'] is {got:.4g} of the pool but funding_shares says {v:.4g}")
+            extra = sorted(set(self.funders) - set(self.funding_shares))
+            if extra:
+                raise ValueError(f"funders {extra} have no funding_shares entry")
+        if self.size_cny is not None and abs(self.size_cny - self.initial_balance_cny) > 1e-6 * self.size_cny:
+            raise ValueError(f"size_cny {self.size_cny:.6g} differs from the funders' sum {self.initial_balance_cny:.6g}")
         return self
 
     @property

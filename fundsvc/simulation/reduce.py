@@ -128,6 +128,8 @@ class PreparedChunk:
     equity_entities, credit_entities : tuple of str
     credit_meta : dict or None
         ``pool_ids``, ``pool_initial``, ``n_steps``, ``steps_per_year`` of the credit side.
+    cover : dict of ndarray or None
+        Cover-reliability sums (:func:`fundsvc.credit.pools.reliability.cover_sums`).
     """
 
     chunk: object
@@ -141,6 +143,7 @@ class PreparedChunk:
     equity_entities: tuple[str, ...] = ()
     credit_entities: tuple[str, ...] = ()
     credit_meta: dict | None = None
+    cover: dict | None = None
 
 
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:
@@ -158,6 +161,7 @@ def prepare_chunk(out: ChunkOutput) -> PreparedChunk:
     cr_ents: tuple[str, ...] = ()
     meta = None
     depletion = None
+    cover = None
     if out.equity_paths is not None:
         ep = out.equity_paths
         parts["equity_paths"] = _parquet_bytes(ep)
@@ -189,12 +193,17 @@ def prepare_chunk(out: ChunkOutput) -> PreparedChunk:
             for y in range(1, n_years + 1):
                 depletion[0, j, y - 1] = int(((first[:, j] >= 0) & (first[:, j] < y * spy)).sum())
                 depletion[1, j, y - 1] = int(ch.pool_depleted[:, j, (y - 1) * spy: y * spy].any(axis=1).sum())
+        if ch.pool_ids:
+            from fundsvc.credit.pools.reliability import chunk_cover_sums
+
+            cover = chunk_cover_sums(ch)
     columns = [(k, np.ascontiguousarray(v)) for k, v in columns]
     timings = dict(out.timings)
     timings["prepare"] = time.perf_counter() - t0
     return PreparedChunk(chunk=out.chunk, parts=parts, columns=columns, sums=dict(out.equity_sums),
                          fan_sample=out.equity_fan_sample, depletion=depletion, claims=out.credit_claims,
-                         timings=timings, equity_entities=eq_ents, credit_entities=cr_ents, credit_meta=meta)
+                         timings=timings, equity_entities=eq_ents, credit_entities=cr_ents, credit_meta=meta,
+                         cover=cover)
 
 
 def run_prepared(compiled: CompiledScenario, seed: int, chunk, fan_paths: int, keep_claims: bool = False) -> PreparedChunk:
@@ -234,6 +243,7 @@ class RunReducer:
         self.pool_initial: np.ndarray | None = None
         self.credit_steps: tuple[int, int] | None = None  # (n_steps, steps_per_year)
         self.depletion_counts: np.ndarray | None = None  # (2, n_pools, n_years) int64: by-year, in-year
+        self.cover_sums: dict | None = None  # cover-reliability sums, added in chunk order
 
     # ---------------------------------------------------------------- adding chunks
     def _write_part(self, name: str, data: bytes, index: int) -> None:
@@ -274,6 +284,10 @@ class RunReducer:
             elif list(prep.credit_entities) != self.credit_entities:
                 raise ValueError("credit entities changed between chunks")
             self.depletion_counts += prep.depletion
+            if prep.cover is not None:
+                from fundsvc.credit.pools.reliability import merge_sums
+
+                self.cover_sums = merge_sums(self.cover_sums, prep.cover)
         for key, values in prep.columns:
             self.columns.append(key, values)
         if self.keep_claims and prep.claims is not None:
@@ -385,6 +399,15 @@ class RunReducer:
                 rows.append((p, y, float(by), float(np.sqrt(by * (1 - by) / n)), float(ev)))
         return pl.DataFrame(rows, schema={"pool": pl.Utf8, "year": pl.Int64, "p_depleted_by": pl.Float64,
                                           "se": pl.Float64, "p_event_in_year": pl.Float64}, orient="row")
+
+    def cover_tables(self) -> dict[str, pl.DataFrame]:
+        """``cover_reliability`` and ``lending_pauses`` (:mod:`fundsvc.credit.pools.reliability`)."""
+        from fundsvc.credit.pools.reliability import cover_table, lending_pause_table
+
+        if self.cover_sums is None:
+            return {}
+        return {"cover_reliability": cover_table(self.cover_sums, self.pool_ids),
+                "lending_pauses": lending_pause_table(self.cover_sums, self.pool_ids)}
 
     def load_arrays(self) -> dict[str, pl.DataFrame]:
         """The path-level tables read back into memory (all parts, in chunk order)."""

@@ -55,7 +55,8 @@ class SimulationResult:
     credit_paths : polars.DataFrame or None
         One row per path and credit entity (see ``summarise_credit``).
     credit_tables : dict of polars.DataFrame
-        ``loss_measures``, ``pool_summary``, ``pool_fans``, ``depletion_by_year``.
+        ``loss_measures``, ``pool_summary``, ``pool_fans``, ``depletion_by_year``, and with pools
+        ``cover_reliability`` and ``lending_pauses`` (:mod:`fundsvc.credit.pools.reliability`).
     timings : dict
         Seconds per stage (summed over chunks for engine stages).
     equity_summary_table : polars.DataFrame or None
@@ -234,6 +235,7 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
             "pool_summary": reducer.pool_summary(),
             "pool_fans": reducer.pool_fans(FAN_QUANTILES),
             "depletion_by_year": reducer.depletion_by_year(),
+            **reducer.cover_tables(),
         }
         if depletion_target is not None and reducer.claims:
             kw["credit_tables"]["pool_sizing"] = pool_sizing(compiled.credit, reducer.claims, depletion_target)

@@ -212,3 +212,17 @@ def summarise_credit(chunk: CreditChunk, path_offset: int = 0) -> pl.DataFrame:
                                             "leverage", "lending_multiple")}}))
     ex = pl.concat(extra, how="diagonal_relaxed")
     return base.join(ex, on=["path", "entity"], how="left")
+
+
+def cover_reliability(chunk: CreditChunk) -> pl.DataFrame:
+    """Cover reliability per pool, year and reason (:func:`fundsvc.credit.pools.reliability.cover_table`)."""
+    from fundsvc.credit.pools.reliability import chunk_cover_sums, cover_table
+
+    return cover_table(chunk_cover_sums(chunk), chunk.pool_ids)
+
+
+def lending_pauses(chunk: CreditChunk) -> pl.DataFrame:
+    """P(new lending paused) per pool and year (:func:`fundsvc.credit.pools.reliability.lending_pause_table`)."""
+    from fundsvc.credit.pools.reliability import chunk_cover_sums, lending_pause_table
+
+    return lending_pause_table(chunk_cover_sums(chunk), chunk.pool_ids)

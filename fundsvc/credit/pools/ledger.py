@@ -67,6 +67,8 @@ class PoolLedger:
         Compensation paused in the step; new lending paused (set at the programme's lending dates).
     refused_by : ndarray (n_paths, n_pools, n_steps, len(Refusal))
         Refused amount by reason; sums to ``refused`` over the last axis.
+    lending_paused : ndarray of bool (n_paths, n_pools, n_steps)
+        A lending trigger is paused in the step (whether or not the programme lends then).
     bank_shortfall : ndarray (n_paths, n_steps, n_banks)
         Unpaid pool claims falling on each bank (all pools).
     cohort_bank : ndarray (n_paths, n_steps, n_banks)
@@ -101,6 +103,7 @@ class PoolLedger:
     cohort_defaulted: np.ndarray
     cohort_records: list
     refused_by: np.ndarray | None = None
+    lending_paused: np.ndarray | None = None
 
 
 def loss_ratio(cumulative_payouts, initial_balance: float):
@@ -154,6 +157,7 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
     records: list = []
 
     refused_by = np.zeros((*shape, len(Refusal)))
+    lend_paused = np.zeros(shape, bool)
     for j, spec in enumerate(model.pools):
         rules: PoolRules = spec.rules
         clm = claims.claim[:, :, j, :].copy()
@@ -181,11 +185,12 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
         for t in range(n_steps):
             for k, trig in enumerate(triggers):
                 paused[k] = trig.update(paused[k], npl_prev, loss_ratio(cum_pay - base[k], b0[j]))
+            stop = np.zeros(n_paths, bool)
+            for k in lend_k:
+                stop |= paused[k]
+            lend_paused[:, j, t] = stop
             if tm is not None and t % spy == 0 and t // spy < tm.years:
                 y = t // spy
-                stop = np.zeros(n_paths, bool)
-                for k in lend_k:
-                    stop |= paused[k]
                 susp_l[:, j, t] = stop
                 a = np.where(stop, 0.0, tm.utilisation * np.maximum(0.0, spec.leverage * bal - out_prev))
                 lent[:, j, t] = a
@@ -255,4 +260,5 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
         outst[:, j, :] = out
         records.append(pool_records)
     return PoolLedger(claims_o, payout, refused, interest, repl, lent, outst, nplr, ratio, balance, depleted,
-                      susp_c, susp_l, shortfall, c_bank, c_guar, c_ins, c_exp, c_rec, cdef, records, refused_by)
+                      susp_c, susp_l, shortfall, c_bank, c_guar, c_ins, c_exp, c_rec, cdef, records, refused_by,
+                      lend_paused)
