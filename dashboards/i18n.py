@@ -139,6 +139,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "leverage": ("放大倍数(均值)", "Leverage (mean)"),
     "target_prob": ("目标概率", "Target probability"),
     "no_pools": ("该情景没有资金池。", "This scenario has no pools."),
+    "p_refused": ("期内拒付/减付概率", "P(claim refused or reduced, horizon)"),
+    "unpaid_mean": ("未付均值", "Expected unpaid"),
+    "cover_reliability": ("代偿可靠性(按年与原因)", "Cover reliability (by year and reason)"),
+    "lending_pauses": ("新增贷款暂停概率(按年)", "P(new lending paused) by year"),
     # assessment
     "assessment_title": ("整体绩效评价", "Whole-fund assessment"),
     "scorecard": ("评分卡", "Scorecard"),
@@ -214,6 +218,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "window": ("期间", "Window"), "measure": ("度量", "Measure"), "level": ("置信水平", "Level"),
     "value_wan": ("数值(万元)", "Value (万元)"), "metric": ("指标", "Metric"), "indicator": ("指标", "Indicator"),
     "achieved": ("模拟值", "Simulated"), "percentile": ("分位", "Percentile"),
+    "reason": ("原因", "Reason"), "p_refused": ("拒付/减付概率", "P(refused/reduced)"),
+    "p_refused_se": ("拒付概率标准误", "P(refused) s.e."), "unpaid_mean": ("未付均值", "Unpaid, mean"),
+    "unpaid_mean_se": ("未付均值标准误", "Unpaid mean s.e."), "claims_mean": ("索赔均值", "Claims, mean"),
+    "reliability": ("实付比例", "Share paid"), "p_paused": ("暂停概率", "P(paused)"),
+    "p_paused_se": ("暂停概率标准误", "P(paused) s.e."), "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
 }
 
 
