@@ -97,7 +97,7 @@ def test_baseline_refused_claims_probability_in_the_cli(scenarios_dir, tmp_path,
     from fundsvc.units import fmt_pct
 
     monkeypatch.setenv("FUNDSVC_DATA_DIR", str(tmp_path))
-    res = CliRunner().invoke(build_app(), ["simulate", str(scenarios_dir / "hangzhou_baseline.toml"), "--paths", "300",
+    res = CliRunner().invoke(build_app(), ["simulate", str(scenarios_dir / "hangzhou_baseline.toml"), "--paths", "200",
                                    "--seed", "4"], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert "Cover reliability" in res.output and "NPL pause" in res.output
