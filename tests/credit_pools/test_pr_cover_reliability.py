@@ -108,3 +108,22 @@ def test_baseline_refused_claims_probability_in_the_cli(scenarios_dir, tmp_path,
     assert row["p_refused"] > 0
     assert f"{fmt_pct(row['p_refused'])} ± {fmt_pct(row['p_refused_se'])}" in res.output
     store.engine.dispose()
+
+    # pricing takes the simulated reliability of the pool: the subsidy equals price_loan's at that
+    # probability, and is below the subsidy of a pool that always pays
+    import json
+
+    args = ["price-loan", "--amount", "5000000", "--term", "2", "--pd", "0.03", "--ip-appraisal", "12000000",
+            "--scenario", str(scenarios_dir / "hangzhou_baseline.toml"), "--pool", "city-ip", "--quoted-rate", "0.05"]
+    res = CliRunner().invoke(build_app(), [*args, "--reliability-run", str(run_id), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["pool_pay_probability"] == pytest.approx(row["reliability"]) and row["reliability"] < 1
+    stated = json.loads(CliRunner().invoke(build_app(), [*args, "--pool-pay-prob", repr(row["reliability"]),
+                                                         "--json"]).output)
+    always = json.loads(CliRunner().invoke(build_app(), [*args, "--json"]).output)
+    assert out["subsidy_rate"] == stated["subsidy_rate"]
+    # the subsidy is linear in the pay probability (standardised capital, no cap binding)
+    assert out["subsidy_rate"] == pytest.approx(row["reliability"] * always["subsidy_rate"], rel=1e-9)
+    bad = CliRunner().invoke(build_app(), [*args, "--reliability-run", "999"])
+    assert bad.exit_code == 2 and "--reliability-run" in bad.output and "no run with id 999" in bad.output
