@@ -41,12 +41,13 @@ def reference_default_steps(model: CreditModel, sector: np.ndarray, rng: np.rand
 def reference_pool_ledger(model: CreditModel, paths: np.ndarray, steps: np.ndarray, claims: np.ndarray,
                           n_paths: int, npl_principal: np.ndarray | None = None,
                           outstanding: np.ndarray | None = None, net_loss: np.ndarray | None = None,
-                          ) -> dict[str, np.ndarray]:
+                          outstanding0: float | None = None) -> dict[str, np.ndarray]:
     """Pool 0's ledger from single claims (CNY after claim caps), looping over paths, steps and claims.
 
     The pool's rule components (:mod:`fundsvc.credit.pools.rules`) are called one path at a time
     on scalars. ``npl_principal``/``outstanding``/``net_loss`` (n_paths, n_steps) feed the NPL
-    triggers and the cumulative caps (zeros when omitted). Returns payout, balance
+    triggers and the cumulative caps (zeros when omitted); ``outstanding0`` the pooled principal at
+    the start (default: the model's pooled book). Returns payout, balance
     (n_paths, n_steps + 1), shortfall (unpaid claims), depleted, refused_by (n_paths, n_steps, 4:
     depletion, NPL pause, loss pause, cap).
     """
@@ -64,6 +65,7 @@ def reference_pool_ledger(model: CreditModel, paths: np.ndarray, steps: np.ndarr
     refused_by = np.zeros((n_paths, s_n, 4))
     growth = (1.0 + spec.interest_rate) ** model.dt - 1.0
     b0 = spec.initial_balance
+    out0 = model_out0(model) if outstanding0 is None else outstanding0
     for p in range(n_paths):
         mine = paths == p
         bal = b0
@@ -71,7 +73,7 @@ def reference_pool_ledger(model: CreditModel, paths: np.ndarray, steps: np.ndarr
         npl_prev, year_pay, cum_pay, cum_net = 0.0, 0.0, 0.0, 0.0
         paused = [False] * len(rules.triggers)
         base = [0.0] * len(rules.triggers)
-        out_start = [model_out0(model)] + list(outstanding[p, :-1])
+        out_start = [out0] + list(outstanding[p, :-1])
         for t in range(s_n):
             paused = [bool(tr.update(paused[k], npl_prev, loss_ratio(cum_pay - base[k], b0))) for k, tr in enumerate(rules.triggers)]
             comp = [k for k, tr in enumerate(rules.triggers) if tr.suspends is Suspends.COMPENSATION and paused[k]]
