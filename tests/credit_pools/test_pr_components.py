@@ -146,3 +146,20 @@ def test_bad_rule_parameters_name_the_field():
     with pytest.raises(ValidationError, match="funding_shares"):
         RiskSharingPool(id="p", name="p", funders={"city": 5e6, "bank": 5e6}, shares={"pool": 1.0},
                         funding_shares={"city": 0.8, "bank": 0.2})
+
+
+def test_first_loan_column_of_the_loan_book(tmp_path):
+    """The loan book's optional first_loan column feeds the tiered compensation; a bad value is a
+    clear error naming row and column."""
+    from fundsvc.errors import InputError
+    from fundsvc.inputs.tables import read_loan_book
+
+    head = "loan_id,bank,sector,amount_cny,origination,maturity,rate,pd,first_loan\n"
+    row = "{},b,smart_iot,1000000,2026-01-01,2028-01-01,0.05,0.02,{}\n"
+    good = tmp_path / "good.csv"
+    good.write_text(head + row.format("A", "true") + row.format("B", ""))
+    assert [ln.first_loan for ln in read_loan_book(good)] == [True, False]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(head + row.format("A", "maybe"))
+    with pytest.raises(InputError, match=r"row 1 \(line 2\), column 'first_loan'"):
+        read_loan_book(bad)
