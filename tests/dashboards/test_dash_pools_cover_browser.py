@@ -51,3 +51,22 @@ def test_pools_layout_in_english(baseline_run):
     text = str(pools.layout(DashboardData(lambda: store), run_id, "en"))
     assert "P(claim refused or reduced, horizon)" in text and "Cover reliability (by year and reason)" in text
     assert "P(new lending paused) by year" in text
+
+
+def test_pricing_uses_the_runs_cover_reliability(baseline_run):
+    """The pricing page prices the chosen pool also at its simulated reliability (< 1 on the
+    baseline's city pool): a smaller subsidy than a pool that always pays, shown on the card."""
+    from dashboards.data import DashboardData
+    from dashboards.pages import loans
+
+    store, run_id = baseline_run
+    data = DashboardData(lambda: store)
+    scenario = data.scenario(run_id)
+    form = loans.DEFAULT_FORM | {"pool": "city-ip"}
+    cover = data.table(run_id, "credit_cover_reliability")
+    result, error = loans.price(form, scenario)
+    reliable, rel = loans.at_simulated_reliability(form, scenario, cover)
+    assert error is None and 0 < rel < 1
+    assert reliable.subsidy_rate == pytest.approx(rel * result.subsidy_rate, rel=1e-9)
+    text = str(loans.result_view(result, None, "en", (reliable, rel)))
+    assert "At the simulated cover reliability" in text and f"{1e4 * reliable.subsidy_rate:,.1f} bp" in text
