@@ -1,5 +1,6 @@
 """Cover reliability (fundsvc.credit.pools.reliability): a hand-built pool whose claims are refused by
-the NPL pause, exact; sums split over chunks equal the whole; the baseline figure in the CLI."""
+the NPL pause, exact; sums split over chunks equal the whole (the baseline in the CLI and on the pools
+page: test_pr_baseline_cover.py)."""
 
 import numpy as np
 import polars as pl
@@ -84,46 +85,3 @@ def test_sums_over_chunks_equal_the_whole(npl_case, make_pool_model, make_claims
     assert lending_pause_table(merged, whole.pool_ids).equals(lending_pauses(whole))
     dep = cover_reliability(whole).filter((pl.col("reason") == "depletion") & pl.col("year").is_null())
     assert dep["p_refused"][0] == pytest.approx(1 / 5)  # the fifth path runs the pool dry in year 2
-
-
-def test_baseline_refused_claims_probability_in_the_cli(scenarios_dir, tmp_path, monkeypatch):
-    """`fundsvc simulate hangzhou_baseline` prints the city pool's P(claim refused) with its s.e.,
-    equal to the stored cover_reliability table."""
-    from typer.testing import CliRunner
-
-    from fundsvc.cli.app import build_app
-    from fundsvc.settings import get_settings
-    from fundsvc.store import Store
-    from fundsvc.units import fmt_pct
-
-    monkeypatch.setenv("FUNDSVC_DATA_DIR", str(tmp_path))
-    res = CliRunner().invoke(build_app(), ["simulate", str(scenarios_dir / "hangzhou_baseline.toml"), "--paths", "200",
-                                   "--seed", "4"], env={"COLUMNS": "200"})
-    assert res.exit_code == 0, res.output
-    assert "Cover reliability" in res.output and "NPL pause" in res.output
-    store = Store.open(get_settings(data_dir=tmp_path, database_url=None))
-    run_id = store.runs.list()[0].id
-    cv = store.runs.load_table(run_id, "credit_cover_reliability")
-    row = cv.filter((pl.col("pool") == "city-ip") & pl.col("year").is_null() & (pl.col("reason") == "any")).to_dicts()[0]
-    assert row["p_refused"] > 0
-    assert f"{fmt_pct(row['p_refused'])} ± {fmt_pct(row['p_refused_se'])}" in res.output
-    store.engine.dispose()
-
-    # pricing takes the simulated reliability of the pool: the subsidy equals price_loan's at that
-    # probability, and is below the subsidy of a pool that always pays
-    import json
-
-    args = ["price-loan", "--amount", "5000000", "--term", "2", "--pd", "0.03", "--ip-appraisal", "12000000",
-            "--scenario", str(scenarios_dir / "hangzhou_baseline.toml"), "--pool", "city-ip", "--quoted-rate", "0.05"]
-    res = CliRunner().invoke(build_app(), [*args, "--reliability-run", str(run_id), "--json"])
-    assert res.exit_code == 0, res.output
-    out = json.loads(res.output)
-    assert out["pool_pay_probability"] == pytest.approx(row["reliability"]) and row["reliability"] < 1
-    stated = json.loads(CliRunner().invoke(build_app(), [*args, "--pool-pay-prob", repr(row["reliability"]),
-                                                         "--json"]).output)
-    always = json.loads(CliRunner().invoke(build_app(), [*args, "--json"]).output)
-    assert out["subsidy_rate"] == stated["subsidy_rate"]
-    # the subsidy is linear in the pay probability (standardised capital, no cap binding)
-    assert out["subsidy_rate"] == pytest.approx(row["reliability"] * always["subsidy_rate"], rel=1e-9)
-    bad = CliRunner().invoke(build_app(), [*args, "--reliability-run", "999"])
-    assert bad.exit_code == 2 and "--reliability-run" in bad.output and "no run with id 999" in bad.output
