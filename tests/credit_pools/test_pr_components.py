@@ -54,8 +54,8 @@ def test_pool_first_split():
 
 
 def test_shares_table_and_tiered_compensation():
-    flags = dict(first_loan=np.array([True, False, False, False]), ip_pledge=np.array([False, True, False, False]),
-                 pure_credit=np.array([False, False, True, False]))
+    flags = {"first_loan": np.array([True, False, False, False]), "ip_pledge": np.array([False, True, False, False]),
+                 "pure_credit": np.array([False, False, True, False])}
     np.testing.assert_array_equal(SharesTable().pool_share(0.4, **flags), [0.4] * 4)
     tiered = TieredCompensation(CompensationRate(base_rate=0.3, enhanced_rate=0.35,
                                                  enhanced_for=["first_loan", "ip_pledge", "pure_credit"]))
@@ -129,7 +129,7 @@ def test_registry_covers_every_rule_model_and_rejects_unknown():
 def test_pool_rules_from_a_scenario_pool():
     """The suspension shorthand becomes triggers; the per-loan cap a claim cap; a cumulative cap a
     running cap; explicit triggers replace the shorthand's defaults."""
-    base = dict(id="p", name="p", funders={"a": 1e7}, shares={"pool": 0.4, "bank": 0.6})
+    base = {"id": "p", "name": "p", "funders": {"a": 1e7}, "shares": {"pool": 0.4, "bank": 0.6}}
     r = pool_rules(RiskSharingPool(**base, per_loan_cap_cny=1e6, caps=[CumulativeLossCap(share=0.8)]))
     assert isinstance(r.sharing, ProRata) and isinstance(r.compensation, SharesTable)
     assert [type(c) for c in r.claim_caps] == [PerLoanAmount] and [type(c) for c in r.running_caps] == [CumulativeLossShare]

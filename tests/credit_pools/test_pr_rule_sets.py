@@ -50,8 +50,8 @@ def test_ningbo_442_funders_and_ten_times_quota():
 
 
 def _loan(i, **kw):
-    base = dict(loan_id=f"L{i}", bank="bank_a", sector="smart_iot", amount_cny=1e6, origination=dt.date(2026, 1, 1),
-                maturity=dt.date(2029, 1, 1), rate=0.05, pd=0.02, pool_id="pool")
+    base = {"loan_id": f"L{i}", "bank": "bank_a", "sector": "smart_iot", "amount_cny": 1e6, "origination": dt.date(2026, 1, 1),
+                "maturity": dt.date(2029, 1, 1), "rate": 0.05, "pd": 0.02, "pool_id": "pool"}
     base.update(kw)
     return AchievementLoan(**base)
 

@@ -84,8 +84,8 @@ def allocate_by_pool(model: CreditModel, pool: np.ndarray, net_loss: np.ndarray,
     for j in np.unique(pool):
         sel = pool == j
         al = allocate(net_loss[sel], exposure[sel], shares[sel], rules[j])
-        for k in out:
-            out[k][sel] = getattr(al, k)
+        for k, arr in out.items():
+            arr[sel] = getattr(al, k)
     return Allocation(**out)
 
 
