@@ -18,8 +18,9 @@ Lending pauses: per pool and year, the probability that new lending is paused by
 some step of the year (``p_paused``, with s.e.) and at the year's first step (``p_paused_at_start``,
 when a lending programme lends).
 
-Both tables are computed from mergeable sums (:func:`cover_sums`), so an in-memory run and a
-streamed run use the same formula (:func:`cover_table`, :func:`lending_pause_table`).
+Both tables are computed from per-path columns (:func:`cover_path_columns`) summed over paths
+(:func:`cover_sums`, mergeable over chunks), so an in-memory run and a streamed run use the same
+formula (:func:`cover_table`, :func:`lending_pause_table`).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ REASONS: tuple[str, ...] = ("any", *(r.name.lower() for r in Refusal))
 """Reason labels: index 0 = any reason, then :class:`Refusal` order."""
 
 
-def cover_sums(refused_by: np.ndarray, claims: np.ndarray, lending_paused: np.ndarray,
-               steps_per_year: int) -> dict[str, np.ndarray]:
-    """Mergeable sums over the paths of one chunk.
+def cover_path_columns(refused_by: np.ndarray, claims: np.ndarray, lending_paused: np.ndarray,
+                       steps_per_year: int) -> dict[str, np.ndarray]:
+    """Per-path columns whose sums over paths give the tables (path axis first).
 
     Parameters
     ----------
@@ -47,32 +48,41 @@ def cover_sums(refused_by: np.ndarray, claims: np.ndarray, lending_paused: np.nd
 
     Returns
     -------
-    dict with ``n`` (paths), and per (pool, year + 1 [last = horizon], reason): ``hit`` (paths with a
-    refusal), ``unpaid``, ``unpaid_sq``; per (pool, year + 1): ``claims``; per (pool, year):
-    ``paused``, ``paused_start``.
+    dict of ndarray: per (path, pool, year + 1 [last = horizon], reason [any, then Refusal order]):
+    ``cover_hit`` (int8, a refusal above ``TOLERANCE_CNY``), ``cover_unpaid``, ``cover_unpaid_sq``
+    (CNY, CNY²); per (path, pool, year + 1): ``cover_claims``; per (path, pool, year):
+    ``lending_paused`` (int8, paused at some step of the year), ``lending_paused_start`` (int8,
+    paused at the year's first step).
     """
     n_paths, n_pools, n_steps, _ = refused_by.shape
     n_years = n_steps // steps_per_year
+    steps = n_years * steps_per_year
     per_reason = np.concatenate([refused_by.sum(axis=3, keepdims=True), refused_by], axis=3)
-    yr = per_reason[:, :, : n_years * steps_per_year].reshape(n_paths, n_pools, n_years, steps_per_year, -1)
-    any_hit = (yr > TOLERANCE_CNY).any(axis=3)  # (p, pool, year, reason)
+    yr = per_reason[:, :, :steps].reshape(n_paths, n_pools, n_years, steps_per_year, -1)
+    hit = (yr > TOLERANCE_CNY).any(axis=3)
     unpaid = yr.sum(axis=3)
-    hor_hit = any_hit.any(axis=2, keepdims=True)
-    hor_unpaid = unpaid.sum(axis=2, keepdims=True)
-    hit = np.concatenate([any_hit, hor_hit], axis=2)
-    amount = np.concatenate([unpaid, hor_unpaid], axis=2)
-    cl = claims[:, :, : n_years * steps_per_year].reshape(n_paths, n_pools, n_years, steps_per_year).sum(axis=3)
-    cl = np.concatenate([cl, cl.sum(axis=2, keepdims=True)], axis=2)
-    lp = lending_paused[:, :, : n_years * steps_per_year].reshape(n_paths, n_pools, n_years, steps_per_year)
+    hit = np.concatenate([hit, hit.any(axis=2, keepdims=True)], axis=2)
+    unpaid = np.concatenate([unpaid, unpaid.sum(axis=2, keepdims=True)], axis=2)
+    cl = claims[:, :, :steps].reshape(n_paths, n_pools, n_years, steps_per_year).sum(axis=3)
+    lp = lending_paused[:, :, :steps].reshape(n_paths, n_pools, n_years, steps_per_year)
     return {
-        "n": np.array(n_paths, np.int64),
-        "hit": hit.sum(axis=0).astype(np.int64),
-        "unpaid": amount.sum(axis=0),
-        "unpaid_sq": (amount ** 2).sum(axis=0),
-        "claims": cl.sum(axis=0),
-        "paused": lp.any(axis=3).sum(axis=0).astype(np.int64),
-        "paused_start": lp[:, :, :, 0].sum(axis=0).astype(np.int64),
+        "cover_hit": hit.astype(np.int8),
+        "cover_unpaid": unpaid,
+        "cover_unpaid_sq": unpaid ** 2,
+        "cover_claims": np.concatenate([cl, cl.sum(axis=2, keepdims=True)], axis=2),
+        "lending_paused": lp.any(axis=3).astype(np.int8),
+        "lending_paused_start": lp[:, :, :, 0].astype(np.int8),
     }
+
+
+def cover_sums(refused_by: np.ndarray, claims: np.ndarray, lending_paused: np.ndarray,
+               steps_per_year: int) -> dict[str, np.ndarray]:
+    """Mergeable sums over the paths of one chunk: :func:`cover_path_columns` summed over paths
+    (integer counts as int64) and ``n`` (paths)."""
+    cols = cover_path_columns(refused_by, claims, lending_paused, steps_per_year)
+    out = {k: v.sum(axis=0, dtype=np.int64 if v.dtype == np.int8 else float) for k, v in cols.items()}
+    out["n"] = np.array(refused_by.shape[0], np.int64)
+    return out
 
 
 def chunk_cover_sums(chunk) -> dict[str, np.ndarray]:
@@ -81,8 +91,8 @@ def chunk_cover_sums(chunk) -> dict[str, np.ndarray]:
 
 
 def merge_sums(a: dict[str, np.ndarray] | None, b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Add two sums (chunk order does not matter for these integer and float sums of paths … but
-    the runner adds them in chunk order anyway, so floats are bit-identical)."""
+    """Add two chunks' sums (the runner adds them in chunk order, so float sums are bit-identical
+    however the work is split)."""
     if a is None:
         return {k: np.array(v, copy=True) for k, v in b.items()}
     return {k: a[k] + b[k] for k in a}
@@ -92,15 +102,15 @@ def cover_table(sums: dict[str, np.ndarray], pool_ids) -> pl.DataFrame:
     """Cover reliability per pool, year (null = whole horizon) and reason (see the module notes)."""
     n = int(sums["n"])
     rows = []
-    n_cols = sums["hit"].shape[1]
+    n_cols = sums["cover_hit"].shape[1]
     for j, pool in enumerate(pool_ids):
         for c in range(n_cols):
             year = c + 1 if c < n_cols - 1 else None
-            claims_mean = float(sums["claims"][j, c] / n) if n else float("nan")
+            claims_mean = float(sums["cover_claims"][j, c] / n) if n else float("nan")
             for r, reason in enumerate(REASONS):
-                p = sums["hit"][j, c, r] / n if n else float("nan")
-                mean = sums["unpaid"][j, c, r] / n if n else float("nan")
-                var = max(sums["unpaid_sq"][j, c, r] / n - mean ** 2, 0.0) * n / (n - 1) if n > 1 else 0.0
+                p = sums["cover_hit"][j, c, r] / n if n else float("nan")
+                mean = sums["cover_unpaid"][j, c, r] / n if n else float("nan")
+                var = max(sums["cover_unpaid_sq"][j, c, r] / n - mean ** 2, 0.0) * n / (n - 1) if n > 1 else 0.0
                 rel = 1.0 - mean / claims_mean if claims_mean > 0 else 1.0
                 rows.append((pool, year, reason, float(p), float(np.sqrt(p * (1 - p) / n)) if n else float("nan"),
                              float(mean), float(np.sqrt(var / n)) if n else float("nan"), claims_mean,
@@ -116,9 +126,9 @@ def lending_pause_table(sums: dict[str, np.ndarray], pool_ids) -> pl.DataFrame:
     n = int(sums["n"])
     rows = []
     for j, pool in enumerate(pool_ids):
-        for y in range(sums["paused"].shape[1]):
-            p = sums["paused"][j, y] / n if n else float("nan")
-            ps = sums["paused_start"][j, y] / n if n else float("nan")
+        for y in range(sums["lending_paused"].shape[1]):
+            p = sums["lending_paused"][j, y] / n if n else float("nan")
+            ps = sums["lending_paused_start"][j, y] / n if n else float("nan")
             rows.append((pool, y + 1, float(p), float(np.sqrt(p * (1 - p) / n)) if n else float("nan"), float(ps)))
     return pl.DataFrame(rows, schema={"pool": pl.Utf8, "year": pl.Int64, "p_paused": pl.Float64,
                                       "p_paused_se": pl.Float64, "p_paused_at_start": pl.Float64}, orient="row")
