@@ -34,6 +34,7 @@ from fundsvc.credit.engine.defaults import (
     window_probability,
 )
 from fundsvc.credit.engine.recovery import recovery_draws
+from fundsvc.credit.engine.recovery_sources import draw_recovery, guarantor_shortfall
 from fundsvc.credit.engine.schedule import accrued_interest, outstanding_principal
 
 
@@ -114,9 +115,16 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
         zd = z[r, t, model.group_sector[g]]
-        principal, exposure, recovery = default_losses(
-            model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
-        al = allocate(exposure - recovery, exposure, slot_shares[c], replace(rules, claim_caps=()))
+        cohort_rules = replace(rules, claim_caps=())  # caps apply to CNY amounts in the pool stage
+        if model.sources is None:
+            principal, exposure, recovery = default_losses(
+                model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
+            al = allocate(exposure - recovery, exposure, slot_shares[c], cohort_rules)
+        else:
+            principal, exposure = default_exposure(model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0])
+            sc = slot_shares[c]
+            recovery, al = sourced_losses(model, exposure, tm.unit_appraisal[c], tm.ip_type[c], tm.product[c], zd,
+                                          lambda net, ex, sc=sc: allocate(net, ex, sc, cohort_rules), rng)
         wk = tm.weight[c]
         out.append(CohortDefaults(
             path=r + p0, step=t, slot=c, bank=tm.bank[c], weight=wk,
@@ -126,15 +134,35 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     return out
 
 
+def default_exposure(model: CreditModel, amount, rate, term, amort, elapsed, with_interest):
+    """Principal and exposure at default (CNY, or per CNY when ``amount`` is 1)."""
+    ppy = model.settings.payments_per_year
+    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
+    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
+    return principal, principal + np.where(with_interest, interest, 0.0)
+
+
+def sourced_losses(model: CreditModel, exposure, appraisal, ip_type, product, z, split,
+                   rng: np.random.Generator):
+    """Recovery from every source (:mod:`~fundsvc.credit.engine.recovery_sources`) and the loss
+    split, with the guarantor's unpaid share moved to the bank. Four uniforms per default.
+
+    ``split(net_loss, exposure) -> Allocation`` shares the net loss under the pool's rules
+    (:func:`~fundsvc.credit.engine.allocation.allocate` / ``allocate_by_pool``).
+    Returns ``(recovery, allocation)``; amounts CNY (or per CNY), shape (n_def,).
+    """
+    d = draw_recovery(model.sources, exposure, appraisal, ip_type, product, z, rng)
+    al = split(exposure - d.recovery, exposure)
+    short = guarantor_shortfall(model.sources.guarantor, al.guarantor, d.guarantor_fails)
+    return d.recovery, replace(al, guarantor=al.guarantor - short, bank=al.bank + short)
+
+
 def default_losses(model: CreditModel, amount, rate, term, amort, elapsed, with_interest,
                    appraisal, ip_type, z, rng: np.random.Generator):
     """Principal, exposure and recovery of defaults (CNY, or per CNY when ``amount`` is 1).
 
     Draws two uniforms per default from ``rng`` for the recovery (sale, disposal time).
     """
-    ppy = model.settings.payments_per_year
-    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
-    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
-    exposure = principal + np.where(with_interest, interest, 0.0)
+    principal, exposure = default_exposure(model, amount, rate, term, amort, elapsed, with_interest)
     recovery = np.minimum(exposure, appraisal * recovery_draws(model.recovery, ip_type, z, rng))
     return principal, exposure, recovery
