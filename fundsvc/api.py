@@ -68,8 +68,17 @@ def simulate(
     SimulationResult
         ``equity_paths`` (polars, one row per path and entity), ``equity_summary()``,
         ``equity_fans``, ``equity_pacing``, ``credit_paths``, ``credit_tables``.
+
+    Raises
+    ------
+    InputError
+        Paths, seed, chunk size or depletion target out of bounds (:mod:`fundsvc.simulation.limits`).
     """
+    from fundsvc.simulation.limits import check_run_request
+
     s = _scenario(scenario)
+    check_run_request(paths=paths if paths is not None else s.simulation.paths, seed=seed, chunk_size=chunk_size,
+                      depletion_target=depletion_target)  # InputError before any work
     return run_simulation(
         compile_scenario(s),
         paths=paths if paths is not None else s.simulation.paths,
