@@ -12,6 +12,7 @@ from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid,
 from dashboards.figures import loss_distribution_figure
 from dashboards.i18n import t
 from fundsvc.errors import FundsvcError
+from fundsvc.simulation.registry import TableName
 from models.common import WAN
 
 DEFAULT_FORM: dict[str, Any] = {
@@ -190,8 +191,8 @@ def layout(data, run_id: int, lang: str):
     scenario = data.scenario(run_id)
     form, values = _form(scenario, lang)
     result, error = price(values, scenario)
-    reliable = at_simulated_reliability(values, scenario, data.table(run_id, "credit_cover_reliability"))
-    measures = data.table(run_id, "credit_loss_measures")
+    reliable = at_simulated_reliability(values, scenario, data.table(run_id, TableName.CREDIT_COVER_RELIABILITY))
+    measures = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
     entities = measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
     entity = "banks" if "banks" in entities else (entities[0] if entities else "banks")
     return html.Div([
@@ -222,9 +223,9 @@ def _measures_view(measures: pl.DataFrame, entity: str) -> pl.DataFrame:
 
 
 def _loss_figure(data, run_id: int, entity: str, lang: str):
-    paths = data.array(run_id, "credit_paths")
+    paths = data.array(run_id, TableName.CREDIT_PATHS)
     losses = paths.filter(pl.col("entity") == entity)["loss_horizon"].to_numpy() if paths.height else []
-    return loss_distribution_figure(losses, data.table(run_id, "credit_loss_measures"), entity, lang)
+    return loss_distribution_figure(losses, data.table(run_id, TableName.CREDIT_LOSS_MEASURES), entity, lang)
 
 
 def register(app, data, jobs) -> None:
@@ -238,7 +239,7 @@ def register(app, data, jobs) -> None:
             form["pool"] = None
         scenario = data.scenario(run_id) if run_id is not None else None
         result, error = price(form, scenario)
-        cover = data.table(run_id, "credit_cover_reliability") if run_id is not None else None
+        cover = data.table(run_id, TableName.CREDIT_COVER_RELIABILITY) if run_id is not None else None
         return (result_view(result, error, lang, at_simulated_reliability(form, scenario, cover)),
                 crm_view(form, scenario, lang))
 
@@ -255,4 +256,4 @@ def register(app, data, jobs) -> None:
                   prevent_initial_call=True)
     def _loss(entity, run_id, lang):
         return (_loss_figure(data, run_id, entity, lang),
-                _measures_view(data.table(run_id, "credit_loss_measures"), entity).to_dicts())
+                _measures_view(data.table(run_id, TableName.CREDIT_LOSS_MEASURES), entity).to_dicts())

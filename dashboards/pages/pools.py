@@ -10,6 +10,7 @@ from dash import html
 from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, kpi_card, section
 from dashboards.figures import balance_fan_figure, depletion_figure
 from dashboards.i18n import t
+from fundsvc.simulation.registry import TableName
 
 
 def _cover_card(pool: str, cover: pl.DataFrame, lang: str):
@@ -43,13 +44,13 @@ def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str, cover: pl.DataFrame)
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "credit_pool_summary")
+    summary = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
     if summary.height == 0:
         return html.Div([html.H2(t("pools_title", lang)), dbc.Alert(t("no_pools", lang), color="secondary")])
-    fans = data.table(run_id, "credit_pool_fans")
-    sizing = data.table(run_id, "credit_pool_sizing")
-    cover = data.table(run_id, "credit_cover_reliability")
-    pauses = data.table(run_id, "credit_lending_pauses")
+    fans = data.table(run_id, TableName.CREDIT_POOL_FANS)
+    sizing = data.table(run_id, TableName.CREDIT_POOL_SIZING)
+    cover = data.table(run_id, TableName.CREDIT_COVER_RELIABILITY)
+    pauses = data.table(run_id, TableName.CREDIT_LENDING_PAUSES)
     blocks = []
     for row in summary.to_dicts():
         blocks.append(section(f"{t('pool', lang)} {row['pool']}", _pool_cards(row, sizing, lang, cover),
@@ -58,7 +59,7 @@ def layout(data, run_id: int, lang: str):
         html.H2(t("pools_title", lang)),
         *blocks,
         section(t("depletion", lang), graph("pool-depletion", depletion_figure(
-            data.table(run_id, "credit_depletion_by_year"), lang)), export_buttons("credit_depletion_by_year", lang)),
+            data.table(run_id, TableName.CREDIT_DEPLETION_BY_YEAR), lang)), export_buttons("credit_depletion_by_year", lang)),
         section(t("cover_reliability", lang), grid("pool-cover", cover, lang=lang, amounts=(
             "unpaid_mean", "unpaid_mean_se", "claims_mean")), export_buttons("credit_cover_reliability", lang)),
         section(t("lending_pauses", lang), grid("pool-lending-pauses", pauses, lang=lang),

@@ -18,6 +18,7 @@ from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.pricing.recovery_expectation import LGDMode
 from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
+from fundsvc.simulation.registry import TableName
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
 
@@ -139,7 +140,7 @@ def stored_reliability(run_id: int, pool_id: str | None, stated: float | None) -
         raise InputError([Problem(_OPT, "--reliability-run", "needs --pool (and --scenario) to say which pool")])
     try:
         with Store.open(get_settings()) as store:
-            cover = store.runs.load_table(run_id, "credit_cover_reliability")
+            cover = store.runs.load_table(run_id, TableName.CREDIT_COVER_RELIABILITY)
     except NotFoundError as exc:
         raise InputError([Problem(_OPT, "--reliability-run", str(exc))]) from None
     try:

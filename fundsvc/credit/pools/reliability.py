@@ -18,9 +18,12 @@ Lending pauses: per pool and year, the probability that new lending is paused by
 some step of the year (``p_paused``, with s.e.) and at the year's first step (``p_paused_at_start``,
 when a lending programme lends).
 
-Both tables are computed from per-path columns (:func:`cover_path_columns`) summed over paths
-(:func:`cover_sums`, mergeable over chunks), so an in-memory run and a streamed run use the same
-formula (:func:`cover_table`, :func:`lending_pause_table`).
+Both tables are computed from per-path columns (:func:`cover_path_columns`) summed over paths.
+In a run these are SUM columns of the credit side's output contract
+(:func:`fundsvc.credit.engine.outputs.credit_columns`, :mod:`fundsvc.simulation.sides.credit`;
+registered as ``credit_cover_reliability`` / ``credit_lending_pauses``), so an in-memory run and a
+streamed run use the same formula (:func:`cover_table`, :func:`lending_pause_table`).
+:func:`cover_sums` / :func:`merge_sums` give the same sums outside a run.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def cover_path_columns(refused_by: np.ndarray, claims: np.ndarray, lending_pause
     n_years = n_steps // steps_per_year
     steps = n_years * steps_per_year
     per_reason = np.concatenate([refused_by.sum(axis=3, keepdims=True), refused_by], axis=3)
-    yr = per_reason[:, :, :steps].reshape(n_paths, n_pools, n_years, steps_per_year, -1)
+    yr = per_reason[:, :, :steps].reshape(n_paths, n_pools, n_years, steps_per_year, per_reason.shape[3])
     hit = (yr > TOLERANCE_CNY).any(axis=3)
     unpaid = yr.sum(axis=3)
     hit = np.concatenate([hit, hit.any(axis=2, keepdims=True)], axis=2)
