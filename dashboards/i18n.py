@@ -157,6 +157,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_depletion": ("所有模拟路径均未耗尽", "No simulated path depletes the pool"),
     "target_prob": ("目标概率", "Target probability"),
     "no_pools": ("该情景没有资金池。", "This scenario has no pools."),
+    "p_refused": ("期内拒付/减付概率", "P(claim refused or reduced, horizon)"),
+    "at_reliability": ("按模拟代偿可靠性", "At the simulated cover reliability"),
+    "unpaid_mean": ("未付均值", "Expected unpaid"),
+    "cover_reliability": ("代偿可靠性(按年与原因)", "Cover reliability (by year and reason)"),
+    "lending_pauses": ("新增贷款暂停概率(按年)", "P(new lending paused) by year"),
     # assessment
     "assessment_title": ("整体绩效评价", "Whole-fund assessment"),
     "scorecard": ("评分卡", "Scorecard"),

@@ -138,6 +138,28 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "break_even_no_pool_pct": ("无资金池保本利率(%)", "Break-even without pool (%)"),
     "raroc_no_pool_pct": ("无资金池 RAROC(%)", "RAROC without pool (%)"),
     "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
+    # pools: summary and cover reliability (issue 12 item 3)
+    "payouts_mean": ("代偿均值", "Payouts, mean"),
+    "payouts_p95": ("代偿 P95", "Payouts, P95"),
+    "fiscal_cost_mean": ("财政成本均值", "Fiscal cost, mean"),
+    "fiscal_cost_p95": ("财政成本 P95", "Fiscal cost, P95"),
+    "fiscal_cost_pv_mean": ("财政成本现值均值", "Fiscal cost PV, mean"),
+    "leverage_mean": ("放大倍数均值", "Leverage, mean"),
+    "lending_multiple_mean": ("撬动倍数均值", "Lending multiple, mean"),
+    "new_lending_mean": ("新增贷款均值", "New lending, mean"),
+    "final_balance_mean": ("期末余额均值", "Final balance, mean"),
+    "p_depleted_se": ("耗尽概率标准误", "P(depleted) s.e."),
+    "value_wan": ("数值(万元)", "Value (万元)"),
+    "reason": ("原因", "Reason"),
+    "p_refused": ("拒付/减付概率", "P(refused/reduced)"),
+    "p_refused_se": ("拒付概率标准误", "P(refused) s.e."),
+    "unpaid_mean": ("未付均值", "Unpaid, mean"),
+    "unpaid_mean_se": ("未付均值标准误", "Unpaid mean s.e."),
+    "claims_mean": ("索赔均值", "Claims, mean"),
+    "reliability": ("实付比例", "Share paid"),
+    "p_paused": ("暂停概率", "P(paused)"),
+    "p_paused_se": ("暂停概率标准误", "P(paused) s.e."),
+    "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
 }
 
 _STATS: dict[str, tuple[str, str]] = {

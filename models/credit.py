@@ -6,6 +6,7 @@ Amounts in CNY, rates per year, PDs annual, durations in years.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -25,6 +26,7 @@ from models.common import (
     Years,
     check_weights,
 )
+from models.pool_rule_sets import apply_rule_set
 
 
 class LoanProduct(StrEnum):
@@ -229,6 +231,7 @@ class AchievementLoan(DomainModel):
     guarantee_share: Share = 0.0
     insurance_share: Share = 0.0
     ip: IPCollateral | None = None
+    first_loan: bool = Field(False, description="the firm's first bank loan (首贷), for tiered compensation rates")
     asset_correlation: float | None = Field(
         None, ge=0, lt=1, description="asset correlation R of this loan (overrides the scenario's model)"
     )
@@ -301,7 +304,12 @@ class LendingProgramme(DomainModel):
 
 
 class SuspensionTriggers(DomainModel):
-    """Thresholds on the pool's book that stop compensation or new lending (None = no trigger)."""
+    """Thresholds on the pool's book that stop compensation or new lending (None = no trigger).
+
+    Shorthand for :class:`Trigger` entries: the NPL triggers hold while the ratio is above the
+    threshold (reset ``immediate``); the cumulative-loss trigger never resets (``never``). Use
+    ``triggers`` on the pool for other reset rules.
+    """
 
     npl_ratio_stop_compensation: Probability | None = None
     npl_ratio_stop_lending: Probability | None = 0.05
@@ -316,6 +324,110 @@ class Replenishment(DomainModel):
     share: Share = 0.0
 
 
+# ------------------------------------------------------------------ pool rules (components)
+# Each rule below is parameter data; its behaviour is one class in fundsvc.credit.pools.rules,
+# found by the model's type (a registry there). A new rule = a model here + a class there.
+
+
+class EnhancedCase(StrEnum):
+    """Loans that get the enhanced compensation rate."""
+
+    FIRST_LOAN = "first_loan"  # 首贷: the firm's first bank loan
+    IP_PLEDGE = "ip_pledge"  # 知识产权质押贷款
+    PURE_CREDIT = "pure_credit"  # 纯信用贷款: no IP, guarantee or insurance
+
+
+class CompensationRate(DomainModel):
+    """The pool's share of each covered loss, by loan (overrides ``shares['pool']``; the bank takes
+    the difference). ``enhanced_rate`` applies to loans of any of the ``enhanced_for`` cases."""
+
+    kind: Literal["tiered"] = "tiered"
+    base_rate: Share
+    enhanced_rate: Share | None = None
+    enhanced_for: list[EnhancedCase] = Field(default_factory=list)
+
+
+class PerLoanCap(DomainModel):
+    """The pool pays at most ``amount_cny`` for one loan."""
+
+    kind: Literal["per_loan_amount"] = "per_loan_amount"
+    amount_cny: AmountCNY
+
+
+class NonPerformingShareCap(DomainModel):
+    """The pool pays at most ``share`` of the loan's non-performing balance (its exposure at default)."""
+
+    kind: Literal["share_of_non_performing"] = "share_of_non_performing"
+    share: Share
+
+
+class CumulativeLossCap(DomainModel):
+    """Cumulative payouts at most ``share`` of the cumulative net loss (exposure − recovery) of the
+    pool's defaulted loans — what the lenders actually bore before compensation."""
+
+    kind: Literal["cumulative_share_of_loss"] = "cumulative_share_of_loss"
+    share: Share
+
+
+CoverCap = Annotated[PerLoanCap | NonPerformingShareCap | CumulativeLossCap, Field(discriminator="kind")]
+
+
+class TriggerMetric(StrEnum):
+    NPL_RATIO = "npl_ratio"
+    """Principal defaulting in the trailing year ÷ pooled principal at risk in that year."""
+    CUMULATIVE_LOSS_RATIO = "cumulative_loss_ratio"
+    """Cumulative payouts (since the last reset) ÷ initial balance."""
+
+
+class Suspends(StrEnum):
+    COMPENSATION = "compensation"
+    LENDING = "lending"
+
+
+class ImmediateReset(DomainModel):
+    """Paused exactly while the metric is above the threshold."""
+
+    kind: Literal["immediate"] = "immediate"
+
+
+class HysteresisReset(DomainModel):
+    """Once paused, resumes only when the metric falls to ``resume_below`` or less."""
+
+    kind: Literal["hysteresis"] = "hysteresis"
+    resume_below: Probability
+
+
+class NeverReset(DomainModel):
+    """Once paused, stays paused for the rest of the horizon."""
+
+    kind: Literal["never"] = "never"
+
+
+class ReplenishmentReset(DomainModel):
+    """Paused until the pool is next replenished; a replenishment also restarts cumulative metrics."""
+
+    kind: Literal["on_replenishment"] = "on_replenishment"
+
+
+ResetRule = Annotated[ImmediateReset | HysteresisReset | NeverReset | ReplenishmentReset, Field(discriminator="kind")]
+
+
+class Trigger(DomainModel):
+    """Pause of new compensation or new lending when a metric of the pool's book passes ``threshold``
+    (checked on the metric at the end of the previous step), with its reset rule."""
+
+    metric: TriggerMetric
+    threshold: float = Field(ge=0, allow_inf_nan=False)
+    suspends: Suspends
+    reset: ResetRule = Field(default_factory=ImmediateReset)
+
+    @model_validator(mode="after")
+    def _check(self) -> Trigger:
+        if isinstance(self.reset, HysteresisReset) and self.reset.resume_below > self.threshold:
+            raise ValueError(f"reset.resume_below {self.reset.resume_below} is above the threshold {self.threshold}")
+        return self
+
+
 class RiskSharingPool(DomainModel):
     """A government risk-compensation pool (风险补偿资金池).
 
@@ -328,7 +440,10 @@ class RiskSharingPool(DomainModel):
     name: Label
     name_zh: str = ""
     level: str = Field("city", description="city / district / province")
+    rule_set: str | None = Field(None, description="bundled rule set (models.pool_rule_sets) filling unset rule fields")
     funders: dict[Identifier, PositiveAmountCNY]
+    size_cny: PositiveAmountCNY | None = Field(None, description="pool size, split by funding_shares when funders is not given")
+    funding_shares: dict[Identifier, Share] | None = Field(None, description="each funder's share of the pool")
     shares: dict[Party, Share]
     sharing_rule: SharingRule = SharingRule.PRO_RATA
     per_loan_cap_cny: AmountCNY | None = Field(None, description="most the pool pays for one loan")
@@ -336,38 +451,97 @@ class RiskSharingPool(DomainModel):
     interest_rate: NonNegativeRate = Field(0.015, le=1.0, description="interest earned on the balance per year")
     replenishment: Replenishment = Field(default_factory=Replenishment)
     suspension: SuspensionTriggers = Field(default_factory=SuspensionTriggers)
+    compensation: CompensationRate | None = Field(None, description="per-loan pool share (default: shares['pool'])")
+    caps: list[CoverCap] = Field(default_factory=list, description="limits on what the pool pays")
+    triggers: list[Trigger] = Field(default_factory=list, description="pauses with explicit reset rules")
     leverage_multiplier: float = Field(10.0, gt=0, le=50, description="loan quota = balance × multiplier")
     lending_programme: LendingProgramme | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, data: Any) -> Any:
+        data = apply_rule_set(data)
+        if isinstance(data, dict) and "funders" not in data and data.get("funding_shares") and data.get("size_cny"):
+            size = float(data["size_cny"])
+            data = {**data, "funders": {k: size * float(v) for k, v in data["funding_shares"].items() if float(v) > 0}}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> RiskSharingPool:
         check_weights(self.shares, "shares")
+        if self.funding_shares is not None:
+            check_weights(self.funding_shares, "funding_shares")
+            total = self.initial_balance_cny
+            for k, v in self.funding_shares.items():
+                got = self.funders.get(k, 0.0) / total
+                if abs(got - v) > 1e-6:
+                    raise ValueError(f"funders['{k}'] is {got:.4g} of the pool but funding_shares says {v:.4g}")
+            extra = sorted(set(self.funders) - set(self.funding_shares))
+            if extra:
+                raise ValueError(f"funders {extra} have no funding_shares entry")
+        if self.size_cny is not None and abs(self.size_cny - self.initial_balance_cny) > 1e-6 * self.size_cny:
+            raise ValueError(f"size_cny {self.size_cny:.6g} differs from the funders' sum {self.initial_balance_cny:.6g}")
         return self
 
     @property
     def initial_balance_cny(self) -> float:
         return float(sum(self.funders.values()))
 
+    def all_caps(self) -> list:
+        """``caps`` plus ``per_loan_cap_cny`` as a :class:`PerLoanCap`."""
+        extra = [] if self.per_loan_cap_cny is None else [PerLoanCap(amount_cny=self.per_loan_cap_cny)]
+        return extra + list(self.caps)
+
+    def all_triggers(self) -> list[Trigger]:
+        """``triggers`` plus the ``suspension`` shorthand (its defaults are ignored when the pool
+        lists ``triggers`` and does not set ``suspension`` itself)."""
+        out = list(self.triggers)
+        if self.triggers and "suspension" not in self.model_fields_set:
+            return out
+        s = self.suspension
+        for value, metric, what, reset in (
+            (s.npl_ratio_stop_compensation, TriggerMetric.NPL_RATIO, Suspends.COMPENSATION, ImmediateReset()),
+            (s.npl_ratio_stop_lending, TriggerMetric.NPL_RATIO, Suspends.LENDING, ImmediateReset()),
+            (s.loss_ratio_stop_lending, TriggerMetric.CUMULATIVE_LOSS_RATIO, Suspends.LENDING, NeverReset()),
+        ):
+            if value is not None:
+                out.append(Trigger(metric=metric, threshold=value, suspends=what, reset=reset))
+        return out
+
 
 __all__ = [
     "AchievementLoan",
     "Amortisation",
     "AssetCorrelationModel",
+    "CompensationRate",
     "CorrelationMethod",
+    "CoverCap",
+    "CumulativeLossCap",
+    "EnhancedCase",
     "FirmSize",
+    "HysteresisReset",
     "IPCollateral",
     "IPRecoveryModel",
     "IPType",
+    "ImmediateReset",
     "LendingProgramme",
     "LoanProduct",
     "LoanProfile",
     "LossBasis",
+    "NeverReset",
+    "NonPerformingShareCap",
     "PDGrade",
     "PDMasterScale",
     "Party",
+    "PerLoanCap",
     "Replenishment",
+    "ReplenishmentReset",
     "ReplenishmentRule",
+    "ResetRule",
     "RiskSharingPool",
     "SharingRule",
+    "Suspends",
     "SuspensionTriggers",
+    "Trigger",
+    "TriggerMetric",
 ]

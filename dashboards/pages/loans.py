@@ -66,7 +66,24 @@ def price(form: dict[str, Any], scenario):
         return None, str(exc)
 
 
-def result_view(result, error: str | None, lang: str):
+def at_simulated_reliability(form: dict[str, Any], scenario, cover: pl.DataFrame):
+    """The form priced with the chosen pool's simulated cover reliability (share of claims paid,
+    from the run's ``credit_cover_reliability``) as its pay probability: ``(result, reliability)``,
+    or None without a pool or cover table."""
+    from fundsvc.credit import price_loan
+    from fundsvc.credit.pools.reliability import pool_reliability
+
+    pool = form.get("pool")
+    if not pool or cover is None or cover.height == 0:
+        return None
+    try:
+        rel, _ = pool_reliability(cover, pool)
+        return price_loan(**pricing_fields(form, scenario), pool_pay_probability=rel), rel
+    except (KeyError, FundsvcError, ValueError, TypeError):
+        return None
+
+
+def result_view(result, error: str | None, lang: str, reliable=None):
     if result is None:
         return dbc.Alert([html.Strong(t("pricing_error", lang) + ": "), html.Span(error or "", id="price-error")],
                          color="danger")
@@ -86,7 +103,11 @@ def result_view(result, error: str | None, lang: str):
                                        html.Div(f"{1e4 * result.subsidy_rate:,.1f} {t('bp', lang)}", id="price-subsidy",
                                                 className="kpi-value"),
                                        html.Div(f"{t('over_term', lang)}: {fmt_cny(result.subsidy_cny)}",
-                                                id="price-subsidy-cny", className="kpi-sub")]), className="kpi-card"), md=4),
+                                                id="price-subsidy-cny", className="kpi-sub"),
+                                       *([html.Div(f"{t('at_reliability', lang)} {fmt_pct(reliable[1], 2)}: "
+                                                   f"{1e4 * reliable[0].subsidy_rate:,.1f} bp",
+                                                   id="price-subsidy-reliable", className="kpi-sub")]
+                                         if reliable is not None else [])]), className="kpi-card"), md=4),
     ], className="g-3")
 
 
@@ -170,12 +191,13 @@ def layout(data, run_id: int, lang: str):
     scenario = data.scenario(run_id)
     form, values = _form(scenario, lang)
     result, error = price(values, scenario)
+    reliable = at_simulated_reliability(values, scenario, data.table(run_id, TableName.CREDIT_COVER_RELIABILITY))
     measures = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
     entities = measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
     entity = "banks" if "banks" in entities else (entities[0] if entities else "banks")
     return html.Div([
         html.H2(t("loans_title", lang)),
-        section(t("pricing_form", lang), form, html.Div(result_view(result, error, lang), id="price-result",
+        section(t("pricing_form", lang), form, html.Div(result_view(result, error, lang, reliable), id="price-result",
                                                         className="mt-3"),
                 html.Div(crm_view(values, scenario, lang), id="price-crm-box")),
         section(t("book_report", lang),
@@ -217,7 +239,9 @@ def register(app, data, jobs) -> None:
             form["pool"] = None
         scenario = data.scenario(run_id) if run_id is not None else None
         result, error = price(form, scenario)
-        return result_view(result, error, lang), crm_view(form, scenario, lang)
+        cover = data.table(run_id, TableName.CREDIT_COVER_RELIABILITY) if run_id is not None else None
+        return (result_view(result, error, lang, at_simulated_reliability(form, scenario, cover)),
+                crm_view(form, scenario, lang))
 
     @app.callback(Output("book-report-box", "children"), Input("book-report-go", "n_clicks"),
                   State("run-select", "value"), State("lang", "data"), prevent_initial_call=True)

@@ -1,4 +1,5 @@
-"""Risk pools (finance bureau): balance fans, depletion probability by year, required top-up, leverage."""
+"""Risk pools (finance bureau): balance fans, depletion probability by year, cover reliability
+(claims refused or reduced, by reason), lending pauses, required top-up, leverage."""
 
 from __future__ import annotations
 
@@ -21,12 +22,25 @@ from dashboards.i18n import t
 from fundsvc.simulation.registry import TableName
 
 
-def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str):
+def _cover_card(pool: str, cover: pl.DataFrame, lang: str):
+    """P(some claim refused or reduced within the horizon) ± 2 s.e., expected unpaid below."""
+    if cover.height == 0:
+        return kpi_card(f"pool-{pool}-prefused", t("p_refused", lang), "–")
+    r = cover.filter((pl.col("pool") == pool) & pl.col("year").is_null() & (pl.col("reason") == "any")).to_dicts()
+    if not r:
+        return kpi_card(f"pool-{pool}-prefused", t("p_refused", lang), "–")
+    r = r[0]
+    return kpi_card(f"pool-{pool}-prefused", t("p_refused", lang), fmt_pct(r["p_refused"], 2),
+                    f"± {fmt_pct(2 * r['p_refused_se'], 2)} · {t('unpaid_mean', lang)} {fmt_cny(r['unpaid_mean'])}")
+
+
+def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str, cover: pl.DataFrame):
     pool = row["pool"]
     s = {r["variable"]: r for r in sizing.filter(pl.col("pool") == pool).to_dicts()} if sizing.height else {}
     init, top = s.get("initial_balance"), s.get("annual_top_up")
     return dbc.Row([
         dbc.Col(kpi_card(f"pool-{pool}-initial", t("initial_balance", lang), fmt_cny(row["initial_balance"])), md=2),
+        dbc.Col(_cover_card(pool, cover, lang), md=3),
         dbc.Col(kpi_card(f"pool-{pool}-pdep", t("p_depleted", lang), fmt_pct(row["p_depleted"], 2),
                          f"± {fmt_pct(2 * row['p_depleted_se'], 2)}"), md=2),
         dbc.Col(kpi_card(f"pool-{pool}-required", t("required_initial", lang),
@@ -51,15 +65,21 @@ def layout(data, run_id: int, lang: str):
         return html.Div([html.H2(t("pools_title", lang)), dbc.Alert(t("no_pools", lang), color="secondary")])
     fans = data.table(run_id, TableName.CREDIT_POOL_FANS)
     sizing = data.table(run_id, TableName.CREDIT_POOL_SIZING)
+    cover = data.table(run_id, TableName.CREDIT_COVER_RELIABILITY)
+    pauses = data.table(run_id, TableName.CREDIT_LENDING_PAUSES)
     blocks = []
     for row in summary.to_dicts():
-        blocks.append(section(f"{t('pool', lang)} {_pool_name(data.scenario(run_id), row['pool'], lang)}", _pool_cards(row, sizing, lang),
+        blocks.append(section(f"{t('pool', lang)} {_pool_name(data.scenario(run_id), row['pool'], lang)}", _pool_cards(row, sizing, lang, cover),
                               graph(f"pool-fan-{row['pool']}", balance_fan_figure(fans, row["pool"], lang))))
     return html.Div([
         html.H2(t("pools_title", lang)),
         *blocks,
         section(t("depletion", lang), graph("pool-depletion", depletion_figure(
             data.table(run_id, TableName.CREDIT_DEPLETION_BY_YEAR), lang)), export_buttons("credit_depletion_by_year", lang)),
+        section(t("cover_reliability", lang), grid("pool-cover", cover, lang=lang, amounts=(
+            "unpaid_mean", "unpaid_mean_se", "claims_mean")), export_buttons("credit_cover_reliability", lang)),
+        section(t("lending_pauses", lang), grid("pool-lending-pauses", pauses, lang=lang),
+                export_buttons("credit_lending_pauses", lang)),
         section(t("sizing", lang), grid("pool-sizing", sizing, lang=lang, amounts=("value",)), export_buttons("credit_pool_sizing", lang)),
         section(t("pool", lang), grid("pool-summary", summary, lang=lang, amounts=(
             "initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "fiscal_cost_p95",

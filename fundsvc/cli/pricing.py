@@ -18,6 +18,7 @@ from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.pricing.recovery_expectation import LGDMode
 from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
+from fundsvc.simulation.registry import TableName
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
 
@@ -125,6 +126,32 @@ def _as_options(exc: InputError) -> InputError:
     return InputError(out)
 
 
+def stored_reliability(run_id: int, pool_id: str | None, stated: float | None) -> tuple[float, str]:
+    """The pool's simulated cover reliability from a stored run's ``credit_cover_reliability``
+    table (share of the claimed amount paid over the horizon), and a line saying where it came from."""
+    from fundsvc.credit.pools.reliability import pool_reliability
+    from fundsvc.errors import NotFoundError
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+
+    if stated is not None:
+        raise InputError([Problem(_OPT, "--reliability-run", "give either --reliability-run or --pool-pay-prob, not both")])
+    if pool_id is None:
+        raise InputError([Problem(_OPT, "--reliability-run", "needs --pool (and --scenario) to say which pool")])
+    try:
+        with Store.open(get_settings()) as store:
+            cover = store.runs.load_table(run_id, TableName.CREDIT_COVER_RELIABILITY)
+    except NotFoundError as exc:
+        raise InputError([Problem(_OPT, "--reliability-run", str(exc))]) from None
+    try:
+        rel, se = pool_reliability(cover, pool_id)
+    except KeyError as exc:
+        raise InputError([Problem(_OPT, "--reliability-run", exc.args[0])]) from None
+    note = (f"资金池代偿可靠性 Pool cover reliability from run {run_id}, pool '{pool_id}': "
+            f"{_pct(rel)} ± {_pct(se)} of claims paid (simulated)")
+    return rel, note
+
+
 def _pool_from_scenario(scenario, pool_id: str):
     for pool in scenario.pools:
         if pool.id == pool_id:
@@ -193,7 +220,10 @@ def register(app: typer.Typer) -> None:
         pool: Annotated[str | None, typer.Option(help="Pool id in the scenario (its shares and cap)")] = None,
         pool_share: Annotated[float | None, typer.Option(help="Pool's share of the loss")] = None,
         pool_cap: Annotated[float | None, typer.Option(help="Most the pool pays for this loan, CNY")] = None,
-        pool_pay_prob: Annotated[float | None, typer.Option(help="Probability the pool pays (1 − depletion probability)")] = None,
+        pool_pay_prob: Annotated[float | None, typer.Option(help="Stated share of the pool's claims it pays (cover reliability) [default 1]")] = None,
+        reliability_run: Annotated[int | None, typer.Option(
+            help="Take the pool's cover reliability (share of claims paid over the horizon) from this stored run; "
+                 "needs --pool")] = None,
         funding: Annotated[float | None, typer.Option(help="Funding cost rate [default 0.02]")] = None,
         opex: Annotated[float | None, typer.Option(help="Operating cost rate [default 0.01]")] = None,
         tax: Annotated[float | None, typer.Option(help="Tax rate [default 0.25]")] = None,
@@ -229,6 +259,9 @@ def register(app: typer.Typer) -> None:
         """
         from fundsvc.credit.pricing.loan import price_loan
 
+        reliability_note = None
+        if reliability_run is not None:
+            pool_pay_prob, reliability_note = stored_reliability(reliability_run, pool, pool_pay_prob)
         fields = build_fields(
             scenario, pool, rating,
             amount_cny=amount, term_years=term, pd=pd, amortisation=amortisation, quoted_rate=quoted_rate,
@@ -269,6 +302,9 @@ def register(app: typer.Typer) -> None:
             raise _as_options(exc) from None
         if as_json:
             out = result.to_dict()
+            if reliability_note:
+                out["pool_pay_probability"] = pool_pay_prob
+                out["pool_reliability_source"] = reliability_note
             out["crm_comparison"] = crm_rows
             if ec is not None:
                 out["economic_capital_simulation"] = _simulation_dict(ec)
@@ -276,6 +312,8 @@ def register(app: typer.Typer) -> None:
         else:
             console = Console(soft_wrap=True)
             render_table(console, result)
+            if reliability_note:
+                console.print(reliability_note)
             if crm_rows:
                 console.print(crm_table(crm_rows))
             if ec is not None:

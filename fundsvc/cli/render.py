@@ -108,6 +108,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         console.print(_fold(t))
         if narrow:
             console.print("(key columns; --wide shows all)", style="dim")
+    render_cover(console, tables)
     sz = tables.get(TableName.CREDIT_POOL_SIZING.short)
     if sz is not None and not sz.is_empty():
         t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
@@ -117,4 +118,41 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
             what = "initial balance 初始余额" if r["variable"] == "initial_balance" else "annual top-up 年度补充"
             needed = fmt_cny(r["value"]) if r["attained"] else "not attainable 无法达到"
             t.add_row(r["pool"], what, needed, fmt_pct(r["probability"]), fmt_pct(r["target"]))
+        console.print(_fold(t))
+
+
+_REASON_LABELS = {"depletion": "depletion 余额不足", "npl_pause": "NPL pause 不良率暂停",
+                  "loss_pause": "loss pause 累计损失暂停", "cap": "cap 累计上限"}
+
+
+def render_cover(console: Console, tables: dict) -> None:
+    """Cover reliability (refused claims by reason over the horizon) and lending pauses by year."""
+    cv = tables.get(TableName.CREDIT_COVER_RELIABILITY.short)
+    if cv is not None and not cv.is_empty():
+        hor = cv.filter(pl.col("year").is_null())
+        t = Table(title="Cover reliability over the horizon 代偿可靠性 (claims refused or reduced 拒付/减付)")
+        for col in ("pool", "reason 原因", "P(refused) 拒付概率", "unpaid mean 未付均值", "share paid 实付比例"):
+            t.add_column(col, justify="left" if col in ("pool", "reason 原因") else "right")
+        for r in hor.iter_rows(named=True):
+            if r["reason"] != "any" and r["p_refused"] == 0:
+                continue
+            label = "any 合计" if r["reason"] == "any" else _REASON_LABELS.get(r["reason"], r["reason"])
+            paid = fmt_pct(r["reliability"]) if r["reliability"] is not None else ""
+            t.add_row(r["pool"], label, f"{fmt_pct(r['p_refused'])} ± {fmt_pct(r['p_refused_se'])}",
+                      f"{fmt_cny(r['unpaid_mean'])} ± {fmt_cny(r['unpaid_mean_se'])}", paid)
+        console.print(_fold(t))
+    lp = tables.get(TableName.CREDIT_LENDING_PAUSES.short)
+    if lp is not None and not lp.is_empty() and (lp["p_paused"] > 0).any():
+        pools = lp["pool"].unique(maintain_order=True).to_list()
+        t = Table(title="P(new lending paused by a trigger) by year 新增贷款暂停概率（按年）")
+        t.add_column("year 年")
+        for pool in pools:
+            t.add_column(pool, justify="right")
+        for y in sorted(lp["year"].unique().to_list()):
+            sub = lp.filter(pl.col("year") == y)
+            cells = []
+            for pool in pools:
+                r = sub.filter(pl.col("pool") == pool)
+                cells.append(f"{fmt_pct(r['p_paused'][0])} ± {fmt_pct(r['p_paused_se'][0])}")
+            t.add_row(str(y), *cells)
         console.print(_fold(t))

@@ -67,7 +67,7 @@ def summarise(s: Scenario) -> ScenarioSummary:
                 "id": p.id, "name": p.name_zh or p.name, "balance_cny": p.initial_balance_cny,
                 "shares": ":".join(f"{p.shares[k] * 10:g}" for k in Party if k in p.shares),
                 "share_parties": "/".join(k.value for k in Party if k in p.shares),
-                "rule": p.sharing_rule.value, "leverage": p.leverage_multiplier, "loans": pooled.get(p.id, 0),
+                "rule": p.sharing_rule.value + (f" · {p.rule_set}" if p.rule_set else ""), "leverage": p.leverage_multiplier, "loans": pooled.get(p.id, 0),
                 "programme": p.lending_programme is not None,
             }
             for p in s.pools

@@ -60,6 +60,10 @@ LOAN_BOOK_COLUMNS: tuple[Column, ...] = (
     Column("ip_appraised_value_cny", ColumnKind.NUMBER, False, "appraised value of pledged IP, CNY"),
     Column("ip_items", ColumnKind.INTEGER, False, "number of pledged patents/copyrights"),
 )
+LOAN_BOOK_OPTIONAL_COLUMNS: tuple[Column, ...] = (
+    Column("first_loan", ColumnKind.TEXT, False, "true if this is the firm's first bank loan (首贷), else empty/false"),
+)
+"""Accepted on input but not written by the generator (nor kept in the typed loan-book frame)."""
 _IP_COLUMNS = {"ip_type": "ip_type", "ip_appraised_value_cny": "appraised_value_cny", "ip_items": "n_items"}
 
 _LOANS_ADAPTER: TypeAdapter[list[AchievementLoan]] | None = None
@@ -185,7 +189,7 @@ def read_loan_book(path: Path, display: str | None = None) -> list[AchievementLo
         Naming the file, row and column of every problem found.
     """
     display = display or str(path)
-    df = read_table(path, LOAN_BOOK_COLUMNS, display)
+    df = read_table(path, LOAN_BOOK_COLUMNS + LOAN_BOOK_OPTIONAL_COLUMNS, display)
     if "pd" not in df.columns and "rating" not in df.columns:
         raise InputError.single(display, "", "needs a 'pd' or a 'rating' column")
     records = _loan_records(df)

@@ -50,6 +50,8 @@ class TableName(StrEnum):
     CREDIT_POOL_FANS = "credit_pool_fans"
     CREDIT_DEPLETION_BY_YEAR = "credit_depletion_by_year"
     CREDIT_POOL_SIZING = "credit_pool_sizing"
+    CREDIT_COVER_RELIABILITY = "credit_cover_reliability"
+    CREDIT_LENDING_PAUSES = "credit_lending_pauses"
 
     @property
     def spec(self) -> TableSpec:
@@ -154,6 +156,14 @@ _TABLES = (
     TableSpec(TableName.CREDIT_POOL_SIZING, Side.CREDIT, TableKind.SUMMARY,
               {"pool": S, "variable": S, "value": F, "probability": F, "se": F, "target": F, "attained": B},
               "per pool and sizing variable: the size meeting a depletion target (CNY)", optional=True),
+    TableSpec(TableName.CREDIT_COVER_RELIABILITY, Side.CREDIT, TableKind.SUMMARY,
+              {"pool": S, "year": I, "reason": S, "p_refused": F, "p_refused_se": F, "unpaid_mean": F,
+               "unpaid_mean_se": F, "claims_mean": F, "reliability": F},
+              "per pool, year (null = horizon) and refusal reason: P(claim refused or reduced) with s.e., "
+              "expected unpaid with s.e., expected claims, share of claims paid (CNY)"),
+    TableSpec(TableName.CREDIT_LENDING_PAUSES, Side.CREDIT, TableKind.SUMMARY,
+              {"pool": S, "year": I, "p_paused": F, "p_paused_se": F, "p_paused_at_start": F},
+              "per pool and year: P(new lending paused by a trigger) with s.e., P(paused at the year's start)"),
 )
 TABLES: dict[TableName, TableSpec] = {t.name: t for t in _TABLES}
 PATH_TABLES: tuple[TableName, ...] = tuple(t.name for t in _TABLES if t.kind is TableKind.PATHS)

@@ -5,10 +5,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundsvc.credit.engine.allocation import allocate
+from fundsvc.credit.pools.rules import PoolFirst, PoolRules, ProRata, SharesTable, build
+from models.credit import PerLoanCap
+
+
+def _rules(first, cap):
+    caps = () if np.isinf(cap) else (build(PerLoanCap(amount_cny=cap)),)
+    return PoolRules(sharing=PoolFirst() if first else ProRata(), compensation=SharesTable(), claim_caps=caps)
 
 
 def _one(nl, exposure, shares, first, cap=np.inf):
-    a = allocate(np.array([nl]), np.array([exposure]), np.array([shares], float), np.array([first]), np.array([cap]))
+    a = allocate(np.array([nl]), np.array([exposure]), np.array([shares], float), _rules(first, cap))
     return {k: float(getattr(a, k)[0]) for k in ("claim", "bank", "guarantor", "insurer")}
 
 

@@ -8,7 +8,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from fundsvc.credit.engine.outputs import loss_measures, pool_summary, summarise_credit
+from fundsvc.credit.engine.outputs import (
+    cover_reliability,
+    lending_pauses,
+    loss_measures,
+    pool_summary,
+    summarise_credit,
+)
 from fundsvc.engine.sampling import Chunk, normalise_seed
 from fundsvc.inputs import load_scenario
 from fundsvc.simulation import compile_scenario, run_simulation
@@ -75,6 +81,8 @@ def test_single_chunk_direct_equals_the_reducer(compiled):
     assert_frame_equal(loss_measures(ch), reduced[TableName.CREDIT_LOSS_MEASURES], check_exact=True)
     assert_frame_equal(pool_summary(ch), reduced[TableName.CREDIT_POOL_SUMMARY], check_exact=True)
     assert_frame_equal(summarise_credit(ch), reduced[TableName.CREDIT_PATHS], check_exact=True)
+    assert_frame_equal(cover_reliability(ch), reduced[TableName.CREDIT_COVER_RELIABILITY], check_exact=True)
+    assert_frame_equal(lending_pauses(ch), reduced[TableName.CREDIT_LENDING_PAUSES], check_exact=True)
 
 
 def _market(compiled, seed, n):

@@ -49,7 +49,27 @@ _EXPORTS = {
     "summarise_credit": "fundsvc.credit.engine.outputs",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "ClaimSet",
+    "ContributionBasis",
+    "CreditChunk",
+    "CreditModel",
+    "CreditSettings",
+    "DefaultTable",
+    "LoanRisk",
+    "LossWindow",
+    "chunk_claims",
+    "compile_credit",
+    "concat_chunks",
+    "depletion_by_year",
+    "loan_capital",
+    "loss_contributions",
+    "loss_measures",
+    "pool_fans",
+    "pool_summary",
+    "simulate_credit_chunk",
+    "summarise_credit",
+]
 
 
 def __getattr__(name: str) -> Any:

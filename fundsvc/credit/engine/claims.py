@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fundsvc.credit.engine.allocation import allocate, loss_terms
+from fundsvc.credit.engine.allocation import allocate_by_pool, loan_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel
 from fundsvc.credit.engine.defaults import (
     WindowDraws,
@@ -64,6 +64,8 @@ class ClaimSet:
         Pooled book principal outstanding at the start.
     cohorts : tuple (per pool) of tuple (per programme year) of CohortDefaults
     records : BookRecords or None
+    net_loss : ndarray (n_paths, n_steps, n_pools) or None
+        Net loss (exposure − recovery) of pooled book defaults, for cumulative caps (None: zeros).
     """
 
     claim: np.ndarray
@@ -78,6 +80,7 @@ class ClaimSet:
     outstanding0: np.ndarray
     cohorts: tuple
     records: BookRecords | None
+    net_loss: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -111,11 +114,10 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
     count = np.zeros((n_paths, n_steps), np.int32)
     npl_pr = np.zeros((n_paths, n_steps, npl))
     removed = np.zeros((n_paths, n_steps, npl))
-    with_int, first, cap, shares = loss_terms(model, book.pool)
+    with_int, _ = loss_terms(model, book.pool)
     pooled = book.pool < npl
-    unpooled_shares = np.stack([np.zeros(nk), book.guarantee_share,
-                                1.0 - book.guarantee_share - book.insurance_share, book.insurance_share], axis=1)
-    shares = np.where(pooled[:, None], shares, unpooled_shares)
+    shares = loan_shares(model)
+    net_pool = np.zeros((n_paths, n_steps, npl))
     recs: list[tuple] = []
     cohort_parts: list[list[list[CohortDefaults]]] = [[[] for _ in range(p.programme.years if p.programme else 0)]
                                                       for p in model.pools]
@@ -137,12 +139,14 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
             zd = z[r, t, model.group_sector[g]]
             principal = book.ead_principal[c, t]
             exposure = principal + np.where(with_int[c], book.ead_interest[c, t], 0.0)
+            pool_c, shares_c = book.pool[c], shares[c]
             if model.sources is None:
                 recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model.recovery, book.ip_type[c], zd, rng))
-                al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+                al = allocate_by_pool(model, pool_c, exposure - recovery, exposure, shares_c)
             else:
-                recovery, al = sourced_losses(model, exposure, book.appraisal[c], book.ip_type[c], book.product[c],
-                                              zd, shares[c], first[c], cap[c], rng)
+                recovery, al = sourced_losses(
+                    model, exposure, book.appraisal[c], book.ip_type[c], book.product[c], zd,
+                    lambda net, ex, pc=pool_c, sc=shares_c: allocate_by_pool(model, pc, net, ex, sc), rng)
             rg = r + p0
             nr = p1 - p0
             cell = r * n_steps + t
@@ -158,6 +162,8 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
                 claim[blk] += np.bincount((cp * npl + pp) * nb + book.bank[c][pc], al.claim[pc],
                                           minlength=m * npl * nb).reshape(nr, n_steps, npl, nb)
                 npl_pr[blk] += np.bincount(cp * npl + pp, principal[pc], minlength=m * npl).reshape(nr, n_steps, npl)
+                net_pool[blk] += np.bincount(cp * npl + pp, (exposure - recovery)[pc],
+                                             minlength=m * npl).reshape(nr, n_steps, npl)
                 rp, tp, lp = r[pc], t[pc], c[pc]
                 idx = (rp * npl + pp) * n_steps + tp  # (path, pool, default step)
                 for s in range(n_steps):
@@ -187,4 +193,5 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
         cat = [np.concatenate(x) for x in cols]
         records = BookRecords(*cat)
     cohorts = tuple(tuple(CohortDefaults.concat(parts) for parts in per_pool) for per_pool in cohort_parts)
-    return ClaimSet(claim, bank_direct, guar, ins, expo, rec, count, npl_pr, outstanding, out0, cohorts, records)
+    return ClaimSet(claim, bank_direct, guar, ins, expo, rec, count, npl_pr, outstanding, out0, cohorts, records,
+                    net_pool)

@@ -28,6 +28,7 @@ from fundsvc.credit.engine.schedule import (
     outstanding_principal,
     schedule_matrix,
 )
+from fundsvc.credit.pools.rules import PerLoanAmount, PoolRules, pool_rules
 from fundsvc.engine.grid import TimeGrid
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
@@ -39,9 +40,7 @@ from models.credit import (
     LoanProduct,
     LossBasis,
     Party,
-    ReplenishmentRule,
     RiskSharingPool,
-    SharingRule,
 )
 from models.scenario import Scenario
 
@@ -102,6 +101,7 @@ class LoanBook:
     key_counts: np.ndarray  # (n_keys,) loans per key (loans sorted by key)
     key_group: np.ndarray  # (n_keys,)
     key_weight: np.ndarray  # (n_keys, n_steps)
+    first_loan: np.ndarray | None = None  # bool, the firm's first loan (tiered compensation)
     product: np.ndarray | None = None  # int index into recovery_sources.PRODUCTS
 
     @property
@@ -116,18 +116,16 @@ class PoolSpec:
     id: str
     initial_balance: float
     shares: np.ndarray  # (4,) in SHARE_ORDER: pool, guarantor, bank, insurer
-    rule: SharingRule
-    cap: float  # inf = no cap
     loss_basis: LossBasis
     interest_rate: float
-    replenishment: ReplenishmentRule
-    replenishment_amount: float
-    replenishment_share: float
-    npl_stop_compensation: float  # inf = none
-    npl_stop_lending: float
-    loss_ratio_stop_lending: float
     leverage: float
     programme: CohortTemplate | None
+    rules: PoolRules  # sharing, compensation, caps, replenishment, triggers (fundsvc.credit.pools.rules)
+
+    @property
+    def cap(self) -> float:
+        """The smallest per-loan amount cap (CNY; inf = none)."""
+        return min((c.amount for c in self.rules.claim_caps if isinstance(c, PerLoanAmount)), default=math.inf)
 
 
 @dataclass(frozen=True)
@@ -270,24 +268,15 @@ def hazard_weights(start, end, n_steps: int, dt_: float) -> np.ndarray:
 
 
 def _pool_spec(pool: RiskSharingPool, programme: CohortTemplate | None) -> PoolSpec:
-    inf = math.inf
-    trig = pool.suspension
     return PoolSpec(
         id=pool.id,
         initial_balance=pool.initial_balance_cny,
         shares=np.array([pool.shares.get(p, 0.0) for p in SHARE_ORDER], float),
-        rule=pool.sharing_rule,
-        cap=inf if pool.per_loan_cap_cny is None else float(pool.per_loan_cap_cny),
         loss_basis=pool.loss_basis,
         interest_rate=pool.interest_rate,
-        replenishment=pool.replenishment.rule,
-        replenishment_amount=pool.replenishment.amount_cny,
-        replenishment_share=pool.replenishment.share,
-        npl_stop_compensation=inf if trig.npl_ratio_stop_compensation is None else trig.npl_ratio_stop_compensation,
-        npl_stop_lending=inf if trig.npl_ratio_stop_lending is None else trig.npl_ratio_stop_lending,
-        loss_ratio_stop_lending=inf if trig.loss_ratio_stop_lending is None else trig.loss_ratio_stop_lending,
         leverage=pool.leverage_multiplier,
         programme=programme,
+        rules=pool_rules(pool),
     )
 
 
@@ -491,5 +480,6 @@ def _book(rows, settings: CreditSettings, n_steps: int, dt_: float, pool_index: 
         key_counts=counts.astype(np.int64),
         key_group=uniq[:, 0].astype(np.int64),
         key_weight=np.ascontiguousarray(uniq[:, 1:]),
+        first_loan=np.array([ln.first_loan for ln in loans], bool)[o] if n else np.zeros(0, bool),
         product=f([PRODUCTS.index(LoanProduct(ln.product)) for ln in loans], np.int64)[o],
     )

@@ -68,6 +68,11 @@ class CreditChunk:
     pool_book_outstanding0 : ndarray (n_pools,)
         Pooled book principal outstanding at the start.
     defaults : DefaultTable or None
+    pool_refused_by : ndarray (n_paths, n_pools, n_steps, 4) or None
+        Refused claims by reason (:class:`fundsvc.credit.pools.ledger.Refusal` order: depletion,
+        NPL pause, cumulative-loss pause, cap), CNY.
+    pool_lending_paused : ndarray of bool (n_paths, n_pools, n_steps) or None
+        New lending paused by a trigger in the step.
     """
 
     steps_per_year: int
@@ -93,6 +98,8 @@ class CreditChunk:
     discount_rate: float
     pool_book_outstanding0: np.ndarray | None = None
     defaults: DefaultTable | None = None
+    pool_refused_by: np.ndarray | None = None
+    pool_lending_paused: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -161,6 +168,8 @@ def assemble_chunk(model: CreditModel, claims: ClaimSet, ledger: PoolLedger, ini
         discount_rate=model.discount_rate,
         pool_book_outstanding0=np.asarray(claims.outstanding0, float),
         defaults=table,
+        pool_refused_by=ledger.refused_by,
+        pool_lending_paused=ledger.lending_paused,
     )
 
 

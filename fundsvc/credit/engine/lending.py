@@ -25,7 +25,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from fundsvc.credit.engine.allocation import allocate, loss_terms
+from fundsvc.credit.engine.allocation import allocate, compensated_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel, hazard_weights
 from fundsvc.credit.engine.defaults import (
     default_steps,
@@ -96,7 +96,11 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     n_steps, dt_ = model.n_steps, model.dt
     horizon = n_steps * dt_
     k = tm.n_slots
-    with_int, first, _, shares = loss_terms(model, np.array([pool_index]))
+    with_int, table = loss_terms(model, np.array([pool_index]))
+    rules = spec.rules
+    pledged = tm.unit_appraisal > 0
+    slot_shares = compensated_shares(np.broadcast_to(table[0], (tm.n_slots, 4)), rules,
+                                     np.zeros(tm.n_slots, bool), pledged, ~pledged)
     out = []
     for y in range(tm.years):
         if y * model.steps_per_year >= n_steps:
@@ -111,16 +115,16 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
         zd = z[r, t, model.group_sector[g]]
-        n = c.size
-        sh, fl, no_cap = np.broadcast_to(shares[0], (n, 4)), np.full(n, first[0]), np.full(n, np.inf)
+        cohort_rules = replace(rules, claim_caps=())  # caps apply to CNY amounts in the pool stage
         if model.sources is None:
             principal, exposure, recovery = default_losses(
                 model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
-            al = allocate(exposure - recovery, exposure, sh, fl, no_cap)
+            al = allocate(exposure - recovery, exposure, slot_shares[c], cohort_rules)
         else:
             principal, exposure = default_exposure(model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0])
+            sc = slot_shares[c]
             recovery, al = sourced_losses(model, exposure, tm.unit_appraisal[c], tm.ip_type[c], tm.product[c], zd,
-                                          sh, fl, no_cap, rng)
+                                          lambda net, ex, sc=sc: allocate(net, ex, sc, cohort_rules), rng)
         wk = tm.weight[c]
         out.append(CohortDefaults(
             path=r + p0, step=t, slot=c, bank=tm.bank[c], weight=wk,
@@ -138,15 +142,17 @@ def default_exposure(model: CreditModel, amount, rate, term, amort, elapsed, wit
     return principal, principal + np.where(with_interest, interest, 0.0)
 
 
-def sourced_losses(model: CreditModel, exposure, appraisal, ip_type, product, z, shares, first, cap,
+def sourced_losses(model: CreditModel, exposure, appraisal, ip_type, product, z, split,
                    rng: np.random.Generator):
     """Recovery from every source (:mod:`~fundsvc.credit.engine.recovery_sources`) and the loss
     split, with the guarantor's unpaid share moved to the bank. Four uniforms per default.
 
+    ``split(net_loss, exposure) -> Allocation`` shares the net loss under the pool's rules
+    (:func:`~fundsvc.credit.engine.allocation.allocate` / ``allocate_by_pool``).
     Returns ``(recovery, allocation)``; amounts CNY (or per CNY), shape (n_def,).
     """
     d = draw_recovery(model.sources, exposure, appraisal, ip_type, product, z, rng)
-    al = allocate(exposure - d.recovery, exposure, shares, first, cap)
+    al = split(exposure - d.recovery, exposure)
     short = guarantor_shortfall(model.sources.guarantor, al.guarantor, d.guarantor_fails)
     return d.recovery, replace(al, guarantor=al.guarantor - short, bank=al.bank + short)
 

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from fundsvc.credit.engine.kernel import CreditChunk
+from fundsvc.credit.pools.reliability import REASONS, cover_path_columns
 from fundsvc.metrics.risk import expected_shortfall, value_at_risk, weighted_es, weighted_var
 
 LEVELS: tuple[float, ...] = (0.95, 0.99, 0.995, 0.999)
@@ -111,6 +112,11 @@ def pool_path_metrics(chunk: CreditChunk) -> dict[str, np.ndarray]:
     }
 
 
+COVER_COLUMNS: tuple[str, ...] = ("cover_hit", "cover_unpaid", "cover_unpaid_sq", "cover_claims", "lending_paused",
+                                  "lending_paused_start")
+"""Cover-reliability columns of :func:`credit_columns` (SUM-reduced; :mod:`fundsvc.credit.pools.reliability`)."""
+
+
 def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
     """The credit side's named per-path columns (path axis first) — everything the tables read.
 
@@ -121,7 +127,10 @@ def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
     * ``pool_balance``, ``pool_payout``, ``pool_new_lending``, ``pool_outstanding`` :
       (n_paths, n_pools, n_steps), balance at step ends;
     * ``depleted_by_year`` : (n_paths, n_pools, n_years) bool, depleted by the end of year y;
-      ``depleted_in_year`` : same shape, a depletion event within year y.
+      ``depleted_in_year`` : same shape, a depletion event within year y;
+    * ``cover_hit``, ``cover_unpaid``, ``cover_unpaid_sq``, ``cover_claims``, ``lending_paused``,
+      ``lending_paused_start`` : cover reliability per path (:data:`COVER_COLUMNS`,
+      :func:`fundsvc.credit.pools.reliability.cover_path_columns`), summed over paths by the reducer.
     """
     spy, n_steps, n = chunk.steps_per_year, chunk.n_steps, chunk.n_paths
     per_step = _entity_losses(chunk)
@@ -139,6 +148,13 @@ def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
     cols["depleted_by_year"] = (first[:, :, None] >= 0) & (first[:, :, None] < ends)
     cols["depleted_in_year"] = chunk.pool_depleted[:, :, : n_years * spy].reshape(
         n, len(chunk.pool_ids), n_years, spy).any(axis=3)
+    refused_by = chunk.pool_refused_by
+    if refused_by is None:
+        refused_by = np.zeros((*chunk.pool_claims.shape, len(REASONS) - 1))
+    paused = chunk.pool_lending_paused
+    if paused is None:
+        paused = np.zeros(chunk.pool_claims.shape, bool)
+    cols.update(cover_path_columns(refused_by, chunk.pool_claims, paused, spy))
     return cols
 
 
@@ -296,3 +312,25 @@ def summarise_credit(chunk: CreditChunk, path_offset: int = 0) -> pl.DataFrame:
     """:func:`credit_paths_table` of one chunk's paths."""
     return credit_paths_table(_chunk_entities(chunk), chunk.pool_ids, chunk.steps_per_year,
                               credit_columns(chunk), path_offset)
+
+
+def cover_reliability(chunk: CreditChunk) -> pl.DataFrame:
+    """Cover reliability per pool, year and reason (:func:`fundsvc.credit.pools.reliability.cover_table`)
+    of one chunk's paths, from the same SUM columns the reducer adds."""
+    from fundsvc.credit.pools.reliability import cover_table
+
+    return cover_table(_cover_sums(chunk), chunk.pool_ids)
+
+
+def lending_pauses(chunk: CreditChunk) -> pl.DataFrame:
+    """P(new lending paused) per pool and year (:func:`fundsvc.credit.pools.reliability.lending_pause_table`)."""
+    from fundsvc.credit.pools.reliability import lending_pause_table
+
+    return lending_pause_table(_cover_sums(chunk), chunk.pool_ids)
+
+
+def _cover_sums(chunk: CreditChunk) -> dict[str, np.ndarray]:
+    cols = credit_columns(chunk)
+    sums = {k: np.asarray(cols[k]).sum(axis=0) for k in COVER_COLUMNS}
+    sums["n"] = chunk.n_paths
+    return sums

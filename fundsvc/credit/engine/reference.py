@@ -15,7 +15,8 @@ import numpy as np
 from scipy.special import ndtr
 
 from fundsvc.credit.engine.compile import CreditModel
-from models.credit import ReplenishmentRule
+from fundsvc.credit.pools.ledger import loss_ratio
+from models.credit import Suspends, TriggerMetric
 
 
 def reference_default_steps(model: CreditModel, sector: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -39,34 +40,50 @@ def reference_default_steps(model: CreditModel, sector: np.ndarray, rng: np.rand
 
 def reference_pool_ledger(model: CreditModel, paths: np.ndarray, steps: np.ndarray, claims: np.ndarray,
                           n_paths: int, npl_principal: np.ndarray | None = None,
-                          outstanding: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Pool 0's ledger from single claims (CNY after caps), looping over paths and steps.
+                          outstanding: np.ndarray | None = None, net_loss: np.ndarray | None = None,
+                          outstanding0: float | None = None) -> dict[str, np.ndarray]:
+    """Pool 0's ledger from single claims (CNY after claim caps), looping over paths, steps and claims.
 
-    ``npl_principal``/``outstanding`` (n_paths, n_steps) feed the NPL-ratio triggers (zeros
-    when omitted). Returns payout, balance (n_paths, n_steps + 1), shortfall (unpaid claims),
-    depleted.
+    The pool's rule components (:mod:`fundsvc.credit.pools.rules`) are called one path at a time
+    on scalars. ``npl_principal``/``outstanding``/``net_loss`` (n_paths, n_steps) feed the NPL
+    triggers and the cumulative caps (zeros when omitted); ``outstanding0`` the pooled principal at
+    the start (default: the model's pooled book). Returns payout, balance
+    (n_paths, n_steps + 1), shortfall (unpaid claims), depleted, refused_by (n_paths, n_steps, 4:
+    depletion, NPL pause, loss pause, cap).
     """
     spec = model.pools[0]
+    rules = spec.rules
     s_n, spy = model.n_steps, model.steps_per_year
-    npl_principal = np.zeros((n_paths, s_n)) if npl_principal is None else npl_principal
-    outstanding = np.zeros((n_paths, s_n)) if outstanding is None else outstanding
+    zeros = np.zeros((n_paths, s_n))
+    npl_principal = zeros if npl_principal is None else npl_principal
+    outstanding = zeros if outstanding is None else outstanding
+    net_loss = zeros if net_loss is None else net_loss
     payout = np.zeros((n_paths, s_n))
     shortfall = np.zeros((n_paths, s_n))
     balance = np.zeros((n_paths, s_n + 1))
     depleted = np.zeros((n_paths, s_n), bool)
+    refused_by = np.zeros((n_paths, s_n, 4))
     growth = (1.0 + spec.interest_rate) ** model.dt - 1.0
     b0 = spec.initial_balance
+    out0 = model_out0(model) if outstanding0 is None else outstanding0
     for p in range(n_paths):
         mine = paths == p
         bal = b0
         balance[p, 0] = bal
-        npl_prev, year_pay = 0.0, 0.0
-        out_start = [model_out0(model)] + list(outstanding[p, :-1])
+        npl_prev, year_pay, cum_pay, cum_net = 0.0, 0.0, 0.0, 0.0
+        paused = [False] * len(rules.triggers)
+        base = [0.0] * len(rules.triggers)
+        out_start = [out0] + list(outstanding[p, :-1])
         for t in range(s_n):
+            paused = [bool(tr.update(paused[k], npl_prev, loss_ratio(cum_pay - base[k], b0))) for k, tr in enumerate(rules.triggers)]
+            comp = [k for k, tr in enumerate(rules.triggers) if tr.suspends is Suspends.COMPENSATION and paused[k]]
+            suspended = bool(comp)
+            by_npl = any(rules.triggers[k].metric is TriggerMetric.NPL_RATIO for k in comp)
             these = claims[mine & (steps == t)]
             total = float(sum(these))
-            suspended = npl_prev > spec.npl_stop_compensation
-            available = 0.0 if suspended else bal
+            cum_net += net_loss[p, t]
+            allowed = min(total, float(rules.cap_room(cum_pay, cum_net)))
+            available = 0.0 if suspended else min(bal, allowed)
             paid = 0.0
             unpaid = 0.0
             for c in these:  # pro rata: every claim gets the same share
@@ -74,26 +91,33 @@ def reference_pool_ledger(model: CreditModel, paths: np.ndarray, steps: np.ndarr
                 paid += c * share
                 unpaid += c * (1.0 - share)
             payout[p, t], shortfall[p, t] = paid, unpaid
+            if suspended:
+                refused_by[p, t, 1 if by_npl else 2] = total
+            else:
+                refused_by[p, t, 3] = total - allowed
+                refused_by[p, t, 0] = allowed - paid
             after = bal - paid
-            depleted[p, t] = ((not suspended) and unpaid > 1e-9 * total + 1e-6) or after <= max(1.0, 1e-9 * b0)
+            lack = 0.0 if suspended else allowed - paid
+            depleted[p, t] = lack > 1e-9 * total + 1e-6 or after <= max(1.0, 1e-9 * b0)
             end = after + bal * growth
             year_pay += paid
+            cum_pay += paid
             if (t + 1) % spy == 0:
-                if spec.replenishment is ReplenishmentRule.FIXED_ANNUAL:
-                    end += spec.replenishment_amount
-                elif spec.replenishment is ReplenishmentRule.TOP_UP_TO_INITIAL:
-                    cap = spec.replenishment_amount if spec.replenishment_amount > 0 else np.inf
-                    end += min(cap, max(0.0, b0 - end))
-                elif spec.replenishment is ReplenishmentRule.SHARE_OF_PAYOUTS:
-                    end += spec.replenishment_share * year_pay
+                add = float(rules.replenishment.amount(end, b0, year_pay))
+                end += add
                 year_pay = 0.0
+                for k, tr in enumerate(rules.triggers):
+                    paused[k] = bool(tr.reset.after_replenishment(paused[k], add > 0))
+                    if tr.restarts_cumulative and add > 0:
+                        base[k] = cum_pay
             bal = end
             balance[p, t + 1] = bal
             lo = max(0, t - spy + 1)
             trailing = npl_principal[p, lo : t + 1].sum()
             denom = out_start[lo]
             npl_prev = trailing / denom if denom > 0 else 0.0
-    return {"payout": payout, "balance": balance, "shortfall": shortfall, "depleted": depleted}
+    return {"payout": payout, "balance": balance, "shortfall": shortfall, "depleted": depleted,
+            "refused_by": refused_by}
 
 
 def model_out0(model: CreditModel) -> float:

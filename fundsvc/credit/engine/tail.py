@@ -37,7 +37,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import ndtr, ndtri
 
-from fundsvc.credit.engine.allocation import allocate, loss_terms
+from fundsvc.credit.engine.allocation import allocate_by_pool, loan_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel
 from fundsvc.credit.engine.outputs import weighted_var_es
 from fundsvc.credit.engine.recovery import mean_recovery_fraction
@@ -97,16 +97,13 @@ def one_period_portfolio(model: CreditModel, market: MarketModel, party: TailPar
     pd = -np.expm1(years * np.log1p(-model.group_pd[b.group]))
     mid = 0.5 * (b.start + b.end) - b.orig
     ppy = model.settings.payments_per_year
-    with_int, first, cap, shares = loss_terms(model, b.pool)
+    with_int, _ = loss_terms(model, b.pool)
     principal = outstanding_principal(b.amount, b.rate, b.term, b.amort, mid, ppy)
     exposure = principal + np.where(with_int, accrued_interest(b.amount, b.rate, b.term, b.amort, mid, ppy), 0.0)
     rec_frac = np.array([mean_recovery_fraction(model.recovery, int(t)) for t in range(model.recovery.probit_fraction.shape[0])])
     recovery = np.minimum(exposure, b.appraisal * rec_frac[b.ip_type])
     net = exposure - recovery
-    pooled = b.pool < model.n_pools
-    unpooled = np.stack([np.zeros(b.n_loans), b.guarantee_share, 1 - b.guarantee_share - b.insurance_share,
-                         b.insurance_share], axis=1)
-    al = allocate(net, exposure, np.where(pooled[:, None], shares, unpooled), first, cap)
+    al = allocate_by_pool(model, b.pool, net, exposure, loan_shares(model))
     keep = np.ones(b.n_loans, bool)
     if party is TailParty.TOTAL:
         loss = net

@@ -2,22 +2,26 @@
 
 Per pool and step ``t`` (amounts CNY, ``B`` the balance at the start of the step):
 
-1. *New lending* (programme years, first step of each year): ``A = utilisation · max(0,
-   leverage · B − pooled principal outstanding)``, 0 while lending is suspended (NPL ratio at
-   the end of the previous step above ``npl_ratio_stop_lending``, or cumulative payouts ÷
-   initial balance above ``loss_ratio_stop_lending``). The cohort's claims are added to the
-   claims of later steps (:mod:`fundsvc.credit.engine.lending`).
-2. *Compensation*: claims ``C`` of the step (after per-loan caps). While compensation is
-   suspended (NPL ratio at the end of the previous step above ``npl_ratio_stop_compensation``)
-   nothing is paid. Otherwise the pool pays ``min(C, B)``; if it cannot pay all, every claim is
-   paid in the same proportion (pro rata to the claims). Whatever is not paid falls on the
-   claimant's bank *in the same step* (refused claims are not carried forward).
-3. *Depletion*: the step counts as a depletion event when a claim is refused for lack of
+The rules are components (:mod:`fundsvc.credit.pools.rules`), chosen per pool in the scenario:
+
+1. *Triggers* are updated on the metrics at the end of the previous step (NPL ratio; cumulative
+   payouts since the last restart ÷ initial balance), each with its reset rule. A trigger pauses
+   new compensation or new lending.
+2. *New lending* (programme years, first step of each year): ``A = utilisation · max(0,
+   leverage · B − pooled principal outstanding)``, 0 while a lending trigger is paused. The
+   cohort's claims (after the claim caps) are added to the claims of later steps
+   (:mod:`fundsvc.credit.engine.lending`).
+3. *Compensation*: claims ``C`` of the step (after the per-loan claim caps). While a
+   compensation trigger is paused nothing is paid (refused by the pause). Otherwise the pool pays
+   ``min(C, room, B)`` where ``room`` is what the running caps still allow (e.g. cumulative
+   payouts at most 80 % of cumulative net loss); when it cannot pay all, every claim is paid in
+   the same proportion. Whatever is not paid falls on the claimant's bank *in the same step*
+   (refused claims are not carried forward, so no claim is merely delayed). The refused amount
+   is recorded by reason (:class:`Refusal`: depletion, NPL pause, cumulative-loss pause, cap).
+4. *Depletion*: the step counts as a depletion event when a claim is refused for lack of
    balance, or the balance after payouts is at most ``max(1 CNY, 1e-9 · initial)``.
-4. *Interest* on the start balance ``B·((1 + i)^dt − 1)`` and, at year ends, *replenishment*:
-   FIXED_ANNUAL adds ``amount``; TOP_UP_TO_INITIAL restores the initial balance, at most
-   ``amount`` a year (``amount = 0`` means no limit); SHARE_OF_PAYOUTS adds ``share`` of the
-   year's payouts.
+5. *Interest* on the start balance, compounded per step: ``B·((1 + i)^dt − 1)``; at year ends
+   the *replenishment* rule adds its amount, and reset rules that end on replenishment reset.
 
 NPL ratio at the end of step ``t``: principal of pooled loans defaulting in the trailing year
 (steps ``t − spy + 1 … t``) ÷ pooled principal at risk in that year (performing principal at
@@ -27,13 +31,24 @@ the start of the window plus new lending during it).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
 from fundsvc.credit.engine.claims import ClaimSet
 from fundsvc.credit.engine.compile import CreditModel
 from fundsvc.credit.engine.lending import unit_schedule
-from models.credit import ReplenishmentRule
+from fundsvc.credit.pools.rules import PoolRules, fixed_annual
+from models.credit import Suspends, TriggerMetric
+
+
+class Refusal(IntEnum):
+    """Why (part of) a claim was not paid: index of the last axis of ``PoolLedger.refused_by``."""
+
+    DEPLETION = 0
+    NPL_PAUSE = 1
+    LOSS_PAUSE = 2
+    CAP = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,11 @@ class PoolLedger:
     depleted : ndarray of bool
         Depletion event in the step.
     suspended_compensation, suspended_lending : ndarray of bool
+        Compensation paused in the step; new lending paused (set at the programme's lending dates).
+    refused_by : ndarray (n_paths, n_pools, n_steps, len(Refusal))
+        Refused amount by reason; sums to ``refused`` over the last axis.
+    lending_paused : ndarray of bool (n_paths, n_pools, n_steps)
+        A lending trigger is paused in the step (whether or not the programme lends then).
     bank_shortfall : ndarray (n_paths, n_steps, n_banks)
         Unpaid pool claims falling on each bank (all pools).
     cohort_bank : ndarray (n_paths, n_steps, n_banks)
@@ -82,6 +102,16 @@ class PoolLedger:
     cohort_recovery: np.ndarray
     cohort_defaulted: np.ndarray
     cohort_records: list
+    refused_by: np.ndarray | None = None
+    lending_paused: np.ndarray | None = None
+
+
+def loss_ratio(cumulative_payouts, initial_balance: float):
+    """Cumulative payouts ÷ initial balance (``inf`` for any payout from a pool that started empty)."""
+    x = np.asarray(cumulative_payouts, float)
+    if initial_balance > 0:
+        return x / initial_balance
+    return np.where(x > 0, np.inf, 0.0)
 
 
 def _as_vector(value, n: int, default: np.ndarray) -> np.ndarray:
@@ -126,41 +156,55 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
     m = n_paths * n_steps
     records: list = []
 
+    refused_by = np.zeros((*shape, len(Refusal)))
+    lend_paused = np.zeros(shape, bool)
     for j, spec in enumerate(model.pools):
+        rules: PoolRules = spec.rules
         clm = claims.claim[:, :, j, :].copy()
         npl_pr = claims.npl_principal[:, :, j].copy()
         out = claims.outstanding[:, :, j].copy()
-        rule = ReplenishmentRule.FIXED_ANNUAL if not np.isnan(top[j]) else spec.replenishment
-        amount = top[j] if not np.isnan(top[j]) else spec.replenishment_amount
+        net = np.zeros((n_paths, n_steps)) if claims.net_loss is None else claims.net_loss[:, :, j].copy()
+        refill = fixed_annual(top[j]) if not np.isnan(top[j]) else rules.replenishment
         growth = (1.0 + spec.interest_rate) ** model.dt - 1.0
         bal = np.full(n_paths, b0[j])
         balance[:, j, 0] = bal
         cum_pay = np.zeros(n_paths)
+        cum_net = np.zeros(n_paths)
         year_pay = np.zeros(n_paths)
         npl_prev = np.zeros(n_paths)
         out_prev = np.full(n_paths, claims.outstanding0[j])
         at_risk = np.zeros((n_paths, n_steps))  # performing principal at step start + lending in it
         tiny = max(1.0, 1e-9 * b0[j])
         tm = spec.programme
+        triggers = rules.triggers
+        paused = [np.zeros(n_paths, bool) for _ in triggers]
+        base = [np.zeros(n_paths) for _ in triggers]  # cumulative payouts at the trigger's last restart
+        comp_k = rules.pauses(Suspends.COMPENSATION)
+        lend_k = rules.pauses(Suspends.LENDING)
         pool_records = []
         for t in range(n_steps):
+            for k, trig in enumerate(triggers):
+                paused[k] = trig.update(paused[k], npl_prev, loss_ratio(cum_pay - base[k], b0[j]))
+            stop = np.zeros(n_paths, bool)
+            for k in lend_k:
+                stop |= paused[k]
+            lend_paused[:, j, t] = stop
             if tm is not None and t % spy == 0 and t // spy < tm.years:
                 y = t // spy
-                loss_limit = np.inf if np.isinf(spec.loss_ratio_stop_lending) else spec.loss_ratio_stop_lending * b0[j]
-                stop = (npl_prev > spec.npl_stop_lending) | (cum_pay > loss_limit)
                 susp_l[:, j, t] = stop
                 a = np.where(stop, 0.0, tm.utilisation * np.maximum(0.0, spec.leverage * bal - out_prev))
                 lent[:, j, t] = a
                 cd = claims.cohorts[j][y]
                 amt = a[cd.path]
                 want = amt * cd.want
-                cc = np.minimum(want, spec.cap)
+                cc = rules.limit_claim(want, amt * cd.exposure)
                 excess = want - cc
                 cell = cd.path * n_steps + cd.step
                 clm += np.bincount(cell * nb + cd.bank, cc, minlength=m * nb).reshape(n_paths, n_steps, nb)
                 c_bank += np.bincount(cell * nb + cd.bank, amt * cd.bank_loss + excess, minlength=m * nb).reshape(n_paths, n_steps, nb)
                 for arr, w in ((c_guar, cd.guarantor), (c_ins, cd.insurer), (c_exp, cd.exposure), (c_rec, cd.recovery)):
                     arr += np.bincount(cell, amt * w, minlength=m).reshape(n_paths, n_steps)
+                net += np.bincount(cell, amt * (cd.exposure - cd.recovery), minlength=m).reshape(n_paths, n_steps)
                 dp = np.bincount(cell, amt * cd.principal, minlength=m).reshape(n_paths, n_steps)
                 npl_pr += dp
                 cdef[:, j, :] += dp
@@ -171,34 +215,42 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
             at_risk[:, t] = out_prev + lent[:, j, t]
             c_b = clm[:, t, :]
             c = c_b.sum(axis=1)
-            susp = npl_prev > spec.npl_stop_compensation
-            avail = np.where(susp, 0.0, bal)
-            paid = np.minimum(c, avail)
+            susp = np.zeros(n_paths, bool)
+            by_npl = np.zeros(n_paths, bool)
+            for k in comp_k:
+                susp |= paused[k]
+                if triggers[k].metric is TriggerMetric.NPL_RATIO:
+                    by_npl |= paused[k]
+            cum_net += net[:, t]
+            allowed = np.minimum(c, rules.cap_room(cum_pay, cum_net))
+            paid = np.where(susp, 0.0, np.minimum(allowed, bal))
             r = np.divide(paid, c, out=np.ones(n_paths), where=c > 0)
             shortfall[:, t, :] += c_b * (1.0 - r)[:, None]
             after = bal - paid
             refused_t = c - paid
-            depleted[:, j, t] = ((~susp) & (refused_t > 1e-9 * c + 1e-6)) | (after <= tiny)
+            lack = np.where(susp, 0.0, allowed - paid)
+            refused_by[:, j, t, Refusal.DEPLETION] = lack
+            refused_by[:, j, t, Refusal.CAP] = np.where(susp, 0.0, c - allowed)
+            refused_by[:, j, t, Refusal.NPL_PAUSE] = np.where(by_npl, c, 0.0)
+            refused_by[:, j, t, Refusal.LOSS_PAUSE] = np.where(susp & ~by_npl, c, 0.0)
+            depleted[:, j, t] = ((~susp) & (lack > 1e-9 * c + 1e-6)) | (after <= tiny)
             gain = bal * growth
             end = after + gain
             year_pay += paid
+            cum_pay += paid
             if (t + 1) % spy == 0:
-                if rule is ReplenishmentRule.FIXED_ANNUAL:
-                    add = np.full(n_paths, amount)
-                elif rule is ReplenishmentRule.TOP_UP_TO_INITIAL:
-                    add = np.minimum(np.maximum(b0[j] - end, 0.0), amount if amount > 0 else np.inf)
-                elif rule is ReplenishmentRule.SHARE_OF_PAYOUTS:
-                    add = spec.replenishment_share * year_pay
-                else:
-                    add = np.zeros(n_paths)
+                add = refill.amount(end, b0[j], year_pay)
                 repl[:, j, t] = add
                 end = end + add
                 year_pay = np.zeros(n_paths)
+                for k, trig in enumerate(triggers):
+                    paused[k] = trig.reset.after_replenishment(paused[k], add > 0)
+                    if trig.restarts_cumulative:
+                        base[k] = np.where(add > 0, cum_pay, base[k])
             claims_o[:, j, t], payout[:, j, t], refused[:, j, t] = c, paid, refused_t
             interest[:, j, t], ratio[:, j, t], susp_c[:, j, t] = gain, r, susp
             bal = end
             balance[:, j, t + 1] = bal
-            cum_pay += paid
             lo = max(0, t - spy + 1)
             trailing = npl_pr[:, lo : t + 1].sum(axis=1)
             denom = at_risk[:, lo] + lent[:, j, lo + 1 : t + 1].sum(axis=1)
@@ -208,4 +260,5 @@ def run_pools(model: CreditModel, claims: ClaimSet, *, initial_balance=None, ann
         outst[:, j, :] = out
         records.append(pool_records)
     return PoolLedger(claims_o, payout, refused, interest, repl, lent, outst, nplr, ratio, balance, depleted,
-                      susp_c, susp_l, shortfall, c_bank, c_guar, c_ins, c_exp, c_rec, cdef, records)
+                      susp_c, susp_l, shortfall, c_bank, c_guar, c_ins, c_exp, c_rec, cdef, records, refused_by,
+                      lend_paused)

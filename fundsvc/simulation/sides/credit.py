@@ -29,6 +29,8 @@ class CreditSide:
         ColumnSpec.of("n_defaults", Reduction.CHUNK),
         ColumnSpec.of("depleted_by_year", Reduction.SUM),
         ColumnSpec.of("depleted_in_year", Reduction.SUM),
+        *(ColumnSpec.of(c, Reduction.SUM) for c in ("cover_hit", "cover_unpaid", "cover_unpaid_sq", "cover_claims",
+                                                    "lending_paused", "lending_paused_start")),
     )
 
     def compile(self, scenario, grid: TimeGrid):
@@ -66,6 +68,7 @@ class CreditSide:
             pool_fans_table,
             pool_summary_table,
         )
+        from fundsvc.credit.pools.reliability import cover_table, lending_pause_table
 
         ents = credit_entities(model.banks, model.pool_ids)
         spy = model.grid.steps_per_year
@@ -77,4 +80,7 @@ class CreditSide:
                    TableName.CREDIT_POOL_FANS: pool_fans_table(model.pool_ids, spy, columns, FAN_QUANTILES),
                    TableName.CREDIT_DEPLETION_BY_YEAR: depletion_by_year_table(model.pool_ids, columns.sums,
                                                                                columns.n_paths)}
+            cover_sums = {**columns.sums, "n": columns.n_paths}
+            out[TableName.CREDIT_COVER_RELIABILITY] = cover_table(cover_sums, model.pool_ids)
+            out[TableName.CREDIT_LENDING_PAUSES] = lending_pause_table(cover_sums, model.pool_ids)
         return {k: check_table(k, v) for k, v in out.items()}
