@@ -34,6 +34,10 @@ CODES: dict[str, tuple[str, str]] = {
     Stage.SERIES_C.value: ("C 轮", "Series C"), Stage.LATER.value: ("后期", "Later stage"),
     FundStage.SEED.value: ("种子期", "Seed"), FundStage.ANGEL.value: ("天使期", "Angel"),
     FundStage.VENTURE.value: ("创投期", "Venture"), FundStage.GROWTH.value: ("成长期", "Growth"),
+    # why a pool refused or reduced a claim (cover reliability, fundsvc.credit.pools.reliability)
+    "any": ("任一原因", "any reason"), "depletion": ("余额不足", "pool depleted"),
+    "npl_pause": ("不良率暂停", "NPL-ratio pause"), "loss_pause": ("累计损失暂停", "cumulative-loss pause"),
+    "cap": ("补偿上限", "compensation cap"),
     # run statuses
     "queued": ("排队中", "queued"), "running": ("运行中", "running"), "succeeded": ("已完成", "succeeded"),
     "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled"),

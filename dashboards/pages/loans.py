@@ -105,7 +105,7 @@ def result_view(result, error: str | None, lang: str, reliable=None):
                                        html.Div(f"{t('over_term', lang)}: {fmt_cny(result.subsidy_cny)}",
                                                 id="price-subsidy-cny", className="kpi-sub"),
                                        *([html.Div(f"{t('at_reliability', lang)} {fmt_pct(reliable[1], 2)}: "
-                                                   f"{1e4 * reliable[0].subsidy_rate:,.1f} bp",
+                                                   f"{1e4 * reliable[0].subsidy_rate:,.1f} {t('bp', lang)}",
                                                    id="price-subsidy-reliable", className="kpi-sub")]
                                          if reliable is not None else [])]), className="kpi-card"), md=4),
     ], className="g-3")

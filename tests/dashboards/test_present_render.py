@@ -97,7 +97,7 @@ def test_every_page_reads_cleanly(quick_run, lang):
         texts = list(lint.page_texts(render_page(data, path, quick_run.run_id, lang, app)))
         assert len(texts) > 20, path
         found += [f"{path} {p}" for p in lint.problems(texts, lang, ids)]
-    assert found == []
+    assert found == [], "\n".join(found)
 
 
 def test_the_lint_catches_each_fault():
