@@ -32,6 +32,20 @@ class Regime(StrEnum):
 REGIME_ORDER: tuple[Regime, ...] = (Regime.HOT, Regime.NORMAL, Regime.COLD)
 
 
+class RegimeTilt(StrEnum):
+    """How the tech-cycle factor ``C`` tilts the regime chain's moves.
+
+    ``one_sided`` (default): only a bad cycle tilts, by ``exp(link · min(C, 0) · [1, 0, −1])`` on
+    (hot, normal, cold) — cold markets become more likely and hot ones less; a good cycle leaves
+    the chain as calibrated, so a stronger link never makes hot markets more likely.
+    ``symmetric``: ``exp(link · C · [1, 0, −1])``, a good cycle also pushes towards hot (the
+    behaviour before issue 11; a stronger link then widens the spread both ways).
+    """
+
+    ONE_SIDED = "one_sided"
+    SYMMETRIC = "symmetric"
+
+
 def _check_correlation(matrix: list[list[float]], n: int, what: str) -> None:
     a = np.asarray(matrix, dtype=float)
     if a.shape != (n, n):
@@ -59,7 +73,8 @@ class ExitRegimeModel(DomainModel):
     in the order hot, normal, cold. ``exit_value_multiplier`` scales exit values and
     ``exit_rate_multiplier`` scales the per-quarter exit probability in each regime.
     ``tech_cycle_link`` (>= 0) tilts the chain: a tech-cycle factor below zero makes moves
-    towards ``cold`` more likely (0 = independent of the factors).
+    towards ``cold`` more likely and towards ``hot`` less likely (0 = independent of the
+    factors); ``tilt`` says whether a good cycle also tilts towards ``hot`` (:class:`RegimeTilt`).
     """
 
     enabled: bool = True
@@ -76,6 +91,7 @@ class ExitRegimeModel(DomainModel):
         default_factory=lambda: {Regime.HOT: 1.4, Regime.NORMAL: 1.0, Regime.COLD: 0.55}
     )
     tech_cycle_link: float = Field(0.5, ge=0, le=5)
+    tilt: RegimeTilt = RegimeTilt.ONE_SIDED
 
     @model_validator(mode="after")
     def _check(self) -> ExitRegimeModel:
@@ -179,4 +195,4 @@ class MarketModel(DomainModel):
         return c
 
 
-__all__ = ["REGIME_ORDER", "ExitRegimeModel", "MarketModel", "PublicIndex", "Regime", "Share"]
+__all__ = ["REGIME_ORDER", "ExitRegimeModel", "MarketModel", "PublicIndex", "Regime", "RegimeTilt", "Share"]

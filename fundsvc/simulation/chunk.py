@@ -166,7 +166,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
     t0 = time.perf_counter()
     s = compiled.scenario
     market = simulate_market(s.market, chunk.size, compiled.n_factor_steps, FACTOR_STEPS_PER_YEAR,
-                             stream(seed, chunk.index, Component.FACTORS))
+                             stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
     timings["factors"] = time.perf_counter() - t0
     out: dict = {}
 

@@ -23,12 +23,15 @@ class CompiledScenario:
     credit : fundsvc.engine.credit.compile.CreditModel or None
     n_factor_steps : int
         Quarterly factor steps, ``4 * horizon_years``.
+    conditions : fundsvc.engine.conditioning.ConditionSet or None
+        The scenario's imposed market conditions on the factor grid.
     """
 
     scenario: Scenario
     equity: object | None
     credit: object | None
     n_factor_steps: int
+    conditions: object | None = None
 
     @property
     def quarter_ends(self) -> np.ndarray:
@@ -46,10 +49,13 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     fundsvc.errors.InputError
         If a part of the scenario cannot be compiled (e.g. inconsistent dates).
     """
+    from fundsvc.engine.conditioning import conditions_for
     from fundsvc.engine.credit import compile_credit
     from fundsvc.engine.venture.equity import compile_equity
 
     equity = compile_equity(scenario) if scenario.sub_funds else None
     has_credit = bool(scenario.loans) or any(p.lending_programme is not None for p in scenario.pools)
     credit = compile_credit(scenario) if has_credit else None
-    return CompiledScenario(scenario, equity, credit, FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years)
+    n_steps = FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years
+    conditions = conditions_for(scenario, n_steps, FACTOR_STEPS_PER_YEAR)
+    return CompiledScenario(scenario, equity, credit, n_steps, conditions)
