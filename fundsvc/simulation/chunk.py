@@ -125,6 +125,8 @@ def _equity_indicators(eq, path_offset: int) -> pl.DataFrame:
         "gp_carry_cny": eq.gp_carry.ravel(),
         "guidance_conceded_cny": eq.guidance_conceded.ravel(),
         "buyout_step": eq.buyout_step.ravel().astype(np.int64),
+        "end_sale_cny": (np.zeros(n_paths * n_funds) if eq.end_sale is None else eq.end_sale.ravel()),
+        "gross_proceeds_cny": (np.zeros(n_paths * n_funds) if eq.gross_proceeds is None else eq.gross_proceeds.ravel()),
     })
 
 

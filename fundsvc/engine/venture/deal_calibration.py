@@ -127,7 +127,7 @@ def simulate_calibration(
     rng_m, rng_d = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
     paths = simulate_market(market, n_paths, n_steps, 4, rng_m)
     prog = compile_deals(fund, profile, paths.sectors, n_steps, 0, 0.85 * fund.commitment_cny,
-                         exit_regime=market.regime)
+                         exit_regime=market.regime, marking=market.marking)
     return simulate_deals(prog, paths, rng_d).deals
 
 

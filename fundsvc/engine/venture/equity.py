@@ -153,6 +153,9 @@ class EquityChunk:
         The guidance fund's own cost per step (included in ``guidance_calls``).
     guidance_cash_yield : ndarray, shape (n_paths, n_steps)
         Interest on idle cash (included in distributions only if the model says so).
+    end_sale, gross_proceeds : ndarray, shape (n_paths, n_funds)
+        Portfolio proceeds from the end-of-term secondary sale, and all portfolio proceeds
+        (CNY, before fees and carry; 0 for Takahashi–Alexander funds, which have no deals).
     """
 
     fund_ids: tuple[str, ...]
@@ -176,6 +179,8 @@ class EquityChunk:
     local_reinvestment_required: np.ndarray
     guidance_management_cost: np.ndarray
     guidance_cash_yield: np.ndarray
+    end_sale: np.ndarray | None = None
+    gross_proceeds: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -216,7 +221,8 @@ def compile_equity(scenario: Scenario, *, include_cash_yield: bool = False) -> E
         prog = None
         if sf.mode is SubFundMode.DEAL_LEVEL:
             prog = compile_deals(sf, scenario.stage_profile(sf.stage_profile), sectors, n_steps, start,
-                                 investable_capital(sf), spy, exit_regime=scenario.market.regime)
+                                 investable_capital(sf), spy, exit_regime=scenario.market.regime,
+                                 marking=scenario.market.marking)
         funds.append(CompiledFund(sf, start, prog, _factor_weights(sf, sectors, corr)))
     if problems:
         raise InputError(problems)
@@ -266,6 +272,7 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
     gc, gd, gn = np.zeros(shape3), np.zeros(shape3), np.zeros(shape3)
     carry, local, early, ncomp = (np.zeros((P, F)) for _ in range(4))
     conceded = np.zeros((P, F))
+    end_sale, gross = np.zeros((P, F)), np.zeros((P, F))
     buyout = np.full((P, F), -1, dtype=np.int64)
     by_sector = np.zeros((P, S))
     for j, cf in enumerate(model.funds):
@@ -282,6 +289,8 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
             early[:, j] = pf.invested_early
             ncomp[:, j] = pf.n_companies
             by_sector += pf.invested_by_sector
+            end_sale[:, j] = pf.end_sale
+            gross[:, j] = pf.proceeds.sum(axis=1)
         else:
             params = sf.takahashi_alexander
             assert params is not None
@@ -322,4 +331,5 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
         local_reinvestment_required=np.array([cf.sub_fund.local_reinvestment_multiple for cf in model.funds]),
         guidance_management_cost=model.management_cost.copy(),
         guidance_cash_yield=y,
+        end_sale=end_sale, gross_proceeds=gross,
     )
