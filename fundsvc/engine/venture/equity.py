@@ -44,7 +44,7 @@ from fundsvc.engine.venture.guidance import (
     management_cost,
     step_of,
 )
-from fundsvc.engine.venture.ta import ta_fund_paths
+from fundsvc.engine.venture.ta import ta_cost_outstanding, ta_fund_paths
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.scenario import Scenario
@@ -278,7 +278,6 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
     for j, cf in enumerate(model.funds):
         sf = cf.sub_fund
         rng = stream(seed, chunk_index, Component.VENTURE, sub_key(sf.id))
-        g_share = sf.waterfall.gp_commitment_share
         if cf.programme is not None:
             pf = simulate_deals(cf.programme, market, rng)
             ff = fund_cash_flows(sf, pf.invested, pf.proceeds, pf.nav, pf.cost_outstanding, pf.recycled,
@@ -295,10 +294,14 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
             params = sf.takahashi_alexander
             assert params is not None
             factor = market.sector @ cf.factor_weights
-            ta = ta_fund_paths(params, sf.commitment_cny * (1.0 - g_share), factor, rng, cf.start_step, spy,
+            ta = ta_fund_paths(params, investable_capital(sf), factor, rng, cf.start_step, spy,
                                market.autocorrelation)
-            fc[:, j], fd[:, j], fn[:, j] = ta.contributions, ta.distributions, ta.nav
-            paid_in = ta.contributions.sum(axis=1) / (1.0 - g_share)
+            ff = fund_cash_flows(sf, ta.contributions, ta.distributions, ta.nav, ta_cost_outstanding(ta),
+                                 np.zeros_like(ta.contributions), cf.start_step, T, spy)
+            fc[:, j], fd[:, j], fn[:, j] = ff.lp_calls, ff.lp_distributions, ff.lp_nav
+            carry[:, j] = ff.total_carry
+            gross[:, j] = ta.distributions.sum(axis=1)
+            paid_in = ta.contributions.sum(axis=1)
             local[:, j] = sf.local_deal_share * paid_in
             early[:, j] = paid_in if sf.strategy.is_early else 0.0
             ncomp[:, j] = sf.n_initial_deals
