@@ -33,7 +33,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from models.common import DomainModel, Sector
+from models.common import DomainModel, Identifier, Label, Sector
 from models.market import Regime
 
 
@@ -120,4 +120,48 @@ class FactorImposition(DomainModel):
         return range(first, first + self.quarters)
 
 
-__all__ = ["FactorImposition", "ImposeMode", "ImposedFactor"]
+class StressImposition(DomainModel):
+    """A :class:`FactorImposition` whose window starts ``offset_quarters`` after the simulation
+    start, so a stress from the library applies to any scenario (fields as there)."""
+
+    factor: ImposedFactor
+    sector: Sector | None = None
+    offset_quarters: int = Field(0, ge=0, le=400)
+    quarters: int = Field(ge=1, le=400)
+    mode: ImposeMode = ImposeMode.PATH
+    value: float | None = Field(None, allow_inf_nan=False)
+    value_regime: Regime | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> StressImposition:
+        self.at(dt.date(2000, 1, 1))  # the same checks as an imposition with a date
+        return self
+
+    def at(self, simulation_start: dt.date) -> FactorImposition:
+        """The imposition with a calendar window for a simulation starting ``simulation_start``."""
+        months = simulation_start.month - 1 + 3 * self.offset_quarters
+        start = simulation_start.replace(year=simulation_start.year + months // 12, month=months % 12 + 1)
+        return FactorImposition(factor=self.factor, sector=self.sector, start=start, quarters=self.quarters,
+                                mode=self.mode, value=self.value, value_regime=self.value_regime)
+
+
+class StressDefinition(DomainModel):
+    """A named stress of the library (``scenarios/stresses/*.toml``).
+
+    ``narrative``/``narrative_zh`` say what happens and why, ``sources`` the public data the
+    sizes come from (or "assumption"), ``impose`` the factor paths it imposes.
+    """
+
+    name: Identifier
+    title: Label
+    title_zh: str = ""
+    narrative: str = ""
+    narrative_zh: str = ""
+    sources: list[str] = Field(default_factory=list)
+    impose: list[StressImposition] = Field(min_length=1)
+
+    def impositions(self, simulation_start: dt.date) -> list[FactorImposition]:
+        return [i.at(simulation_start) for i in self.impose]
+
+
+__all__ = ["FactorImposition", "ImposeMode", "ImposedFactor", "StressDefinition", "StressImposition"]

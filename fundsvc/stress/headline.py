@@ -35,30 +35,32 @@ class Figure:
     """One headline figure: a statistic of a per-path quantity (``key`` in :func:`path_values`)."""
 
     name: str
+    name_zh: str
     key: str
     statistic: Statistic
     unit: str
 
 
 HEADLINES: tuple[Figure, ...] = (
-    Figure("guidance TVPI mean", "guidance_tvpi", Statistic.MEAN, "x"),
-    Figure("guidance TVPI median", "guidance_tvpi", Statistic.MEDIAN, "x"),
-    Figure("guidance TVPI P5", "guidance_tvpi", Statistic.P5, "x"),
-    Figure("guidance TVPI P95", "guidance_tvpi", Statistic.P95, "x"),
-    Figure("guidance P(loss)", "guidance_loss", Statistic.PROB, "share"),
-    Figure("end-of-term sales share of proceeds", "end_sale_share", Statistic.MEAN, "share"),
-    Figure("banks expected loss", "banks_loss", Statistic.MEAN, "CNY"),
-    Figure("banks loss P99", "banks_loss", Statistic.P99, "CNY"),
-    Figure("pool payouts mean", "pool_payout", Statistic.MEAN, "CNY"),
-    Figure("P(a pool depleted)", "pool_depleted", Statistic.PROB, "share"),
+    Figure("guidance TVPI mean", "引导基金TVPI均值", "guidance_tvpi", Statistic.MEAN, "x"),
+    Figure("guidance TVPI median", "引导基金TVPI中位数", "guidance_tvpi", Statistic.MEDIAN, "x"),
+    Figure("guidance TVPI P5", "引导基金TVPI第5百分位", "guidance_tvpi", Statistic.P5, "x"),
+    Figure("guidance TVPI P95", "引导基金TVPI第95百分位", "guidance_tvpi", Statistic.P95, "x"),
+    Figure("guidance P(loss)", "引导基金亏损概率", "guidance_loss", Statistic.PROB, "share"),
+    Figure("end-of-term sales share of proceeds", "期末二级转让占回款比例", "end_sale_share", Statistic.MEAN, "share"),
+    Figure("banks expected loss", "银行预期损失", "banks_loss", Statistic.MEAN, "CNY"),
+    Figure("banks loss P99", "银行损失第99百分位", "banks_loss", Statistic.P99, "CNY"),
+    Figure("pool payouts mean", "资金池代偿均值", "pool_payout", Statistic.MEAN, "CNY"),
+    Figure("P(a pool depleted)", "资金池耗尽概率", "pool_depleted", Statistic.PROB, "share"),
 )
 
 
 def path_values(result) -> dict[str, np.ndarray]:
     """Per-path quantities of a :class:`~fundsvc.simulation.result.SimulationResult`, each shape
     (n_paths,) in path order: guidance TVPI and loss flag, end-of-term sale share of the guidance
-    fund's sub-funds' gross proceeds, banks' and pools' horizon losses (CNY), pool depletion flag.
-    Quantities the run does not have are left out."""
+    fund's sub-funds' gross proceeds, banks' and pools' horizon losses (CNY), pool depletion flag;
+    per entity ``loss:bank:NAME`` (CNY) and ``depleted:pool:ID`` (0/1); the guidance fund's loss
+    ratio ``guidance_loss_ratio`` (容亏率). Quantities the run does not have are left out."""
     out: dict[str, np.ndarray] = {}
     arrays = result.arrays()
     eq = arrays.get("equity_paths")
@@ -72,8 +74,19 @@ def path_values(result) -> dict[str, np.ndarray]:
         gross = agg["gross_proceeds_cny"].to_numpy()
         out["end_sale_share"] = np.divide(agg["end_sale_cny"].to_numpy(), gross, out=np.zeros_like(gross),
                                           where=gross > 0)
+    if eq is not None and eq.height:
+        from fundsvc.assessment.indicators import loss_ratio
+
+        out["guidance_loss_ratio"] = np.nan_to_num(loss_ratio(g["paid_in_cny"], g["distributed_cny"], g["nav_cny"]))
     cr = arrays.get("credit_paths")
     if cr is not None and cr.height:
+        for ent, grp in cr.group_by("entity"):
+            grp = grp.sort("path")
+            name = ent[0] if isinstance(ent, tuple) else ent
+            if name.startswith("bank:"):
+                out[f"loss:{name}"] = grp["loss_horizon"].to_numpy()
+            elif name.startswith("pool:"):
+                out[f"depleted:{name}"] = grp["depleted"].to_numpy().astype(float)
         banks = cr.filter(pl.col("entity") == "banks").sort("path")
         if banks.height:
             out["banks_loss"] = banks["loss_horizon"].to_numpy()
@@ -126,8 +139,9 @@ def compare(base: dict[str, np.ndarray], stressed: dict[str, np.ndarray], stress
         stat = f.statistic
         b, s = base[f.key], stressed[f.key]
         change, se = paired_change(b, s, stat)
-        rows.append((stress, f.name, f.unit, statistic(b, stat), statistic(s, stat), change, se))
-    return pl.DataFrame(rows, schema={"stress": pl.Utf8, "figure": pl.Utf8, "unit": pl.Utf8, "base": pl.Float64,
+        rows.append((stress, f.name, f.name_zh, f.unit, statistic(b, stat), statistic(s, stat), change, se))
+    return pl.DataFrame(rows, schema={"stress": pl.Utf8, "figure": pl.Utf8, "figure_zh": pl.Utf8, "unit": pl.Utf8,
+                                      "base": pl.Float64,
                                       "stressed": pl.Float64, "change": pl.Float64, "change_se": pl.Float64},
                         orient="row")
 
