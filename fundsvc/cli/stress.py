@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.errors import InputError, Problem
 from fundsvc.units import fmt_cny, fmt_pct
 
@@ -38,6 +39,10 @@ def stress(
     paths: Annotated[int, typer.Option("--paths", "-n", help="Monte Carlo paths per run")] = 2_000,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")] = False,
+    store_: Annotated[bool, typer.Option("--store/--no-store",
+                                         help="Store the base run and the stress results with it")] = True,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Run stresses on common random numbers and print each headline figure's change against the base
     (with its Monte Carlo standard error), or find the most likely factor path that breaches a target."""
@@ -61,26 +66,51 @@ def stress(
         problems.append(Problem("command line", "--reverse", "a reverse stress runs on its own (drop --stress/--all)"))
     if problems:
         raise InputError(problems)
-    sc = load_scenario(resolve_scenario(scenario)).scenario
+    loaded = load_scenario(resolve_scenario(scenario))
+    sc = loaded.scenario
     run_seed = seed if seed is not None else (sc.simulation.seed or 0)
     if reverse is not None:
         from fundsvc.stress.reverse import parse_target, reverse_stress
 
-        result = reverse_stress(sc, parse_target(sc, reverse, level), paths=paths, seed=run_seed)
+        target = parse_target(sc, reverse, level)
+        result = reverse_stress(sc, target, paths=paths, seed=run_seed)
+        doc = _json_safe(result.to_dict())
+        run_id = _store_reverse(loaded, paths, run_seed, reverse, doc, data_dir, database_url) if store_ else None
         if as_json:
-            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+            typer.echo(json.dumps({**doc, "run_id": run_id}, ensure_ascii=False, indent=1))
         else:
             _print_reverse(console, result)
+            if run_id is not None:
+                console.print(f"stored with run {run_id}")
         return
     lib = bundled_stresses() if all_ else get_stresses(list(names or []))
-    from fundsvc.stress.runner import run_stresses
+    from fundsvc.stress.headline import path_values
+    from fundsvc.stress.runner import json_rows, run_stresses
 
     start = sc.simulation.start_date
-    table = run_stresses(sc, {n: s.impositions(start) for n, s in lib.items()}, paths=paths, seed=run_seed)
+    imps = {n: s.impositions(start) for n, s in lib.items()}
+    run_id = None
+    if store_:
+        from fundsvc.simulation.service import simulate_and_store
+        from fundsvc.store import Store
+
+        with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
+            stored = simulate_and_store(store, loaded, paths=paths, seed=run_seed, label="stress base")
+            run_id = stored.run_id
+            table = run_stresses(sc, imps, paths=paths, seed=run_seed, base=path_values(stored.result))
+            for n, s in lib.items():
+                store.stress_results.add(run_id, "stress", n, {
+                    "stress": n, "title": s.title, "title_zh": s.title_zh, "paths": paths, "seed": run_seed,
+                    "narrative": s.narrative, "narrative_zh": s.narrative_zh, "sources": s.sources,
+                    "rows": json_rows(table.filter(table["stress"] == n))})
+    else:
+        table = run_stresses(sc, imps, paths=paths, seed=run_seed)
     if as_json:
-        typer.echo(json.dumps({"scenario": sc.name, "paths": paths, "seed": run_seed,
-                               "rows": table.to_dicts()}, ensure_ascii=False, indent=1))
+        typer.echo(json.dumps({"scenario": sc.name, "paths": paths, "seed": run_seed, "run_id": run_id,
+                               "rows": json_rows(table)}, ensure_ascii=False, indent=1))
         return
+    if run_id is not None:
+        console.print(f"base run and stress results stored as run {run_id}")
     for name in lib:
         t = Table(title=f"{name}: {lib[name].title} / {lib[name].title_zh} — change vs base "
                         f"({paths:,} paths, seed {run_seed}, common random numbers)")
@@ -90,6 +120,27 @@ def stress(
             t.add_row(f"{r['figure']} {r['figure_zh']}", _fmt(r["base"], r["unit"]), _fmt(r["stressed"], r["unit"]),
                       _fmt(r["change"], r["unit"], signed=True), _fmt(r["change_se"], r["unit"]))
         console.print(t)
+
+
+def _json_safe(x):
+    if isinstance(x, float):
+        return None if math.isnan(x) else x
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_json_safe(v) for v in x]
+    return x
+
+
+def _store_reverse(loaded, paths: int, seed: int, name: str, doc: dict, data_dir, database_url) -> int:
+    """Simulate and store the base run (same paths and seed), attach the reverse stress; the run id."""
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import Store
+
+    with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
+        stored = simulate_and_store(store, loaded, paths=paths, seed=seed, label="reverse stress base")
+        store.stress_results.add(stored.run_id, "reverse", name, doc)
+        return stored.run_id
 
 
 def _print_reverse(console: Console, result) -> None:

@@ -17,6 +17,7 @@ from fundsvc.settings import Settings, get_settings
 from fundsvc.store import migrate
 from fundsvc.store.actuals import ActualsRepository
 from fundsvc.store.assessments import AssessmentRepository
+from fundsvc.store.stress_results import StressResultRepository
 from fundsvc.store.engine import check_connection, make_engine, session_factory, translate_error
 from fundsvc.store.loan_books import LoanBookRepository
 from fundsvc.store.runs import RunRepository
@@ -149,6 +150,10 @@ class Store:
     @functools.cached_property
     def assessments(self) -> AssessmentRepository:
         return AssessmentRepository(self)
+
+    @functools.cached_property
+    def stress_results(self) -> StressResultRepository:
+        return StressResultRepository(self)
 
     def close(self) -> None:
         """Release the engine's connections."""

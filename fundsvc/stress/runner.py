@@ -58,8 +58,11 @@ def run_paths(scenario: Scenario, *, paths: int, seed: int, chunk_size: int | No
 
 
 def run_stresses(scenario: Scenario, stresses: Mapping[str, Sequence[FactorImposition]], *, paths: int,
-                 seed: int, chunk_size: int | None = None) -> pl.DataFrame:
+                 seed: int, chunk_size: int | None = None, base: dict[str, np.ndarray] | None = None) -> pl.DataFrame:
     """Run the base scenario and each stress on common random numbers.
+
+    ``base``: the base run's :func:`path_values` when it was already simulated (same paths, seed
+    and chunk size), e.g. a stored run's result.
 
     Returns
     -------
@@ -67,10 +70,15 @@ def run_stresses(scenario: Scenario, stresses: Mapping[str, Sequence[FactorImpos
         One row per stress and headline figure: ``stress, figure, unit, base, stressed, change,
         change_se`` (amounts in CNY, shares as decimals).
     """
-    base = run_paths(scenario, paths=paths, seed=seed, chunk_size=chunk_size)
+    base = base if base is not None else run_paths(scenario, paths=paths, seed=seed, chunk_size=chunk_size)
     parts = [compare(base, run_paths(stressed(scenario, imps), paths=paths, seed=seed, chunk_size=chunk_size), name)
              for name, imps in stresses.items()]
     return pl.concat(parts) if parts else compare(base, base, "base").clear()
 
 
-__all__ = ["run_paths", "run_stresses", "stressed", "tech_cycle_shift"]
+def json_rows(table: pl.DataFrame) -> list[dict]:
+    """Rows of a comparison table as JSON-safe dicts (NaN → None)."""
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dicts()]
+
+
+__all__ = ["json_rows", "run_paths", "run_stresses", "stressed", "tech_cycle_shift"]

@@ -63,11 +63,20 @@ def _invoke(*args):
     return CliRunner(env={"COLUMNS": "200"}).invoke(build_app(), list(args))
 
 
-def test_cli_stress_json_reports_changes_with_standard_errors():
-    r = _invoke("stress", "quick", "--stress", "ipo_slowdown_2023", "--paths", "60", "--seed", "3", "--json")
+def test_cli_stress_json_reports_changes_with_standard_errors_and_stores_them(tmp_path):
+    r = _invoke("stress", "quick", "--stress", "ipo_slowdown_2023", "--paths", "60", "--seed", "3", "--json",
+                "--data-dir", str(tmp_path))
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert doc["paths"] == 60 and doc["seed"] == 3
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+
+    with Store.open(get_settings(data_dir=tmp_path)) as store:
+        assert store.runs.get(doc["run_id"]).n_paths == 60
+        (rec,) = store.stress_results.list(doc["run_id"])
+        assert rec.kind == "stress" and rec.name == "ipo_slowdown_2023"
+        assert rec.content["rows"] == [row for row in doc["rows"] if row["stress"] == "ipo_slowdown_2023"]
     figs = {row["figure"] for row in doc["rows"]}
     assert {"guidance TVPI mean", "banks expected loss", "pool payouts mean"} <= figs
     assert all(row["stress"] == "ipo_slowdown_2023" and row["change_se"] >= 0 for row in doc["rows"])
@@ -81,7 +90,7 @@ def test_cli_stress_json_reports_changes_with_standard_errors():
     (("--stress", "gfc_2008", "--paths", "1"), "--paths"),
 ])
 def test_cli_stress_bad_input_exits_2_with_a_message(args, message):
-    r = _invoke("stress", "quick", *args)
+    r = _invoke("stress", "quick", "--no-store", *args)
     assert r.exit_code == 2
     assert message in r.output
     assert "Traceback" not in r.output
