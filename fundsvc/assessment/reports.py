@@ -62,22 +62,29 @@ def _clean(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(c).fill_nan(None) for c, t in frame.schema.items() if t.is_float())
 
 
-def write_xlsx(a, path: Path) -> Path:
+EXTRA_TITLES = {"stress_results": ("压力测试结果(与基准比较,共同随机数)", "Stress results (change vs base, common random numbers)"),
+                "reverse_stress": ("反向压力测试", "Reverse stress tests")}
+"""Titles of tables a report may carry besides the assessment's (stress results stored with the run)."""
+
+
+def write_xlsx(a, path: Path, extra: dict[str, pl.DataFrame] | None = None) -> Path:
     """Sheets ``summary`` and ``contents`` (bilingual titles), then one sheet per table (header in row 1);
-    NaN written as empty cells."""
+    NaN written as empty cells. ``extra`` tables (e.g. stress results) follow the assessment's."""
     import xlsxwriter
 
     from fundsvc.assessment import TABLE_TITLES
 
-    names = [n for n, f in a.tables().items() if f.width]
-    zh = [TABLE_TITLES.get(n, (n, n))[0] for n in names]
-    en = [TABLE_TITLES.get(n, (n, n))[1] for n in names]
+    titles = {**TABLE_TITLES, **EXTRA_TITLES}
+    tables = {**a.tables(), **(extra or {})}
+    names = [n for n, f in tables.items() if f.width]
+    zh = [titles.get(n, (n, n))[0] for n in names]
+    en = [titles.get(n, (n, n))[1] for n in names]
     with xlsxwriter.Workbook(str(path)) as wb:
         summary_frame(a).write_excel(workbook=wb, worksheet="summary", autofit=True)
         pl.DataFrame({"sheet": names, "title_zh": zh, "title_en": en}, schema={"sheet": pl.Utf8, "title_zh": pl.Utf8,
                      "title_en": pl.Utf8}).write_excel(workbook=wb, worksheet="contents", autofit=True)
         for name in names:
-            _clean(a.tables()[name]).write_excel(workbook=wb, worksheet=name[:31], autofit=True)
+            _clean(tables[name]).write_excel(workbook=wb, worksheet=name[:31], autofit=True)
     return path
 
 
@@ -116,7 +123,7 @@ _CSS = ("body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin
         "background:#f7f7fb;padding:0.8em;border-left:4px solid #1f77b4}")
 
 
-def write_html(a, path: Path) -> Path:
+def write_html(a, path: Path, extra: dict[str, pl.DataFrame] | None = None) -> Path:
     """A self-contained HTML report: bilingual sections, tables and plotly figures (plotly.js inline once)."""
     import plotly.io as pio
 
@@ -155,12 +162,16 @@ def write_html(a, path: Path) -> Path:
                     en_t += " (year ends; every quarter in the workbook)"
                 parts.append(f"<h3>{zh_t} · {en_t}</h3>" + html_table(frame))
         parts.append("</section>")
+    for name, frame in (extra or {}).items():
+        zh_t, en_t = EXTRA_TITLES.get(name, (name, name))
+        parts.append(f"<section id='{name}'><h2>{zh_t} · {en_t}</h2>{html_table(frame)}</section>")
     parts.append("</body></html>")
     path.write_text("".join(parts), encoding="utf-8")
     return path
 
 
-def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = None) -> Path:
+def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = None,
+                 extra: dict[str, pl.DataFrame] | None = None) -> Path:
     """Write an assessment report.
 
     Parameters
@@ -170,6 +181,8 @@ def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = 
         Output file.
     fmt : ReportFormat or str, optional
         ``xlsx`` or ``html``; default from the file suffix.
+    extra : dict of polars.DataFrame, optional
+        Further tables, e.g. the run's stress results (``fundsvc.stress.runner.stress_report_tables``).
 
     Returns
     -------
@@ -184,4 +197,4 @@ def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = 
     except ValueError:
         raise InputError.single("command line", "--format", f"unknown report format '{fmt or path.suffix}'; use xlsx or html") from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_xlsx(assessment, path) if f is ReportFormat.XLSX else write_html(assessment, path)
+    return write_xlsx(assessment, path, extra) if f is ReportFormat.XLSX else write_html(assessment, path, extra)

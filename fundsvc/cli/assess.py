@@ -118,7 +118,10 @@ def report(
             frame = None
         a = assess_run(store, run_id, actuals=frame, as_of=p.as_of if frame is not None else None, scenario=scen,
                        period=f"{p.label} {p.title_zh} {p.title_en}", save=True)
-    path = write_report(a, out or Path(f"report-run{run_id}-{p.label}.{f.value}"), f)
+        from fundsvc.stress.runner import stress_report_tables
+
+        extra = stress_report_tables(store.stress_results.list(run_id))
+    path = write_report(a, out or Path(f"report-run{run_id}-{p.label}.{f.value}"), f, extra)
     console = Console(soft_wrap=True)
     render(console, a)
     console.print(f"[bold green]✓[/] report written to {path}")

@@ -81,4 +81,26 @@ def json_rows(table: pl.DataFrame) -> list[dict]:
     return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dicts()]
 
 
-__all__ = ["json_rows", "run_paths", "run_stresses", "stressed", "tech_cycle_shift"]
+def stress_report_tables(records) -> dict[str, pl.DataFrame]:
+    """Stored stress results (``StressResultRecord``) as report tables: ``stress_results`` (one row
+    per stress and headline figure) and ``reverse_stress`` (one row per reverse stress); empty
+    tables are left out."""
+    rows = [r for rec in records if rec.kind == "stress" for r in rec.content.get("rows", [])]
+    rev = [{"target": rec.content.get("target"), "level": rec.content.get("level"),
+            "shift_sigma": rec.content.get("shift_sigma"), "window": rec.content.get("window"),
+            "mahalanobis_norm": rec.content.get("mahalanobis_norm"),
+            "breached_value": next((c["value"] for c in rec.content.get("checks", []) if c["breached"]), None),
+            "less_severe_value": next((c["value"] for c in rec.content.get("checks", []) if not c["breached"]), None)}
+           for rec in records if rec.kind == "reverse"]
+    out = {}
+    if rows:
+        out["stress_results"] = pl.DataFrame(rows)
+    if rev:
+        out["reverse_stress"] = pl.DataFrame(rev, schema={"target": pl.Utf8, "level": pl.Float64,
+                                                         "shift_sigma": pl.Float64, "window": pl.Utf8,
+                                                         "mahalanobis_norm": pl.Float64, "breached_value": pl.Float64,
+                                                         "less_severe_value": pl.Float64})
+    return out
+
+
+__all__ = ["json_rows", "stress_report_tables", "run_paths", "run_stresses", "stressed", "tech_cycle_shift"]
