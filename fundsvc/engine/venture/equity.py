@@ -13,10 +13,10 @@ Modes:
 
 * deal-level: :func:`~fundsvc.engine.venture.deals.simulate_deals` then
   :func:`~fundsvc.engine.venture.fund.fund_cash_flows` (fees, calls, waterfall, GP commitment);
-* Takahashi–Alexander: :func:`~fundsvc.engine.venture.ta.ta_fund_paths` on the LP base
-  (``commitment × (1 − gp_commitment_share)``), flows already net to LPs, no carry. Its
-  indicators are proxies: paid-in of the whole fund (LP base grossed up by the GP share)
-  stands in for invested capital, split by sector weights, ``local_deal_share`` of it counted
+* Takahashi–Alexander: :func:`~fundsvc.engine.venture.ta.ta_fund_paths` as the portfolio of the
+  fund's investable capital, then the same fee, call and waterfall layer as a deal-level fund
+  (without recycling; issue 11 — before, TA funds skipped the scenario's fees). Its
+  indicators are proxies: the capital the TA portfolio invested stands in for invested capital, split by sector weights, ``local_deal_share`` of it counted
   as local, all of it as early-stage if the strategy is early-stage; ``n_companies`` is the
   nominal ``n_initial_deals``.
 
@@ -296,7 +296,9 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
             factor = market.sector @ cf.factor_weights
             ta = ta_fund_paths(params, investable_capital(sf), factor, rng, cf.start_step, spy,
                                market.autocorrelation)
-            ff = fund_cash_flows(sf, ta.contributions, ta.distributions, ta.nav, ta_cost_outstanding(ta),
+            # TA funds do not recycle: no proceeds are held back for reinvestment
+            ff = fund_cash_flows(sf.model_copy(update={"recycling_cap": 0.0}), ta.contributions, ta.distributions,
+                                 ta.nav, ta_cost_outstanding(ta),
                                  np.zeros_like(ta.contributions), cf.start_step, T, spy)
             fc[:, j], fd[:, j], fn[:, j] = ff.lp_calls, ff.lp_distributions, ff.lp_nav
             carry[:, j] = ff.total_carry
