@@ -17,7 +17,7 @@ from fundsvc.store.tables import Base
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_TABLES = {"scenarios", "loan_books", "runs", "run_tables", "run_artifacts",
-                   "actuals_imports", "actual_cash_flows", "assessments"}
+                   "actuals_imports", "actual_cash_flows", "assessments", "stress_results"}
 
 
 @pytest.fixture
