@@ -15,6 +15,7 @@ are *added* to those the scenario already has.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -78,7 +79,7 @@ def run_stresses(scenario: Scenario, stresses: Mapping[str, Sequence[FactorImpos
 
 def json_rows(table: pl.DataFrame) -> list[dict]:
     """Rows of a comparison table as JSON-safe dicts (NaN → None)."""
-    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()} for r in table.to_dicts()]
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in table.to_dicts()]
 
 
 def stress_report_tables(records) -> dict[str, pl.DataFrame]:
@@ -103,4 +104,4 @@ def stress_report_tables(records) -> dict[str, pl.DataFrame]:
     return out
 
 
-__all__ = ["json_rows", "stress_report_tables", "run_paths", "run_stresses", "stressed", "tech_cycle_shift"]
+__all__ = ["json_rows", "run_paths", "run_stresses", "stress_report_tables", "stressed", "tech_cycle_shift"]

@@ -7,6 +7,8 @@ way by more than ``Z_STEP`` of its paired standard error (one-sided), so the tes
 model whose stress does not bite, and not on Monte Carlo noise at this seed.
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,7 @@ def ladder():
     ("pool_payout", Statistic.MEAN, +1),
 ])
 def test_every_step_of_the_severity_grid_makes_it_worse(ladder, key, stat, sign):
-    for lo, hi in zip(ladder[:-1], ladder[1:], strict=True):
+    for lo, hi in itertools.pairwise(ladder):
         change, se = paired_change(lo[key], hi[key], stat)
         assert sign * change > Z_STEP * se, (key, stat, change, se)
 

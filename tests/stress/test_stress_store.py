@@ -9,8 +9,8 @@ from fundsvc.store.stress_results import StressKind
 
 
 def test_results_round_trip_and_cascade(fresh_store):
-    from fundsvc.simulation.service import simulate_and_store
     from fundsvc.inputs.loader import load_scenario
+    from fundsvc.simulation.service import simulate_and_store
 
     stored = simulate_and_store(fresh_store, load_scenario("scenarios/quick.toml"), paths=20, seed=1)
     repo = fresh_store.stress_results
