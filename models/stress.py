@@ -54,37 +54,19 @@ class ImposeMode(StrEnum):
     SHIFT = "shift"
 
 
-class FactorImposition(DomainModel):
-    """One imposed condition on one factor over a window of quarters.
-
-    Parameters
-    ----------
-    factor : ImposedFactor
-    sector : Sector, optional
-        Required for ``factor = "sector"``, not allowed otherwise.
-    start : date
-        First day of the window; the window starts with the simulation quarter containing it.
-    quarters : int
-        Length of the window in quarters (>= 1).
-    mode : ImposeMode
-        ``path`` (default), ``mean`` or ``shift``; the regime is always imposed as a path.
-    value : float, optional
-        Standard deviations for ``tech_cycle`` and ``sector``; total return over the window for
-        ``public_index`` (> -1). Required unless ``factor = "regime"``.
-    value_regime : Regime, optional
-        The exit-market state for ``factor = "regime"``.
-    """
+class _ImposedValue(DomainModel):
+    """Fields shared by :class:`FactorImposition` and :class:`StressImposition` (all but the
+    window's start), with their consistency checks."""
 
     factor: ImposedFactor
     sector: Sector | None = None
-    start: dt.date
     quarters: int = Field(ge=1, le=400)
     mode: ImposeMode = ImposeMode.PATH
     value: float | None = Field(None, allow_inf_nan=False)
     value_regime: Regime | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> FactorImposition:
+    def _check(self) -> _ImposedValue:
         if self.factor is ImposedFactor.SECTOR and self.sector is None:
             raise ValueError("factor 'sector' needs `sector` (which ecosystem)")
         if self.factor is not ImposedFactor.SECTOR and self.sector is not None:
@@ -107,6 +89,30 @@ class FactorImposition(DomainModel):
                 raise ValueError(f"value is in standard deviations and must lie in [-8, 8], got {self.value}")
         return self
 
+
+class FactorImposition(_ImposedValue):
+    """One imposed condition on one factor over a window of quarters.
+
+    Parameters
+    ----------
+    factor : ImposedFactor
+    sector : Sector, optional
+        Required for ``factor = "sector"``, not allowed otherwise.
+    start : date
+        First day of the window; the window starts with the simulation quarter containing it.
+    quarters : int
+        Length of the window in quarters (>= 1).
+    mode : ImposeMode
+        ``path`` (default), ``mean`` or ``shift``; the regime is always imposed as a path.
+    value : float, optional
+        Standard deviations for ``tech_cycle`` and ``sector``; total return over the window for
+        ``public_index`` (> -1). Required unless ``factor = "regime"``.
+    value_regime : Regime, optional
+        The exit-market state for ``factor = "regime"``.
+    """
+
+    start: dt.date
+
     def first_step(self, simulation_start: dt.date) -> int:
         """Index of the simulated quarter (from ``simulation_start``) that contains ``start``."""
         months = (self.start.year - simulation_start.year) * 12 + self.start.month - simulation_start.month
@@ -120,22 +126,11 @@ class FactorImposition(DomainModel):
         return range(first, first + self.quarters)
 
 
-class StressImposition(DomainModel):
+class StressImposition(_ImposedValue):
     """A :class:`FactorImposition` whose window starts ``offset_quarters`` after the simulation
     start, so a stress from the library applies to any scenario (fields as there)."""
 
-    factor: ImposedFactor
-    sector: Sector | None = None
     offset_quarters: int = Field(0, ge=0, le=400)
-    quarters: int = Field(ge=1, le=400)
-    mode: ImposeMode = ImposeMode.PATH
-    value: float | None = Field(None, allow_inf_nan=False)
-    value_regime: Regime | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> StressImposition:
-        self.at(dt.date(2000, 1, 1))  # the same checks as an imposition with a date
-        return self
 
     def at(self, simulation_start: dt.date) -> FactorImposition:
         """The imposition with a calendar window for a simulation starting ``simulation_start``."""

@@ -157,3 +157,22 @@ def test_one_sided_tilt_ignores_a_good_cycle_and_penalises_a_bad_one():
     hot_bad = (_simulate_regime(one, bad, u0, u, 4) == 0).mean()
     assert cold_bad > (_simulate_regime(flat, bad, u0, u, 4) == 2).mean() + 0.05
     assert hot_bad < (_simulate_regime(flat, bad, u0, u, 4) == 0).mean() - 0.02
+
+
+def test_bad_impositions_name_the_field():
+    from pydantic import ValidationError
+
+    from fundsvc.inputs.loader import load_scenario
+    from models.scenario import CrossReferenceError
+    from models.stress import StressImposition
+
+    with pytest.raises(ValidationError, match="needs `value_regime`"):
+        FactorImposition(factor="regime", start=START, quarters=2)
+    with pytest.raises(ValidationError, match="must be > -1"):
+        StressImposition(factor="public_index", quarters=2, value=-1.5)
+    quick = load_scenario("scenarios/quick.toml").scenario
+    data = quick.model_dump()
+    data["market_conditions"] = [_tc(-1.0, start=dt.date(2090, 1, 1)).model_dump()]
+    with pytest.raises((CrossReferenceError, ValidationError),
+                       match=r"market_conditions\.0\.start: 2090-01-01 is outside the simulated period"):
+        type(quick).model_validate(data)
