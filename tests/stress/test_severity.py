@@ -56,8 +56,9 @@ def downturn():
 
 
 def test_tech_downturn_lowers_mean_and_median_guidance_tvpi(downturn):
-    """Measured at 2,000 paths (seed 11, paired): mean 1.413 → 1.090 (−0.323 ± 0.015), median
-    1.288 → 0.946 (−0.342 ± 0.015), P95 2.465 → 2.171 (−0.294 ± 0.060)."""
+    """Measured at 2,000 paths (seed 11, paired; tech_downturn as on main after issue 12, tech cycle
+    −1σ in 2027–2029): mean 1.413 → 1.041 (−0.372 ± 0.015), median 1.288 → 0.917 (−0.371 ± 0.013),
+    P95 2.465 → 2.094 (−0.371 ± 0.061)."""
     b, d = downturn
     for stat in (Statistic.MEAN, Statistic.MEDIAN):
         change, se = paired_change(b["guidance_tvpi"], d["guidance_tvpi"], stat)
