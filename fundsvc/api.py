@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.inputs.loader import LoadedScenario, load_scenario
 from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
 from fundsvc.simulation.runner import Progress
+from fundsvc.simulation.spec import RunSpec
 from models.scenario import Scenario
 
 
@@ -33,8 +33,8 @@ def simulate(
     *,
     paths: int | None = None,
     seed: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    executor: Executor | str = Executor.SERIAL,
+    chunk_size: int | None = None,
+    executor: Executor | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     depletion_target: float | None = None,
@@ -50,10 +50,10 @@ def simulate(
     seed : int, optional
         Default the scenario's ``simulation.seed`` (a fresh one if that is empty). The same
         scenario, seed and chunk size give bit-identical results on any executor.
-    chunk_size : int
-        Paths per chunk (default 10,000).
-    executor : Executor or str
-        ``"serial"``, ``"processes"`` or ``"dask"``.
+    chunk_size : int, optional
+        Paths per chunk (default :data:`~fundsvc.engine.sampling.DEFAULT_CHUNK_SIZE`).
+    executor : Executor or str, optional
+        ``"serial"``, ``"processes"`` or ``"dask"`` (defaults: :class:`~fundsvc.simulation.spec.RunSpec`).
     workers : int, optional
         Processes for the process executor.
     progress : callable(done_chunks, total_chunks), optional
@@ -68,16 +68,18 @@ def simulate(
     SimulationResult
         ``equity_paths`` (polars, one row per path and entity), ``equity_summary()``,
         ``equity_fans``, ``equity_pacing``, ``credit_paths``, ``credit_tables``.
+
+    Raises
+    ------
+    InputError
+        Paths, seed, chunk size or depletion target out of bounds (:mod:`fundsvc.simulation.limits`).
     """
+    from fundsvc.simulation.limits import check_run_request
+
     s = _scenario(scenario)
-    return run_simulation(
-        compile_scenario(s),
-        paths=paths if paths is not None else s.simulation.paths,
-        seed=seed if seed is not None else s.simulation.seed,
-        chunk_size=chunk_size,
-        executor=Executor.DASK if dask_address else Executor(executor),
-        workers=workers,
-        progress=progress,
-        depletion_target=depletion_target,
-        **({"dask_address": dask_address} if dask_address else {}),
-    )
+    check_run_request(paths=paths if paths is not None else s.simulation.paths, seed=seed, chunk_size=chunk_size,
+                      depletion_target=depletion_target)  # InputError before any work
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size,
+                           executor=Executor.DASK if dask_address else executor, workers=workers,
+                           depletion_target=depletion_target, dask_address=dask_address)
+    return run_simulation(compile_scenario(s), spec, progress=progress)

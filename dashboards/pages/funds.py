@@ -13,7 +13,8 @@ from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid
 from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
-from dashboards.whatif import WhatIf, run_whatif
+from dashboards.whatif import WhatIf, run_whatif_queued
+from fundsvc.simulation.registry import TableName
 
 WHATIF_PATHS = 2000
 WHATIF_SEED = 2026
@@ -31,9 +32,9 @@ def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "equity_summary")
-    fans = data.table(run_id, "equity_fans")
-    pacing = data.table(run_id, "equity_pacing")
+    summary = data.table(run_id, TableName.EQUITY_SUMMARY)
+    fans = data.table(run_id, TableName.EQUITY_FANS)
+    pacing = data.table(run_id, TableName.EQUITY_PACING)
     scenario = data.scenario(run_id)
     names = entity_names(scenario, lang)
     entities = summary["entity"].to_list() if summary.height else ["guidance"]
@@ -93,9 +94,9 @@ def register(app, data, jobs) -> None:
     def _entity(entity, run_id, lang):
         if not entity or run_id is None:
             return no_update, no_update, no_update
-        fans = data.table(run_id, "equity_fans")
+        fans = data.table(run_id, TableName.EQUITY_FANS)
         return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
-                pacing_figure(data.table(run_id, "equity_pacing"), entity, lang))
+                pacing_figure(data.table(run_id, TableName.EQUITY_PACING), entity, lang))
 
     @app.callback(
         Output("whatif-result", "children"),
@@ -107,12 +108,14 @@ def register(app, data, jobs) -> None:
         scenario = data.scenario(run_id) if run_id is not None else None
         if not n or scenario is None:
             return no_update
-        with lock:  # one what-if at a time per app: bounded CPU
+        # through the run queue (bounded by its workers); one what-if at a time per app
+        with lock:
             if run_id not in base_cache:
-                base_cache[run_id] = run_whatif(scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+                base_cache[run_id] = run_whatif_queued(data.store, scenario, WhatIf(), paths=WHATIF_PATHS,
+                                                       seed=WHATIF_SEED, ensure_worker=jobs.ensure_worker)
             base = base_cache[run_id]
-            mod = run_whatif(scenario, WhatIf(float(grad), float(reserve), float(fee)),
-                             paths=WHATIF_PATHS, seed=WHATIF_SEED)
+            mod = run_whatif_queued(data.store, scenario, WhatIf(float(grad), float(reserve), float(fee)),
+                                    paths=WHATIF_PATHS, seed=WHATIF_SEED, ensure_worker=jobs.ensure_worker)
         return whatif_result(base, mod, lang)
 
 

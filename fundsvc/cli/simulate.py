@@ -15,15 +15,16 @@ from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
 from fundsvc.inputs.bundled import resolve_scenario
 from fundsvc.inputs.loader import load_scenario
-from fundsvc.simulation import Executor
 from fundsvc.simulation.service import simulate_and_store
+from fundsvc.simulation.spec import RunSpec
 
 
 def simulate(
     file: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled scenario name")],
     paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Paths per chunk (part of the result's identity)")] = DEFAULT_CHUNK_SIZE,
+    chunk_size: Annotated[int | None, typer.Option(
+        help=f"Paths per chunk (part of the result's identity; default {DEFAULT_CHUNK_SIZE:,})")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (1 = run in this process)")] = 1,
     depletion_target: Annotated[float, typer.Option(
         help="Size each pool so P(depletion within the horizon) stays at or below this")] = 0.05,
@@ -43,25 +44,20 @@ def simulate(
 
     With --tail is|mc only the credit side's tail is estimated (pool depletion, banks' VaR/ES 99.9 %
     with standard errors) and printed, not stored."""
+    from fundsvc.errors import Problem
+    from fundsvc.simulation.limits import run_request_problems
     from fundsvc.store import Store
 
-    problems = []
-    if paths is not None and paths < 1:
-        problems.append(("--paths", f"must be at least 1, got {paths}"))
-    if seed is not None and not 0 <= seed < 2**63:
-        problems.append(("--seed", f"must be in [0, 2**63), got {seed}"))
-    if chunk_size < 1:
-        problems.append(("--chunk-size", f"must be at least 1, got {chunk_size}"))
-    if workers < 1:
-        problems.append(("--workers", f"must be at least 1, got {workers}"))
+    problems = run_request_problems(
+        paths=paths if paths is not None else 1, seed=seed, chunk_size=chunk_size, depletion_target=depletion_target,
+        source="command line", names={"paths": "--paths", "seed": "--seed", "chunk_size": "--chunk-size",
+                                      "depletion_target": "--depletion-target"})
+    if not 1 <= workers <= 256:
+        problems.append(Problem("command line", "--workers", f"must be from 1 to 256, got {workers}"))
     if tail is not None and not 0 <= tail_lambda <= 6:
-        problems.append(("--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
-    if not 0 < depletion_target < 1:
-        problems.append(("--depletion-target", f"must lie strictly between 0 and 1, got {depletion_target}"))
+        problems.append(Problem("command line", "--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
     if problems:
-        from fundsvc.errors import Problem
-
-        raise InputError([Problem("command line", opt, msg) for opt, msg in problems])
+        raise InputError(problems)
 
     console = Console(soft_wrap=True)
     loaded = load_scenario(resolve_scenario(file))
@@ -71,20 +67,16 @@ def simulate(
                  seed if seed is not None else (s.simulation.seed or 0), tail_lambda, as_json)
         return
     settings = settings_from_options(data_dir, database_url)
-    n = paths if paths is not None else s.simulation.paths
-    dask_address = dask or settings.dask_address
-    if dask_address:
-        executor = Executor.DASK
-    else:
-        executor = Executor.PROCESSES if workers > 1 else Executor.SERIAL
-    with Store.open(settings, upgrade=True) as store, Progress(
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, workers=workers,
+                           dask_address=dask or settings.dask_address, depletion_target=depletion_target)
+    with Store.open(settings, upgrade=True, recover=True) as store, Progress(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
-        task = bar.add_task(f"{s.name}: {n:,} paths", total=None)
+        task = bar.add_task(f"{s.name}: {spec.paths:,} paths", total=None)
         stored = simulate_and_store(
-            store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
-            executor=executor, workers=workers, label=label, dask_address=dask_address,
+            store, loaded, paths=spec.paths, seed=spec.seed, chunk_size=spec.chunk_size,
+            executor=spec.executor, workers=workers, label=label, dask_address=spec.dask_address,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             depletion_target=depletion_target,
         )

@@ -55,11 +55,13 @@ def stress(
         for name, s in bundled_stresses().items():
             console.print(f"[bold]{name}[/]  {s.title} / {s.title_zh}")
         return
-    problems = []
-    if paths < 2:
+    from fundsvc.simulation.limits import run_request_problems
+
+    # main's run-request bounds (paths, seed), plus: standard errors need at least 2 paths
+    problems = run_request_problems(paths=paths, seed=seed, source="command line",
+                                    names={"paths": "--paths", "seed": "--seed"})
+    if not problems and paths < 2:
         problems.append(Problem("command line", "--paths", f"must be at least 2, got {paths}"))
-    if seed is not None and not 0 <= seed < 2**63:
-        problems.append(Problem("command line", "--seed", f"must be in [0, 2**63), got {seed}"))
     if reverse is None and not names and not all_:
         problems.append(Problem("command line", "--stress", "name at least one stress, --all, --list or --reverse"))
     if reverse is not None and (names or all_):

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fundsvc.engine.grid import FACTOR_STEPS_PER_YEAR, TimeGrid
 from models.market import REGIME_ORDER, MarketModel
 from models.stress import FactorImposition, ImposedFactor, ImposeMode
 
@@ -148,7 +149,7 @@ def compile_conditions(
     conditions: list[FactorImposition],
     start_date: dt.date,
     n_steps: int,
-    steps_per_year: int = 4,
+    steps_per_year: int = FACTOR_STEPS_PER_YEAR,
 ) -> ConditionSet | None:
     """Compile impositions into a :class:`ConditionSet` (None when there are none).
 
@@ -200,9 +201,9 @@ def compile_conditions(
     return ConditionSet(n_steps, fr.n_sec, shift, gain, rows_m, target, regime)
 
 
-def conditions_for(scenario, n_steps: int | None = None, steps_per_year: int = 4) -> ConditionSet | None:
-    """The compiled ``market_conditions`` of a :class:`models.Scenario` on its quarterly factor grid
-    (``n_steps`` defaults to ``4 × horizon_years``); None when it imposes nothing.
+def conditions_for(scenario, n_steps: int | None = None, steps_per_year: int | None = None) -> ConditionSet | None:
+    """The compiled ``market_conditions`` of a :class:`models.Scenario` on its factor grid
+    (default: :meth:`fundsvc.engine.grid.TimeGrid.factor_grid`); None when it imposes nothing.
 
     This is the entry point for other engines (e.g. a credit downturn stated as a point-in-time
     factor stress): build the impositions as :class:`models.stress.FactorImposition`, put them in
@@ -217,9 +218,13 @@ def conditions_for(scenario, n_steps: int | None = None, steps_per_year: int = 4
     from fundsvc.errors import InputError, Problem
 
     sim = scenario.simulation
-    n = n_steps if n_steps is not None else steps_per_year * sim.horizon_years
+    if n_steps is None or steps_per_year is None:
+        fg = TimeGrid.factor_grid(scenario)
+        n_steps = fg.n_steps if n_steps is None else n_steps
+        steps_per_year = fg.steps_per_year if steps_per_year is None else steps_per_year
     try:
-        return compile_conditions(scenario.market, list(scenario.market_conditions), sim.start_date, n, steps_per_year)
+        return compile_conditions(scenario.market, list(scenario.market_conditions), sim.start_date, n_steps,
+                                  steps_per_year)
     except ValueError as exc:
         raise InputError([Problem("<input>", "market_conditions", str(exc))]) from None
 

@@ -112,11 +112,13 @@ def _imposition(scenario: Scenario, sigma: float, offset: int, quarters: int):
 def shift_path(scenario: Scenario, sigma: float, offset: int, quarters: int) -> tuple[float, np.ndarray]:
     """Mahalanobis norm of the shift and the most likely tech-cycle path (σ units, shape (n_steps,))."""
     from fundsvc.engine.conditioning import FactorRows, compile_conditions
+    from fundsvc.engine.grid import TimeGrid
 
-    n = 4 * scenario.simulation.horizon_years
+    fg = TimeGrid.factor_grid(scenario)
+    n = fg.n_steps
     cs = compile_conditions(scenario.market, [_imposition(scenario, sigma, offset, quarters)],
-                            scenario.simulation.start_date, n)
-    fr = FactorRows(scenario.market, n, 4)
+                            scenario.simulation.start_date, n, fg.steps_per_year)
+    fr = FactorRows(scenario.market, n, fg.steps_per_year)
     return float(np.linalg.norm(cs.shift)), fr.A @ cs.shift[:n]
 
 

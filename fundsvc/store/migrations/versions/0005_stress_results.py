@@ -1,7 +1,7 @@
 """Stress results: stress and reverse-stress results stored with a run (issue 11).
 
-Revision ID: 0005
-Revises: 0001
+Revision ID: 0005_stress_results
+Revises: 0003_run_queue
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0005'
-down_revision: str | None = '0001'
+revision: str = '0005_stress_results'
+down_revision: str | None = '0003_run_queue'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
