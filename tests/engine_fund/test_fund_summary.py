@@ -57,7 +57,7 @@ def _ta_irr(fund: SubFund) -> np.ndarray:
     model = compile_equity(sc)
     market = simulate_market(sc.market, 4, model.n_steps, 4, stream(1, 0, Component.FACTORS))
     ch = simulate_equity_chunk(model, market, 1, 0)
-    df = summarise_equity(ch, market.index_level, model.dates())
+    df = summarise_equity(ch, market.index_level, model.dates(), periods_per_year=model.grid.steps_per_year)
     return df.filter(df["entity"] == "ta")["irr"].to_numpy()
 
 
