@@ -32,6 +32,20 @@ class Regime(StrEnum):
 REGIME_ORDER: tuple[Regime, ...] = (Regime.HOT, Regime.NORMAL, Regime.COLD)
 
 
+class RegimeTilt(StrEnum):
+    """How the tech-cycle factor ``C`` tilts the regime chain's moves.
+
+    ``one_sided`` (default): only a bad cycle tilts, by ``exp(link · min(C, 0) · [1, 0, −1])`` on
+    (hot, normal, cold) — cold markets become more likely and hot ones less; a good cycle leaves
+    the chain as calibrated, so a stronger link never makes hot markets more likely.
+    ``symmetric``: ``exp(link · C · [1, 0, −1])``, a good cycle also pushes towards hot (the
+    behaviour before issue 11; a stronger link then widens the spread both ways).
+    """
+
+    ONE_SIDED = "one_sided"
+    SYMMETRIC = "symmetric"
+
+
 def _check_correlation(matrix: list[list[float]], n: int, what: str) -> None:
     a = np.asarray(matrix, dtype=float)
     if a.shape != (n, n):
@@ -59,7 +73,8 @@ class ExitRegimeModel(DomainModel):
     in the order hot, normal, cold. ``exit_value_multiplier`` scales exit values and
     ``exit_rate_multiplier`` scales the per-quarter exit probability in each regime.
     ``tech_cycle_link`` (>= 0) tilts the chain: a tech-cycle factor below zero makes moves
-    towards ``cold`` more likely (0 = independent of the factors).
+    towards ``cold`` more likely and towards ``hot`` less likely (0 = independent of the
+    factors); ``tilt`` says whether a good cycle also tilts towards ``hot`` (:class:`RegimeTilt`).
     """
 
     enabled: bool = True
@@ -76,6 +91,7 @@ class ExitRegimeModel(DomainModel):
         default_factory=lambda: {Regime.HOT: 1.4, Regime.NORMAL: 1.0, Regime.COLD: 0.55}
     )
     tech_cycle_link: float = Field(0.5, ge=0, le=5)
+    tilt: RegimeTilt = RegimeTilt.ONE_SIDED
 
     @model_validator(mode="after")
     def _check(self) -> ExitRegimeModel:
@@ -97,6 +113,46 @@ class ExitRegimeModel(DomainModel):
             bad = {r.value: v for r, v in getattr(self, name).items() if not v > 0}
             if bad:
                 raise ValueError(f"{name} must be > 0, got {bad}")
+        return self
+
+
+class MarkingPolicy(DomainModel):
+    """How held venture stakes are valued (interim NAV) and sold at the end of a fund's term.
+
+    * **Mark to model.** A holding's NAV is its last round value (ownership × post-money) ×
+      ``exp(λ f)`` × the regime's ``exit_value_multiplier`` (the same market adjustment an exit
+      in that quarter would get, λ the stage profile's ``exit_value_factor_loading``, ``f`` the
+      company's sector factor) × ``exp(−stale_writedown_per_year × years since the last
+      round)``. ``market_adjusted = false`` marks at the last round (the behaviour before
+      issue 11).
+    * **End of term.** Holdings still held when the term (life + extension) ends are sold as a
+      portfolio on the secondary market at ``secondary_price[regime]`` × their marked value
+      (``secondary_price_no_regime`` when the market has no regime).
+
+    Sources: Jefferies' secondary market reviews report venture LP interests at 88 % of NAV in
+    2021, 68 % in 2022 and 2023 ("the largest annual drop for any strategy") and 75 % in 2024;
+    PJT Park Hill found 63 % at the low (Q3 2023) — hence hot 0.88, normal 0.75, cold 0.63.
+    Tail-end venture portfolios trade lower still (Lexington's purchase from Horsley Bridge, 2024:
+    40–50 % discount, Secondaries Investor), so these prices are if anything generous. The stale
+    write-down rate 10 % a year is an assumption (no published rate; IPEV guidelines ask for
+    a recalibration of the last round price when it is no longer fair value).
+    """
+
+    market_adjusted: bool = True
+    stale_writedown_per_year: float = Field(0.10, ge=0, le=2)
+    secondary_price: dict[Regime, float] = Field(
+        default_factory=lambda: {Regime.HOT: 0.88, Regime.NORMAL: 0.75, Regime.COLD: 0.63}
+    )
+    secondary_price_no_regime: float = Field(0.75, gt=0, le=1.5)
+
+    @model_validator(mode="after")
+    def _check(self) -> MarkingPolicy:
+        missing = [r.value for r in REGIME_ORDER if r not in self.secondary_price]
+        if missing:
+            raise ValueError(f"secondary_price is missing regime(s) {missing}")
+        bad = {r.value: v for r, v in self.secondary_price.items() if not 0 < v <= 1.5}
+        if bad:
+            raise ValueError(f"secondary_price must lie in (0, 1.5] (share of marked NAV), got {bad}")
         return self
 
 
@@ -138,6 +194,7 @@ class MarketModel(DomainModel):
     persistence: float = Field(0.5, ge=0, lt=1)
     regime: ExitRegimeModel | None = Field(default_factory=ExitRegimeModel)
     public_index: PublicIndex = Field(default_factory=PublicIndex)
+    marking: MarkingPolicy = Field(default_factory=MarkingPolicy)
     risk_free_rate: RatePerYear = Field(0.02, description="per year, for discounting and PME")
 
     @field_validator("sectors")
@@ -179,4 +236,4 @@ class MarketModel(DomainModel):
         return c
 
 
-__all__ = ["REGIME_ORDER", "ExitRegimeModel", "MarketModel", "PublicIndex", "Regime", "Share"]
+__all__ = ["REGIME_ORDER", "ExitRegimeModel", "MarketModel", "MarkingPolicy", "PublicIndex", "Regime", "RegimeTilt", "Share"]

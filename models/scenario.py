@@ -25,6 +25,7 @@ from models.credit import (
 from models.factor_shift import FactorShift
 from models.market import MarketModel
 from models.recovery import RecoverySources
+from models.stress import FactorImposition, ImposedFactor
 from models.venture import GuidanceFund, StageProfile, SubFund
 
 
@@ -70,6 +71,10 @@ class Scenario(DomainModel):
     description: str = ""
     simulation: SimulationSettings
     market: MarketModel = Field(default_factory=MarketModel)
+    market_conditions: list[FactorImposition] = Field(
+        default_factory=list,
+        description="imposed starting state, paths or shifts of the market factors (models.stress)",
+    )
     guidance_fund: GuidanceFund | None = None
     sub_funds: list[SubFund] = Field(default_factory=list)
     stage_profiles: list[StageProfile] = Field(default_factory=list)
@@ -147,6 +152,7 @@ class Scenario(DomainModel):
                     (("sub_funds", i, "vintage"),
                      f"vintage {f.vintage} is before the guidance fund's inception {self.guidance_fund.inception}")
                 )
+        _check_market_conditions(self, problems)
         scale = self.pd_master_scale
         grades = {g.grade for g in scale.grades} if scale else set()
         for i, loan in enumerate(self.loans):
@@ -202,3 +208,18 @@ class Scenario(DomainModel):
         out = {s for f in self.sub_funds for s in f.sector_weights}
         out |= {loan.sector for loan in self.loans}
         return out
+
+
+def _check_market_conditions(s: Scenario, problems: list) -> None:
+    """Imposed windows lie in the horizon, name a modelled sector, and a regime exists to impose."""
+    start, end = s.simulation.start_date, s.simulation.end_date
+    for i, c in enumerate(s.market_conditions):
+        loc = ("market_conditions", i)
+        if c.start < start or c.start >= end:
+            problems.append((loc + ("start",), f"{c.start} is outside the simulated period {start} to {end}"))
+        elif c.steps(start).stop > 4 * s.simulation.horizon_years:
+            problems.append((loc + ("quarters",), f"{c.quarters} quarters from {c.start} run past the horizon end {end}"))
+        if c.sector is not None and c.sector not in s.market.sectors:
+            problems.append((loc + ("sector",), f"sector '{c.sector.value}' has no factor in [market].sectors"))
+        if c.factor is ImposedFactor.REGIME and (s.market.regime is None or not s.market.regime.enabled):
+            problems.append((loc + ("factor",), "the market has no exit regime to impose ([market.regime] is off)"))

@@ -122,6 +122,11 @@ def report_meta(a, title: str | None) -> dict[str, str]:
             "as_of": a.as_of.isoformat() if a.as_of else "模拟期末 end of simulation"}
 
 
+EXTRA_TITLES = {"stress_results": ("压力测试结果(与基准比较,共同随机数)", "Stress results (change vs base, common random numbers)"),
+                "reverse_stress": ("反向压力测试", "Reverse stress tests")}
+"""Titles of tables a report may carry besides the assessment's (stress results stored with the run)."""
+
+
 def zh_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Drop ``X`` where ``X_zh`` exists and name ``X_zh`` ``X`` (code cells are translated separately)."""
     pairs = [c[:-3] for c in frame.columns if c.endswith("_zh") and c[:-3] in frame.columns]
@@ -143,16 +148,18 @@ def _width(text: str) -> int:
     return sum(2 if "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" else 1 for ch in str(text))
 
 
-def write_xlsx(a, path: Path, title: str | None = None) -> Path:
-    """The workbook described in the module docstring; returns ``path``."""
+def write_xlsx(a, path: Path, title: str | None = None, extra: dict[str, pl.DataFrame] | None = None) -> Path:
+    """The workbook described in the module docstring; returns ``path``. ``extra`` tables (e.g. the
+    run's stress results) follow the assessment's."""
     import xlsxwriter
 
-    from fundsvc.assessment import TABLE_TITLES
+    from fundsvc.assessment import TABLE_TITLES as _TABLE_TITLES
 
     meta = report_meta(a, title)
     header = (f"&L{meta['scenario']}&C运行 run {meta['run']} · {meta['period']}&R估值日 as of {meta['as_of']}"
               .replace("&&", "&"))
-    tables = {n: f for n, f in a.tables().items() if f.width}
+    tables = {n: f for n, f in {**a.tables(), **(extra or {})}.items() if f.width}
+    TABLE_TITLES = {**_TABLE_TITLES, **EXTRA_TITLES}  # noqa: N806 - the assessment's titles plus the extra tables'
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as wb:
         fm = {k: wb.add_format({"num_format": v}) for k, v in _XL_FORMATS.items()}
         bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eef2f7", "border": 1})
@@ -390,7 +397,8 @@ def _figures(a) -> dict[str, str]:
 _SECTION_FIGURES = {"verdict": ("verdict",), "distribution": ("fan_tvpi", "fan_loss"), "scorecard": ("scorecard",), "exposure": ("exposure",)}
 
 
-def report_html(a, title: str | None = None, actuals: str | None = None) -> str:
+def report_html(a, title: str | None = None, actuals: str | None = None,
+                extra: dict[str, pl.DataFrame] | None = None) -> str:
     """The HTML report as text (see the module docstring)."""
     from fundsvc.assessment import TABLE_TITLES
 
@@ -430,12 +438,16 @@ def report_html(a, title: str | None = None, actuals: str | None = None) -> str:
                 zh_t, en_t = TABLE_TITLES.get(tname, (tname, tname))
                 parts.append(f"<h3>{zh_t} · {en_t}</h3>" + html_table(tables[tname]))
         parts.append("</section>")
+    for name, frame in (extra or {}).items():
+        zh_t, en_t = EXTRA_TITLES.get(name, (name, name))
+        parts.append(f"<section id='{name}'><h2>{zh_t} · {en_t}</h2>{html_table(frame)}</section>")
     parts.append("</td></tr></tbody></table></body></html>")
     return "".join(parts)
 
 
-def write_html(a, path: Path, title: str | None = None, actuals: str | None = None) -> Path:
-    path.write_text(report_html(a, title, actuals), encoding="utf-8")
+def write_html(a, path: Path, title: str | None = None, actuals: str | None = None,
+               extra: dict[str, pl.DataFrame] | None = None) -> Path:
+    path.write_text(report_html(a, title, actuals, extra), encoding="utf-8")
     return path
 
 
@@ -450,7 +462,8 @@ def chromium_binary() -> str | None:
     return next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
 
-def write_pdf(a, path: Path, title: str | None = None, actuals: str | None = None) -> Path:
+def write_pdf(a, path: Path, title: str | None = None, actuals: str | None = None,
+              extra: dict[str, pl.DataFrame] | None = None) -> Path:
     """The HTML report printed to PDF by headless Chromium (A4, running header with scenario, run, as-of)."""
     import subprocess
     import tempfile
@@ -463,7 +476,7 @@ def write_pdf(a, path: Path, title: str | None = None, actuals: str | None = Non
                            "FUNDSVC_CHROMIUM to its path")
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "report.html"
-        src.write_text(report_html(a, title, actuals), encoding="utf-8")
+        src.write_text(report_html(a, title, actuals, extra), encoding="utf-8")
         out = Path(tmp) / "report.pdf"
         cmd = [exe, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", "--disable-background-networking", f"--user-data-dir={tmp}/profile",
@@ -476,7 +489,8 @@ def write_pdf(a, path: Path, title: str | None = None, actuals: str | None = Non
 
 
 def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = None, *,
-                 scenario_title: str | None = None, actuals: str | None = None) -> Path:
+                 scenario_title: str | None = None, actuals: str | None = None,
+                 extra: dict[str, pl.DataFrame] | None = None) -> Path:
     """Write an assessment report.
 
     Parameters
@@ -490,6 +504,8 @@ def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = 
         The scenario's title, shown with its name on every page.
     actuals : str, optional
         Which actuals the assessment used (file and import id), named with the basis.
+    extra : dict of polars.DataFrame, optional
+        Further tables, e.g. the run's stress results (``fundsvc.stress.runner.stress_report_tables``).
 
     Returns
     -------
@@ -506,7 +522,7 @@ def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = 
                                 f"unknown report format '{fmt or path.suffix}'; use xlsx, html or pdf") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     if f is ReportFormat.XLSX:
-        return write_xlsx(assessment, path, scenario_title)
+        return write_xlsx(assessment, path, scenario_title, extra)
     if f is ReportFormat.PDF:
-        return write_pdf(assessment, path, scenario_title, actuals)
-    return write_html(assessment, path, scenario_title, actuals)
+        return write_pdf(assessment, path, scenario_title, actuals, extra)
+    return write_html(assessment, path, scenario_title, actuals, extra)

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.assess",
     "fundsvc.cli.serve",
     "fundsvc.cli.users",
+    "fundsvc.cli.stress",
     "fundsvc.cli.worker",
 )
 

@@ -223,8 +223,12 @@ def report(
             frame, rec = None, None
         a = assess_run(store, run_id, actuals=frame, as_of=p.as_of if frame is not None else None, scenario=scen,
                        period=f"{p.label} {p.title_zh} {p.title_en}", save=False)
+        from fundsvc.stress.runner import stress_report_tables
+
+        extra = stress_report_tables(store.stress_results.list(run_id))
         try:
-            path = write_report(a, target, f, scenario_title=getattr(scen, "title", None), actuals=actuals_text(rec))
+            path = write_report(a, target, f, scenario_title=getattr(scen, "title", None), actuals=actuals_text(rec),
+                                extra=extra)
         except OSError as exc:
             raise InputError.single("command line", "--out", f"cannot write {target}: {exc.strerror or exc}") from None
         stored = keep_actuals()  # the report is written: now store what it is based on

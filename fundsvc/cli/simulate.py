@@ -90,6 +90,15 @@ def simulate(
     )
     render_equity(console, r.equity_summary())
     render_credit(console, r.credit_tables, wide=wide)
+    from fundsvc.stress.link import equity_credit_link
+
+    link = equity_credit_link(r)
+    if link is not None:
+        console.print(
+            f"Equity–credit link 股债联动: rank correlation of guidance-fund and credit losses "
+            f"{link.spearman:.3f} ± {link.spearman_se:.3f}; P(credit loss ≥ P95 | guidance TVPI ≤ P5) "
+            f"{link.joint_tail:.1%} ± {link.joint_tail_se:.1%} (independent: 5.0%)"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -6,12 +6,14 @@ Model (see :class:`models.market.MarketModel`): per step ``t`` and path,
 * sector residuals ``E_t`` the same AR(1) with innovations correlated by ``residual_correlation``;
 * sector factors ``S_{k,t} = b_k C_t + sqrt(1-b_k²) E_{k,t}`` — standard normal, correlated as
   :meth:`MarketModel.sector_correlation`;
-* regime: a Markov chain on (hot, normal, cold) whose moves are tilted towards ``cold`` when
-  ``C_t`` is low (``tech_cycle_link``);
+* regime: a Markov chain on (hot, normal, cold) whose moves are tilted towards ``cold`` (and
+  away from ``hot``) when ``C_t`` is low (``tech_cycle_link``; one-sided by default, see
+  :class:`models.market.RegimeTilt`);
 * public index: GBM whose log-return shock has correlation ``tech_cycle_correlation`` with ``ε_t``.
 
 ``φ = persistence ** (1 / steps_per_year)``. All random numbers are drawn up front from one
-generator; the kernel loops over time steps only.
+generator; the kernel loops over time steps only. Imposed windows (a scenario's
+``market_conditions``) condition the draws exactly, see :mod:`fundsvc.engine.conditioning`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.common import Sector
-from models.market import REGIME_ORDER, MarketModel
+from models.market import REGIME_ORDER, MarketModel, RegimeTilt
 
 _TILT = np.array([1.0, 0.0, -1.0])  # hot, normal, cold: low tech cycle favours cold
 
@@ -112,6 +114,7 @@ def simulate_market(
     n_steps: int,
     steps_per_year: int,
     rng: np.random.Generator,
+    conditions=None,
 ) -> MarketPaths:
     """Simulate the shared market factors.
 
@@ -123,6 +126,8 @@ def simulate_market(
         4 for quarterly steps.
     rng : numpy.random.Generator
         The chunk's factor stream.
+    conditions : fundsvc.engine.conditioning.ConditionSet, optional
+        Imposed paths, means, shifts and regimes; the same draws are conditioned on them.
 
     Returns
     -------
@@ -141,6 +146,14 @@ def simulate_market(
     eps_i = rng.standard_normal((n_paths, n_steps))
     u_reg = rng.random((n_paths, n_steps)) if market.regime is not None and market.regime.enabled else None
     u_reg0 = rng.random(n_paths) if u_reg is not None else None
+
+    if conditions is not None and conditions.has_gaussian:
+        from fundsvc.engine.conditioning import join_innovations, split_innovations
+
+        if conditions.n_steps != n_steps or conditions.n_sectors != n_sec:
+            raise ValueError("the imposed conditions were compiled for another grid or sector list")
+        eps_c, eps_e, eps_i = split_innovations(
+            conditions.apply(join_innovations(eps_c, eps_e, eps_i)), n_steps, n_sec)
 
     if market.residual_correlation is not None:
         eps_e = eps_e @ _sqrt_psd(np.asarray(market.residual_correlation, dtype=float)).T
@@ -167,12 +180,24 @@ def simulate_market(
 
     regime = None
     if u_reg is not None:
-        regime = _simulate_regime(market, tc, u_reg0, u_reg, steps_per_year)
+        forced = None if conditions is None or not conditions.has_regime else conditions.regime
+        regime = _simulate_regime(market, tc, u_reg0, u_reg, steps_per_year, forced)
     return MarketPaths(steps_per_year, sectors, tc, sec, regime, level, phi)
 
 
-def _simulate_regime(market: MarketModel, tc: np.ndarray, u0: np.ndarray, u: np.ndarray, steps_per_year: int) -> np.ndarray:
-    """Regime chain, shape (n_paths, n_steps), int8; transition matrix given per quarter."""
+def regime_tilt(market: MarketModel, tc: np.ndarray) -> np.ndarray:
+    """Multiplicative tilt of the moves to (hot, normal, cold), ``tc`` shape (n,) → (n, 3)."""
+    cfg = market.regime
+    c = np.minimum(tc, 0.0) if cfg.tilt is RegimeTilt.ONE_SIDED else tc
+    return np.exp(cfg.tech_cycle_link * c[:, None] * _TILT)
+
+
+def _simulate_regime(market: MarketModel, tc: np.ndarray, u0: np.ndarray, u: np.ndarray, steps_per_year: int,
+                     forced: np.ndarray | None = None) -> np.ndarray:
+    """Regime chain, shape (n_paths, n_steps), int8; transition matrix given per quarter.
+
+    ``forced`` (shape (n_steps,), -1 where free) imposes states; the chain is then drawn from its
+    exact bridge law (:func:`fundsvc.engine.conditioning.simulate_regime_forced`)."""
     cfg = market.regime
     assert cfg is not None
     p0 = np.array([cfg.initial[r] for r in REGIME_ORDER])
@@ -180,10 +205,18 @@ def _simulate_regime(market: MarketModel, tc: np.ndarray, u0: np.ndarray, u: np.
     if steps_per_year != 4:
         trans = np.linalg.matrix_power(trans, 4 // steps_per_year) if steps_per_year < 4 else trans
     n_paths, n_steps = tc.shape
+    if forced is not None:
+        from fundsvc.engine.conditioning import simulate_regime_forced
+
+        def kernel(t: int) -> np.ndarray:
+            k = trans[None, :, :] * regime_tilt(market, tc[:, t])[:, None, :]
+            return k / k.sum(axis=2, keepdims=True)
+
+        return simulate_regime_forced(kernel, p0, forced, u0, u)
     reg = np.empty((n_paths, n_steps), dtype=np.int8)
     state = (u0[:, None] > np.cumsum(p0)[None, :-1]).sum(axis=1)
     for t in range(n_steps):
-        probs = trans[state] * np.exp(cfg.tech_cycle_link * tc[:, t : t + 1] * _TILT)
+        probs = trans[state] * regime_tilt(market, tc[:, t])
         cum = np.cumsum(probs, axis=1)
         state = (u[:, t : t + 1] * cum[:, -1:] > cum[:, :-1]).sum(axis=1)
         reg[:, t] = state

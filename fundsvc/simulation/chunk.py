@@ -70,7 +70,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
     t0 = time.perf_counter()
     g = compiled.grid
     market = simulate_market(s.market, chunk.size, g.n_steps, g.steps_per_year,
-                             stream(seed, chunk.index, Component.FACTORS))
+                             stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
     timings["factors"] = time.perf_counter() - t0
     columns: dict = {}
     claims = None

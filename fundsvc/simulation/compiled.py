@@ -25,11 +25,14 @@ class CompiledScenario:
         derived from it (``model.grid``).
     models : dict of Side to model
         Only the sides the scenario has.
+    conditions : fundsvc.engine.conditioning.ConditionSet or None
+        The scenario's imposed market conditions (``[[market_conditions]]``) on the factor grid.
     """
 
     scenario: Scenario
     grid: TimeGrid
     models: dict = field(default_factory=dict)
+    conditions: object | None = None
 
     @property
     def equity(self):
@@ -59,6 +62,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     fundsvc.errors.InputError
         If a part of the scenario cannot be compiled (e.g. inconsistent dates).
     """
+    from fundsvc.engine.conditioning import conditions_for
     from fundsvc.simulation.sides import SIDES
 
     grid = TimeGrid.factor_grid(scenario)
@@ -67,4 +71,5 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
         m = side.compile(scenario, grid)
         if m is not None:
             models[name] = m
-    return CompiledScenario(scenario, grid, models)
+    conditions = conditions_for(scenario, grid.n_steps, grid.steps_per_year)
+    return CompiledScenario(scenario, grid, models, conditions)

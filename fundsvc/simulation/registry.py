@@ -105,7 +105,7 @@ EQUITY_PATH_METRICS: dict[str, pl.DataType] = {
 """Per path and equity entity (``equity_paths`` after ``path``, ``entity``)."""
 EQUITY_INDICATORS: dict[str, pl.DataType] = {
     "invested_local_cny": F, "invested_early_cny": F, "n_companies": F, "local_reinvestment_ratio": F,
-    "gp_carry_cny": F, "guidance_conceded_cny": F, "buyout_step": I,
+    "gp_carry_cny": F, "guidance_conceded_cny": F, "buyout_step": I, "end_sale_cny": F, "gross_proceeds_cny": F,
 }
 """Per path and sub-fund (``equity_indicators`` after ``path``, ``fund``)."""
 CREDIT_LOSS_WINDOWS: dict[str, pl.DataType] = {"loss_year_1": F, "loss_horizon": F}

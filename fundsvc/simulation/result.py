@@ -36,7 +36,8 @@ class SimulationResult:
         year), ks_pme, direct_alpha, trough_cny, trough_step, trough_date, loss.
     equity_indicators : polars.DataFrame or None
         One row per path and sub-fund: invested_local_cny, invested_early_cny, n_companies,
-        local_reinvestment_ratio, gp_carry_cny, guidance_conceded_cny, buyout_step.
+        local_reinvestment_ratio, gp_carry_cny, guidance_conceded_cny, buyout_step, end_sale_cny
+        (end-of-term secondary sale proceeds), gross_proceeds_cny (all portfolio proceeds).
     equity_fans : polars.DataFrame or None
         entity, step, date, measure (cum_net_cash_flow | nav), p5 … p95 — from the first
         ``fan_paths`` paths.

@@ -117,3 +117,15 @@ class AssessmentRecord:
     run_id: int
     created_at: dt.datetime
     content: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StressResultRecord:
+    """A stored stress (``kind`` "stress") or reverse-stress (``kind`` "reverse") result of a run."""
+
+    id: int
+    run_id: int
+    created_at: dt.datetime
+    kind: str
+    name: str
+    content: dict[str, Any]

@@ -30,6 +30,7 @@ from fundsvc.store.loan_books import LoanBookRepository
 from fundsvc.store.run_facts import RunFactsRepository
 from fundsvc.store.runs import RunRepository
 from fundsvc.store.scenarios import ScenarioRepository
+from fundsvc.store.stress_results import StressResultRepository
 
 
 class Store:
@@ -183,6 +184,10 @@ class Store:
     @functools.cached_property
     def assessments(self) -> AssessmentRepository:
         return AssessmentRepository(self)
+
+    @functools.cached_property
+    def stress_results(self) -> StressResultRepository:
+        return StressResultRepository(self)
 
     def close(self) -> None:
         """Release the engine's connections."""

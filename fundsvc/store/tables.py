@@ -227,6 +227,21 @@ class Assessment(Base):
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
 
 
+class StressResult(Base):
+    """Stress or reverse-stress results computed on a run's scenario and seed (content defined by
+    fundsvc.stress: the rows of the comparison against the run, or the reverse-stress result)."""
+
+    __tablename__ = "stress_results"
+    __table_args__ = ({"comment": "Stress and reverse-stress results of runs"},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
+
+
 class RunFacts(Base):
     """What makes a run self-describing: the resolved scenario and the facts the assessment needs."""
 
@@ -246,4 +261,5 @@ class RunFacts(Base):
 
 
 ALL_TABLES: tuple[type[Base], ...] = (
-    Scenario, LoanBook, Run, RunTable, RunArtifact, ActualsImport, ActualCashFlow, Assessment, RunFacts)
+    Scenario, LoanBook, Run, RunTable, RunArtifact, ActualsImport, ActualCashFlow, Assessment, RunFacts,
+    StressResult)

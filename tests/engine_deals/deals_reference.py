@@ -57,6 +57,16 @@ def reference_deals(prog: DealProgramme, market, draws, uniform) -> dict:
     nround = [[0] * D for _ in range(P)]
     nxt = [[NEVER] * D for _ in range(P)]
     post, own, inv, proc, stack = ([[0.0] * D for _ in range(P)] for _ in range(5))
+    last_round = [[0] * D for _ in range(P)]  # step of the last round (for stale write-downs)
+    w_st = prog.stale_writedown if prog.nav_market_adjusted else 0.0
+
+    def marked(i, d, t):  # mark to model (MarkingPolicy): last round x market adjustment x staleness
+        value = own[i][d] * post[i][d] * math.exp(-w_st * (t - last_round[i][d]))
+        if prog.nav_market_adjusted:
+            reg_t = NO_REGIME_ROW if market.regime is None else int(market.regime[i, t])
+            value *= math.exp(prog.exit_value_loading * market.sector[i, t, sector[i][d]]) * prog.exit_value_mult[reg_t]
+        return value
+
     reserve = [prog.reserve_cny] * P
     recyc_left = [0.0] * P
     recyc_added = [0.0] * P
@@ -117,6 +127,7 @@ def reference_deals(prog: DealProgramme, market, draws, uniform) -> dict:
                 stack[i][d] += dil * new_post
                 stage[i][d] = s + 1
                 nround[i][d] += 1
+                last_round[i][d] = t
                 nxt[i][d] = t + gap(g_all[j], s + 1)
             elif vw < qn + wx:  # exit
                 mult = math.exp(prog.exit_mu[s] + prog.exit_sigma[s] * draws.z_exit[i, d])
@@ -133,7 +144,8 @@ def reference_deals(prog: DealProgramme, market, draws, uniform) -> dict:
             for i in range(P):
                 for d in range(D):
                     if status[i][d] == ACTIVE:
-                        close(i, d, SOLD, own[i][d] * post[i][d])
+                        reg_t = NO_REGIME_ROW if market.regime is None else int(market.regime[i, t])
+                        close(i, d, SOLD, marked(i, d, t) * prog.secondary_price[reg_t])
 
         for i in range(P):
             if in_ip and prog.recycling_cap_cny > 0:
@@ -153,11 +165,12 @@ def reference_deals(prog: DealProgramme, market, draws, uniform) -> dict:
                 own[i][d] = prog.check_cny / epost[i][d]
                 inv[i][d] = prog.check_cny
                 stack[i][d] = max(prog.stack_frac[s] * epost[i][d], prog.check_cny)
+                last_round[i][d] = t
                 nxt[i][d] = t + gap(g_entry[i, c], s)
                 res["invested"][i, t] += prog.check_cny
                 if s <= 1:
                     invested_early[i] += prog.check_cny
-            res["nav"][i, t] = sum(own[i][d] * post[i][d] for d in range(D) if status[i][d] == ACTIVE)
+            res["nav"][i, t] = sum(marked(i, d, t) for d in range(D) if status[i][d] == ACTIVE)
             res["cost_outstanding"][i, t] = sum(inv[i][d] for d in range(D) if status[i][d] == ACTIVE)
 
     for i in range(P):

@@ -95,6 +95,18 @@ def test_fast_kernel_matches_reference(market):
     assert diluted.any()
 
 
+def test_fast_kernel_matches_reference_with_last_round_marks():
+    """Marking off and sales at par (the model before issue 11) agree with the reference too."""
+    import dataclasses
+
+    prog, paths = helpers.setup(n_paths=40)
+    prog = dataclasses.replace(prog, nav_market_adjusted=False, secondary_price=np.ones(4))
+    fast, ref = _run_both(prog, paths)
+    np.testing.assert_array_equal(fast.deals.status, ref["deal"]["status"])
+    for k in ("proceeds", "nav"):
+        np.testing.assert_allclose(getattr(fast, k), ref[k], rtol=1e-9, atol=1e-4, err_msg=k)
+
+
 def test_reserve_exhaustion_is_exercised():
     """With small reserves some paths run dry, so later rounds are not (fully) followed."""
     prog, paths = helpers.setup(n_paths=40)

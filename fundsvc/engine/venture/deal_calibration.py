@@ -133,7 +133,7 @@ def simulate_calibration(
     rng_m, rng_d = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
     paths = simulate_market(market, n_paths, grid.n_steps, grid.steps_per_year, rng_m)
     prog = compile_deals(fund, profile, paths.sectors, grid.n_steps, 0, 0.85 * fund.commitment_cny,
-                         grid.steps_per_year, exit_regime=market.regime)
+                         grid.steps_per_year, exit_regime=market.regime, marking=market.marking)
     return simulate_deals(prog, paths, rng_d).deals
 
 

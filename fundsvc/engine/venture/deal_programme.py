@@ -19,14 +19,14 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import ndtri
 
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
-from models.market import REGIME_ORDER, ExitRegimeModel
+from models.market import REGIME_ORDER, ExitRegimeModel, MarkingPolicy
 from models.venture import STAGE_ORDER, Stage, StageProfile, SubFund
 
 N_STAGES = len(STAGE_ORDER)
@@ -94,6 +94,12 @@ class DealProgramme:
         Capital the company has raised in all rounds up to and including the entry round, as a
         share of the entry post-money (its liquidation-preference stack), see
         :func:`preference_stack_fraction`.
+    nav_market_adjusted : bool
+        Mark held stakes to the market (factor and regime), see :class:`models.market.MarkingPolicy`.
+    stale_writedown : float
+        Write-down of a mark per step since the last round (log rate per step).
+    secondary_price : ndarray, shape (4,)
+        End-of-term sale price as a share of the marked value (hot, normal, cold, no regime).
     """
 
     sub_fund_id: str
@@ -133,6 +139,9 @@ class DealProgramme:
     exit_value_loading: float
     early: np.ndarray
     stack_frac: np.ndarray
+    nav_market_adjusted: bool = False
+    stale_writedown: float = 0.0
+    secondary_price: np.ndarray = field(default_factory=lambda: np.ones(len(REGIME_ORDER) + 1))
 
     @property
     def n_deals(self) -> int:
@@ -204,6 +213,7 @@ def compile_deals(
     steps_per_year: int,
     *,
     exit_regime: ExitRegimeModel | None = None,
+    marking: MarkingPolicy | None = None,
 ) -> DealProgramme:
     """Compile a deal-level sub-fund into arrays for :func:`~fundsvc.engine.venture.deals.simulate_deals`.
 
@@ -226,6 +236,8 @@ def compile_deals(
     exit_regime : ExitRegimeModel, optional
         Regime multipliers (the market's ``regime`` config); defaults of
         :class:`ExitRegimeModel` when omitted. Only used when the market paths carry a regime.
+    marking : MarkingPolicy, optional
+        NAV marking and end-of-term sale (the market's ``marking``); its defaults when omitted.
 
     Returns
     -------
@@ -308,4 +320,13 @@ def compile_deals(
         exit_value_loading=float(profile.exit_value_factor_loading),
         early=np.array([s in EARLY_STAGES for s in STAGE_ORDER]),
         stack_frac=preference_stack_fraction(profile),
+        **_marking_arrays(marking if marking is not None else MarkingPolicy(), steps_per_year),
     )
+
+
+def _marking_arrays(m: MarkingPolicy, steps_per_year: int) -> dict:
+    return {
+        "nav_market_adjusted": bool(m.market_adjusted),
+        "stale_writedown": float(m.stale_writedown_per_year) / steps_per_year,
+        "secondary_price": np.array([m.secondary_price[r] for r in REGIME_ORDER] + [m.secondary_price_no_regime]),
+    }

@@ -34,10 +34,16 @@ Model, per path and deal slot (``n_deals = sub_fund.n_initial_deals``):
   participation or secondary sales.
 * **Failure.** The stake is written down to zero; ``failure_recovery × invested`` is
   received as proceeds in the step.
-* **End of life.** Holdings still alive in ``end_step`` (life + extension) are sold at NAV in
-  that step (``proceeds``). If the horizon ends first they stay at NAV.
-* **NAV.** Each holding is marked at the last round: ownership × last post-money; 0 after
-  exit, failure or sale. ``cost_outstanding`` is the cost of the holdings still held.
+* **End of life.** Holdings still alive in ``end_step`` (life + extension) are sold on the
+  secondary market in that step at ``secondary_price[regime]`` × their marked value
+  (``proceeds``; the part is also reported as ``end_sale``). If the horizon ends first they
+  stay at their marked NAV.
+* **NAV (mark to model, :class:`models.market.MarkingPolicy`).** Each holding is marked at the
+  last round, ownership × last post-money, times the market adjustment an exit would get in the
+  step, ``exp(λ f) × regime value multiplier``, times ``exp(−w · steps since the last round)``
+  (stale rounds written down, ``w = prog.stale_writedown``); 0 after exit, failure or sale.
+  Kept exactly with per (path, sector) running sums of ``ownership × post × e^{w·τ}`` (τ the
+  step of the last round). ``cost_outstanding`` is the cost of the holdings still held.
 * **Recycling.** Proceeds received during the investment period, up to
   ``recycling_cap × commitment`` in total, become available for follow-ons (after the
   reserve) from the next step until the investment period ends; what is used is reported in
@@ -76,7 +82,8 @@ class DealStatus(IntEnum):
     EXITED = 2
     FAILED = 3
     SOLD_AT_NAV = 4
-    """Still held at the end of the fund's life and sold at NAV."""
+    """Still held at the end of the fund's life and sold on the secondary market (at a regime
+    dependent price × the marked NAV)."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,9 @@ class PortfolioFlows:
     proceeds : ndarray, shape (n_paths, n_steps)
         Received from exits, failure recoveries and end-of-life sales in the step, >= 0.
     nav : ndarray, shape (n_paths, n_steps)
-        Value of holdings at the step end (marked at the last round), >= 0.
+        Value of holdings at the step end (marked to model, module doc), >= 0.
+    end_sale : ndarray, shape (n_paths,)
+        Part of ``proceeds`` from the end-of-term secondary sale (CNY).
     cost_outstanding : ndarray, shape (n_paths, n_steps)
         Cost of the holdings still held at the step end.
     recycled : ndarray, shape (n_paths, n_steps)
@@ -152,6 +161,7 @@ class PortfolioFlows:
     invested_local: np.ndarray
     n_companies: np.ndarray
     deals: DealOutcomes
+    end_sale: np.ndarray | None = None
 
 
 def simulate_deals(prog: DealProgramme, market: MarketPaths, rng: np.random.Generator) -> PortfolioFlows:
@@ -270,6 +280,11 @@ def run_deal_kernel(
     factors = np.ascontiguousarray(market.sector).reshape(-1)  # (P * T * n_sec,)
     fidx = (np.arange(N) // D) * (T * n_sec) + sector.reshape(-1)  # slot -> its factor at step 0
     regimes = None if market.regime is None else np.ascontiguousarray(market.regime).reshape(-1)
+    w_st = prog.stale_writedown if prog.nav_market_adjusted else 0.0
+    sec_flat = sector.reshape(-1)
+    navw = np.zeros(P * n_sec)  # Σ ownership × post × e^{w τ} of held slots per (path, sector)
+    mark = np.zeros(N)  # step of each slot's last round
+    end_sale = np.zeros(P)
 
     # -- slot state, flat (N,)
     scode = np.full(N, INACTIVE, dtype=np.intp)
@@ -343,9 +358,15 @@ def run_deal_kernel(
             held = (grad | (v >= 1.0)) if has_regime else grad
             ig = np.flatnonzero(grad)
             if ig.size:
+                e_g = cand.take(ig)
+                old_w = own.take(e_g) * post.take(e_g) * np.exp(w_st * mark.take(e_g))
                 _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, z_round,
                           reserve, recyc_left, in_ip, nav_run, cost_run, inv_early,
                           invested[t], recycled[t])
+                key = p.take(ig) * n_sec + sec_flat.take(e_g)
+                navw += np.bincount(key, weights=own.take(e_g) * post.take(e_g) * np.exp(w_st * t) - old_w,
+                                    minlength=navw.size)
+                mark[e_g] = t
             # next candidate step of the slots still held (new stage after a round)
             stay = np.flatnonzero(held) if has_regime else ig
             if stay.size:
@@ -364,18 +385,29 @@ def run_deal_kernel(
                 if ix.size:
                     i_c = iend.take(ix)
                     mult = _exit_multiple(prog, s.take(i_c), z_exit.take(e.take(ix)), u_tail.take(e.take(ix)))
-                    vm = prog.exit_value_mult.take(rg.take(i_c)) if has_regime else prog.exit_value_mult[NO_REGIME_ROW]
-                    xval = po.take(ix) * mult * np.exp(prog.exit_value_loading * f.take(i_c)) * vm
+                    adj = market_adjustment(prog, f.take(i_c), rg.take(i_c) if has_regime else None)
+                    xval = po.take(ix) * mult * adj
                     pay[ix] = preferred_proceeds(iv.take(ix), ow.take(ix), xval, stack.take(e.take(ix)))
                 code = np.where(is_exit, np.int8(DealStatus.EXITED), np.int8(DealStatus.FAILED))
+                navw -= np.bincount(pend * n_sec + sec_flat.take(e), weights=ow * po * np.exp(w_st * mark.take(e)),
+                                    minlength=navw.size)
                 _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, nxt, status, end_step,
                        proceeds[t], nav_run, cost_run, n_active)
 
-        if t == prog.end_step:  # sell what is left at NAV
+        if t == prog.end_step:  # sell what is left on the secondary market
             left = np.flatnonzero(scode != INACTIVE)
             if left.size:
+                pl_ = left // D
                 val = own.take(left) * post.take(left)
-                _close(left, left // D, np.int8(DealStatus.SOLD_AT_NAV), val, val, inv.take(left), t, P,
+                rg_l = regimes.take(pl_ * T + t).astype(np.intp) if has_regime else None
+                marked = val * np.exp(-w_st * (t - mark.take(left)))
+                if prog.nav_market_adjusted:
+                    marked = marked * market_adjustment(prog, factors.take(fidx.take(left) + t * n_sec), rg_l)
+                pay = marked * prog.secondary_price.take(rg_l if has_regime else NO_REGIME_ROW)
+                navw -= np.bincount(pl_ * n_sec + sec_flat.take(left), weights=val * np.exp(w_st * mark.take(left)),
+                                    minlength=navw.size)
+                end_sale += np.bincount(pl_, weights=pay, minlength=P)
+                _close(left, pl_, np.int8(DealStatus.SOLD_AT_NAV), pay, val, inv.take(left), t, P,
                        proc, scode, nxt, status, end_step, proceeds[t], nav_run, cost_run, n_active)
 
         if in_ip and prog.recycling_cap_cny > 0:
@@ -395,6 +427,9 @@ def run_deal_kernel(
             s2["status"][:, cols] = DealStatus.ACTIVE
             s2["nxt"][:, cols] = t + _gap(uniform(st.shape), log_q.take(st))
             s2["stack"][:, cols] = np.maximum(prog.stack_frac.take(st) * pm, prog.check_cny)
+            mark.reshape(P, D)[:, cols] = t
+            key = (np.arange(P)[:, None] * n_sec + sector[:, cols]).ravel()
+            navw += np.bincount(key, weights=(ow * pm).ravel() * np.exp(w_st * t), minlength=navw.size)
             nav_run += (ow * pm).sum(axis=1)
             cost_run += prog.check_cny * cols.size
             n_active += cols.size
@@ -404,7 +439,13 @@ def run_deal_kernel(
         idle = n_active == 0  # nothing held: exactly zero (no rounding residue)
         nav_run[idle] = 0.0
         cost_run[idle] = 0.0
-        np.maximum(nav_run, 0.0, out=nav[t])
+        navw.reshape(P, n_sec)[idle] = 0.0
+        if prog.nav_market_adjusted:
+            rg_t = market.regime[:, t].astype(np.intp) if has_regime else None
+            adj = market_adjustment(prog, market.sector[:, t, :], None if rg_t is None else rg_t[:, None])
+            np.maximum((navw.reshape(P, n_sec) * adj).sum(axis=1) * np.exp(-w_st * t), 0.0, out=nav[t])
+        else:
+            np.maximum(nav_run, 0.0, out=nav[t])
         np.maximum(cost_run, 0.0, out=cost_out[t])
 
     inv2 = inv.reshape(P, D)
@@ -422,8 +463,18 @@ def run_deal_kernel(
         invested=invested.T, proceeds=proceeds.T, nav=nav.T, cost_outstanding=cost_out.T, recycled=recycled.T,
         invested_by_sector=by_sector, invested_early=inv_early,
         invested_local=np.where(local, inv2, 0.0).sum(axis=1),
-        n_companies=(status2 != DealStatus.PENDING).sum(axis=1), deals=outcomes,
+        n_companies=(status2 != DealStatus.PENDING).sum(axis=1), deals=outcomes, end_sale=end_sale,
     )
+
+
+def market_adjustment(prog: DealProgramme, f: np.ndarray, regime: np.ndarray | None) -> np.ndarray:
+    """Market factor of a company's value now: ``exp(λ f) × exit value multiplier[regime]``.
+
+    Used for exit values, marks and the end-of-term sale (one formula). ``f`` sector factors,
+    ``regime`` regime rows broadcastable to ``f`` (None: no regime, multiplier 1).
+    """
+    vm = prog.exit_value_mult[NO_REGIME_ROW] if regime is None else prog.exit_value_mult.take(regime)
+    return np.exp(prog.exit_value_loading * f) * vm
 
 
 def _gap(g: np.ndarray, log_q: np.ndarray) -> np.ndarray:

@@ -13,10 +13,10 @@ Modes:
 
 * deal-level: :func:`~fundsvc.engine.venture.deals.simulate_deals` then
   :func:`~fundsvc.engine.venture.fund.fund_cash_flows` (fees, calls, waterfall, GP commitment);
-* Takahashi–Alexander: :func:`~fundsvc.engine.venture.ta.ta_fund_paths` on the LP base
-  (``commitment × (1 − gp_commitment_share)``), flows already net to LPs, no carry. Its
-  indicators are proxies: paid-in of the whole fund (LP base grossed up by the GP share)
-  stands in for invested capital, split by sector weights, ``local_deal_share`` of it counted
+* Takahashi–Alexander: :func:`~fundsvc.engine.venture.ta.ta_fund_paths` as the portfolio of the
+  fund's investable capital, then the same fee, call and waterfall layer as a deal-level fund
+  (without recycling; issue 11 — before, TA funds skipped the scenario's fees). Its
+  indicators are proxies: the capital the TA portfolio invested stands in for invested capital, split by sector weights, ``local_deal_share`` of it counted
   as local, all of it as early-stage if the strategy is early-stage; ``n_companies`` is the
   nominal ``n_initial_deals``.
 
@@ -44,7 +44,7 @@ from fundsvc.engine.venture.guidance import (
     local_reinvestment_ratio,
     management_cost,
 )
-from fundsvc.engine.venture.ta import ta_fund_paths
+from fundsvc.engine.venture.ta import ta_cost_outstanding, ta_fund_paths
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.scenario import Scenario
@@ -159,6 +159,9 @@ class EquityChunk:
         The guidance fund's own cost per step (included in ``guidance_calls``).
     guidance_cash_yield : ndarray, shape (n_paths, n_steps)
         Interest on idle cash (included in distributions only if the model says so).
+    end_sale, gross_proceeds : ndarray, shape (n_paths, n_funds)
+        Portfolio proceeds from the end-of-term secondary sale, and all portfolio proceeds
+        (CNY, before fees and carry; 0 for Takahashi–Alexander funds, which have no deals).
     """
 
     fund_ids: tuple[str, ...]
@@ -182,6 +185,8 @@ class EquityChunk:
     local_reinvestment_required: np.ndarray
     guidance_management_cost: np.ndarray
     guidance_cash_yield: np.ndarray
+    end_sale: np.ndarray | None = None
+    gross_proceeds: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -224,7 +229,8 @@ def compile_equity(scenario: Scenario, grid: TimeGrid | None = None, *,
         prog = None
         if sf.mode is SubFundMode.DEAL_LEVEL:
             prog = compile_deals(sf, scenario.stage_profile(sf.stage_profile), sectors, n_steps, start,
-                                 investable_capital(sf), spy, exit_regime=scenario.market.regime)
+                                 investable_capital(sf), spy, exit_regime=scenario.market.regime,
+                                 marking=scenario.market.marking)
         funds.append(CompiledFund(sf, start, prog, _factor_weights(sf, sectors, corr)))
     if problems:
         raise InputError(problems)
@@ -274,12 +280,12 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
     gc, gd, gn = np.zeros(shape3), np.zeros(shape3), np.zeros(shape3)
     carry, local, early, ncomp = (np.zeros((P, F)) for _ in range(4))
     conceded = np.zeros((P, F))
+    end_sale, gross = np.zeros((P, F)), np.zeros((P, F))
     buyout = np.full((P, F), -1, dtype=np.int64)
     by_sector = np.zeros((P, S))
     for j, cf in enumerate(model.funds):
         sf = cf.sub_fund
         rng = stream(seed, chunk_index, Component.VENTURE, sub_key(sf.id))
-        g_share = sf.waterfall.gp_commitment_share
         if cf.programme is not None:
             pf = simulate_deals(cf.programme, market, rng)
             ff = fund_cash_flows(sf, pf.invested, pf.proceeds, pf.nav, pf.cost_outstanding, pf.recycled,
@@ -290,14 +296,22 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
             early[:, j] = pf.invested_early
             ncomp[:, j] = pf.n_companies
             by_sector += pf.invested_by_sector
+            end_sale[:, j] = pf.end_sale
+            gross[:, j] = pf.proceeds.sum(axis=1)
         else:
             params = sf.takahashi_alexander
             assert params is not None
             factor = market.sector @ cf.factor_weights
-            ta = ta_fund_paths(params, sf.commitment_cny * (1.0 - g_share), factor, rng, cf.start_step, spy,
+            ta = ta_fund_paths(params, investable_capital(sf), factor, rng, cf.start_step, spy,
                                market.autocorrelation)
-            fc[:, j], fd[:, j], fn[:, j] = ta.contributions, ta.distributions, ta.nav
-            paid_in = ta.contributions.sum(axis=1) / (1.0 - g_share)
+            # TA funds do not recycle: no proceeds are held back for reinvestment
+            ff = fund_cash_flows(sf.model_copy(update={"recycling_cap": 0.0}), ta.contributions, ta.distributions,
+                                 ta.nav, ta_cost_outstanding(ta),
+                                 np.zeros_like(ta.contributions), cf.start_step, T, spy)
+            fc[:, j], fd[:, j], fn[:, j] = ff.lp_calls, ff.lp_distributions, ff.lp_nav
+            carry[:, j] = ff.total_carry
+            gross[:, j] = ta.distributions.sum(axis=1)
+            paid_in = ta.contributions.sum(axis=1)
             local[:, j] = sf.local_deal_share * paid_in
             early[:, j] = paid_in if sf.strategy.is_early else 0.0
             ncomp[:, j] = sf.n_initial_deals
@@ -330,4 +344,5 @@ def simulate_equity_chunk(model: EquityModel, market: MarketPaths, seed: int, ch
         local_reinvestment_required=np.array([cf.sub_fund.local_reinvestment_multiple for cf in model.funds]),
         guidance_management_cost=model.management_cost.copy(),
         guidance_cash_yield=y,
+        end_sale=end_sale, gross_proceeds=gross,
     )

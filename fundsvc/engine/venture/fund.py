@@ -33,8 +33,8 @@ Conventions (per step ``t``, fund quarter ``k = t − start_step``)
   their share of it *net of accrued carry* — what they would get if it were all distributed
   at the step end through the waterfall.
 
-TA (Takahashi–Alexander) sub-funds do not use this module: their flows are already net to LPs
-(see :mod:`fundsvc.engine.venture.ta`).
+TA (Takahashi–Alexander) sub-funds use this module too since issue 11: their flows are taken as
+the portfolio's (see :mod:`fundsvc.engine.venture.ta`), without recycling.
 """
 
 from __future__ import annotations

@@ -35,8 +35,12 @@ autocorrelation ``φ``), so the per-period scale ``s`` is set to make the sum of
 ``φ = 0``). σ is thus the within-year volatility of the growth; across years bad tech years
 cluster as the factors do.
 
-The model's flows are net to the LPs (it is calibrated to net fund cash flows), so TA sub-funds
-bypass the fee and waterfall layer of :mod:`fundsvc.engine.venture.fund`.
+In a scenario the TA flows are the *portfolio's* flows (contributions = capital invested,
+distributions = proceeds, NAV = holdings, ``G`` the gross growth of the holdings), and the
+sub-fund's fees, expenses and waterfall are applied to them exactly as to a deal-level fund
+(:func:`fundsvc.engine.venture.fund.fund_cash_flows`; issue 11 — before, TA sub-funds skipped
+the fees the scenario sets). The cost basis for fees on invested cost is
+:func:`ta_cost_outstanding`.
 """
 
 from __future__ import annotations
@@ -222,6 +226,24 @@ def ta_growth_paths(
     shock = lam * factor + np.sqrt(max(1.0 - lam * lam, 0.0)) * eps
     scale = growth_shock_scale(params, periods_per_year, autocorrelation)
     return np.maximum(g + scale * shock, -1.0)
+
+
+def ta_cost_outstanding(flows: TAFlows) -> np.ndarray:
+    """Cost of the holdings still held, CNY, shape (n_paths, n_steps).
+
+    A distribution sells the share ``D_t / (D_t + NAV_t − C_t)`` of the grown holdings
+    (``NAV_{t−1}(1+g_t)``), and the cost basis falls by the same share:
+    ``cost_t = cost_{t−1} · (1 − D_t / (NAV_t + D_t − C_t)) + C_t``.
+    """
+    c, d, v = (np.atleast_2d(a) for a in (flows.contributions, flows.distributions, flows.nav))
+    grown = v + d - c
+    sold = np.divide(d, grown, out=np.zeros_like(d), where=grown > 0)
+    cost = np.zeros_like(c)
+    run = np.zeros(c.shape[0])
+    for t in range(c.shape[1]):
+        run = run * (1.0 - np.clip(sold[:, t], 0.0, 1.0)) + c[:, t]
+        cost[:, t] = run
+    return cost
 
 
 def ta_fund_paths(

@@ -136,6 +136,9 @@ class VentureSide:
             "gp_carry_cny": eq.gp_carry,
             "guidance_conceded_cny": eq.guidance_conceded,
             "buyout_step": eq.buyout_step.astype(np.int64),
+            # end-of-term secondary sale proceeds and all portfolio proceeds (marked NAV, issue 11)
+            "end_sale_cny": _or_zeros(eq.end_sale, eq.invested_local.shape),
+            "gross_proceeds_cny": _or_zeros(eq.gross_proceeds, eq.invested_local.shape),
         })
         out.update({f: getattr(eq, f) for f in _FLOWS})
         return out
@@ -219,3 +222,8 @@ class VentureSide:
             "mean_distributions_cny": (dist / n).ravel(),
             "mean_nav_cny": (nav / n).ravel(),
         })
+
+
+def _or_zeros(a, shape) -> np.ndarray:
+    """``a``, or zeros of ``shape`` when the kernel did not report it (TA funds, no marking)."""
+    return np.zeros(shape) if a is None else np.asarray(a, dtype=np.float64)

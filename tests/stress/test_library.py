@@ -1,0 +1,96 @@
+"""The bundled stress library and ``fundsvc stress``: every stress loads, cites its data, imposes
+exactly what it says, makes the headline figures worse, and the CLI reports changes with errors."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fundsvc.cli.app import build_app
+from fundsvc.engine.conditioning import conditions_for
+from fundsvc.engine.factors import simulate_market
+from fundsvc.inputs.loader import load_scenario
+from fundsvc.stress.library import bundled_stresses
+from fundsvc.stress.runner import run_stresses, stressed
+
+EXPECTED = {"gfc_2008", "ashare_crash_2015", "fundraising_freeze_2018", "ipo_slowdown_2023", "combined_severe",
+            *(f"winter_{s}" for s in ("smart_iot", "biomedicine", "high_end_equipment", "new_materials", "green_energy"))}
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario("scenarios/hangzhou_baseline.toml").scenario
+
+
+def test_library_has_every_stress_with_narrative_and_sources():
+    lib = bundled_stresses()
+    assert set(lib) == EXPECTED
+    for s in lib.values():
+        assert s.narrative.strip() and s.narrative_zh.strip() and s.title_zh, s.name
+        assert s.sources and all(len(x) > 20 for x in s.sources), s.name
+
+
+def test_every_stress_imposes_its_windows_exactly(baseline):
+    for name, s in bundled_stresses().items():
+        sc = stressed(baseline, s.impositions(baseline.simulation.start_date))
+        cs = conditions_for(sc)
+        p = simulate_market(sc.market, 50, 4 * sc.simulation.horizon_years, 4, np.random.default_rng(1), cs)
+        for imp in s.impose:
+            w = slice(imp.offset_quarters, imp.offset_quarters + imp.quarters)
+            if imp.factor == "regime":
+                assert np.all(p.regime[:, w] == 2), name
+            elif imp.factor == "public_index" and imp.mode == "path":
+                ratio = p.index_level[:, w.stop] / p.index_level[:, w.start]
+                assert np.allclose(ratio, 1 + imp.value, rtol=1e-9), name
+            elif imp.factor == "tech_cycle" and imp.mode == "mean":
+                assert np.allclose(p.tech_cycle[:, w].mean(axis=1), imp.value, atol=1e-9), name
+
+
+def test_gfc_2008_worsens_every_headline_on_common_random_numbers():
+    """gfc_2008 on the quick scenario (300 paths): guidance TVPI mean and median fall, P(loss),
+    bank expected loss and pool payouts rise, each by more than 2 paired standard errors."""
+    quick = load_scenario("scenarios/quick.toml").scenario
+    gfc = bundled_stresses()["gfc_2008"]
+    t = run_stresses(quick, {"gfc": gfc.impositions(quick.simulation.start_date)}, paths=300, seed=5)
+    rows = {r["figure"]: r for r in t.iter_rows(named=True)}
+    for fig, sign in (("guidance TVPI mean", -1), ("guidance TVPI median", -1), ("guidance P(loss)", +1),
+                      ("banks expected loss", +1), ("pool payouts mean", +1)):
+        assert sign * rows[fig]["change"] > 2 * rows[fig]["change_se"], (fig, rows[fig])
+
+
+def _invoke(*args):
+    return CliRunner(env={"COLUMNS": "200"}).invoke(build_app(), list(args))
+
+
+def test_cli_stress_json_reports_changes_with_standard_errors_and_stores_them(tmp_path):
+    r = _invoke("stress", "quick", "--stress", "ipo_slowdown_2023", "--paths", "60", "--seed", "3", "--json",
+                "--data-dir", str(tmp_path))
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["paths"] == 60 and doc["seed"] == 3
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+
+    with Store.open(get_settings(data_dir=tmp_path)) as store:
+        assert store.runs.get(doc["run_id"]).n_paths == 60
+        (rec,) = store.stress_results.list(doc["run_id"])
+        assert rec.kind == "stress" and rec.name == "ipo_slowdown_2023"
+        assert rec.content["rows"] == [row for row in doc["rows"] if row["stress"] == "ipo_slowdown_2023"]
+    figs = {row["figure"] for row in doc["rows"]}
+    assert {"guidance TVPI mean", "banks expected loss", "pool payouts mean"} <= figs
+    assert all(row["stress"] == "ipo_slowdown_2023" and row["change_se"] >= 0 for row in doc["rows"])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--stress", "no_such_stress"), "unknown stress 'no_such_stress'"),
+    ((), "name at least one stress"),
+    (("--all", "--reverse", "fund-loss"), "runs on its own"),
+    (("--reverse", "pool:nope"), "pool 'nope' does not exist"),
+    (("--stress", "gfc_2008", "--paths", "1"), "--paths"),
+])
+def test_cli_stress_bad_input_exits_2_with_a_message(args, message):
+    r = _invoke("stress", "quick", "--no-store", *args)
+    assert r.exit_code == 2
+    assert message in r.output
+    assert "Traceback" not in r.output
