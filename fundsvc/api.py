@@ -13,6 +13,7 @@ from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.inputs.loader import LoadedScenario, load_scenario
 from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
 from fundsvc.simulation.runner import Progress
+from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from models.scenario import Scenario
 
 
@@ -39,6 +40,7 @@ def simulate(
     progress: Progress | None = None,
     depletion_target: float | None = None,
     dask_address: str | None = None,
+    precision: float | None = None,
 ) -> SimulationResult:
     """Simulate a scenario's guidance fund, sub-funds, loans and pools jointly.
 
@@ -62,6 +64,10 @@ def simulate(
     dask_address : str, optional
         Scheduler address for ``executor="dask"`` (default ``FUNDSVC_DASK_ADDRESS``); giving it
         implies the Dask executor.
+    precision : float, optional
+        Target relative half-width (e.g. 0.01) of the headline figures' 95 % intervals: chunks
+        are added until it is met (sequential stopping), with ``paths`` as the budget (default
+        1,000,000 when ``paths`` is not given). ``result.n_paths`` are the paths used.
 
     Returns
     -------
@@ -70,14 +76,17 @@ def simulate(
         ``equity_fans``, ``equity_pacing``, ``credit_paths``, ``credit_tables``.
     """
     s = _scenario(scenario)
+    if paths is None:
+        paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
     return run_simulation(
         compile_scenario(s),
-        paths=paths if paths is not None else s.simulation.paths,
+        paths=paths,
         seed=seed if seed is not None else s.simulation.seed,
         chunk_size=chunk_size,
         executor=Executor.DASK if dask_address else Executor(executor),
         workers=workers,
         progress=progress,
         depletion_target=depletion_target,
+        precision=precision,
         **({"dask_address": dask_address} if dask_address else {}),
     )

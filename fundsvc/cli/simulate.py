@@ -9,18 +9,25 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
-from fundsvc.cli.render import render_credit, render_equity
+from fundsvc.cli.render import render_credit, render_equity, render_headlines
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
 from fundsvc.inputs.bundled import resolve_scenario
 from fundsvc.inputs.loader import load_scenario
 from fundsvc.simulation import Executor
+from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.service import simulate_and_store
 
 
 def simulate(
     file: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled scenario name")],
-    paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
+    paths: Annotated[int | None, typer.Option("--paths", "-n", help=(
+        "Monte Carlo paths (default: the scenario's); with --precision the most paths to use "
+        "(default 1,000,000)"))] = None,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", help="Add chunks until every headline figure's 95% interval has a relative "
+                            "half-width at or below REL (e.g. 0.02); reports the paths used",
+        metavar="REL")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
     chunk_size: Annotated[int, typer.Option(help="Paths per chunk (part of the result's identity)")] = DEFAULT_CHUNK_SIZE,
     workers: Annotated[int, typer.Option(help="Worker processes (1 = run in this process)")] = 1,
@@ -47,6 +54,8 @@ def simulate(
         problems.append(("--workers", f"must be at least 1, got {workers}"))
     if not 0 < depletion_target < 1:
         problems.append(("--depletion-target", f"must lie strictly between 0 and 1, got {depletion_target}"))
+    if precision is not None and not 0 < precision < 1:
+        problems.append(("--precision", f"must lie strictly between 0 and 1 (0.02 = 2 %), got {precision}"))
     if problems:
         from fundsvc.errors import Problem
 
@@ -56,7 +65,7 @@ def simulate(
     loaded = load_scenario(resolve_scenario(file))
     s = loaded.scenario
     settings = settings_from_options(data_dir, database_url)
-    n = paths if paths is not None else s.simulation.paths
+    n = paths if paths is not None else (DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths)
     dask_address = dask or settings.dask_address
     if dask_address:
         executor = Executor.DASK
@@ -66,12 +75,13 @@ def simulate(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
-        task = bar.add_task(f"{s.name}: {n:,} paths", total=None)
+        what = f"up to {n:,} paths to ±{100 * precision:g} %" if precision is not None else f"{n:,} paths"
+        task = bar.add_task(f"{s.name}: {what}", total=None)
         stored = simulate_and_store(
             store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
             executor=executor, workers=workers, label=label, dask_address=dask_address,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            depletion_target=depletion_target,
+            depletion_target=depletion_target, precision=precision,
         )
     r = stored.result
     console.print(
@@ -81,6 +91,16 @@ def simulate(
     )
     render_equity(console, r.equity_summary())
     render_credit(console, r.credit_tables)
+    render_headlines(console, r.headlines, precision)
+    if r.precision is not None:
+        last = r.precision.row(-1, named=True)
+        if last["reached"]:
+            console.print(f"[bold]precision 精度[/]: target ±{100 * precision:g} % reached with {r.n_paths:,} paths "
+                          f"(worst: {last['worst_figure']}, ±{100 * last['worst_rel_half_width']:.2f} %)")
+        else:
+            console.print(f"[bold yellow]precision 精度[/]: target ±{100 * precision:g} % NOT reached within "
+                          f"{r.n_paths:,} paths (worst: {last['worst_figure']}, "
+                          f"±{100 * last['worst_rel_half_width']:.2f} %); raise --paths")
 
 
 def register(app: typer.Typer) -> None:

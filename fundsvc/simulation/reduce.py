@@ -32,6 +32,14 @@ import polars as pl
 
 from fundsvc.simulation.chunk import ChunkOutput, FanSample, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
+from fundsvc.simulation.uncertainty import (
+    LOSS_MEASURE_SCHEMA,
+    equity_error_frame,
+    headline_figures,
+    headline_table,
+    loss_measure_rows,
+    pool_error_columns,
+)
 
 ARRAY_NAMES: tuple[str, ...] = ("equity_paths", "equity_indicators", "credit_paths")
 _EQ_COLS = ("tvpi", "dpi", "irr", "loss", "trough_cny")
@@ -281,12 +289,14 @@ class RunReducer:
 
     # ---------------------------------------------------------------- results
     def equity_summary(self, quantiles: tuple[float, ...], names: tuple[str, ...]) -> pl.DataFrame:
-        """Per entity P5…P95 of TVPI/DPI/IRR, P(loss), share of undefined IRRs, median trough."""
+        """Per entity P5…P95 of TVPI/DPI/IRR, P(loss), share of undefined IRRs, median trough,
+        with Monte Carlo errors (:func:`fundsvc.simulation.uncertainty.equity_error_columns`)."""
         frames = []
         for ent in self.equity_entities:
             df = pl.DataFrame({col: self.columns.load(f"eq/{ent}/{col}") for col in _EQ_COLS})
             df = irr_with_total_loss(df.with_columns(pl.lit(ent).alias("entity")))
-            frames.append(df.group_by("entity", maintain_order=True).agg(summary_aggregations(quantiles, names)))
+            agg = df.group_by("entity", maintain_order=True).agg(summary_aggregations(quantiles, names))
+            frames.append(agg.join(equity_error_frame(df, quantiles, names), on="entity", how="left"))
             del df
         return pl.concat(frames)
 
@@ -310,21 +320,13 @@ class RunReducer:
         return FanSample.concat(self.fan_samples) if self.fan_samples else None
 
     def loss_measures(self, levels) -> pl.DataFrame:
-        """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.engine.credit.outputs.loss_measures``."""
-        from fundsvc.engine.credit.outputs import var_es
-
+        """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.engine.credit.outputs.loss_measures``,
+        with ``se``, ``lo``, ``hi`` (:func:`fundsvc.simulation.uncertainty.loss_measure_rows`)."""
         rows = []
         for name in self.credit_entities:
             for window in ("year_1", "horizon"):
-                x = self.columns.load(f"cr/{name}/loss_{window}")
-                rows.append((name, window, "el", None, float(x.mean())))
-                rows.append((name, window, "ul", None, float(x.std(ddof=1)) if x.size > 1 else 0.0))
-                var, es = var_es(x, levels)
-                for a, v, e in zip(levels, var, es):
-                    rows.append((name, window, "var", float(a), float(v)))
-                    rows.append((name, window, "es", float(a), float(e)))
-        return pl.DataFrame(rows, schema={"entity": pl.Utf8, "window": pl.Utf8, "measure": pl.Utf8,
-                                          "level": pl.Float64, "value": pl.Float64}, orient="row")
+                rows += loss_measure_rows(name, window, self.columns.load(f"cr/{name}/loss_{window}"), levels)
+        return pl.DataFrame(rows, schema=LOSS_MEASURE_SCHEMA, orient="row")
 
     def pool_summary(self) -> pl.DataFrame:
         """One row per pool, as ``fundsvc.engine.credit.outputs.pool_summary``."""
@@ -345,6 +347,7 @@ class RunReducer:
                 "new_lending_mean": float(c["new_lending"].mean()),
                 "final_balance_mean": float(c["final_balance"].mean()),
                 "p_depleted": pd_, "p_depleted_se": float(np.sqrt(pd_ * (1 - pd_) / n)),
+                **pool_error_columns(c),
             })
         return pl.DataFrame(rows) if rows else pl.DataFrame()
 
@@ -385,6 +388,12 @@ class RunReducer:
                 rows.append((p, y, float(by), float(np.sqrt(by * (1 - by) / n)), float(ev)))
         return pl.DataFrame(rows, schema={"pool": pl.Utf8, "year": pl.Int64, "p_depleted_by": pl.Float64,
                                           "se": pl.Float64, "p_event_in_year": pl.Float64}, orient="row")
+
+    def headlines(self) -> pl.DataFrame:
+        """Headline figures with standard errors, 95 % intervals and relative half-widths
+        (:func:`fundsvc.simulation.uncertainty.headline_figures`)."""
+        figs = headline_figures(self.equity_entities, self.credit_entities, self.pool_ids)
+        return headline_table(self.columns.load, figs)
 
     def load_arrays(self) -> dict[str, pl.DataFrame]:
         """The path-level tables read back into memory (all parts, in chunk order)."""

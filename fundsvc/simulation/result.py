@@ -20,6 +20,7 @@ from fundsvc.simulation.reduce import (
     irr_with_total_loss,
     summary_aggregations,
 )
+from fundsvc.simulation.uncertainty import equity_error_frame
 
 SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 _QNAMES = ("p5", "p25", "p50", "p75", "p95")
@@ -67,6 +68,12 @@ class SimulationResult:
     spool_dir : Path or None
         The run's spool directory holding ``array_parts``; delete it with :meth:`discard_spool`
         once the files are stored or no longer needed.
+    headlines : polars.DataFrame or None
+        Headline figures with standard error, 95 % interval, relative half-width and paths
+        (:mod:`fundsvc.simulation.uncertainty`); stored as the ``headlines`` table.
+    precision : polars.DataFrame or None
+        For a ``precision=`` run: the sequential rule's checks (paths, worst figure, its relative
+        half-width, target, budget, reached); stored as the ``precision`` table.
     """
 
     scenario_name: str
@@ -86,6 +93,8 @@ class SimulationResult:
     equity_summary_table: pl.DataFrame | None = None
     array_parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     spool_dir: Path | None = None
+    headlines: pl.DataFrame | None = None
+    precision: pl.DataFrame | None = None
 
     # ---- summaries -------------------------------------------------------------------
     def equity_summary(self) -> pl.DataFrame:
@@ -94,12 +103,16 @@ class SimulationResult:
         IRR: a path that loses everything (TVPI = 0) has IRR −100 %; other paths without an IRR
         (no sign change) are left out of the IRR quantiles and counted in ``irr_undefined``.
         The trough is that of the median cumulative net cash-flow curve (P50 fan), with its date.
+        Monte Carlo errors as columns: ``tvpi_mean`` and ``tvpi_mean_se``, 95 % intervals of
+        every percentile (``tvpi_p50_lo`` / ``tvpi_p50_hi``, order statistics), ``p_loss_se``
+        (see :mod:`fundsvc.simulation.uncertainty`).
         """
         if self.equity_summary_table is not None:
             out = self.equity_summary_table
         elif self.equity_paths is not None:
             df = irr_with_total_loss(self.equity_paths)
             out = df.group_by("entity", maintain_order=True).agg(summary_aggregations(SUMMARY_QUANTILES, _QNAMES))
+            out = out.join(equity_error_frame(df, SUMMARY_QUANTILES, _QNAMES), on="entity", how="left")
         else:
             return pl.DataFrame()
         if self.equity_fans is not None:
@@ -116,7 +129,7 @@ class SimulationResult:
         out: dict[str, pl.DataFrame] = {}
         if self.equity_paths is not None or self.equity_summary_table is not None:
             out["equity_summary"] = self.equity_summary()
-        for name in ("equity_fans", "equity_pacing", "equity_quantiles"):
+        for name in ("equity_fans", "equity_pacing", "equity_quantiles", "headlines", "precision"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = v
@@ -205,7 +218,8 @@ def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed
 
 
 def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
-           depletion_target: float | None = None, keep_paths_in_memory: bool = True) -> SimulationResult:
+           depletion_target: float | None = None, keep_paths_in_memory: bool = True,
+           precision=None) -> SimulationResult:
     """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
 
     With ``keep_paths_in_memory`` the path-level tables are read into the result and the spool
@@ -237,6 +251,9 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         }
         if depletion_target is not None and reducer.claims:
             kw["credit_tables"]["pool_sizing"] = pool_sizing(compiled.credit, reducer.claims, depletion_target)
+    kw["headlines"] = reducer.headlines()
+    if precision is not None:
+        kw["precision"] = precision.table()
     reducer.drop_columns()
     if keep_paths_in_memory:
         kw.update(reducer.load_arrays())

@@ -13,6 +13,7 @@ from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, normalise_seed
 from fundsvc.inputs.loader import LoadedScenario
 from fundsvc.inputs.tables import loan_book_frame
 from fundsvc.simulation.compiled import compile_scenario
+from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.result import SimulationResult
 from fundsvc.simulation.runner import Executor, Progress, run_simulation
 
@@ -38,6 +39,7 @@ def simulate_and_store(
     depletion_target: float | None = None,
     dask_address: str | None = None,
     keep_paths_in_memory: bool | None = None,
+    precision: float | None = None,
 ) -> StoredRun:
     """Simulate a loaded scenario and store the run.
 
@@ -54,13 +56,16 @@ def simulate_and_store(
         See :func:`fundsvc.simulation.run_simulation`.
     depletion_target : float, optional
         Also solve each pool's initial balance for P(depletion within the horizon) <= target.
-    dask_address, keep_paths_in_memory
-        See :func:`fundsvc.simulation.run_simulation`. A streamed run's path-level Parquet
+    dask_address, keep_paths_in_memory, precision
+        See :func:`fundsvc.simulation.run_simulation`; with ``precision`` the run stops when the
+        headline figures are that precise and ``paths`` (default 1,000,000) is the budget. A streamed run's path-level Parquet
         parts are merged into the run's artifacts without loading them whole
         (:meth:`~fundsvc.store.runs.RunRepository.complete_files`) and then deleted.
     """
     s = loaded.scenario
-    n_paths = paths if paths is not None else s.simulation.paths
+    if paths is None:
+        paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
+    n_paths = paths
     seed = normalise_seed(seed if seed is not None else s.simulation.seed)
     scen = store.scenarios.add(s.name, loaded.text, source_path=str(loaded.path))
     book_id = None
@@ -71,7 +76,7 @@ def simulate_and_store(
     run_id = store.runs.create(
         scen.id, seed, n_paths, chunk_size, executor, loan_book_id=book_id, label=label,
         parameters={"workers": workers, "content_sha256": loaded.content_sha256,
-                    "depletion_target": depletion_target},
+                    "depletion_target": depletion_target, "precision": precision},
     )
     store.runs.mark_running(run_id)
 
@@ -84,14 +89,16 @@ def simulate_and_store(
         compiled = compile_scenario(s)
         result = run_simulation(compiled, paths=n_paths, seed=seed, chunk_size=chunk_size, executor=executor,
                                 workers=workers, progress=on_chunk, depletion_target=depletion_target,
-                                dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory)
+                                dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory,
+                                precision=precision)
         if result.streamed:
             try:
-                store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings)
+                store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings,
+                                          n_paths=result.n_paths)
             finally:
                 result.discard_spool()
         else:
-            store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
+            store.runs.complete(run_id, result.tables(), result.arrays(), result.timings, n_paths=result.n_paths)
     except BaseException as exc:
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
         try:
