@@ -72,6 +72,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "distributions": ("分配", "Distributions"),
     "nav": ("净资产值", "NAV"),
     "median": ("中位数", "Median"),
+    "mc_interval": ("蒙特卡洛95%区间", "Monte Carlo 95% interval"),
     "band_5_95": ("P5–P95 区间", "P5–P95 band"),
     "band_25_75": ("P25–P75 区间", "P25–P75 band"),
     "date": ("日期", "Date"),
@@ -217,9 +218,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Suffixes of Monte Carlo error columns (:mod:`fundsvc.simulation.uncertainty`) and their labels.
+_ERROR_SUFFIXES = {"_se": (" 标准误", " s.e."), "_lo": (" 95%下限", " 95% low"), "_hi": (" 95%上限", " 95% high"),
+                   "_mean": (" 均值", " mean")}
+
+
 def column_label(name: str, lang: str | Lang | None = None) -> str:
     """Header for a stored column: known names translated, ``_pNN`` as ``PNN``, ``_cny`` as (万元)."""
     en = str(lang) == Lang.EN.value
+    for suffix, (zh_s, en_s) in _ERROR_SUFFIXES.items():   # Monte Carlo error columns
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return column_label(name[: -len(suffix)], lang) + (en_s if en else zh_s)
     base, unit = (name[:-4], " (万元)" if en else "(万元)") if name.endswith("_cny") else (name, "")
     pct = ""
     head, _, tail = base.rpartition("_")

@@ -143,7 +143,7 @@ def layout(data, run_id: int, lang: str):
                          dbc.Col(dcc.Dropdown(id="loss-entity", options=entities, value=entity, clearable=False), md=3)],
                         className="mb-2 align-items-center"),
                 graph("loss-dist", _loss_figure(data, run_id, entity, lang)),
-                grid("loss-measures", _measures_view(measures, entity), lang=lang),
+                grid("loss-measures", _measures_view(measures, entity), lang=lang, amounts=("se", "lo", "hi")),
                 export_buttons("credit_loss_measures", lang)),
     ])
 

@@ -73,6 +73,9 @@ class FanSample:
     guidance_calls, guidance_distributions, guidance_nav : ndarray (n_sample, n_steps)
     fund_calls, fund_distributions, fund_nav : ndarray (n_sample, n_funds, n_steps)
         Whole LP base of each sub-fund.
+    index_level : ndarray (n_sample, n_steps + 1) or None
+        Public index level at the start and at each step end (the market history the fair
+        verdict conditions on, :mod:`fundsvc.assessment.conditional`).
     """
 
     fund_ids: tuple
@@ -82,16 +85,22 @@ class FanSample:
     fund_calls: np.ndarray
     fund_distributions: np.ndarray
     fund_nav: np.ndarray
+    index_level: np.ndarray | None = None
 
     @classmethod
-    def from_chunk(cls, eq, stop: int) -> FanSample:
-        """Copy the first ``stop`` paths of an EquityChunk."""
-        return cls(tuple(eq.fund_ids), *(np.array(getattr(eq, f)[:stop], copy=True) for f in _FAN_FIELDS))
+    def from_chunk(cls, eq, stop: int, index_level: np.ndarray | None = None) -> FanSample:
+        """Copy the first ``stop`` paths of an EquityChunk (and of its index levels)."""
+        idx = None if index_level is None else np.array(index_level[:stop], copy=True)
+        return cls(tuple(eq.fund_ids), *(np.array(getattr(eq, f)[:stop], copy=True) for f in _FAN_FIELDS),
+                   index_level=idx)
 
     @classmethod
     def concat(cls, parts: list[FanSample]) -> FanSample:
         """Stack samples along the path axis (in the order given)."""
-        return cls(parts[0].fund_ids, *(np.concatenate([getattr(p, f) for p in parts], axis=0) for f in _FAN_FIELDS))
+        idx = (np.concatenate([p.index_level for p in parts], axis=0)
+               if all(p.index_level is not None for p in parts) else None)
+        return cls(parts[0].fund_ids, *(np.concatenate([getattr(p, f) for p in parts], axis=0) for f in _FAN_FIELDS),
+                   index_level=idx)
 
 
 def slice_equity_chunk(eq, stop: int):
@@ -184,7 +193,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         out["equity_sums"] = _equity_sums(eq)
         keep = max(0, min(chunk.size, fan_paths - chunk.start))
         if keep:
-            out["equity_fan_sample"] = FanSample.from_chunk(eq, keep)
+            out["equity_fan_sample"] = FanSample.from_chunk(eq, keep, em.index_level)
             out["fan_index_level"] = np.array(em.index_level[:keep], copy=True)
         timings["equity_metrics"] = time.perf_counter() - t0
 

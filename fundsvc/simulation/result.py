@@ -20,6 +20,7 @@ from fundsvc.simulation.reduce import (
     irr_with_total_loss,
     summary_aggregations,
 )
+from fundsvc.simulation.conditioning import conditioning_frame
 from fundsvc.simulation.uncertainty import equity_error_frame
 
 SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -74,6 +75,9 @@ class SimulationResult:
     precision : polars.DataFrame or None
         For a ``precision=`` run: the sequential rule's checks (paths, worst figure, its relative
         half-width, target, budget, reached); stored as the ``precision`` table.
+    equity_conditioning : polars.DataFrame or None
+        path, step, guidance tvpi and log public index for the first paths
+        (:mod:`fundsvc.simulation.conditioning`); stored as a path-level artifact.
     """
 
     scenario_name: str
@@ -95,6 +99,7 @@ class SimulationResult:
     spool_dir: Path | None = None
     headlines: pl.DataFrame | None = None
     precision: pl.DataFrame | None = None
+    equity_conditioning: pl.DataFrame | None = None
 
     # ---- summaries -------------------------------------------------------------------
     def equity_summary(self) -> pl.DataFrame:
@@ -151,6 +156,8 @@ class SimulationResult:
                 out[name] = v
             elif self.array_parts.get(name):
                 out[name] = pl.read_parquet(list(self.array_parts[name]))
+        if self.equity_conditioning is not None:
+            out["equity_conditioning"] = self.equity_conditioning
         return out
 
     @property
@@ -160,7 +167,13 @@ class SimulationResult:
 
     def array_files(self) -> dict[str, tuple[Path, ...]]:
         """Parquet part files of each path-level table of a streamed run (empty otherwise)."""
-        return dict(self.array_parts)
+        files = dict(self.array_parts)
+        if files and self.equity_conditioning is not None and self.spool_dir is not None:
+            path = Path(self.spool_dir) / "equity_conditioning.parquet"
+            if not path.exists():
+                self.equity_conditioning.write_parquet(path)
+            files["equity_conditioning"] = (path,)
+        return files
 
     def scan(self, name: str) -> pl.LazyFrame:
         """A path-level table (``equity_paths``, ``equity_indicators``, ``credit_paths``) as a
@@ -240,6 +253,7 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         kw["equity_quantiles"] = metric_quantiles(sample, dates, eqm.steps_per_year)
         kw["equity_pacing"] = reducer.pacing(dates, eqm.fund_ids)
         kw["equity_summary_table"] = reducer.equity_summary(SUMMARY_QUANTILES, _QNAMES)
+        kw["equity_conditioning"] = conditioning_frame(sample)
     if compiled.credit is not None and reducer.credit_entities:
         from fundsvc.engine.credit.outputs import FAN_QUANTILES, LEVELS
 
