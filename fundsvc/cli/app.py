@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.simulate",
     "fundsvc.cli.assess",
     "fundsvc.cli.serve",
+    "fundsvc.cli.backtest",
 )
 
 
