@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.assess",
     "fundsvc.cli.serve",
     "fundsvc.cli.backtest",
+    "fundsvc.cli.sensitivity",
 )
 
 
