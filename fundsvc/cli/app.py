@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.serve",
     "fundsvc.cli.backtest",
     "fundsvc.cli.sensitivity",
+    "fundsvc.cli.model_card",
 )
 
 
