@@ -4,7 +4,7 @@ Usage::
 
     python bench/bench_credit.py [--loans N] [--paths M] [--years Y] [--json out.json]
 
-Builds a synthetic book (``fundsvc.engine.credit.synthetic``: N loans, 70 % in a 4:4:2 pool with
+Builds a synthetic book (``fundsvc.credit.engine.synthetic``: N loans, 70 % in a 4:4:2 pool with
 a per-loan cap and a three-year lending programme), simulates the shared market factors once
 (quarterly, aggregated to annual — not timed, the orchestrator does it once for both engines),
 then times
@@ -27,8 +27,8 @@ import time
 
 import numpy as np
 
-from fundsvc.engine.credit import compile_credit, simulate_credit_chunk
-from fundsvc.engine.credit.synthetic import synthetic_scenario
+from fundsvc.credit.engine import compile_credit, simulate_credit_chunk
+from fundsvc.credit.engine.synthetic import synthetic_scenario
 from fundsvc.engine.factors import simulate_market
 from fundsvc.engine.sampling import Component, stream
 

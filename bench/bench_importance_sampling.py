@@ -4,7 +4,7 @@ Usage::
 
     python bench/bench_importance_sampling.py [--loans N] [--plain-paths M] [--is-paths K] [--json out.json]
 
-On the one-period equivalent of a synthetic book (``fundsvc.engine.credit.tail``; N loans over
+On the one-period equivalent of a synthetic book (``fundsvc.credit.engine.tail``; N loans over
 a 3-year horizon, six correlated sector factors), picks the loss level ``x`` with P(L > x) about
 1e-3 (the 99.9 % quantile of a separate plain run), then in one run times
 
@@ -29,9 +29,9 @@ import time
 
 import numpy as np
 
-from fundsvc.engine.credit import compile_credit
-from fundsvc.engine.credit.synthetic import synthetic_scenario
-from fundsvc.engine.credit.tail import (
+from fundsvc.credit.engine import compile_credit
+from fundsvc.credit.engine.synthetic import synthetic_scenario
+from fundsvc.credit.engine.tail import (
     estimate,
     importance_sample,
     one_period_portfolio,

@@ -7,7 +7,7 @@ Conventions (CNY, undiscounted, a cost is positive):
   horizon counts at its simulated fair value).
 * ``guidance_net_cost_cny`` = ``paid_in − distributed − NAV`` (a gain is negative).
 * ``pool_cost_cny`` = Σ over pools of ``fiscal_cost`` = payouts − interest earned on the
-  balance over the horizon (see ``fundsvc.engine.credit.outputs``); replenishments are
+  balance over the horizon (see ``fundsvc.credit.engine.outputs``); replenishments are
   transfers into the pool, not costs until paid out.
 * ``combined_exposure_cny`` = ``guidance_loss_cny + pool_cost_cny``: what the programme may
   cost the city on that path (an equity gain is not netted against pool payouts);

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from fundsvc.credit.capital import CapitalMethod, SizeThresholds
+from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import Amortisation, IPType
@@ -202,7 +202,7 @@ def register(app: typer.Typer) -> None:
         With --method economic and --scenario but no --economic-capital, the capital is the
         loan's ES contribution simulated on the scenario's book (--paths, --seed, --bank, --sector).
         """
-        from fundsvc.credit.pricing import price_loan
+        from fundsvc.credit.pricing.loan import price_loan
 
         fields = build_fields(
             scenario, pool, rating,
@@ -220,7 +220,7 @@ def register(app: typer.Typer) -> None:
         ec = None
         try:
             if simulate:
-                from fundsvc.credit.economic_capital import price_loan_simulated
+                from fundsvc.credit.pricing.economic_capital import price_loan_simulated
                 from fundsvc.inputs.bundled import resolve_scenario
                 from fundsvc.inputs.loader import load_scenario
 

@@ -1,4 +1,10 @@
-"""Credit side of fundsvc: loan pricing (here) and analytic credit-risk formulas (``analytics``).
+"""Credit side of fundsvc, in one package.
+
+* :mod:`~fundsvc.credit.engine` — the credit portfolio Monte Carlo (defaults, recoveries, sharing,
+  lending programmes, outputs, importance sampling);
+* :mod:`~fundsvc.credit.pools` — risk-sharing pools: the pool stage and pool sizing;
+* :mod:`~fundsvc.credit.pricing` — pricing of a single loan (break-even rate, RAROC, subsidy value);
+* :mod:`~fundsvc.credit.analytics` — analytic credit-risk formulas (Vasicek, IRB, CreditRisk+ …).
 
 Public API, imported lazily so that ``import fundsvc.credit.analytics`` stays light:
 
@@ -16,20 +22,20 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "price_loan": "fundsvc.credit.pricing",
-    "PricingResult": "fundsvc.credit.pricing",
-    "PricingLeg": "fundsvc.credit.pricing",
-    "RateComponents": "fundsvc.credit.pricing",
-    "raroc": "fundsvc.credit.pricing",
-    "break_even_rate": "fundsvc.credit.pricing",
-    "PricingRequest": "fundsvc.credit.pricing_request",
-    "make_request": "fundsvc.credit.pricing_request",
-    "CapitalMethod": "fundsvc.credit.capital",
-    "SizeThresholds": "fundsvc.credit.capital",
-    "CapitalFigures": "fundsvc.credit.capital",
-    "EconomicCapital": "fundsvc.credit.economic_capital",
-    "economic_capital_rates": "fundsvc.credit.economic_capital",
-    "price_loan_simulated": "fundsvc.credit.economic_capital",
+    "price_loan": "fundsvc.credit.pricing.loan",
+    "PricingResult": "fundsvc.credit.pricing.loan",
+    "PricingLeg": "fundsvc.credit.pricing.loan",
+    "RateComponents": "fundsvc.credit.pricing.loan",
+    "raroc": "fundsvc.credit.pricing.loan",
+    "break_even_rate": "fundsvc.credit.pricing.loan",
+    "PricingRequest": "fundsvc.credit.pricing.request",
+    "make_request": "fundsvc.credit.pricing.request",
+    "CapitalMethod": "fundsvc.credit.pricing.regulatory_capital",
+    "SizeThresholds": "fundsvc.credit.pricing.regulatory_capital",
+    "CapitalFigures": "fundsvc.credit.pricing.regulatory_capital",
+    "EconomicCapital": "fundsvc.credit.pricing.economic_capital",
+    "economic_capital_rates": "fundsvc.credit.pricing.economic_capital",
+    "price_loan_simulated": "fundsvc.credit.pricing.economic_capital",
 }
 
 __all__ = [

@@ -1,1 +1,2 @@
-"""Vectorised Monte Carlo kernels: shared market factors, venture and credit engines, sampling."""
+"""Vectorised Monte Carlo kernels: shared market factors, the venture engine, sampling (the credit
+engine is :mod:`fundsvc.credit.engine`)."""

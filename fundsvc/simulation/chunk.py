@@ -198,9 +198,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         timings["equity_metrics"] = time.perf_counter() - t0
 
     if compiled.credit is not None:
-        from fundsvc.engine.credit.kernel import assemble_chunk
-        from fundsvc.engine.credit.pools import run_pools
-        from fundsvc.engine.credit.sizing import chunk_claims
+        from fundsvc.credit.engine.kernel import assemble_chunk, chunk_claims
+        from fundsvc.credit.pools.ledger import run_pools
 
         t0 = time.perf_counter()
         model = compiled.credit

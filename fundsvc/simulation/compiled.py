@@ -20,7 +20,7 @@ class CompiledScenario:
     ----------
     scenario : Scenario
     equity : fundsvc.engine.venture.equity.EquityModel or None
-    credit : fundsvc.engine.credit.compile.CreditModel or None
+    credit : fundsvc.credit.engine.compile.CreditModel or None
     n_factor_steps : int
         Quarterly factor steps, ``4 * horizon_years``.
     """
@@ -46,7 +46,7 @@ def compile_scenario(scenario: Scenario) -> CompiledScenario:
     fundsvc.errors.InputError
         If a part of the scenario cannot be compiled (e.g. inconsistent dates).
     """
-    from fundsvc.engine.credit import compile_credit
+    from fundsvc.credit.engine import compile_credit
     from fundsvc.engine.venture.equity import compile_equity
 
     equity = compile_equity(scenario) if scenario.sub_funds else None

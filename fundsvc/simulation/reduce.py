@@ -174,7 +174,7 @@ def prepare_chunk(out: ChunkOutput) -> PreparedChunk:
         for ent, sub in zip(eq_ents, ep.partition_by("entity", maintain_order=True)):
             columns += [(f"eq/{ent}/{col}", sub.get_column(col).to_numpy()) for col in _EQ_COLS]
     if out.credit is not None:
-        from fundsvc.engine.credit.outputs import first_depletion_step, summarise_credit
+        from fundsvc.credit.engine.outputs import first_depletion_step, summarise_credit
 
         ch = out.credit
         cp = summarise_credit(ch).with_columns(pl.col("path").cast(pl.Int64) + out.chunk.start)
@@ -320,7 +320,7 @@ class RunReducer:
         return FanSample.concat(self.fan_samples) if self.fan_samples else None
 
     def loss_measures(self, levels) -> pl.DataFrame:
-        """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.engine.credit.outputs.loss_measures``,
+        """EL, UL, VaR, ES per credit entity and window, as ``fundsvc.credit.engine.outputs.loss_measures``,
         with ``se``, ``lo``, ``hi`` (:func:`fundsvc.simulation.uncertainty.loss_measure_rows`)."""
         rows = []
         for name in self.credit_entities:
@@ -329,7 +329,7 @@ class RunReducer:
         return pl.DataFrame(rows, schema=LOSS_MEASURE_SCHEMA, orient="row")
 
     def pool_summary(self) -> pl.DataFrame:
-        """One row per pool, as ``fundsvc.engine.credit.outputs.pool_summary``."""
+        """One row per pool, as ``fundsvc.credit.engine.outputs.pool_summary``."""
         rows = []
         n = self.n_paths
         for j, p in enumerate(self.pool_ids):
@@ -352,7 +352,7 @@ class RunReducer:
         return pl.DataFrame(rows) if rows else pl.DataFrame()
 
     def pool_fans(self, quantiles) -> pl.DataFrame:
-        """Quantiles per pool, quantity and step end, as ``fundsvc.engine.credit.outputs.pool_fans``
+        """Quantiles per pool, quantity and step end, as ``fundsvc.credit.engine.outputs.pool_fans``
         (computed one step column at a time from the column files)."""
         q = np.asarray(quantiles, float)
         frames = []

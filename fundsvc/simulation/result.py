@@ -206,7 +206,7 @@ def pool_sizing(model, claims: list, target: float) -> pl.DataFrame:
     Columns: pool, variable (initial_balance | annual_top_up), value (CNY), probability, se,
     target, attained.
     """
-    from fundsvc.engine.credit.sizing import SizingVariable, required_pool_size
+    from fundsvc.credit.pools.sizing import SizingVariable, required_pool_size
 
     rows = []
     for pool_id in model.pool_ids:
@@ -255,7 +255,7 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         kw["equity_summary_table"] = reducer.equity_summary(SUMMARY_QUANTILES, _QNAMES)
         kw["equity_conditioning"] = conditioning_frame(sample)
     if compiled.credit is not None and reducer.credit_entities:
-        from fundsvc.engine.credit.outputs import FAN_QUANTILES, LEVELS
+        from fundsvc.credit.engine.outputs import FAN_QUANTILES, LEVELS
 
         kw["credit_tables"] = {
             "loss_measures": reducer.loss_measures(LEVELS),

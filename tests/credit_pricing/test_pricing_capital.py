@@ -8,7 +8,7 @@ import pytest
 
 from fundsvc.credit import CapitalMethod, price_loan
 from fundsvc.credit.analytics import irb
-from fundsvc.credit.capital import (
+from fundsvc.credit.pricing.regulatory_capital import (
     RW_CORPORATE,
     RW_CORPORATE_SME,
     RW_REGULATORY_RETAIL,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from fundsvc.cli import pricing as pricing_cli
 from fundsvc.cli.app import _ErrorHandlingGroup
 from fundsvc.credit import CapitalMethod, economic_capital_rates, make_request, price_loan_simulated
-from fundsvc.credit.economic_capital import PRICED_LOAN_ID, engine_loan
+from fundsvc.credit.pricing.economic_capital import PRICED_LOAN_ID, engine_loan
 from fundsvc.errors import InputError
 from fundsvc.inputs import load_scenario
 from models.common import Sector

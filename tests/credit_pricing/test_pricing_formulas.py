@@ -10,7 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fundsvc.credit import CapitalMethod, break_even_rate, price_loan, raroc
-from fundsvc.credit.loan_schedule import default_probabilities, effective_maturity, loan_schedule
+from fundsvc.credit.pricing.loan_schedule import (
+    default_probabilities,
+    effective_maturity,
+    loan_schedule,
+)
 from models.credit import Amortisation
 
 # A 1-year bullet loan with a known LGD and simple economics (no tax), used by several tests.

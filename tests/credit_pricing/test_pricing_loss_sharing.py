@@ -7,7 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 from fundsvc.credit import price_loan
-from fundsvc.credit.loss_sharing import (
+from fundsvc.credit.pricing.loss_sharing import (
     bank_loss_fraction,
     beta_put,
     expected_loss_fraction,
