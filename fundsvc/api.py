@@ -12,8 +12,8 @@ from pathlib import Path
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.inputs.loader import LoadedScenario, load_scenario
 from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
-from fundsvc.simulation.runner import Progress
 from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
+from fundsvc.simulation.runner import Progress
 from models.scenario import Scenario
 
 

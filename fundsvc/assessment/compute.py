@@ -63,9 +63,10 @@ def irr_not_meaningful(step: int) -> tuple[str, str] | None:
     if age >= MIN_IRR_AGE_QUARTERS:
         return None
     months, need = 3 * age, 3 * MIN_IRR_AGE_QUARTERS
-    return (f"n/m(不适用):基金存续{months}个月,不足{need}个月,早期IRR受J曲线与管理费主导,无意义",
-            f"n/m (not meaningful): the fund is {months} months old, below the {need}-month minimum; "
-            "an early IRR is dominated by fees and the J-curve")
+    zh = f"n/m(不适用):基金存续{months}个月,不足{need}个月,早期IRR受J曲线与管理费主导,无意义"
+    en = (f"n/m (not meaningful): the fund is {months} months old, below the {need}-month minimum; "
+          "an early IRR is dominated by fees and the J-curve")
+    return zh, en
 
 
 def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: ScenarioFacts, sim: dict,

@@ -14,13 +14,13 @@ import polars as pl
 
 from fundsvc.simulation.chunk import ChunkOutput
 from fundsvc.simulation.compiled import CompiledScenario
+from fundsvc.simulation.conditioning import conditioning_frame
 from fundsvc.simulation.reduce import (
     ARRAY_NAMES,
     RunReducer,
     irr_with_total_loss,
     summary_aggregations,
 )
-from fundsvc.simulation.conditioning import conditioning_frame
 from fundsvc.simulation.uncertainty import equity_error_frame
 
 SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)

@@ -39,12 +39,12 @@ SCOPE = ("In scope: deal-level and Takahashi–Alexander sub-funds, European wat
          "loans modelled, legal enforceability of pledges, tax beyond a flat rate in loan pricing.")
 LIMITATIONS = (
     "Bundled scenarios are illustrative, not the real city's programme.",
-    "Public evidence on IP-pledge recoveries is thin; recovery parameters are partly assumptions (see the "
-    "calibration file).",
-    "The conditional verdict re-weights the run's first 5,000 paths by their public-index history only; "
-    "other market information in the actuals is not used yet.",
-    "Expected-shortfall intervals are asymptotic and under-cover with fewer than about 100 tail paths "
-    "(measured 88 % for 10 tail paths, 94 % for 100).",
+    ("Public evidence on IP-pledge recoveries is thin; recovery parameters are partly assumptions (see the "
+     "calibration file)."),
+    ("The conditional verdict re-weights the run's first 5,000 paths by their public-index history only; "
+     "other market information in the actuals is not used yet."),
+    ("Expected-shortfall intervals are asymptotic and under-cover with fewer than about 100 tail paths "
+     "(measured 88 % for 10 tail paths, 94 % for 100)."),
     "Backtests of fund outcomes use serially dependent observations of the same funds: indicative only.",
     "Sensitivities are one at a time (no interactions) with a ±20 % step by default.",
 )
@@ -149,8 +149,8 @@ def validation_results(scenarios_dir: Path) -> pl.DataFrame:
         p = resolve_data_file(name)
         if p.exists():
             res = backtest_loans(read_tape(p))
-            rows.append((f"Backtest {name}", "PD (binomial, Jeffreys), AUC, LGD: passes a calibrated history, "
-                         "flags a mis-specified one", f"passed={res.passed}, AUC {res.auc:.3f}", res.passed is want))
+            what = "PD (binomial, Jeffreys), AUC, LGD: passes a calibrated history, flags a mis-specified one"
+            rows.append((f"Backtest {name}", what, f"passed={res.passed}, AUC {res.auc:.3f}", res.passed is want))
     rng = np.random.default_rng(0)
     m, se = mean_se(rng.lognormal(0.0, 0.5, (500, 500)), axis=1)
     cover = float(np.mean(np.abs(m - np.exp(0.125)) <= z_value() * se))
