@@ -152,10 +152,36 @@ def backtest_pit(pit, alpha: float = ALPHA, bins: int = 10) -> FundBacktest:
     return FundBacktest(u, hist, p_uni, cov, p_cov, alpha)
 
 
-def fund_pit(quantiles: pl.DataFrame, history: pl.DataFrame) -> np.ndarray:
-    """PIT of each realised observation: ``history`` has entity, step, measure, value; the
-    simulated distribution at that step is read off the run's ``equity_quantiles``."""
+def fund_history_pit(quantiles: pl.DataFrame, actuals: pl.DataFrame, fund_ids: list[str], start,
+                     cost_per_step) -> pl.DataFrame:
+    """PIT of each sub-fund's TVPI to date at every quarter of its actuals.
+
+    Parameters
+    ----------
+    quantiles : polars.DataFrame
+        The run's ``equity_quantiles`` (entity = sub-fund id, measure ``tvpi``, p1 … p99).
+    actuals : polars.DataFrame
+        Validated actuals (:func:`fundsvc.inputs.actuals.read_actuals`).
+    fund_ids, start, cost_per_step
+        The scenario's sub-fund ids, start date and the guidance fund's own cost per quarter.
+
+    Returns
+    -------
+    polars.DataFrame
+        entity, step, tvpi, pit — one row per sub-fund and quarter after its first call (a loop
+        over funds and quarters, not paths). As in the assessment, a sub-fund's multiple of the
+        guidance fund's flows is compared with the sub-fund's whole-LP-base distribution.
+    """
+    from fundsvc.assessment.realised import metrics_to_date, place_actuals
     from fundsvc.simulation.quantiles import percentile_of
 
-    return np.array([percentile_of(quantiles, e, m, int(s), float(v))
-                     for e, s, m, v in history.select("entity", "step", "measure", "value").iter_rows()])
+    flows = place_actuals(actuals, list(fund_ids), start, cost_per_step)
+    rows = []
+    for i, fid in enumerate(flows.fund_ids):
+        for t in range(flows.step + 1):
+            if flows.calls[i, : t + 1].sum() <= 0:
+                continue
+            tv = metrics_to_date(flows.calls[i, : t + 1], flows.distributions[i, : t + 1], flows.nav[i, : t + 1])["tvpi"]
+            rows.append((fid, t, tv, percentile_of(quantiles, fid, "tvpi", t, tv)))
+    return pl.DataFrame(rows, schema={"entity": pl.Utf8, "step": pl.Int64, "tvpi": pl.Float64, "pit": pl.Float64},
+                        orient="row")

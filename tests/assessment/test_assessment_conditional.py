@@ -167,6 +167,9 @@ def test_hand_built_realised_assessment_pins_every_indicator_points_and_total():
     v = a.frames["verdict"].filter(pl.col("measure") == "irr_to_date").row(0, named=True)
     assert v["realised"] is None or np.isnan(v["realised"])
     assert v["note"].startswith("n/m") and "12 months old" in v["note"] and "24-month minimum" in v["note"]
+    dist = a.frames["fund_distribution"].filter(pl.col("measure") == "tvpi").row(0, named=True)
+    assert dist["mean"] == 1.0 and dist["mean_se"] == pytest.approx(0.5)   # paths 1.5, 0.5: s/sqrt(2)
+    assert dist["p50_lo"] == 0.5 and dist["p50_hi"] == 1.5
     cond = dict(a.frames["conditioning"].iter_rows())
     assert cond["effective_sample_size"] == pytest.approx(4.0) and cond["quarters_observed"] == 4
 

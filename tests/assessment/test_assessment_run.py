@@ -227,3 +227,21 @@ def test_stored_run_keeps_conditioning_paths_and_the_verdict_uses_them(world):
     assert "conditional rank" in a.verdict_en
     plain = assess(data, facts, scen.assessment, actuals=act)
     assert "conditioning" not in plain.frames and "unconditional rank" in plain.verdict_en
+
+
+def test_cli_backtest_of_sub_fund_actuals_against_the_run(world):
+    """``fundsvc backtest --run RUN --actuals FILE``: one PIT per sub-fund quarter after its first
+    call; exit status 1 exactly when the JSON says the backtest failed."""
+    from typer.testing import CliRunner
+
+    from fundsvc.cli.app import build_app
+
+    store, run_id, _, data_dir = world
+    res = CliRunner().invoke(build_app(), ["backtest", "--run", str(run_id), "--actuals", str(ACTUALS), "--json",
+                                           "--data-dir", str(data_dir)])
+    out = json.loads(res.stdout)["fund_backtest"]
+    acts = read_actuals(ACTUALS)
+    expected = sum(int((acts.filter(pl.col("sub_fund_id") == f)["calls_cny"].cum_sum() > 0).sum())
+                   for f in acts["sub_fund_id"].unique().to_list())
+    assert out["observations"] == expected and sum(out["histogram"]) == expected
+    assert res.exit_code == (0 if out["passed"] else 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 from scipy.stats import beta, binom
@@ -68,3 +69,45 @@ def test_cli_bad_tape_names_row_and_column(tmp_path):
     assert "row 2 (line 3), column 'pd'" in text and "must lie in [0, 1]" in text
     assert "column 'defaulted'" in text and "must be 0 or 1" in text
     assert "row 3 (line 4), column 'pd'" in text and "'x' is not a number" in text
+
+
+def _flat_quantiles(fund: str, n_steps: int):
+    """TVPI quantiles pNN = 0.5 + NN/100 at every step (uniform on [0.5, 1.5])."""
+    import datetime as dt
+
+    from fundsvc.simulation.quantiles import GRID, GRID_COLUMNS
+
+    return pl.DataFrame([{"entity": fund, "step": s, "date": dt.date(2026, 3, 31), "measure": "tvpi",
+                          **{c: 0.5 + q for c, q in zip(GRID_COLUMNS, GRID)}} for s in range(n_steps)])
+
+
+def _history(tvpi: np.ndarray):
+    """Fund 'a' pays 100 in the first quarter; NAV = 100 × TVPI at each quarter end."""
+    import datetime as dt
+
+    ends = []
+    for t in range(tvpi.size):
+        m = 3 * (t + 1)
+        first_next = dt.date(2026 + m // 12, m % 12 + 1, 1)
+        ends.append(first_next - dt.timedelta(days=1))
+    return pl.DataFrame({"sub_fund_id": ["a"] * tvpi.size, "period_end": ends,
+                         "calls_cny": [100.0] + [0.0] * (tvpi.size - 1), "distributions_cny": [0.0] * tvpi.size,
+                         "nav_cny": (100 * tvpi).tolist()})
+
+
+def test_fund_history_pit_passes_a_right_model_and_fails_an_optimistic_one():
+    """Known answer: realised TVPIs drawn from the simulated law (uniform on [0.5, 1.5]) give
+    PITs equal to u (to the 1 % grid) and pass; TVPIs 0.5 + u³ (too optimistic a model) fail."""
+    import datetime as dt
+
+    from fundsvc.validation.backtest import fund_history_pit
+
+    n = 60
+    u = np.random.default_rng(3).uniform(0.02, 0.98, n)
+    q = _flat_quantiles("a", n)
+    good = fund_history_pit(q, _history(0.5 + u), ["a"], dt.date(2026, 1, 1), [0.0] * n)
+    assert good.height == n
+    np.testing.assert_allclose(good["pit"].to_numpy(), u, atol=1e-9)
+    assert backtest_pit(good["pit"].to_numpy()).passed
+    bad = fund_history_pit(q, _history(0.5 + u ** 3), ["a"], dt.date(2026, 1, 1), [0.0] * n)
+    assert not backtest_pit(bad["pit"].to_numpy()).passed
