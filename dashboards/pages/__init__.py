@@ -8,5 +8,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/loans", "loans", "nav_loans"),
     ("/pools", "pools", "nav_pools"),
     ("/assessment", "assessment", "nav_assessment"),
+    ("/validation", "validation", "nav_validation"),
     ("/runs", "runs", "nav_runs"),
 )

@@ -26,3 +26,33 @@ def test_error_column_labels():
     assert column_label("tvpi_p50_lo", "en") == "TVPI P50 95% low"
     assert column_label("tvpi_mean_se", "en") == "TVPI mean s.e."
     assert column_label("p_loss_se", "zh") == "亏损概率 标准误"
+
+
+def _texts(component) -> list[str]:
+    """Every string in a Dash component tree, and the grids' row values."""
+    out = []
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, (list, tuple)):
+        for c in component:
+            out += _texts(c)
+        return out
+    rows = getattr(component, "rowData", None)
+    if rows:
+        out += [str(v) for r in rows for v in r.values()]
+    children = getattr(component, "children", None)
+    if children is not None:
+        out += _texts(children)
+    return out
+
+
+def test_validation_page_shows_precision_and_backtest_verdicts(dash_app, quick_run):
+    """The page states each headline figure with its interval and says which bundled backtest
+    passes and which fails (in both languages)."""
+    from dashboards.app import render_page
+
+    en = " ".join(_texts(render_page(dash_app.fundsvc_data, "/validation", quick_run.run_id, "en", dash_app)))
+    assert "Monte Carlo precision (95% intervals)" in en and "guidance TVPI mean" in en
+    assert "backtest_loans_pass: backtest passed" in en and "backtest_loans_fail: backtest FAILED" in en
+    zh = " ".join(_texts(render_page(dash_app.fundsvc_data, "/validation", quick_run.run_id, "zh", dash_app)))
+    assert "backtest_loans_pass: 回测通过" in zh and "backtest_loans_fail: 回测未通过" in zh
