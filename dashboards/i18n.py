@@ -133,6 +133,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "over_term": ("贷款期内合计", "over the term"),
     "without_pool": ("无资金池保本利率", "Break-even without pool"),
     "expected_loss": ("预期损失率", "Expected loss rate"),
+    "crm_compare": ("资金池缓释认定对比(资本)", "Pool as credit-risk mitigation, side by side (capital)"),
+    "book_report": ("贷款组合按合同利率定价(按等级与产品)", "Book priced at contract rates (by grade and product)"),
+    "book_report_button": ("计算组合定价", "Price the book"),
+    "book_report_note": ("按金额加权;与模拟引擎同一回收模型,解析计算(无蒙特卡洛误差)。",
+                         "Amount-weighted; the engine's recovery model, analytic (no Monte Carlo error)."),
     "loss_dist": ("组合损失分布(期内,银行)", "Portfolio loss distribution (horizon, banks)"),
     "loss_entity": ("承担方", "Loss borne by"),
     "loss": ("损失", "Loss"),
@@ -228,6 +233,16 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "window": ("期间", "Window"), "measure": ("度量", "Measure"), "level": ("置信水平", "Level"),
     "value_wan": ("数值(万元)", "Value (万元)"), "metric": ("指标", "Metric"), "indicator": ("指标", "Indicator"),
     "achieved": ("模拟值", "Simulated"), "percentile": ("分位", "Percentile"),
+    "crm": ("认定方式", "Treatment"), "capital_rate_pct": ("资本占用(%)", "Capital (%)"),
+    "risk_weight_pct": ("风险权重(%)", "Risk weight (%)"), "irb_lgd_pct": ("IRB 违约损失率(%)", "IRB LGD (%)"),
+    "break_even_pct": ("保本利率(%)", "Break-even (%)"), "raroc_pct": ("RAROC(%)", "RAROC (%)"),
+    "subsidy_bp": ("补贴(bp/年)", "Subsidy (bp/yr)"), "grade": ("等级", "Grade"), "product": ("产品", "Product"),
+    "n_loans": ("笔数", "Loans"), "pd_pct": ("违约率(%)", "PD (%)"), "lgd_pct": ("违约损失率(%)", "LGD (%)"),
+    "el_rate_pct": ("预期损失率(%)", "EL (%)"), "rate_pct": ("合同利率(%)", "Contract rate (%)"),
+    "el_rate_no_pool_pct": ("无资金池预期损失率(%)", "EL without pool (%)"),
+    "break_even_no_pool_pct": ("无资金池保本利率(%)", "Break-even without pool (%)"),
+    "raroc_no_pool_pct": ("无资金池 RAROC(%)", "RAROC without pool (%)"),
+    "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
 }
 
 

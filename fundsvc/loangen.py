@@ -11,7 +11,14 @@ What a generated loan looks like (defaults of :class:`LoanBookProfile`):
 * amount: lognormal by product (成果贷 median 300万元, log-sd 0.6, so most lie in 100万–1000万元),
   clipped to [30万, 3000万] and rounded to whole 万元;
 * term 1, 2 or 3 years (45 / 35 / 20 %), amortisation mostly bullet or equal principal;
-* contract rate = 3.4 % + 0.45 × PD + noise, clipped to [3.5 %, 6 %] per year;
+* contract rate priced by the model (presets): the loan's break-even rate from
+  :func:`fundsvc.credit.price_loan` at its own inputs (PD, product, IP, guarantee or the
+  pool's cover, the scenario's recovery model; the request's default bank economics: funding 2 %,
+  operating cost 1 %, tax 25 %, hurdle RAROC 10 %, standardised 75 % risk weight × 10.5 %) plus a
+  competitive spread ``N(spread_mean, spread_sd)`` = N(0.4 %, 0.3 %) per year (assumption: banks
+  quote a little above their hurdle, some below it to win a client), rounded to 0.01 %, within
+  [3 %, 36 %]. Without a pricing context the old rule ``base_rate + rate_pd_slope × PD + noise``
+  clipped to [3.5 %, 6 %] applies;
 * rating on the tech-SME master scale, skewed to the B grades; a share of loans reports an
   annual ``pd`` instead (bank-internal model) — the grade PD times lognormal noise;
 * firm size mostly micro / small, revenue within the size band (工信部联企业〔2011〕300号
@@ -36,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from fundsvc.credit.pricing.book import BookPricingContext, loan_request
 from fundsvc.inputs.tables import LOAN_BOOK_COLUMNS
 
 _DAY = np.timedelta64(1, "D")
@@ -71,7 +79,11 @@ class LoanBookProfile:
     pd_noise_sigma : float
         Log-sd of a reported PD around its grade's PD.
     base_rate, rate_pd_slope, rate_noise, min_rate, max_rate : float
-        Contract rate = ``base_rate + rate_pd_slope × PD + N(0, rate_noise)``, clipped.
+        Without a pricing context: contract rate = ``base_rate + rate_pd_slope × PD + N(0, rate_noise)``,
+        clipped.
+    spread_mean, spread_sd, priced_min_rate, priced_max_rate : float
+        With a pricing context: contract rate = break-even + ``N(spread_mean, spread_sd)`` (the same
+        standard normal draw as the noise above), clipped to [priced_min_rate, priced_max_rate].
     firm_size_mix : dict
         Share by firm size (``micro``, ``small``, ``medium``, ``large``).
     revenue_share : float
@@ -124,6 +136,10 @@ class LoanBookProfile:
     rate_noise: float = 0.0025
     min_rate: float = 0.035
     max_rate: float = 0.06
+    spread_mean: float = 0.004
+    spread_sd: float = 0.003
+    priced_min_rate: float = 0.03
+    priced_max_rate: float = 0.36
     firm_size_mix: dict[str, float] = field(
         default_factory=lambda: {"micro": 0.45, "small": 0.40, "medium": 0.13, "large": 0.02}
     )
@@ -190,6 +206,24 @@ def _origination(rng, n, start, end, terms, as_of) -> np.ndarray:
     return lo + np.floor(rng.random(n) * (span + 1)).astype(np.int64) * _DAY
 
 
+def _break_even_rates(ctx: BookPricingContext, amount, terms, amort, pd, product, pool, outside, guaranteed,
+                      g_share, insured, insurance_share, has_ip, ip_type, appraisal) -> np.ndarray:
+    """Break-even rate of each generated loan (with its pool's cover when pooled), shape (n,)."""
+    from fundsvc.credit.pricing.loan import price_loan
+
+    out = np.empty(amount.size)
+    for i in range(amount.size):
+        req = loan_request(
+            ctx, amount_cny=amount[i], term_years=float(terms[i]), amortisation=str(amort[i]), pd=pd[i],
+            product=str(product[i]), pool_id=None if outside[i] else str(pool[i]),
+            guarantee_share=g_share[i] if guaranteed[i] else 0.0,
+            insurance_share=insurance_share if insured[i] else 0.0,
+            ip_type=str(ip_type[i]) if has_ip[i] else None, ip_appraisal_cny=appraisal[i] if has_ip[i] else None,
+            quoted_rate=None)
+        out[i] = price_loan(req).break_even_rate
+    return out
+
+
 def generate_loan_book(
     n_loans: int,
     *,
@@ -201,6 +235,7 @@ def generate_loan_book(
     as_of: dt.date | None = None,
     id_prefix: str = "L",
     profile: LoanBookProfile | None = None,
+    pricing: BookPricingContext | None = None,
 ) -> pl.DataFrame:
     """Generate an illustrative loan book.
 
@@ -223,6 +258,9 @@ def generate_loan_book(
         Loan ids are ``{id_prefix}{i:05d}`` (1-based); borrowers ``{id_prefix}-F{i:05d}``.
     profile : LoanBookProfile, optional
         Distributions (defaults: :class:`LoanBookProfile`).
+    pricing : BookPricingContext, optional
+        Recovery model, pools and bank economics: contract rates are then each loan's break-even
+        rate plus a spread (see the module docstring); without it the old rate rule applies.
 
     Returns
     -------
@@ -262,7 +300,8 @@ def generate_loan_book(
     pd_noise = np.exp(prof.pd_noise_sigma * rng.standard_normal(n) - 0.5 * prof.pd_noise_sigma**2)
     loan_pd = np.round(np.clip(grade_pd * pd_noise, 1e-4, 0.5), 5)
     pd_used = np.where(own_pd, loan_pd, grade_pd)
-    rate = prof.base_rate + prof.rate_pd_slope * pd_used + prof.rate_noise * rng.standard_normal(n)
+    rate_eps = rng.standard_normal(n)
+    rate = prof.base_rate + prof.rate_pd_slope * pd_used + prof.rate_noise * rate_eps
     rate = np.round(np.clip(rate, prof.min_rate, prof.max_rate), 4)
 
     lo = np.array([_REVENUE_BAND[s][0] for s in size], dtype=float)
@@ -287,6 +326,12 @@ def generate_loan_book(
     guaranteed = outside & (rng.random(n) < prof.guarantee_prob)
     g_share = np.round(rng.uniform(*prof.guarantee_share_range, size=n), 2)
     insured = outside & ~guaranteed & (rng.random(n) < prof.insurance_prob)
+
+    if pricing is not None:
+        be = _break_even_rates(pricing, amount, terms, amort, pd_used, product, pool, outside, guaranteed, g_share,
+                               insured, prof.insurance_share, has_ip, ip_type, appraisal)
+        rate = np.round(np.clip(be + prof.spread_mean + prof.spread_sd * rate_eps,
+                                prof.priced_min_rate, prof.priced_max_rate), 4)
 
     ids = [f"{id_prefix}{i + 1:05d}" for i in range(n)]
 
@@ -370,6 +415,9 @@ class LoanBookPreset:
     id_prefix: str
     profile: LoanBookProfile
     out: str
+    scenario: str = ""
+    """Scenario file (relative to the repository root) whose recovery profiles and pools price the
+    book; empty for the old rate rule."""
     """Default output path, relative to the repository root."""
 
     def generate(self, n_loans: int | None = None, seed: int | None = None) -> pl.DataFrame:
@@ -378,8 +426,29 @@ class LoanBookPreset:
             seed=self.seed if seed is None else seed,
             start=self.start, end=self.end, as_of=self.as_of, banks=self.banks, pools=self.pools,
             id_prefix=self.id_prefix, profile=self.profile,
+            pricing=preset_pricing(self.scenario) if self.scenario else None,
         )
 
+
+def preset_pricing(scenario_file: str) -> BookPricingContext:
+    """Pricing context of a bundled scenario, read from its TOML without its loan book (which this
+    module generates): ``[profiles]`` ip_recovery and recovery_sources, and ``[[pools]]``."""
+    import tomllib
+
+    from models.credit import IPRecoveryModel, RiskSharingPool
+    from models.recovery import RecoverySources
+
+    path = _REPO / scenario_file
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    prof = data.get("profiles", {})
+    read = lambda ref: tomllib.loads((path.parent / ref).read_text(encoding="utf-8"))
+    ip = IPRecoveryModel.model_validate(read(prof["ip_recovery"])) if "ip_recovery" in prof else IPRecoveryModel()
+    src = RecoverySources.model_validate(read(prof["recovery_sources"])) if "recovery_sources" in prof else None
+    pools = {p["id"]: RiskSharingPool.model_validate(p) for p in data.get("pools", [])}
+    return BookPricingContext(ip, src, pools)
+
+
+_REPO = Path(__file__).resolve().parents[1]
 
 HANGZHOU_BANKS = {
     "tech_branch_a": 0.30,  # a city commercial bank's 科技支行 (the largest tech lender in such cities)
@@ -398,14 +467,14 @@ def preset(name: str) -> LoanBookPreset:
             as_of=dt.date(2026, 1, 1), banks=HANGZHOU_BANKS,
             # pooled exposure kept within balance × leverage: city 1亿 × 10, district 2000万 × 8
             pools={"city-ip": 0.13, "district-ip": 0.02}, id_prefix="HZ", profile=LoanBookProfile(),
-            out="scenarios/data/hangzhou_loans.csv",
+            out="scenarios/data/hangzhou_loans.csv", scenario="scenarios/hangzhou_baseline.toml",
         )
     if name == "quick":
         return LoanBookPreset(
             name="quick", n_loans=48, seed=7, start=dt.date(2024, 1, 1), end=dt.date(2025, 12, 31),
             as_of=dt.date(2026, 1, 1), banks={"bank_a": 0.6, "bank_b": 0.4}, pools={"city-ip": 0.5},
             id_prefix="Q", profile=replace(LoanBookProfile(), pd_share=0.3),
-            out="scenarios/data/quick_loans.csv",
+            out="scenarios/data/quick_loans.csv", scenario="scenarios/quick.toml",
         )
     raise ValueError(f"unknown preset '{name}'; use hangzhou or quick")
 

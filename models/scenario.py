@@ -22,7 +22,9 @@ from models.credit import (
     PDMasterScale,
     RiskSharingPool,
 )
+from models.factor_shift import FactorShift
 from models.market import MarketModel
+from models.recovery import RecoverySources
 from models.venture import GuidanceFund, StageProfile, SubFund
 
 
@@ -67,10 +69,14 @@ class Scenario(DomainModel):
     stage_profiles: list[StageProfile] = Field(default_factory=list)
     pd_master_scale: PDMasterScale | None = None
     ip_recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
+    recovery_sources: RecoverySources | None = Field(
+        None, description="workout recovery from the borrower and the guarantor's credit (None: IP only)")
     asset_correlation: AssetCorrelationModel = Field(
         default_factory=AssetCorrelationModel,
         description="asset correlation R of loans with their sector factor (fixed, per product/sector, or Basel)",
     )
+    factor_shift: FactorShift | None = Field(
+        None, description="point-in-time stress: shift of the tech-cycle factor over a window (σ units)")
     pools: list[RiskSharingPool] = Field(default_factory=list)
     loans: list[AchievementLoan] = Field(default_factory=list)
     assessment: AssessmentConfig = Field(default_factory=AssessmentConfig)

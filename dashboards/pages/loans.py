@@ -24,7 +24,7 @@ _FIELDS = list(DEFAULT_FORM)
 def pricing_fields(form: dict[str, Any], scenario) -> dict[str, Any]:
     """Map the form (万元, percentages) to :func:`fundsvc.credit.price_loan` fields (CNY, decimals).
 
-    The IP recovery model and master scale are the run scenario's; a chosen pool brings its
+    The recovery model (IP, workout, guarantor) and master scale are the run scenario's; a chosen pool brings its
     shares and per-loan cap (the guarantee input is then ignored: the pool's rule sets it).
     """
     f: dict[str, Any] = {"amount_cny": float(form["amount_wan"]) * WAN, "term_years": float(form["term"])}
@@ -41,6 +41,8 @@ def pricing_fields(form: dict[str, Any], scenario) -> dict[str, Any]:
         f["pledge_rate"] = float(form["pledge_pct"]) / 100
     if scenario is not None:
         f["recovery"] = scenario.ip_recovery
+        if scenario.recovery_sources is not None:
+            f["recovery_sources"] = scenario.recovery_sources  # the engine's recovery model
     pool = next((p for p in (scenario.pools if scenario is not None else []) if p.id == form.get("pool")), None)
     if pool is not None:
         f["pool"] = pool
@@ -85,6 +87,42 @@ def result_view(result, error: str | None, lang: str):
                                        html.Div(f"{t('over_term', lang)}: {fmt_cny(result.subsidy_cny)}",
                                                 id="price-subsidy-cny", className="kpi-sub")]), className="kpi-card"), md=4),
     ], className="g-3")
+
+
+def crm_view(form: dict[str, Any], scenario, lang: str):
+    """The pool's capital treatments side by side for the form's loan (empty without a pool)."""
+    from fundsvc.credit.pricing.crm_compare import compare_mitigation
+
+    try:
+        rows = compare_mitigation(pricing_fields(form, scenario))
+    except (FundsvcError, ValueError, TypeError):
+        rows = []
+    if not rows:
+        return html.Div(id="price-crm")
+    frame = pl.DataFrame([{
+        "crm": (r["crm_zh"] if lang != "en" else r["crm"]) + (" ✓" if r["chosen"] else ""),
+        "capital_rate_pct": round(100 * r["capital_rate"], 3),
+        "risk_weight_pct": None if r["risk_weight"] is None else round(100 * r["risk_weight"], 2),
+        "irb_lgd_pct": None if r["irb_lgd"] is None else round(100 * r["irb_lgd"], 2),
+        "break_even_pct": round(100 * r["break_even_rate"], 3),
+        "raroc_pct": None if r["raroc"] is None else round(100 * r["raroc"], 2),
+        "subsidy_bp": round(r["subsidy_bp"], 1),
+    } for r in rows])
+    return html.Div([html.H6(t("crm_compare", lang), className="mt-3"), grid("price-crm-grid", frame, lang=lang)],
+                    id="price-crm")
+
+
+_BOOK_PCT = ("pd", "lgd", "el_rate", "rate", "break_even", "raroc", "el_rate_no_pool", "break_even_no_pool",
+             "raroc_no_pool", "below_break_even")
+
+
+def book_view(scenario) -> pl.DataFrame:
+    """The scenario's book priced at contract rates per grade and product, rates in per cent."""
+    from fundsvc.credit.pricing.book import book_report, price_book
+
+    rep = book_report(price_book(scenario))
+    return rep.select(["grade", "product", "n_loans", "amount_cny",
+                       *[(100 * pl.col(c)).round(3).alias(f"{c}_pct") for c in _BOOK_PCT]])
 
 
 def _num(id_: str, label: str, value, step) -> dbc.Col:
@@ -137,7 +175,13 @@ def layout(data, run_id: int, lang: str):
     return html.Div([
         html.H2(t("loans_title", lang)),
         section(t("pricing_form", lang), form, html.Div(result_view(result, error, lang), id="price-result",
-                                                        className="mt-3")),
+                                                        className="mt-3"),
+                html.Div(crm_view(values, scenario, lang), id="price-crm-box")),
+        section(t("book_report", lang),
+                html.P(t("book_report_note", lang), className="text-muted small"),
+                dbc.Button(t("book_report_button", lang), id="book-report-go", color="secondary", size="sm",
+                           className="mb-2"),
+                dcc.Loading(html.Div(id="book-report-box"))),
         section(t("loss_dist", lang),
                 dbc.Row([dbc.Col(html.Label(t("loss_entity", lang)), width="auto"),
                          dbc.Col(dcc.Dropdown(id="loss-entity", options=entities, value=entity, clearable=False), md=3)],
@@ -162,7 +206,7 @@ def _loss_figure(data, run_id: int, entity: str, lang: str):
 
 
 def register(app, data, jobs) -> None:
-    @app.callback(Output("price-result", "children"),
+    @app.callback(Output("price-result", "children"), Output("price-crm-box", "children"),
                   [Input(f"pf-{k}", "value") for k in _FIELDS],
                   State("run-select", "value"), State("lang", "data"), prevent_initial_call=True)
     def _price(*args):
@@ -172,7 +216,15 @@ def register(app, data, jobs) -> None:
             form["pool"] = None
         scenario = data.scenario(run_id) if run_id is not None else None
         result, error = price(form, scenario)
-        return result_view(result, error, lang)
+        return result_view(result, error, lang), crm_view(form, scenario, lang)
+
+    @app.callback(Output("book-report-box", "children"), Input("book-report-go", "n_clicks"),
+                  State("run-select", "value"), State("lang", "data"), prevent_initial_call=True)
+    def _book(n_clicks, run_id, lang):
+        scenario = data.scenario(run_id) if run_id is not None else None
+        if scenario is None or not scenario.loans:
+            return html.Div("–")
+        return grid("book-report-grid", book_view(scenario), lang=lang)
 
     @app.callback(Output("loss-dist", "figure"), Output("loss-measures", "rowData"),
                   Input("loss-entity", "value"), State("run-select", "value"), State("lang", "data"),

@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.db",
     "fundsvc.cli.runs",
     "fundsvc.cli.pricing",
+    "fundsvc.cli.book",
     "fundsvc.cli.simulate",
     "fundsvc.cli.assess",
     "fundsvc.cli.serve",

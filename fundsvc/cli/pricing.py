@@ -14,12 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
+from fundsvc.credit.pricing.recovery_expectation import LGDMode
 from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
-from models.credit import Amortisation, IPType
+from models.credit import Amortisation, IPType, LoanProduct
 
-__all__ = ["register", "render_table", "result_table"]
+__all__ = ["crm_table", "register", "render_table", "result_table"]
 
 _OPT = "<command line>"
 
@@ -69,6 +71,19 @@ def result_table(result) -> Table:
     return t
 
 
+def crm_table(rows: list[dict]) -> Table:
+    """The pool's capital treatments side by side (rows of :func:`compare_mitigation`)."""
+    t = Table(title="资金池缓释认定 Pool as credit-risk mitigation (capital)", header_style="bold")
+    for col in ("认定 Treatment", "资本占用 Capital", "风险权重 RW", "IRB LGD", "保本利率 Break-even",
+                "RAROC", "补贴 Subsidy"):
+        t.add_column(col, justify="left" if col.startswith("认定") else "right")
+    for r in rows:
+        mark = " ✓" if r["chosen"] else ""
+        t.add_row(f"{r['crm_zh']} {r['crm']}{mark}", _pct(r["capital_rate"]), _pct(r["risk_weight"], 1),
+                  _pct(r["irb_lgd"], 1), _pct(r["break_even_rate"]), _pct(r["raroc"]), _bp(r["subsidy_bp"] / 1e4))
+    return t
+
+
 def render_table(console: Console, result) -> None:
     """Print the pricing table and a one-line summary of the loan."""
     from fundsvc.units import fmt_cny
@@ -93,6 +108,8 @@ OPTION_OF_FIELD = {
     "annual_revenue_cny": "--revenue", "size_thresholds": "--size-thresholds", "asset_correlation": "--correlation",
     "irb_lgd": "--irb-lgd", "irb_maturity_years": "--maturity", "economic_capital_rate": "--economic-capital",
     "economic_capital_rate_without_pool": "--economic-capital-no-pool",
+    "product": "--product", "lgd_mode": "--lgd-mode", "crm": "--crm", "irb_approach": "--irb-approach",
+    "lgd_floor": "--lgd-floor", "pool_risk_weight": "--pool-rw",
 }
 
 
@@ -134,6 +151,8 @@ def build_fields(scenario_file: str | None, pool_id: str | None, rating: str | N
 
     scenario = load_scenario(resolve_scenario(scenario_file)).scenario
     fields["recovery"] = scenario.ip_recovery
+    if scenario.recovery_sources is not None and "lgd" not in fields and "unsecured_recovery_rate" not in fields:
+        fields["recovery_sources"] = scenario.recovery_sources  # the engine's recovery model
     if rating is not None:
         if scenario.pd_master_scale is None:
             raise InputError([Problem(_OPT, "--rating", f"scenario '{scenario.name}' has no pd_master_scale")])
@@ -195,6 +214,12 @@ def register(app: typer.Typer) -> None:
         bank: Annotated[str | None, typer.Option(help="Lender in the scenario (simulated economic capital)")] = None,
         sector: Annotated[Sector | None, typer.Option(case_sensitive=False,
                                                       help="Borrower's sector (simulated economic capital)")] = None,
+        product: Annotated[LoanProduct, typer.Option(case_sensitive=False, help="Loan product (workout recovery)")] = LoanProduct.ACHIEVEMENT,
+        lgd_mode: Annotated[LGDMode | None, typer.Option(case_sensitive=False, help="average, default_weighted or downturn LGD [default: default_weighted with a scenario's recovery sources]")] = None,
+        crm: Annotated[CRMMethod | None, typer.Option(case_sensitive=False, help="Pool as credit-risk mitigation: none, substitution, lgd_adjustment")] = None,
+        irb_approach: Annotated[IRBApproach, typer.Option(case_sensitive=False, help="advanced (own LGD, 25 % floor) or foundation (40 %)")] = IRBApproach.ADVANCED,
+        lgd_floor: Annotated[float | None, typer.Option(help="A-IRB LGD floor [default 0.25]")] = None,
+        pool_rw: Annotated[float | None, typer.Option(help="Pool's risk weight under substitution [default 0.20]")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
     ) -> None:
         """Price a loan: break-even rate, RAROC at the quoted rate, and the pool's subsidy value.
@@ -215,6 +240,8 @@ def register(app: typer.Typer) -> None:
             capital_ratio=capital_ratio, annual_revenue_cny=revenue, size_thresholds=size_thresholds,
             asset_correlation=correlation, irb_lgd=irb_lgd, irb_maturity_years=maturity,
             economic_capital_rate=economic_capital, economic_capital_rate_without_pool=economic_capital_no_pool,
+            product=product, lgd_mode=lgd_mode, crm=crm, irb_approach=irb_approach, lgd_floor=lgd_floor,
+            pool_risk_weight=pool_rw,
         )
         simulate = method is CapitalMethod.ECONOMIC and economic_capital is None and scenario is not None
         ec = None
@@ -228,16 +255,22 @@ def register(app: typer.Typer) -> None:
                 result, ec = price_loan_simulated(fields, sc, n_paths=paths, seed=seed, bank=bank, sector=sector)
             else:
                 result = price_loan(fields)
+            from fundsvc.credit.pricing.crm_compare import compare_mitigation
+
+            crm_rows = compare_mitigation(fields) if not simulate else []
         except InputError as exc:
             raise _as_options(exc) from None
         if as_json:
             out = result.to_dict()
+            out["crm_comparison"] = crm_rows
             if ec is not None:
                 out["economic_capital_simulation"] = _simulation_dict(ec)
             typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         else:
             console = Console(soft_wrap=True)
             render_table(console, result)
+            if crm_rows:
+                console.print(crm_table(crm_rows))
             if ec is not None:
                 w = ec.with_pool
                 console.print(

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.cli.render import render_credit, render_equity, render_headlines
+from fundsvc.cli.tail import TailMethod, run_tail
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
 from fundsvc.inputs.bundled import resolve_scenario
@@ -37,10 +38,18 @@ def simulate(
     dask: Annotated[str | None, typer.Option(
         "--dask", help="Run the chunks on a Dask cluster: scheduler address tcp://HOST:PORT "
                        "(default: FUNDSVC_DASK_ADDRESS; unset = local)")] = None,
+    tail: Annotated[TailMethod | None, typer.Option(
+        "--tail", case_sensitive=False,
+        help="Only the credit tail: is (importance sampling) or mc (plain), with standard errors; not stored")] = None,
+    tail_lambda: Annotated[float, typer.Option(help="Importance-sampling shift λ (with --tail is)")] = 3.0,
+    as_json: Annotated[bool, typer.Option("--json", help="With --tail: print JSON")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
-    """Simulate a scenario (guidance fund, sub-funds, loans, pools), store the run and print the results."""
+    """Simulate a scenario (guidance fund, sub-funds, loans, pools), store the run and print the results.
+
+    With --tail is|mc only the credit side's tail is estimated (pool depletion, banks' VaR/ES 99.9 %
+    with standard errors) and printed, not stored."""
     from fundsvc.store import Store
 
     problems = []
@@ -52,6 +61,8 @@ def simulate(
         problems.append(("--chunk-size", f"must be at least 1, got {chunk_size}"))
     if workers < 1:
         problems.append(("--workers", f"must be at least 1, got {workers}"))
+    if tail is not None and not 0 <= tail_lambda <= 6:
+        problems.append(("--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
     if not 0 < depletion_target < 1:
         problems.append(("--depletion-target", f"must lie strictly between 0 and 1, got {depletion_target}"))
     if precision is not None and not 0 < precision < 1:
@@ -64,6 +75,10 @@ def simulate(
     console = Console(soft_wrap=True)
     loaded = load_scenario(resolve_scenario(file))
     s = loaded.scenario
+    if tail is not None:
+        run_tail(console, s, tail, paths if paths is not None else s.simulation.paths,
+                 seed if seed is not None else (s.simulation.seed or 0), tail_lambda, as_json)
+        return
     settings = settings_from_options(data_dir, database_url)
     n = paths if paths is not None else (DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths)
     dask_address = dask or settings.dask_address

@@ -66,6 +66,10 @@ class LoadedScenario:
     loan_book_path: Path | None = None
 
 
+#: ``[profiles]`` keys that name one TOML file loaded as the scenario key of the same name.
+_PROFILE_FILES = ("pd_master_scale", "ip_recovery", "recovery_sources")
+
+
 @dataclass
 class _Origin:
     """Which file each top-level key (and each stage profile) came from, for messages."""
@@ -73,8 +77,7 @@ class _Origin:
     main: str
     key_file: dict[str, str] = field(default_factory=dict)
     stage_profile_files: list[str] = field(default_factory=list)
-    pd_scale_file: str | None = None
-    ip_recovery_file: str | None = None
+    profile_files: dict[str, str] = field(default_factory=dict)
     loan_book: tuple[Path, str] | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -134,7 +137,7 @@ def _resolve_own_references(data: dict[str, Any], path: Path, base_dir: Path, di
     scenario that ``extends`` a file in another folder still finds that file's profiles."""
     prof = data.get("profiles")
     if isinstance(prof, dict):
-        for key in ("pd_master_scale", "ip_recovery"):
+        for key in _PROFILE_FILES:
             if isinstance(prof.get(key), str):
                 prof[key] = _resolve(prof[key], path, base_dir, display, f"profiles.{key}")
         stages = prof.get("stages")
@@ -190,10 +193,8 @@ def _locator(origin: _Origin):
             return disp, row_location(path, loc[1], col)
         if head == "stage_profiles" and len(loc) >= 2 and isinstance(loc[1], int) and loc[1] < len(origin.stage_profile_files):
             return origin.stage_profile_files[loc[1]], dotted(loc[2:]) or "(whole file)"
-        if head == "pd_master_scale" and origin.pd_scale_file:
-            return origin.pd_scale_file, dotted(loc[1:]) or "(whole file)"
-        if head == "ip_recovery" and origin.ip_recovery_file:
-            return origin.ip_recovery_file, dotted(loc[1:]) or "(whole file)"
+        if head in origin.profile_files:
+            return origin.profile_files[head], dotted(loc[1:]) or "(whole file)"
         source = origin.key_file.get(str(head), origin.main)
         text = dotted(loc)
         # name list items by their id as well as their position, e.g. sub_funds[2] (id 'bio-seed')
@@ -217,9 +218,9 @@ def _load_profiles(data: dict[str, Any], path: Path, base_dir: Path, origin: _Or
     src = origin.key_file.get("profiles", origin.main)
     if not isinstance(prof, dict):
         raise InputError.single(src, "profiles", "must be a table")
-    unknown = set(prof) - {"stages", "pd_master_scale", "ip_recovery"}
+    unknown = set(prof) - {"stages", *_PROFILE_FILES}
     if unknown:
-        raise InputError.single(src, "profiles", f"unknown key(s) {sorted(unknown)}; use stages, pd_master_scale, ip_recovery")
+        raise InputError.single(src, "profiles", f"unknown key(s) {sorted(unknown)}; use stages, {', '.join(_PROFILE_FILES)}")
     stages = prof.get("stages", [])
     if isinstance(stages, str):
         stages = [stages]
@@ -236,7 +237,7 @@ def _load_profiles(data: dict[str, Any], path: Path, base_dir: Path, origin: _Or
         origin.stage_profile_files.append(_display(f))
     if loaded:
         data["stage_profiles"] = loaded
-    for key in ("pd_master_scale", "ip_recovery"):
+    for key in _PROFILE_FILES:
         if key in prof:
             if key in data:
                 raise InputError.single(src, f"profiles.{key}", f"given both as a file and as a [{key}] table; keep one")
@@ -245,7 +246,7 @@ def _load_profiles(data: dict[str, Any], path: Path, base_dir: Path, origin: _Or
             hasher.update(raw)
             files.append(f)
             data[key] = d
-            setattr(origin, "pd_scale_file" if key == "pd_master_scale" else "ip_recovery_file", _display(f))
+            origin.profile_files[key] = _display(f)
 
 
 def load_scenario(path: str | Path, *, base_dir: str | Path | None = None) -> LoadedScenario:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 import polars as pl
 
+from fundsvc.engine.factor_shift import apply_factor_shift
 from fundsvc.engine.factors import MarketPaths, simulate_market
 from fundsvc.engine.sampling import Chunk, Component, stream
 from fundsvc.simulation.compiled import FACTOR_STEPS_PER_YEAR, CompiledScenario
@@ -184,7 +185,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         from fundsvc.engine.venture.summary import summarise_equity
 
         t0 = time.perf_counter()
-        em = market_for(market, compiled.equity.steps_per_year)
+        em = apply_factor_shift(market_for(market, compiled.equity.steps_per_year), s.factor_shift,
+                                s.market.tech_cycle_loading)
         eq = simulate_equity_chunk(compiled.equity, em, seed, chunk.index)
         timings["equity"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -203,7 +205,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
 
         t0 = time.perf_counter()
         model = compiled.credit
-        claims = chunk_claims(model, market_for(market, model.steps_per_year), seed, chunk.index)
+        cm = apply_factor_shift(market_for(market, model.steps_per_year), s.factor_shift, s.market.tech_cycle_loading)
+        claims = chunk_claims(model, cm, seed, chunk.index)
         ledger = run_pools(model, claims)
         initial = ledger.balance[0, :, 0] if model.n_pools else np.zeros(0)
         out["credit"] = assemble_chunk(model, claims, ledger, initial)

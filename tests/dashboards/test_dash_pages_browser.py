@@ -101,8 +101,9 @@ def test_pricing_form_equals_price_loan(dash_duo, dash_app, quick_run):
     dash_duo.start_server(dash_app)
     dash_duo.wait_for_page(dash_duo.server_url + "/loans")
     s = quick_run.scenario
+    # the page prices with the run scenario's recovery model (IP, workout, guarantor credit)
     default = price_loan(amount_cny=5e6, term_years=3, pd=0.02, ip_appraisal_cny=12e6, pool=s.pools[0],
-                         recovery=s.ip_recovery, quoted_rate=0.045)
+                         recovery=s.ip_recovery, recovery_sources=s.recovery_sources, quoted_rate=0.045)
     dash_duo.wait_for_text_to_equal("#price-break-even", f"{100 * default.break_even_rate:.3f}%", timeout=WAIT)
     _set(dash_duo, "#pf-amount_wan", 800)
     _set(dash_duo, "#pf-term", 2)
@@ -110,7 +111,7 @@ def test_pricing_form_equals_price_loan(dash_duo, dash_app, quick_run):
     _set(dash_duo, "#pf-ip_wan", 1500)
     _set(dash_duo, "#pf-quoted_pct", 6)
     expected = price_loan(amount_cny=8e6, term_years=2, pd=0.035, ip_appraisal_cny=15e6, pool=s.pools[0],
-                          recovery=s.ip_recovery, quoted_rate=0.06)
+                          recovery=s.ip_recovery, recovery_sources=s.recovery_sources, quoted_rate=0.06)
     dash_duo.wait_for_text_to_equal("#price-break-even", f"{100 * expected.break_even_rate:.3f}%", timeout=WAIT)
     assert dash_duo.find_element("#price-raroc").text == fmt_pct(expected.raroc, 2)
     assert dash_duo.find_element("#price-subsidy").text == f"{1e4 * expected.subsidy_rate:,.1f} bp"

@@ -125,9 +125,15 @@ def test_downturn_market_is_worse(loaded):
 
 
 def test_downturn_credit_is_worse(loaded):
+    """Point in time: the downturn keeps the cycle-average PD scale and moves the factors instead;
+    the stressed PD scale survives only in the explicit option tech_downturn_cycle_average.toml."""
     b, s = loaded["hangzhou_baseline.toml"], loaded["tech_downturn.toml"]
-    assert [g.grade for g in s.pd_master_scale.grades] == [g.grade for g in b.pd_master_scale.grades]
-    assert all(gs.pd > gb.pd for gs, gb in zip(s.pd_master_scale.grades, b.pd_master_scale.grades))
+    assert s.pd_master_scale == b.pd_master_scale
+    assert b.factor_shift is None and s.factor_shift.tech_cycle_shift < 0
+    opt = load_scenario(SCENARIOS / "tech_downturn_cycle_average.toml").scenario
+    assert [g.grade for g in opt.pd_master_scale.grades] == [g.grade for g in b.pd_master_scale.grades]
+    assert all(gs.pd > gb.pd for gs, gb in zip(opt.pd_master_scale.grades, b.pd_master_scale.grades))
+    assert opt.factor_shift.tech_cycle_shift == 0.0
     assert all(s.ip_recovery.mean_fraction[t] < b.ip_recovery.mean_fraction[t] for t in IPType)
     assert s.ip_recovery.p_no_sale > b.ip_recovery.p_no_sale
     assert s.ip_recovery.mean_disposal_years > b.ip_recovery.mean_disposal_years

@@ -22,7 +22,7 @@ from fundsvc.credit.engine.defaults import (
     default_steps,
     window_probability,
 )
-from fundsvc.credit.engine.lending import CohortDefaults, cohort_defaults
+from fundsvc.credit.engine.lending import CohortDefaults, cohort_defaults, sourced_losses
 from fundsvc.credit.engine.recovery import recovery_draws
 from fundsvc.credit.engine.schedule import outstanding_principal
 from fundsvc.engine.sampling import Component, stream, sub_key
@@ -137,8 +137,12 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
             zd = z[r, t, model.group_sector[g]]
             principal = book.ead_principal[c, t]
             exposure = principal + np.where(with_int[c], book.ead_interest[c, t], 0.0)
-            recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model.recovery, book.ip_type[c], zd, rng))
-            al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+            if model.sources is None:
+                recovery = np.minimum(exposure, book.appraisal[c] * recovery_draws(model.recovery, book.ip_type[c], zd, rng))
+                al = allocate(exposure - recovery, exposure, shares[c], first[c], cap[c])
+            else:
+                recovery, al = sourced_losses(model, exposure, book.appraisal[c], book.ip_type[c], book.product[c],
+                                              zd, shares[c], first[c], cap[c], rng)
             rg = r + p0
             nr = p1 - p0
             cell = r * n_steps + t

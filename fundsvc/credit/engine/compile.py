@@ -21,6 +21,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from fundsvc.credit.engine.recovery import RecoveryTables, build_recovery_tables
+from fundsvc.credit.engine.recovery_sources import PRODUCTS, SourceTables, build_source_tables
 from fundsvc.credit.engine.schedule import (
     AmortCode,
     accrued_interest,
@@ -34,6 +35,7 @@ from models.credit import (
     AssetCorrelationModel,
     CorrelationMethod,
     IPType,
+    LoanProduct,
     LossBasis,
     Party,
     ReplenishmentRule,
@@ -99,6 +101,7 @@ class LoanBook:
     key_counts: np.ndarray  # (n_keys,) loans per key (loans sorted by key)
     key_group: np.ndarray  # (n_keys,)
     key_weight: np.ndarray  # (n_keys, n_steps)
+    product: np.ndarray | None = None  # int index into recovery_sources.PRODUCTS
 
     @property
     def n_loans(self) -> int:
@@ -141,6 +144,7 @@ class CohortTemplate:
     term: float
     unit_appraisal: np.ndarray  # appraisal per CNY lent (1 / pledge rate)
     ip_type: np.ndarray
+    product: np.ndarray | None = None  # int index into recovery_sources.PRODUCTS
 
     @property
     def n_slots(self) -> int:
@@ -186,6 +190,7 @@ class CreditModel:
     recovery: RecoveryTables
     discount_rate: float
     settings: CreditSettings = field(default_factory=CreditSettings)
+    sources: SourceTables | None = None  # recoveries beyond the IP (None: IP only)
 
     @property
     def dt(self) -> float:
@@ -337,6 +342,7 @@ def _cohort_template(pool: RiskSharingPool, scenario: Scenario, groups: _Groups,
         term=float(prof.term_years),
         unit_appraisal=np.full(n, 1.0 / prof.pledge_rate),
         ip_type=np.full(n, IP_TYPES.index(prof.ip_type), np.int64),
+        product=np.array([PRODUCTS.index(LoanProduct(p)) for p in products], np.int64),
     )
 
 
@@ -415,6 +421,8 @@ def compile_credit(
         recovery=build_recovery_tables(scenario.ip_recovery),
         discount_rate=scenario.market.risk_free_rate,
         settings=settings,
+        sources=(build_source_tables(scenario.ip_recovery, scenario.recovery_sources)
+                 if scenario.recovery_sources is not None else None),
     )
 
 
@@ -474,4 +482,5 @@ def _book(rows, settings: CreditSettings, n_steps: int, dt_: float, pool_index: 
         key_counts=counts.astype(np.int64),
         key_group=uniq[:, 0].astype(np.int64),
         key_weight=np.ascontiguousarray(uniq[:, 1:]),
+        product=f([PRODUCTS.index(LoanProduct(ln.product)) for ln in loans], np.int64)[o],
     )

@@ -21,7 +21,7 @@ in the pool stage; caps are applied there on the CNY amounts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -34,6 +34,7 @@ from fundsvc.credit.engine.defaults import (
     window_probability,
 )
 from fundsvc.credit.engine.recovery import recovery_draws
+from fundsvc.credit.engine.recovery_sources import draw_recovery, guarantor_shortfall
 from fundsvc.credit.engine.schedule import accrued_interest, outstanding_principal
 
 
@@ -110,11 +111,16 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
         zd = z[r, t, model.group_sector[g]]
-        principal, exposure, recovery = default_losses(
-            model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
         n = c.size
-        al = allocate(exposure - recovery, exposure, np.broadcast_to(shares[0], (n, 4)),
-                      np.full(n, first[0]), np.full(n, np.inf))
+        sh, fl, no_cap = np.broadcast_to(shares[0], (n, 4)), np.full(n, first[0]), np.full(n, np.inf)
+        if model.sources is None:
+            principal, exposure, recovery = default_losses(
+                model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0], tm.unit_appraisal[c], tm.ip_type[c], zd, rng)
+            al = allocate(exposure - recovery, exposure, sh, fl, no_cap)
+        else:
+            principal, exposure = default_exposure(model, 1.0, tm.rate, tm.term, tm.amort, tau - y, with_int[0])
+            recovery, al = sourced_losses(model, exposure, tm.unit_appraisal[c], tm.ip_type[c], tm.product[c], zd,
+                                          sh, fl, no_cap, rng)
         wk = tm.weight[c]
         out.append(CohortDefaults(
             path=r + p0, step=t, slot=c, bank=tm.bank[c], weight=wk,
@@ -124,15 +130,33 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     return out
 
 
+def default_exposure(model: CreditModel, amount, rate, term, amort, elapsed, with_interest):
+    """Principal and exposure at default (CNY, or per CNY when ``amount`` is 1)."""
+    ppy = model.settings.payments_per_year
+    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
+    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
+    return principal, principal + np.where(with_interest, interest, 0.0)
+
+
+def sourced_losses(model: CreditModel, exposure, appraisal, ip_type, product, z, shares, first, cap,
+                   rng: np.random.Generator):
+    """Recovery from every source (:mod:`~fundsvc.credit.engine.recovery_sources`) and the loss
+    split, with the guarantor's unpaid share moved to the bank. Four uniforms per default.
+
+    Returns ``(recovery, allocation)``; amounts CNY (or per CNY), shape (n_def,).
+    """
+    d = draw_recovery(model.sources, exposure, appraisal, ip_type, product, z, rng)
+    al = allocate(exposure - d.recovery, exposure, shares, first, cap)
+    short = guarantor_shortfall(model.sources.guarantor, al.guarantor, d.guarantor_fails)
+    return d.recovery, replace(al, guarantor=al.guarantor - short, bank=al.bank + short)
+
+
 def default_losses(model: CreditModel, amount, rate, term, amort, elapsed, with_interest,
                    appraisal, ip_type, z, rng: np.random.Generator):
     """Principal, exposure and recovery of defaults (CNY, or per CNY when ``amount`` is 1).
 
     Draws two uniforms per default from ``rng`` for the recovery (sale, disposal time).
     """
-    ppy = model.settings.payments_per_year
-    principal = outstanding_principal(amount, rate, term, amort, elapsed, ppy)
-    interest = accrued_interest(amount, rate, term, amort, elapsed, ppy)
-    exposure = principal + np.where(with_interest, interest, 0.0)
+    principal, exposure = default_exposure(model, amount, rate, term, amort, elapsed, with_interest)
     recovery = np.minimum(exposure, appraisal * recovery_draws(model.recovery, ip_type, z, rng))
     return principal, exposure, recovery

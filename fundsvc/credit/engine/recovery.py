@@ -51,15 +51,17 @@ class RecoveryTables:
     loading: float
 
 
+def probit_beta_quantiles(mean: float, concentration: float, size: int) -> np.ndarray:
+    """``Φ⁻¹`` of the Beta(mean·c, (1 − mean)·c) quantiles at ``size`` equiprobable cell midpoints, (size,)."""
+    mid = (np.arange(size) + 0.5) / size
+    q = stats.beta.ppf(mid, mean * concentration, (1.0 - mean) * concentration)
+    return ndtri(np.clip(q, 1e-300, 1.0 - 1e-16))
+
+
 def build_recovery_tables(model: IPRecoveryModel, size: int = TABLE_SIZE) -> RecoveryTables:
     """Tabulate the quantile functions of :class:`IPRecoveryModel`."""
     mid = (np.arange(size) + 0.5) / size
-    c = model.concentration
-    rows = []
-    for t in IPType:
-        m = model.mean_fraction[t]
-        q = stats.beta.ppf(mid, m * c, (1.0 - m) * c)
-        rows.append(ndtri(np.clip(q, 1e-300, 1.0 - 1e-16)))
+    rows = [probit_beta_quantiles(model.mean_fraction[t], model.concentration, size) for t in IPType]
     cv = model.disposal_years_cv
     shape = 1.0 / cv**2
     tau = stats.gamma.ppf(mid, shape, scale=model.mean_disposal_years / shape)

@@ -65,7 +65,7 @@ is through-the-cycle (no downturn LGD).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,18 @@ from fundsvc.credit.pricing.loss_sharing import (
     expected_loss_fraction,
     given_lgd_terms,
     recovery_terms,
+)
+from fundsvc.credit.pricing.mitigation import (
+    CRMMethod,
+    covered_share,
+    floored_lgd,
+    substituted_risk_weight,
+)
+from fundsvc.credit.pricing.recovery_expectation import (
+    LGDMode,
+    SourcedTerms,
+    loss_moments,
+    sourced_terms,
 )
 from fundsvc.credit.pricing.regulatory_capital import (
     CapitalFigures,
@@ -300,7 +312,12 @@ def _plain(x: Any) -> Any:
     return x
 
 
-def _recovery(req: PricingRequest) -> RecoveryTerms:
+def _recovery(req: PricingRequest) -> RecoveryTerms | SourcedTerms:
+    mode = req.effective_lgd_mode
+    if mode is not LGDMode.AVERAGE:
+        return sourced_terms(req.recovery, req.recovery_sources, appraisal_cny=req.ip_value_cny or 0.0,
+                             ip_type=req.ip_type, product=req.product, pd=req.annual_pd,
+                             correlation=req.recovery_correlation, mode=mode, downturn_z=req.downturn_z)
     if req.lgd is not None:
         return given_lgd_terms(req.lgd)
     value = req.ip_value_cny
@@ -309,10 +326,16 @@ def _recovery(req: PricingRequest) -> RecoveryTerms:
     return recovery_terms(value, req.ip_type, req.recovery, req.unsecured_recovery_rate)
 
 
-def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float, *, with_pool: bool) -> CapitalFigures:
+def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float, *, with_pool: bool,
+             lgd_capital_no_pool: float | None = None, covered: float = 0.0) -> CapitalFigures:
+    """Capital of one leg; the pool counts as :mod:`fundsvc.credit.pricing.mitigation` says (with_pool only)."""
     method = req.capital_method
+    crm = req.effective_crm if with_pool else CRMMethod.NONE
     if method is CapitalMethod.STANDARDISED:
-        return standardised_capital(req.risk_weight, req.capital_ratio)
+        rw = req.risk_weight
+        if crm is CRMMethod.SUBSTITUTION:
+            rw = substituted_risk_weight(rw, covered, req.pool_risk_weight)
+        return standardised_capital(rw, req.capital_ratio)
     if method is CapitalMethod.ECONOMIC:
         rate = req.economic_capital_rate
         if not with_pool and req.economic_capital_rate_without_pool is not None:
@@ -320,9 +343,12 @@ def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float
         assert rate is not None  # checked by the request
         return economic_capital(rate)
     thresholds = firm_size_thresholds(req.size_thresholds, req.sme_thresholds_cny)
-    return irb_capital(
+    own = lgd_capital if crm is CRMMethod.LGD_ADJUSTMENT or lgd_capital_no_pool is None else lgd_capital_no_pool
+    lgd = floored_lgd(req.irb_lgd if req.irb_lgd is not None else own, req.irb_approach, req.lgd_floor,
+                      req.foundation_lgd)
+    fig = irb_capital(
         pd,
-        req.irb_lgd if req.irb_lgd is not None else lgd_capital,
+        lgd,
         req.irb_maturity_years if req.irb_maturity_years is not None else maturity,
         req.capital_ratio,
         sales_cny=req.annual_revenue_cny,
@@ -330,6 +356,10 @@ def _capital(req: PricingRequest, pd: float, lgd_capital: float, maturity: float
         correlation=req.asset_correlation,
         pd_floor=req.irb_pd_floor,
     )
+    if crm is CRMMethod.SUBSTITUTION:
+        rw = substituted_risk_weight(fig.risk_weight, covered, req.pool_risk_weight)
+        fig = replace(fig, risk_weight=rw, capital_rate=req.capital_ratio * rw)
+    return fig
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,22 +374,37 @@ class _Measures:
     capital: CapitalFigures
 
 
-def _measures(req: PricingRequest, terms: RecoveryTerms, sched: LoanSchedule, pd: float, *, with_pool: bool) -> _Measures:
+def _measures(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, sched: LoanSchedule, pd: float, *, with_pool: bool) -> _Measures:
     """EL rate, default-weighted LGDs and capital of one leg on ``sched``."""
     d = default_probabilities(pd, sched)
     maturity = effective_maturity(sched)
     ead_cny = req.amount_cny * sched.exposure
     g, s, p = req.sharing_shares
-    lgd_bank = bank_loss_fraction(terms, ead_cny, guarantee_share=g, insurance_share=s,
-                                  pool_share=p if with_pool else 0.0, pool_cap_cny=req.pool_cap,
-                                  pool_pay_probability=req.pool_pay_probability)
+    share = {"guarantee_share": g, "insurance_share": s, "pool_share": p if with_pool else 0.0,
+             "pool_cap_cny": req.pool_cap, "pool_pay_probability": req.pool_pay_probability}
+    if isinstance(terms, SourcedTerms):
+        lgd_coll_k, lgd_bank = loss_moments(terms, ead_cny, **share)
+    else:
+        lgd_bank = bank_loss_fraction(terms, ead_cny, **share)
+        lgd_coll_k = expected_loss_fraction(terms, ead_cny)
     w = sched.exposure_years
     wd = d * sched.exposure
     el = float(np.dot(wd, lgd_bank)) / w
     lgd_default = float(np.dot(wd, lgd_bank) / wd.sum())
-    lgd_collateral = float(np.dot(wd, expected_loss_fraction(terms, ead_cny)) / wd.sum())
+    lgd_collateral = float(np.dot(wd, lgd_coll_k) / wd.sum())
     lgd_capital = float(np.dot(sched.tau * sched.exposure, lgd_bank)) / w
-    cap = _capital(req, pd, lgd_capital, maturity, with_pool=with_pool)
+    extra: dict[str, float] = {}
+    crm = req.effective_crm
+    if with_pool and p > 0 and req.capital_method is not CapitalMethod.ECONOMIC and crm is not CRMMethod.LGD_ADJUSTMENT:
+        if req.capital_method is CapitalMethod.IRB:
+            no_pool = share | {"pool_share": 0.0}
+            lgd0 = (loss_moments(terms, ead_cny, **no_pool)[1] if isinstance(terms, SourcedTerms)
+                    else bank_loss_fraction(terms, ead_cny, **no_pool))
+            extra["lgd_capital_no_pool"] = float(np.dot(sched.tau * sched.exposure, lgd0)) / w
+        if crm is CRMMethod.SUBSTITUTION:
+            extra["covered"] = covered_share(p, req.pool_cap, ead_cny,
+                                             sched.tau * sched.exposure)
+    cap = _capital(req, pd, lgd_capital, maturity, with_pool=with_pool, **extra)
     return _Measures(sched, maturity, el, lgd_default, lgd_collateral, cap)
 
 
@@ -398,7 +443,7 @@ def _annuity_fixed_point(
     return m, g
 
 
-def _leg(req: PricingRequest, terms: RecoveryTerms, pd: float, *, with_pool: bool) -> tuple[PricingLeg, _Measures]:
+def _leg(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, pd: float, *, with_pool: bool) -> tuple[PricingLeg, _Measures]:
     """Break-even (and RAROC at the quoted rate) of one leg.
 
     For an annuity the schedule depends on the contract rate, so the break-even rate is the
@@ -459,7 +504,8 @@ def price_loan(request: PricingRequest | Mapping[str, Any] | None = None, /, **f
     pd = req.annual_pd
     terms = _recovery(req)
     with_pool, m = _leg(req, terms, pd, with_pool=True)
-    without, _ = _leg(req, terms, pd, with_pool=False)
+    same = req.sharing_shares[2] == 0.0 and req.economic_capital_rate_without_pool is None
+    without = with_pool if same else _leg(req, terms, pd, with_pool=False)[0]  # no pool: the legs coincide
     sched = m.sched
     subsidy = without.break_even_rate - with_pool.break_even_rate
     return PricingResult(

@@ -12,6 +12,14 @@ from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
 
+from fundsvc.credit.pricing.mitigation import (
+    AIRB_LGD_FLOOR_UNSECURED,
+    FIRB_LGD_SENIOR_UNSECURED,
+    RW_POOL_DEFAULT,
+    CRMMethod,
+    IRBApproach,
+)
+from fundsvc.credit.pricing.recovery_expectation import DOWNTURN_Z, LGDMode
 from fundsvc.credit.pricing.regulatory_capital import (
     RW_REGULATORY_RETAIL,
     CapitalMethod,
@@ -23,10 +31,12 @@ from models.credit import (
     Amortisation,
     IPRecoveryModel,
     IPType,
+    LoanProduct,
     Party,
     PDMasterScale,
     RiskSharingPool,
 )
+from models.recovery import RecoverySources
 from models.scenario import CrossReferenceError
 
 __all__ = ["PricingRequest", "make_request"]
@@ -64,6 +74,16 @@ class PricingRequest(DomainModel):
     ip_type: IPType = IPType.INVENTION_PATENT
     recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
     unsecured_recovery_rate: Share = Field(0.0, description="share of EAD recovered from other sources")
+    product: LoanProduct = LoanProduct.ACHIEVEMENT
+    recovery_sources: RecoverySources | None = Field(
+        None, description="workout recovery and guarantor credit of the engine (a scenario's recovery_sources)")
+    lgd_mode: LGDMode | None = Field(
+        None, description="average (closed form), default_weighted or downturn (engine model); "
+                          "default: default_weighted with recovery_sources, else average")
+    downturn_z: float = Field(DOWNTURN_Z, ge=-6, le=0, allow_inf_nan=False,
+                              description="sector factor of the downturn LGD (default Φ⁻¹(0.05))")
+    recovery_correlation: float = Field(0.12, ge=0, lt=1, allow_inf_nan=False,
+                                        description="asset correlation weighting recoveries by default states")
     # sharing
     guarantee_share: Share = 0.0
     insurance_share: Share = 0.0
@@ -93,6 +113,14 @@ class PricingRequest(DomainModel):
     irb_lgd: Share | None = Field(None, description="LGD for the IRB formula (e.g. 0.45 foundation)")
     irb_maturity_years: float | None = Field(None, gt=0, le=30, allow_inf_nan=False)
     irb_pd_floor: Share = 0.0005
+    irb_approach: IRBApproach = Field(IRBApproach.ADVANCED, description="advanced (own LGD, floored) or foundation")
+    lgd_floor: Share = Field(AIRB_LGD_FLOOR_UNSECURED, description="A-IRB LGD floor (25 % unsecured, CRE32.16)")
+    foundation_lgd: Share = Field(FIRB_LGD_SENIOR_UNSECURED, description="F-IRB supervisory LGD")
+    crm: CRMMethod | None = Field(
+        None, description="how the pool counts for capital: none, substitution or lgd_adjustment "
+                          "(default: lgd_adjustment under IRB, none otherwise)")
+    pool_risk_weight: float = Field(RW_POOL_DEFAULT, ge=0, le=12.5, allow_inf_nan=False,
+                                    description="risk weight of the pool as protection provider (substitution)")
     economic_capital_rate: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     economic_capital_rate_without_pool: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
 
@@ -128,6 +156,19 @@ class PricingRequest(DomainModel):
         if g + s + p > 1 + 1e-9:
             add("pool_share", f"guarantee + insurance + pool shares = {g + s + p:.4g} exceed 1")
 
+        if self.effective_lgd_mode is not LGDMode.AVERAGE:
+            if self.lgd is not None:
+                add("lgd_mode", f"lgd_mode '{self.effective_lgd_mode.value}' uses the recovery model; "
+                                "a given lgd has no factor dependence (use lgd_mode average or drop lgd)")
+            if self.unsecured_recovery_rate:
+                add("unsecured_recovery_rate", "with the engine's recovery model the workout model "
+                                               "(recovery_sources.workout) replaces unsecured_recovery_rate; give 0")
+        if self.crm is CRMMethod.LGD_ADJUSTMENT and self.capital_method is not CapitalMethod.IRB:
+            add("crm", f"lgd_adjustment needs the IRB capital method (the {self.capital_method.value} "
+                       "method has no LGD); use none or substitution")
+        if self.crm is not None and self.capital_method is CapitalMethod.ECONOMIC:
+            add("crm", "economic capital comes from the simulation (pass economic_capital_rate_without_pool "
+                       "for the pool's capital effect); do not give crm")
         if self.sme_thresholds_cny is not None:
             lo, hi = self.sme_thresholds_cny
             if not (0 <= lo < hi):
@@ -143,6 +184,20 @@ class PricingRequest(DomainModel):
         return self
 
     # ---- derived inputs -------------------------------------------------------------------
+    @property
+    def effective_crm(self) -> CRMMethod:
+        """``crm``, defaulting to LGD adjustment under IRB and to no recognition otherwise."""
+        if self.crm is not None:
+            return self.crm
+        return CRMMethod.LGD_ADJUSTMENT if self.capital_method is CapitalMethod.IRB else CRMMethod.NONE
+
+    @property
+    def effective_lgd_mode(self) -> LGDMode:
+        """``lgd_mode``, defaulting to default-weighted with recovery sources, else average."""
+        if self.lgd_mode is not None:
+            return self.lgd_mode
+        return LGDMode.DEFAULT_WEIGHTED if self.recovery_sources is not None else LGDMode.AVERAGE
+
     @property
     def annual_pd(self) -> float:
         """Annual PD, from ``pd`` or the rating's grade on the master scale."""
