@@ -53,8 +53,9 @@ LIMITATIONS = (
 CODE_ASSUMPTIONS: tuple[tuple[str, str, str], ...] = (
     ("IRB effective maturity bounds", "1-5 years", "Basel II (June 2006) para 320"),
     ("IRB PD floor", "0.03 % (Basel II), 0.05 % (Basel III)", "Basel II para 285; Basel Framework CRE32"),
-    ("After-tax RAROC form", "(r - f - o - EL + C b)(1 - t) / C",
+    ("After-tax RAROC form", "[(r - f - o - EL)(1 - t) + C b] / C, b after tax",
      "Crouhy, Galai & Mark, Risk Management (2001), RAROC chapter; GARP FRM Part II"),
+    ("Return on capital in pricing", "b = funding cost, treated as after tax", "assumption"),
     ("IRR root selection", "smallest non-negative root, else negative root nearest 0",
      "numpy-financial default selection_logic (_irr_default_selection)"),
     ("Minimum fund age for an IRR to date", "8 quarters", "assumption (J-curve; early IRRs not meaningful)"),

@@ -105,7 +105,7 @@ def test_economic_capital_rate_and_counterfactual():
     assert r.capital_rate == 0.06 and r.with_pool.capital.risk_weight is None
     assert r.without_pool.capital.capital_rate == 0.09
     el_part = 0.01 * 0.45 * 0.5
-    cap_part = (0.09 - 0.06) * (0.12 / 0.75 - 0.02)
+    cap_part = (0.09 - 0.06) * (0.12 - 0.02) / 0.75
     assert r.subsidy_rate == pytest.approx(el_part + cap_part, rel=1e-12)
     same = price_loan(**BASE, capital_method="economic", economic_capital_rate=0.06, pool_share=0.5)
     assert same.without_pool.capital.capital_rate == 0.06

@@ -37,22 +37,22 @@ def test_one_year_bullet_break_even_is_sum_of_components():
     assert r.exposure_years == 1.0
 
 
-def test_tax_grosses_up_the_hurdle_and_taxes_the_return_on_capital():
-    """With tax 25 %: capital charge C·(h/(1 − t) − b) = 0.08·(0.12/0.75 − 0.02) = 0.0112;
-    r* = 0.04 + 0.0112 (Crouhy–Galai–Mark after-tax RAROC, see fundsvc.credit.pricing)."""
+def test_tax_grosses_up_only_the_capital_charge():
+    """With tax 25 %: capital charge 0.008 / 0.75; r* = 0.04 + 0.0106667."""
     r = price_loan(**{**BASE, "tax_rate": 0.25})
-    assert r.components.capital_charge == pytest.approx(0.08 * (0.12 / 0.75 - 0.02), rel=1e-12)
-    assert r.break_even_rate == pytest.approx(0.04 + 0.0112, rel=1e-12)
+    assert r.components.capital_charge == pytest.approx(0.008 / 0.75, rel=1e-12)
+    assert r.break_even_rate == pytest.approx(0.04 + 0.008 / 0.75, rel=1e-12)
 
 
 def test_after_tax_raroc_worked_example():
-    """Hand-worked after-tax RAROC in the Crouhy–Galai–Mark form used by the GARP FRM Part II
-    readings: a 1-year loan fully funded by deposits at 0.4 %, rate 3.2 %, EL 2 %, operating
-    cost 0.5 %, economic capital 10 % earning 1.4 % pre-tax, tax 38 %:
-    (3.2 − 0.4 − 2.0 − 0.5 + 10 × 1.4 %) % × 0.62 / 10 % = 2.728 %."""
-    assert raroc(0.032, 0.004, 0.005, 0.02, 0.10, 0.38, 0.014) == pytest.approx(0.02728, rel=1e-12)
-    # the break-even rate at that RAROC as hurdle is the quoted rate again
-    assert break_even_rate(0.004, 0.005, 0.02, 0.10, 0.38, 0.02728, 0.014) == pytest.approx(0.032, rel=1e-12)
+    """Hand-worked after-tax RAROC in the Crouhy–Galai–Mark form of the GARP FRM Part II readings:
+    a 1-year loan fully funded by deposits at 0.4 %, rate 3.2 %, EL 2 %, operating cost 0.5 %,
+    economic capital 10 % earning 1.4 % pre-tax, tax 38 %:
+    (3.2 − 0.4 − 2.0 − 0.5 + 10 × 1.4 %) % × 0.62 / 10 % = 2.728 %. Our form takes the return on
+    capital after tax, b = 1.4 % × 0.62, and gives the same number (the forms are identical)."""
+    b_after = 0.014 * (1 - 0.38)
+    assert raroc(0.032, 0.004, 0.005, 0.02, 0.10, 0.38, b_after) == pytest.approx(0.02728, rel=1e-12)
+    assert break_even_rate(0.004, 0.005, 0.02, 0.10, 0.38, 0.02728, b_after) == pytest.approx(0.032, rel=1e-12)
 
 
 def test_capital_return_rate_overrides_funding_benefit():
@@ -62,9 +62,9 @@ def test_capital_return_rate_overrides_funding_benefit():
 
 
 def test_raroc_at_quoted_rate_by_hand():
-    """Quoted 6 %, tax 25 %: RAROC = (0.06 − 0.02 − 0.01 − 0.01 + 0.08·0.02)·0.75 / 0.08 = 0.2025."""
+    """Quoted 6 %, tax 25 %: RAROC = ((0.06 − 0.02 − 0.01 − 0.01)·0.75 + 0.08·0.02) / 0.08 = 0.2075."""
     r = price_loan(**{**BASE, "tax_rate": 0.25, "quoted_rate": 0.06})
-    assert r.raroc == pytest.approx((0.02 + 0.08 * 0.02) * 0.75 / 0.08, rel=1e-12)
+    assert r.raroc == pytest.approx((0.02 * 0.75 + 0.08 * 0.02) / 0.08, rel=1e-12)
     assert r.quoted_rate == 0.06
 
 

@@ -10,23 +10,24 @@ capital rate ``C`` (capital per CNY of exposure), tax rate ``t``, return earned 
 ``b`` (default ``b = f``: capital funds part of the loan, saving its funding cost) and hurdle
 ``h`` (target RAROC, the cost of equity):
 
-    RAROC(r) = (r − f − o − EL + C·b)·(1 − t) / C
+    RAROC(r) = [(r − f − o − EL)·(1 − t) + C·b] / C
 
 and the break-even rate, the ``r`` at which ``RAROC = h``, is
 
-    r* = f + o + EL + C·(h / (1 − t) − b)
+    r* = f + o + EL + C·(h − b) / (1 − t)
        = funding + operating cost + expected loss + capital charge.
 
-Tax treatment: tax is charged on the whole pre-tax risk-adjusted income, the return earned on
-capital ``C·b`` included (it is a pre-tax funding saving or investment income like the margin),
-so only the hurdle ``h``, an after-tax return to shareholders, is grossed up by ``1 / (1 − t)``.
-This is the after-tax RAROC of Crouhy, Galai & Mark (*Risk Management*, McGraw-Hill, 2001;
-*The Essentials of Risk Management*, 2nd ed., 2014, chapter on risk-adjusted performance
-measurement), as used in the GARP FRM Part II readings: RAROC = (expected revenues − costs −
-expected losses − taxes + return on economic capital ± transfers) / economic capital, taxes
-computed on everything before them (worked example in ``tests/credit_pricing``). Before this
-change the capital benefit ``C·b`` was left untaxed (``r* = f + o + EL + C·(h − b)/(1 − t)``),
-which understated the break-even rate by ``C·b·t/(1 − t)`` (0.7 bp at the defaults).
+Tax treatment (kept, stated): the margin is taxed and ``b`` is the **after-tax** return on
+capital, so the whole capital charge ``C·(h − b)`` is grossed up by ``1 / (1 − t)``. This is the
+after-tax RAROC of Crouhy, Galai & Mark (*Risk Management*, McGraw-Hill, 2001, RAROC chapter;
+as used in the GARP FRM Part II readings), RAROC = (revenues − costs − expected losses − taxes
++ return on economic capital) / economic capital with taxes on everything before them, written
+with ``b = b_pre·(1 − t)`` for a pre-tax return ``b_pre``: the two forms are identical (worked
+example in ``tests/credit_pricing/test_pricing_formulas.py``). The default ``b = f`` (the funding
+cost the capital saves) is used as after-tax — an **assumption** that leaves the funding benefit
+untaxed; passing ``capital_return_rate = f·(1 − t)`` taxes it and raises ``r*`` by
+``C·f·t/(1 − t)`` (0.7 bp at the defaults). Kept because the bundled loan books' contract rates
+are calibrated on this formula (``tests/credit_calibration``).
 
 Multi-year loans (see :mod:`fundsvc.credit.pricing.loan_schedule`): the term is cut into annual
 periods; the balance ``E_k`` outstanding in period ``k`` follows the amortisation; defaults
@@ -120,8 +121,8 @@ __all__ = [
 def raroc(rate, funding, opex, expected_loss, capital, tax, capital_return):
     """Risk-adjusted return on capital at contract rate ``rate`` (vectorised).
 
-    ``RAROC = (rate − funding − opex − EL + capital·capital_return)·(1 − tax) / capital``
-    (tax on all pre-tax income, the return on capital included; see the module docstring).
+    ``RAROC = [(rate − funding − opex − EL)·(1 − tax) + capital·capital_return] / capital``
+    (``capital_return`` after tax; see the module docstring).
 
     Parameters
     ----------
@@ -132,26 +133,26 @@ def raroc(rate, funding, opex, expected_loss, capital, tax, capital_return):
     tax : float
         Tax rate on the pre-tax margin, in [0, 1).
     capital_return : float or array_like
-        Pre-tax return per year earned on the capital.
+        After-tax return per year earned on the capital.
 
     Returns
     -------
     float or numpy.ndarray
         RAROC per year (after tax), broadcast shape of the inputs.
     """
-    return (rate - funding - opex - expected_loss + capital * capital_return) * (1.0 - tax) / capital
+    return ((rate - funding - opex - expected_loss) * (1.0 - tax) + capital * capital_return) / capital
 
 
 def capital_charge(capital, tax, hurdle, capital_return):
-    """Rate the loan must earn for its capital: ``C·(h / (1 − t) − b)`` per year per CNY
-    (the after-tax hurdle grossed up, less the pre-tax return the capital itself earns)."""
-    return capital * (hurdle / (1.0 - tax) - capital_return)
+    """Rate the loan must earn for its capital: ``C·(h − b) / (1 − t)`` per year per CNY
+    (the hurdle less the after-tax return the capital itself earns, grossed up for tax)."""
+    return capital * (hurdle - capital_return) / (1.0 - tax)
 
 
 def break_even_rate(funding, opex, expected_loss, capital, tax, hurdle, capital_return):
     """Contract rate at which RAROC equals ``hurdle`` (vectorised).
 
-    ``r* = funding + opex + EL + capital·(hurdle / (1 − tax) − capital_return)``.
+    ``r* = funding + opex + EL + capital·(hurdle − capital_return) / (1 − tax)``.
     """
     return funding + opex + expected_loss + capital_charge(capital, tax, hurdle, capital_return)
 
