@@ -58,8 +58,10 @@ class DashboardData:
 
     # ------------------------------------------------------------------ runs
     def runs(self, limit: int | None = 200) -> list[RunRecord]:
-        """All runs, newest first."""
-        return self.store.runs.list(limit=limit)
+        """All runs, newest first, except the what-if reruns (they belong to the what-if panel)."""
+        from dashboards.whatif import WHATIF_OWNER
+
+        return [r for r in self.store.runs.list(limit=limit) if r.owner != WHATIF_OWNER]
 
     def succeeded_runs(self) -> list[RunRecord]:
         return [r for r in self.runs() if r.status == RunStatus.SUCCEEDED]
@@ -118,6 +120,15 @@ class DashboardData:
                     return load_scenario(path).scenario
             except (FundsvcError, OSError):
                 pass
+        if rec.content.startswith("{"):  # a scenario built in Python (what-if), stored as its JSON
+            from pydantic import ValidationError
+
+            from models.scenario import Scenario
+
+            try:
+                return Scenario.model_validate_json(rec.content)
+            except ValidationError:
+                return None
         try:
             return load_scenario_bytes(rec.content.encode("utf-8"), name=rec.name)
         except FundsvcError:

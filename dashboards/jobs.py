@@ -1,15 +1,14 @@
-"""Runs started from the dashboards: a background thread per run, progress kept in memory.
+"""Runs started from the dashboards, through the persistent run queue; progress from the database.
 
-The Runs page polls :meth:`RunJobs.status` with a ``dcc.Interval``. One job at a time (a second
-start while one runs is refused), so a browser cannot queue unbounded work on the server.
+The Runs page polls :meth:`RunJobs.status` with a ``dcc.Interval``. One page run at a time (a
+second start while one is queued or running is refused), so a browser cannot queue unbounded work.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fundsvc.inputs.loader import LoadedScenario
@@ -45,48 +44,78 @@ def loaded_from_upload(scenario, raw: bytes, filename: str) -> LoadedScenario:
 
 @dataclass
 class RunJobs:
-    """Background simulation jobs of one app (state lives in the app, not in the module)."""
+    """Runs started from the dashboards go through the persistent run queue (:mod:`fundsvc.queue`).
+
+    A job id is the run id. The queue's workers execute the runs (the pool embedded in this
+    process is started on first use, or by ``fundsvc serve`` at start; ``fundsvc worker``
+    processes on the same database take part too). One page run at a time per app (a further
+    start is refused while one is queued or running), so a browser cannot queue unbounded work.
+    """
 
     data: object  # DashboardData
-    _jobs: dict[str, JobState] = field(default_factory=dict)
+    owner: str = "dashboard"
+    _names: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pool: object | None = None
+
+    def ensure_worker(self) -> None:
+        """Start the embedded queue worker pool once (a daemon thread of this process)."""
+        from fundsvc.queue import start_embedded
+
+        with self._lock:
+            if self._pool is None:
+                self._pool, _ = start_embedded(self.data.store.settings)
+
+    def stop_worker(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.stop()
+                self._pool = None
 
     def active(self) -> JobState | None:
-        with self._lock:
-            return next((j for j in self._jobs.values() if j.status == "running"), None)
+        from fundsvc.store import RunStatus
+
+        for status in (RunStatus.RUNNING, RunStatus.QUEUED):
+            for run in self.data.store.runs.list(limit=20, status=status):
+                if run.owner == self.owner:
+                    return self._state(run)
+        return None
 
     def status(self, job_id: str | None) -> JobState | None:
-        with self._lock:
-            return self._jobs.get(job_id) if job_id else None
+        from fundsvc.errors import FundsvcError
 
-    def _set(self, job_id: str, **changes) -> None:
-        with self._lock:
-            self._jobs[job_id] = replace(self._jobs[job_id], **changes)
+        if not job_id or not str(job_id).isdigit():
+            return None
+        try:
+            run = self.data.store.runs.get(int(job_id))
+        except FundsvcError:
+            return None
+        return self._state(run)
+
+    def _state(self, run) -> JobState:
+        from fundsvc.store import RunStatus
+
+        status = {RunStatus.QUEUED: "running", RunStatus.RUNNING: "running",
+                  RunStatus.SUCCEEDED: "succeeded"}.get(run.status, "failed")
+        error = run.error if run.status is not RunStatus.CANCELLED else f"cancelled ({run.error})"
+        return JobState(str(run.id), self._names.get(str(run.id), run.scenario_name), run.progress_done or 0,
+                        run.progress_total or 0, status, run.id if status == "succeeded" else None,
+                        error if status == "failed" else None)
 
     def start(self, loaded: LoadedScenario, *, paths: int, seed: int | None = None) -> JobState:
-        """Start simulating ``loaded`` with ``paths`` paths in a daemon thread; return its state.
+        """Queue a run of ``loaded`` with ``paths`` paths and return its state.
 
         Raises
         ------
-        RuntimeError
-            Another job is still running.
+        fundsvc.queue.QuotaExceeded
+            A run started from the page is still queued or running.
+        InputError
+            Bad paths or seed (nothing stored).
         """
-        from fundsvc.simulation.service import simulate_and_store
+        from fundsvc.queue import Quota, submit
 
-        job_id = uuid.uuid4().hex[:12]
-        with self._lock:
-            if any(j.status == "running" for j in self._jobs.values()):
-                raise RuntimeError("a run is already in progress")
-            self._jobs[job_id] = JobState(job_id, loaded.scenario.name)
-
-        def work() -> None:
-            try:
-                stored = simulate_and_store(
-                    self.data.store, loaded, paths=paths, seed=seed, label="dashboard",
-                    progress=lambda done, total: self._set(job_id, done=done, total=total), depletion_target=0.05)
-                self._set(job_id, status="succeeded", run_id=stored.run_id)
-            except Exception as exc:
-                self._set(job_id, status="failed", error=f"{type(exc).__name__}: {exc}")
-
-        threading.Thread(target=work, name=f"fundsvc-run-{job_id}", daemon=True).start()
-        return self.status(job_id)
+        run_id = submit(self.data.store, loaded, paths=paths, seed=seed, label="dashboard", owner=self.owner,
+                        quota=Quota(max_queued=1), priority=5, depletion_target=0.05)
+        self._names[str(run_id)] = loaded.scenario.name
+        self.ensure_worker()
+        return self.status(str(run_id))

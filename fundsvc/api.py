@@ -74,10 +74,19 @@ def simulate(
     SimulationResult
         ``equity_paths`` (polars, one row per path and entity), ``equity_summary()``,
         ``equity_fans``, ``equity_pacing``, ``credit_paths``, ``credit_tables``.
+
+    Raises
+    ------
+    InputError
+        Paths, seed, chunk size or depletion target out of bounds (:mod:`fundsvc.simulation.limits`).
     """
+    from fundsvc.simulation.limits import check_run_request
+
     s = _scenario(scenario)
-    if paths is None:
+    if paths is None:   # with a precision target, ``paths`` is the budget
         paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
+    check_run_request(paths=paths, seed=seed, chunk_size=chunk_size,
+                      depletion_target=depletion_target)  # InputError before any work
     return run_simulation(
         compile_scenario(s),
         paths=paths,

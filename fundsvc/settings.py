@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         Monte Carlo paths per chunk (positive).
     log_level : LogLevel
         Logging threshold.
+    db_retry_seconds : float
+        How long a lost database connection is retried (exponential back-off from 0.25 s)
+        before the operation fails with a clean error; 0 = no retry.
+    workers : int
+        Run-queue worker processes of ``fundsvc worker`` / the worker embedded in ``serve``.
+    heartbeat_seconds : float
+        How often a running run's worker records that it is alive.
+    stale_after_seconds : float
+        A running run whose heartbeat is older than this (and whose worker cannot be checked
+        locally) is treated as abandoned and marked failed.
     """
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
@@ -79,6 +89,10 @@ class Settings(BaseSettings):
     dask_address: str | None = None
     chunk_size: int = Field(default=10_000, gt=0)
     log_level: LogLevel = LogLevel.INFO
+    db_retry_seconds: float = Field(default=8.0, ge=0, le=600)
+    workers: int = Field(default=2, ge=1, le=64)
+    heartbeat_seconds: float = Field(default=2.0, gt=0, le=600)
+    stale_after_seconds: float = Field(default=120.0, gt=0)
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -10,10 +10,11 @@ Units used throughout ``models``:
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 WAN = 1e4
 """One 万元 in CNY."""
@@ -33,8 +34,30 @@ class DomainModel(BaseModel):
     )
 
 
-AmountCNY = Annotated[float, Field(ge=0, allow_inf_nan=False, description="amount in CNY, >= 0")]
-PositiveAmountCNY = Annotated[float, Field(gt=0, allow_inf_nan=False, description="amount in CNY, > 0")]
+MAX_AMOUNT_CNY = 1e13
+"""Largest amount any field accepts: 10 万亿 (10 trillion) CNY. An assumption, chosen as a sanity
+bound far above any one city programme (China's whole 2023 GDP was about 1.26e14 CNY, NBS), so a
+typo such as ``1e300`` is refused instead of overflowing to ``inf`` in the simulation."""
+EARLIEST_DATE = dt.date(1950, 1, 1)
+LATEST_DATE = dt.date(2200, 12, 31)
+"""Dates of a scenario (start, vintages, loan dates) must lie in [EARLIEST_DATE, LATEST_DATE]
+(an assumption: wide enough for any real programme, narrow enough that a simulation's end date
+plus a 40-year horizon still fits Python's calendar)."""
+
+
+def _sane_date(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"date {value.isoformat()} is outside the supported range "
+                         f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}")
+    return value
+
+
+SaneDate = Annotated[dt.date, AfterValidator(_sane_date)]
+"""A date in [EARLIEST_DATE, LATEST_DATE]."""
+
+AmountCNY = Annotated[float, Field(ge=0, le=MAX_AMOUNT_CNY, allow_inf_nan=False, description="amount in CNY, >= 0")]
+PositiveAmountCNY = Annotated[float, Field(gt=0, le=MAX_AMOUNT_CNY, allow_inf_nan=False,
+                                           description="amount in CNY, > 0")]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, description="decimal share in [0, 1]")]
 Probability = Share
 OpenProbability = Annotated[

@@ -5,12 +5,12 @@ Amounts in CNY, rates per year, PDs annual, durations in years.
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from pydantic import Field, model_validator
 
 from models.common import (
+    MAX_AMOUNT_CNY,
     AmountCNY,
     DomainModel,
     Identifier,
@@ -19,6 +19,7 @@ from models.common import (
     OpenProbability,
     PositiveAmountCNY,
     Probability,
+    SaneDate,
     Sector,
     Share,
     Years,
@@ -216,10 +217,10 @@ class AchievementLoan(DomainModel):
     borrower: str = ""
     sector: Sector
     firm_size: FirmSize = FirmSize.SMALL
-    annual_revenue_cny: float | None = Field(None, ge=0, description="for the Basel SME firm-size adjustment")
+    annual_revenue_cny: float | None = Field(None, ge=0, le=MAX_AMOUNT_CNY, allow_inf_nan=False, description="for the Basel SME firm-size adjustment")
     amount_cny: PositiveAmountCNY
-    origination: dt.date
-    maturity: dt.date
+    origination: SaneDate
+    maturity: SaneDate
     amortisation: Amortisation = Amortisation.BULLET
     rate: NonNegativeRate = Field(le=0.36, description="contract interest rate per year")
     pd: OpenProbability | None = None

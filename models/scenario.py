@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from models.assessment import AssessmentConfig
-from models.common import DomainModel, Identifier, Label, Sector, TimeStep
+from models.common import DomainModel, Identifier, Label, SaneDate, Sector, TimeStep
 from models.credit import (
     AchievementLoan,
     AssetCorrelationModel,
@@ -40,15 +40,21 @@ class CrossReferenceError(ValueError):
         super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
 
 
+MAX_PATHS = 100_000_000
+"""Most Monte Carlo paths one run may ask for (scenario files, the CLI and the run queue)."""
+MAX_SEED = 2**63
+"""Seeds lie in ``[0, MAX_SEED)``."""
+
+
 class SimulationSettings(DomainModel):
     """How to simulate: dates, horizon, steps, number of paths and the seed."""
 
-    start_date: dt.date
-    horizon_years: int = Field(12, ge=1, le=40)
+    start_date: SaneDate
+    horizon_years: int = Field(12, ge=1, le=40, strict=True)
     time_step: TimeStep = Field(TimeStep.QUARTER, description="venture side step")
     credit_time_step: TimeStep = Field(TimeStep.YEAR, description="credit side step")
-    paths: int = Field(10_000, ge=1, le=100_000_000)
-    seed: int | None = Field(20261126, ge=0, lt=2**63)
+    paths: int = Field(10_000, ge=1, le=MAX_PATHS, strict=True)  # strict: `true` is not 1 path
+    seed: int | None = Field(20261126, ge=0, lt=MAX_SEED, strict=True)
 
     @property
     def end_date(self) -> dt.date:
@@ -129,6 +135,12 @@ class Scenario(DomainModel):
                     (("sub_funds", i, "vintage"),
                      f"vintage {f.vintage} is before the simulation start {self.simulation.start_date}; "
                      "simulate from the earliest vintage (funds already running are assessed with actuals)")
+                )
+            if f.vintage >= self.simulation.end_date:
+                problems.append(
+                    (("sub_funds", i, "vintage"),
+                     f"vintage {f.vintage} is not before the end of the simulation horizon "
+                     f"{self.simulation.end_date}; it would never invest (lengthen horizon_years or drop the fund)")
                 )
             if self.guidance_fund is not None and f.vintage < self.guidance_fund.inception:
                 problems.append(

@@ -7,7 +7,6 @@ A :class:`SubFund` is simulated either deal by deal (``mode = "deal_level"``, us
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -20,6 +19,7 @@ from models.common import (
     PositiveAmountCNY,
     Probability,
     RatePerYear,
+    SaneDate,
     Sector,
     Share,
     Years,
@@ -259,7 +259,7 @@ class SubFund(DomainModel):
     manager: str = ""
     mode: SubFundMode = SubFundMode.DEAL_LEVEL
     strategy: FundStage
-    vintage: dt.date = Field(description="first close / start of the investment period")
+    vintage: SaneDate = Field(description="first close / start of the investment period")
     commitment_cny: PositiveAmountCNY = Field(description="total fund size (all LPs and the GP)")
     guidance_share: Share = Field(description="guidance fund's share of the total commitment")
     investment_period_years: Years = 5
@@ -334,7 +334,7 @@ class GuidanceFund(DomainModel):
     name: Label
     name_zh: str = ""
     size_cny: PositiveAmountCNY = Field(description="total capital of the guidance fund (CNY)")
-    inception: dt.date
+    inception: SaneDate
     term_years: Years = 15
     management_cost_rate: NonNegativeRate = Field(
         0.005, le=0.05, description="guidance fund's own management cost per year on committed capital"

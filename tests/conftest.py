@@ -49,3 +49,5 @@ def _isolated_data_dir(tmp_path_factory, monkeypatch):
         monkeypatch.setenv("FUNDSVC_DATA_DIR", str(tmp_path_factory.mktemp("fundsvc-data")))
     monkeypatch.delenv("FUNDSVC_DATABASE_URL", raising=False)
     monkeypatch.setenv("FUNDSVC_SCENARIOS_DIR", str(ROOT / "scenarios"))
+    # an unreachable database fails at once in tests (tests/queue set a retry window themselves)
+    monkeypatch.setenv("FUNDSVC_DB_RETRY_SECONDS", os.environ.get("FUNDSVC_TEST_DB_RETRY_SECONDS", "0"))

@@ -13,7 +13,7 @@ from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid
 from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
-from dashboards.whatif import WhatIf, run_whatif
+from dashboards.whatif import WhatIf, run_whatif_queued
 
 WHATIF_PATHS = 2000
 WHATIF_SEED = 2026
@@ -108,12 +108,14 @@ def register(app, data, jobs) -> None:
         scenario = data.scenario(run_id) if run_id is not None else None
         if not n or scenario is None:
             return no_update
-        with lock:  # one what-if at a time per app: bounded CPU
+        # through the run queue (bounded by its workers); one what-if at a time per app
+        with lock:
             if run_id not in base_cache:
-                base_cache[run_id] = run_whatif(scenario, WhatIf(), paths=WHATIF_PATHS, seed=WHATIF_SEED)
+                base_cache[run_id] = run_whatif_queued(data.store, scenario, WhatIf(), paths=WHATIF_PATHS,
+                                                       seed=WHATIF_SEED, ensure_worker=jobs.ensure_worker)
             base = base_cache[run_id]
-            mod = run_whatif(scenario, WhatIf(float(grad), float(reserve), float(fee)),
-                             paths=WHATIF_PATHS, seed=WHATIF_SEED)
+            mod = run_whatif_queued(data.store, scenario, WhatIf(float(grad), float(reserve), float(fee)),
+                                    paths=WHATIF_PATHS, seed=WHATIF_SEED, ensure_worker=jobs.ensure_worker)
         return whatif_result(base, mod, lang)
 
 

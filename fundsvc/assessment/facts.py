@@ -110,7 +110,8 @@ def scenario_for_run(store, run_id: int, scenario_file: str | Path | None = None
     """The validated scenario a stored run simulated.
 
     Order of attempts: ``scenario_file`` (must have the same TOML text as the stored one,
-    else an :class:`InputError`), the run's recorded source path (if the file still exists and
+    else an :class:`InputError`), the payload of a run that came through the run queue, the
+    run's recorded source path (if the file still exists and
     its text is unchanged), the stored text (self-contained scenarios only).
 
     Raises
@@ -123,6 +124,10 @@ def scenario_for_run(store, run_id: int, scenario_file: str | Path | None = None
     run = store.runs.get(run_id)
     rec = store.scenarios.get(run.scenario_id)
     stored_sha = hashlib.sha256(rec.content.encode("utf-8")).hexdigest()
+    if run.queued and scenario_file is None:  # a queued run carries the exact scenario it simulated
+        from fundsvc.queue.jobs import scenario_of
+
+        return scenario_of(store, run_id)
     if scenario_file is not None:
         loaded = load_scenario(scenario_file)
         if hashlib.sha256(loaded.text.encode("utf-8")).hexdigest() != stored_sha:

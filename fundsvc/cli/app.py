@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.backtest",
     "fundsvc.cli.sensitivity",
     "fundsvc.cli.model_card",
+    "fundsvc.cli.worker",
 )
 
 

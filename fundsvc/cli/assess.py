@@ -26,24 +26,57 @@ ScenarioOption = Annotated[Path | None, typer.Option(
 
 
 def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None, *, latest: bool):
-    """(scenario, actuals frame or None) for a run; a given actuals file is validated and stored."""
+    """(scenario, actuals frame or None, a function that stores the given actuals file).
+
+    Nothing is written here: a given actuals file is read and validated completely (rows inside
+    the simulated quarters included) and stored only by calling the returned function, once the
+    assessment is known to succeed.
+    """
+    import hashlib
+
     from fundsvc.assessment.facts import scenario_facts, scenario_for_run
     from fundsvc.inputs.actuals import SCHEMA, read_actuals
 
     scen = scenario_for_run(store, run_id, scenario)
     run = store.runs.get(run_id)
     if actuals is not None:
-        frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids)
-        import hashlib
+        sim = scen.simulation
+        frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids, period_range=(sim.start_date, sim.end_date))
+        digest = hashlib.sha256(actuals.read_bytes()).hexdigest()
 
-        store.actuals.add(frame.select(list(SCHEMA)[:5]), source_path=str(actuals),
-                          content_sha256=hashlib.sha256(actuals.read_bytes()).hexdigest(), scenario_id=run.scenario_id)
-        return scen, frame
+        def keep() -> None:
+            store.actuals.add(frame.select(list(SCHEMA)[:5]), source_path=str(actuals), content_sha256=digest,
+                              scenario_id=run.scenario_id)
+
+        return scen, frame, keep
     if latest:
         rec = store.actuals.latest(run.scenario_id)
         if rec is not None:
-            return scen, store.actuals.load(rec.id)
-    return scen, None
+            return scen, store.actuals.load(rec.id), lambda: None
+    return scen, None, lambda: None
+
+
+def _check_as_of(when: dt.date | None, scen, frame) -> None:
+    """``--as-of`` inside the simulated horizon and not before the first actual quarter."""
+    if when is None:
+        return
+    sim = scen.simulation
+    if not sim.start_date <= when <= sim.end_date:
+        raise InputError.single("command line", "--as-of", f"{when} lies outside the simulated horizon "
+                                f"{sim.start_date} to {sim.end_date} of the run's scenario")
+    if frame is not None and frame.height and frame["period_end"].min() > when:
+        raise InputError.single("command line", "--as-of", f"{when} is before the first actual quarter "
+                                f"{frame['period_end'].min()}")
+
+
+def _check_out(out: Path | None) -> None:
+    """The report's output file can be written: not a directory, its folder exists."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise InputError.single("command line", "--out", f"{out} is a directory; give a file name")
+    if not out.parent.exists():
+        raise InputError.single("command line", "--out", f"folder {out.parent} does not exist")
 
 
 def _pct(x: float) -> str:
@@ -85,9 +118,13 @@ def assess(
             when = dt.date.fromisoformat(as_of)
         except ValueError:
             raise InputError.single("command line", "--as-of", f"'{as_of}' is not a date YYYY-MM-DD") from None
-    with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
-        scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=False)
-        a = assess_run(store, run_id, actuals=frame, as_of=when, scenario=scen, save=save)
+    with Store.open(settings_from_options(data_dir, database_url), upgrade=True, recover=True) as store:
+        scen, frame, keep_actuals = _load_inputs(store, run_id, actuals, scenario, latest=False)
+        _check_as_of(when, scen, frame)
+        a = assess_run(store, run_id, actuals=frame, as_of=when, scenario=scen, save=False)
+        if save:  # only now, with everything known good
+            keep_actuals()
+            store.assessments.add(run_id, a.to_dict())
     render(Console(soft_wrap=True), a)
 
 
@@ -112,13 +149,20 @@ def report(
         f = ReportFormat(fmt.lower())
     except ValueError:
         raise InputError.single("command line", "--format", f"'{fmt}' is not a report format; use xlsx or html") from None
-    with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
-        scen, frame = _load_inputs(store, run_id, actuals, scenario, latest=True)
+    target = out or Path(f"report-run{run_id}-{p.label}.{f.value}")
+    _check_out(target)
+    with Store.open(settings_from_options(data_dir, database_url), upgrade=True, recover=True) as store:
+        scen, frame, keep_actuals = _load_inputs(store, run_id, actuals, scenario, latest=True)
         if frame is not None and frame.filter(frame["period_end"] <= p.as_of).height == 0:
             frame = None
         a = assess_run(store, run_id, actuals=frame, as_of=p.as_of if frame is not None else None, scenario=scen,
-                       period=f"{p.label} {p.title_zh} {p.title_en}", save=True)
-    path = write_report(a, out or Path(f"report-run{run_id}-{p.label}.{f.value}"), f)
+                       period=f"{p.label} {p.title_zh} {p.title_en}", save=False)
+        try:
+            path = write_report(a, target, f)
+        except OSError as exc:
+            raise InputError.single("command line", "--out", f"cannot write {target}: {exc.strerror or exc}") from None
+        keep_actuals()  # the report is written: now store what it is based on
+        store.assessments.add(run_id, a.to_dict())
     console = Console(soft_wrap=True)
     render(console, a)
     console.print(f"[bold green]✓[/] report written to {path}")

@@ -107,7 +107,7 @@ OPTION_OF_FIELD = {
     "capital_method": "--method", "risk_weight": "--risk-weight", "capital_ratio": "--capital-ratio",
     "annual_revenue_cny": "--revenue", "size_thresholds": "--size-thresholds", "asset_correlation": "--correlation",
     "irb_lgd": "--irb-lgd", "irb_maturity_years": "--maturity", "economic_capital_rate": "--economic-capital",
-    "economic_capital_rate_without_pool": "--economic-capital-no-pool",
+    "economic_capital_rate_without_pool": "--economic-capital-no-pool", "bank": "--bank",
     "product": "--product", "lgd_mode": "--lgd-mode", "crm": "--crm", "irb_approach": "--irb-approach",
     "lgd_floor": "--lgd-floor", "pool_risk_weight": "--pool-rw",
 }
@@ -244,6 +244,13 @@ def register(app: typer.Typer) -> None:
             pool_risk_weight=pool_rw,
         )
         simulate = method is CapitalMethod.ECONOMIC and economic_capital is None and scenario is not None
+        if simulate:  # the simulation's paths and seed, checked before anything runs
+            from fundsvc.simulation.limits import run_request_problems
+
+            bad = run_request_problems(paths=paths, seed=seed, source="command line",
+                                       names={"paths": "--paths", "seed": "--seed"})
+            if bad:
+                raise InputError(bad)
         ec = None
         try:
             if simulate:

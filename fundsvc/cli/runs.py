@@ -18,6 +18,7 @@ STATUS_STYLE = {
     RunStatus.RUNNING: "yellow",
     RunStatus.SUCCEEDED: "green",
     RunStatus.FAILED: "bold red",
+    RunStatus.CANCELLED: "magenta",
 }
 _SEED_WIDTH = 12
 
@@ -86,7 +87,7 @@ def list_runs(
     """List runs, newest first."""
     settings = settings_from_options(data_dir, database_url)
     console = Console(highlight=False)
-    with Store.open(settings) as store:
+    with Store.open(settings, recover=True) as store:
         runs = store.runs.list(limit=limit, status=status)
     if not runs:
         suffix = f" with status {status.value}" if status is not None else ""
@@ -111,6 +112,9 @@ def _details(run: RunRecord) -> Table:
         ("Loan book", "-" if run.loan_book_id is None else f"#{run.loan_book_id}"),
         ("Code version", Text(run.code_version)),
         ("Worker", Text(run.worker or "-")),
+        ("Queue", Text(f"priority {run.priority}" + (f", owner {run.owner}" if run.owner else "")
+                       if run.queued else "- (run in its own process)")),
+        ("Progress", "-" if not run.progress_total else f"{run.progress_done:,} / {run.progress_total:,} chunks"),
         ("Created", format_time(run.created_at)),
         ("Started", format_time(run.started_at)),
         ("Finished", format_time(run.finished_at)),
@@ -144,7 +148,7 @@ def show_run(
     """Show one run: settings, timings, error, stored tables and artifacts."""
     settings = settings_from_options(data_dir, database_url)
     console = Console(highlight=False)
-    with Store.open(settings) as store:
+    with Store.open(settings, recover=True) as store:
         run = store.runs.get(run_id)
         tables = store.runs.tables(run_id)
         artifacts = store.runs.artifacts(run_id)
@@ -176,9 +180,61 @@ def show_run(
         console.print("No tables or artifacts stored.", markup=False)
 
 
+def cancel_run(
+    run_id: Annotated[int, typer.Argument(help="Run id (see `fundsvc runs list`).")],
+    wait: Annotated[float, typer.Option(
+        "--wait", min=0, max=600, help="Seconds to wait until a running run has stopped (0: do not wait)")] = 10.0,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Cancel a queued or running run (a running run stops within seconds and is stored as cancelled)."""
+    import time
+
+    from fundsvc.queue import cancel, status
+
+    settings = settings_from_options(data_dir, database_url)
+    console = Console(highlight=False)
+    with Store.open(settings, recover=True) as store:
+        run = cancel(store, run_id)
+        deadline = time.monotonic() + wait
+        while run.status is RunStatus.RUNNING and time.monotonic() < deadline:
+            time.sleep(0.2)
+            run = status(store, run_id)
+    if run.status is RunStatus.RUNNING:
+        console.print(f"Run {run_id}: cancel requested; it is still stopping.", markup=False)
+    else:
+        console.print(Text(f"Run {run_id}: ") + _status(run.status))
+
+
+def submit_run(
+    file: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled scenario name")],
+    paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
+    priority: Annotated[int, typer.Option(help="Higher runs first (-1000..1000)")] = 0,
+    label: Annotated[str | None, typer.Option(help="Free text stored with the run")] = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
+) -> None:
+    """Queue a run for the workers (`fundsvc worker`, or the one in `fundsvc serve`); print its id."""
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.queue import submit
+    from fundsvc.simulation.limits import check_run_request
+
+    check_run_request(paths=paths if paths is not None else 1, seed=seed, source="command line",
+                      names={"paths": "--paths", "seed": "--seed"})
+    loaded = load_scenario(resolve_scenario(file))
+    settings = settings_from_options(data_dir, database_url)
+    with Store.open(settings, upgrade=True, recover=True) as store:
+        run_id = submit(store, loaded, paths=paths, seed=seed, priority=priority, label=label)
+    Console(highlight=False).print(f"queued run {run_id}", markup=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``runs`` command group to ``app``."""
-    runs_app = typer.Typer(name="runs", help="Inspect simulation runs.", no_args_is_help=True)
+    runs_app = typer.Typer(name="runs", help="Inspect, queue and cancel simulation runs.", no_args_is_help=True)
     runs_app.command("list")(list_runs)
     runs_app.command("show")(show_run)
+    runs_app.command("submit")(submit_run)
+    runs_app.command("cancel")(cancel_run)
     app.add_typer(runs_app, name="runs")

@@ -48,6 +48,8 @@ def serve(
     no_bootstrap: Annotated[bool, typer.Option("--no-bootstrap", help="Do not simulate the baseline on an empty database")] = False,
     paths: Annotated[int | None, typer.Option("--paths", "-n", help="Paths for the bootstrap run (default: the scenario's)")] = None,
     debug: Annotated[bool, typer.Option(help="Dash debug mode (reloader, dev tools); never on a shared host")] = False,
+    no_worker: Annotated[bool, typer.Option(
+        "--no-worker", help="Do not run queued runs in this process (leave them to `fundsvc worker`)")] = False,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -64,10 +66,12 @@ def serve(
         raise InputError(problems)
     console = Console(soft_wrap=True)
     settings = settings_from_options(data_dir, database_url)
-    store = Store.open(settings, upgrade=True)
+    store = Store.open(settings, upgrade=True, recover=True)
     if not no_bootstrap:
         bootstrap(store, console, paths=paths)
     app = create_app(lambda: store)
+    if not no_worker:  # page runs and what-if reruns go through the queue; run them here
+        app.fundsvc_jobs.ensure_worker()
     console.print(f"Serving the dashboards on [bold]http://{host}:{port}[/] (database {settings.redacted_url()}); "
                   "Ctrl-C to stop.")
     app.run(host=host, port=port, debug=debug)

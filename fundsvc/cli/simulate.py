@@ -50,27 +50,23 @@ def simulate(
 
     With --tail is|mc only the credit side's tail is estimated (pool depletion, banks' VaR/ES 99.9 %
     with standard errors) and printed, not stored."""
+    from fundsvc.errors import Problem
+    from fundsvc.simulation.limits import run_request_problems
     from fundsvc.store import Store
 
-    problems = []
-    if paths is not None and paths < 1:
-        problems.append(("--paths", f"must be at least 1, got {paths}"))
-    if seed is not None and not 0 <= seed < 2**63:
-        problems.append(("--seed", f"must be in [0, 2**63), got {seed}"))
-    if chunk_size < 1:
-        problems.append(("--chunk-size", f"must be at least 1, got {chunk_size}"))
-    if workers < 1:
-        problems.append(("--workers", f"must be at least 1, got {workers}"))
+    problems = run_request_problems(
+        paths=paths if paths is not None else 1, seed=seed, chunk_size=chunk_size, depletion_target=depletion_target,
+        source="command line", names={"paths": "--paths", "seed": "--seed", "chunk_size": "--chunk-size",
+                                      "depletion_target": "--depletion-target"})
+    if not 1 <= workers <= 256:
+        problems.append(Problem("command line", "--workers", f"must be from 1 to 256, got {workers}"))
     if tail is not None and not 0 <= tail_lambda <= 6:
-        problems.append(("--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
-    if not 0 < depletion_target < 1:
-        problems.append(("--depletion-target", f"must lie strictly between 0 and 1, got {depletion_target}"))
+        problems.append(Problem("command line", "--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
     if precision is not None and not 0 < precision < 1:
-        problems.append(("--precision", f"must lie strictly between 0 and 1 (0.02 = 2 %), got {precision}"))
+        problems.append(Problem("command line", "--precision",
+                                f"must lie strictly between 0 and 1 (0.02 = 2 %), got {precision}"))
     if problems:
-        from fundsvc.errors import Problem
-
-        raise InputError([Problem("command line", opt, msg) for opt, msg in problems])
+        raise InputError(problems)
 
     console = Console(soft_wrap=True)
     loaded = load_scenario(resolve_scenario(file))
@@ -86,7 +82,7 @@ def simulate(
         executor = Executor.DASK
     else:
         executor = Executor.PROCESSES if workers > 1 else Executor.SERIAL
-    with Store.open(settings, upgrade=True) as store, Progress(
+    with Store.open(settings, upgrade=True, recover=True) as store, Progress(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:

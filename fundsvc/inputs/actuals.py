@@ -36,12 +36,14 @@ sub-fund, negative amounts or NAV, missing values in required columns.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import polars as pl
 
 from fundsvc.errors import InputError, Problem
 from fundsvc.inputs.tables import Column, ColumnKind, read_table, row_location
+from models.common import MAX_AMOUNT_CNY
 
 ACTUALS_COLUMNS: tuple[Column, ...] = (
     Column("sub_fund_id", ColumnKind.TEXT, True, "id of a sub-fund of the scenario"),
@@ -102,7 +104,8 @@ def _parse(text: pl.DataFrame, path: Path, display: str) -> tuple[pl.DataFrame, 
 
 
 def validate_actuals(frame: pl.DataFrame, sub_fund_ids: set[str] | None, *, path: Path | None = None,
-                     display: str = "<actuals>") -> list[Problem]:
+                     display: str = "<actuals>",
+                     period_range: tuple[dt.date, dt.date] | None = None) -> list[Problem]:
     """Problems with typed actuals (columns of :data:`SCHEMA`), in row order.
 
     Parameters
@@ -115,6 +118,8 @@ def validate_actuals(frame: pl.DataFrame, sub_fund_ids: set[str] | None, *, path
         The file, for CSV line numbers in locations.
     display : str
         How to name the source.
+    period_range : (date, date), optional
+        Period ends must lie in this closed range (the simulated horizon).
     """
     p = path or Path("actuals.csv")
     problems: list[Problem] = []
@@ -126,6 +131,10 @@ def validate_actuals(frame: pl.DataFrame, sub_fund_ids: set[str] | None, *, path
         if fid is not None and sub_fund_ids is not None and fid not in sub_fund_ids:
             problems.append(Problem(display, row_location(p, i, "sub_fund_id"),
                                     f"unknown sub-fund '{fid}' (the scenario has: {', '.join(sorted(sub_fund_ids))})"))
+        if d is not None and period_range is not None and not period_range[0] <= d <= period_range[1]:
+            problems.append(Problem(display, row_location(p, i, "period_end"),
+                                    f"{d.isoformat()} lies outside the simulated horizon "
+                                    f"{period_range[0].isoformat()} to {period_range[1].isoformat()}"))
         if d is not None and not is_quarter_end(d):
             problems.append(Problem(display, row_location(p, i, "period_end"),
                                     f"{d.isoformat()} is not a quarter end (use 03-31, 06-30, 09-30 or 12-31)"))
@@ -144,13 +153,20 @@ def validate_actuals(frame: pl.DataFrame, sub_fund_ids: set[str] | None, *, path
                     last[fid] = (d, i)
         for c in amount_cols:
             v = row[c]
+            if v is not None and not math.isfinite(v):
+                problems.append(Problem(display, row_location(p, i, c), f"{v} is not a finite number"))
+                continue
+            if v is not None and v > MAX_AMOUNT_CNY:
+                problems.append(Problem(display, row_location(p, i, c), f"{v:.3g} CNY is above the largest "
+                                        f"accepted amount {MAX_AMOUNT_CNY:.0e} CNY"))
             if v is not None and v < 0:
                 what = "NAV" if c == "nav_cny" else "amount"
                 problems.append(Problem(display, row_location(p, i, c), f"negative {what} {v:,.2f}; must be >= 0"))
     return problems
 
 
-def read_actuals(path: str | Path, sub_fund_ids: set[str] | None = None, display: str | None = None) -> pl.DataFrame:
+def read_actuals(path: str | Path, sub_fund_ids: set[str] | None = None, display: str | None = None,
+                 period_range: tuple[dt.date, dt.date] | None = None) -> pl.DataFrame:
     """Read and validate an actuals file.
 
     Parameters
@@ -161,6 +177,8 @@ def read_actuals(path: str | Path, sub_fund_ids: set[str] | None = None, display
         Sub-fund ids of the scenario the actuals belong to (unknown ids are rejected).
     display : str, optional
         How to name the file in messages (default ``str(path)``).
+    period_range : (date, date), optional
+        First and last date a ``period_end`` may take (the run's simulated horizon).
 
     Returns
     -------
@@ -177,7 +195,7 @@ def read_actuals(path: str | Path, sub_fund_ids: set[str] | None = None, display
     display = display or str(path)
     text = read_table(path, ACTUALS_COLUMNS, display)
     typed, problems = _parse(text, path, display)
-    problems += validate_actuals(typed, sub_fund_ids, path=path, display=display)
+    problems += validate_actuals(typed, sub_fund_ids, path=path, display=display, period_range=period_range)
     if problems:
         raise InputError(problems)
     return typed.sort("sub_fund_id", "period_end")

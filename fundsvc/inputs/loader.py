@@ -29,12 +29,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from fundsvc.errors import InputError, Problem
+from fundsvc.inputs.encoding import decode_utf8
 from fundsvc.inputs.problems import dotted, problems_from_validation
 from fundsvc.inputs.tables import read_loan_book, row_location
 from models.scenario import Scenario
 
 MAX_SCENARIO_BYTES = 2 * 1024 * 1024
 MAX_EXTENDS_DEPTH = 5
+MAX_REFERENCE_CHARS = 1024
 _LOADER_KEYS = {"extends", "profiles", "loan_book", "schema_version"}
 SCHEMA_VERSION = 1
 
@@ -104,10 +106,7 @@ def read_toml(path: Path, display: str | None = None) -> tuple[dict[str, Any], b
 
 
 def parse_toml_bytes(raw: bytes, display: str) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError.single(display, "", f"is not UTF-8 text (byte {exc.start})") from None
+    text = decode_utf8(raw, display)  # a UTF-8 byte-order mark is fine; other encodings are named
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -121,10 +120,18 @@ def _resolve(ref: Any, owner: Path, base_dir: Path, owner_display: str, where: s
         return ref
     if not isinstance(ref, str) or not ref.strip():
         raise InputError.single(owner_display, where, f"must be a file path (text), got {ref!r}")
+    if "\x00" in ref:
+        raise InputError.single(owner_display, where, f"{ref!r} contains a NUL character; not a file path")
+    if len(ref) > MAX_REFERENCE_CHARS:
+        raise InputError.single(owner_display, where, f"file path of {len(ref)} characters is too long "
+                                f"(at most {MAX_REFERENCE_CHARS})")
     p = Path(ref)
     if p.is_absolute():
         raise InputError.single(owner_display, where, f"'{ref}' must be a path relative to the scenario file")
-    full = (owner.parent / p).resolve()
+    try:
+        full = (owner.parent / p).resolve()
+    except (OSError, ValueError) as exc:
+        raise InputError.single(owner_display, where, f"'{ref}' is not a usable file path: {exc}") from None
     if not full.is_relative_to(base_dir):
         raise InputError.single(
             owner_display, where, f"'{ref}' points outside the scenario's folder ({base_dir}); not allowed"
@@ -274,11 +281,14 @@ def load_scenario(path: str | Path, *, base_dir: str | Path | None = None) -> Lo
     files: list[Path] = []
     data, key_file = _read_with_extends(path.resolve() if path.exists() else path, base, 0, hasher, files)
     origin = _Origin(main=_display(path), key_file=key_file)
-    text = files[0].read_text(encoding="utf-8") if files else ""
+    text = decode_utf8(files[0].read_bytes(), origin.main) if files else ""
 
     version = data.pop("schema_version", SCHEMA_VERSION)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InputError.single(origin.main, "schema_version",
+                                f"must be the integer {SCHEMA_VERSION} (without quotes), got {version!r}")
     if version != SCHEMA_VERSION:
-        raise InputError.single(origin.main, "schema_version", f"version {version!r} is not supported (this fundsvc reads {SCHEMA_VERSION})")
+        raise InputError.single(origin.main, "schema_version", f"version {version} is not supported (this fundsvc reads {SCHEMA_VERSION})")
     _load_profiles(data, path.resolve(), base, origin, hasher, files)
 
     loan_book_path = None

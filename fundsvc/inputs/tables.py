@@ -6,6 +6,7 @@ header as line 1) and the column.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +16,7 @@ import polars as pl
 from pydantic import TypeAdapter, ValidationError
 
 from fundsvc.errors import InputError, Problem
+from fundsvc.inputs.encoding import decode_utf8
 from fundsvc.inputs.problems import describe
 from models.credit import AchievementLoan
 
@@ -81,6 +83,32 @@ def row_location(path: Path, row_index: int, column: str | None) -> str:
     return text
 
 
+def _parquet_as_text(df: pl.DataFrame, columns: tuple[Column, ...], display: str) -> pl.DataFrame:
+    """Parquet columns as text; a date column must hold dates (DATE, midnight DATETIME or text) --
+    one problem per column otherwise, not one per row."""
+    dates = {c.name for c in columns if c.kind is ColumnKind.DATE}
+    problems, exprs = [], []
+    for c in df.columns:
+        dtype = df.schema[c]
+        if c in dates and dtype == pl.Date:
+            exprs.append(pl.col(c).dt.strftime("%Y-%m-%d"))
+        elif c in dates and isinstance(dtype, pl.Datetime):
+            if df.select((pl.col(c).dt.time() != pl.time(0)).any()).item():
+                problems.append(Problem(display, f"column '{c}'", "holds date-times with a time of day; "
+                                        "dates must be whole days (Parquet DATE or text YYYY-MM-DD)"))
+            exprs.append(pl.col(c).dt.strftime("%Y-%m-%d"))
+        elif c in dates and dtype not in (pl.Utf8, pl.Null):
+            problems.append(Problem(display, f"column '{c}'", f"holds {dtype} values, not dates; store dates "
+                                    "as the Parquet DATE type or as text YYYY-MM-DD (integer day counts "
+                                    "are ambiguous)"))
+            exprs.append(pl.col(c).cast(pl.Utf8))
+        else:
+            exprs.append(pl.col(c).cast(pl.Utf8))
+    if problems:
+        raise InputError(problems)
+    return df.with_columns(exprs)
+
+
 def read_table(path: Path, columns: tuple[Column, ...], display: str) -> pl.DataFrame:
     """Read a CSV or Parquet file as text columns, checking the header against ``columns``.
 
@@ -95,13 +123,10 @@ def read_table(path: Path, columns: tuple[Column, ...], display: str) -> pl.Data
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            df = pl.read_csv(path, infer_schema=False, encoding="utf8", truncate_ragged_lines=False)
+            text = decode_utf8(path.read_bytes(), display)  # BOM accepted; other encodings named
+            df = pl.read_csv(io.BytesIO(text.encode("utf-8")), infer_schema=False, truncate_ragged_lines=False)
         elif suffix in (".parquet", ".pq"):
-            df = pl.read_parquet(path)
-            df = df.with_columns(
-                pl.col(c).cast(pl.Utf8) if df.schema[c] != pl.Date else pl.col(c).dt.strftime("%Y-%m-%d")
-                for c in df.columns
-            )
+            df = _parquet_as_text(pl.read_parquet(path), columns, display)
         else:
             raise InputError.single(display, "", f"unsupported table format '{suffix}'; use .csv or .parquet")
     except InputError:

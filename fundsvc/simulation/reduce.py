@@ -21,6 +21,7 @@ the executor, the number of workers or the order in which chunks finished.
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import tempfile
 import time
@@ -225,7 +226,7 @@ class RunReducer:
 
     def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False):
         self.compiled = compiled
-        self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix="fundsvc-run-"))
+        self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix=f"fundsvc-run-{os.getpid()}-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.columns = ColumnSpool(self.root / "columns")
         self.parts: dict[str, list[Path]] = {n: [] for n in ARRAY_NAMES}

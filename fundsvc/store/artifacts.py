@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from fundsvc import faults
 from fundsvc.errors import StoreError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -104,12 +105,15 @@ def write_parquet_atomic(frame: pl.DataFrame, path: Path) -> WrittenFile:
         frame.write_parquet(tmp, compression="zstd", statistics=True)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        faults.point("tmp-written")
         sha = sha256_file(tmp)
         n_bytes = tmp.stat().st_size
         os.replace(tmp, path)
         _fsync_dir(path.parent)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError
+        raise StoreError(f"cannot write {path}: {str(exc).strip().splitlines()[0]}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return WrittenFile(path=path, sha256=sha, n_rows=frame.height, n_bytes=n_bytes)

@@ -3,13 +3,21 @@
 SQLite connections get ``foreign_keys=ON``, WAL journalling, a busy timeout, and SQLAlchemy's
 documented pysqlite workaround (the driver's own transaction handling is switched off and
 ``BEGIN`` is emitted by SQLAlchemy) so that DDL is transactional and SAVEPOINTs work. Every
-URL shown to a user is redacted.
+transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front, so two writers
+queue on the busy timeout instead of one failing at once with "database is locked" when a
+read-then-write transaction tries to upgrade its lock (a deferred ``BEGIN`` cannot wait there).
+WAL keeps readers running while one writer holds the lock. A database file (or folder) that
+cannot be written is opened read-only (``mode=ro``, plain ``BEGIN``), so listings still work on a
+read-only data directory. Every URL shown to a user is redacted.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -70,10 +78,19 @@ def make_engine(target: Settings | str) -> Engine:
         url = sa.make_url(raw)
         kwargs: dict[str, Any] = {"json_serializer": json_dumps}
         backend = url.get_backend_name()
+        read_only = False
         if backend == "sqlite":
             if _is_sqlite_memory(url):
                 kwargs |= {"poolclass": StaticPool,
                            "connect_args": {"check_same_thread": False}}
+            elif _sqlite_read_only(Path(url.database)):
+                read_only = True
+                db_file = Path(url.database).resolve()
+                # a folder that cannot be written cannot hold the WAL index either: immutable
+                flags = "mode=ro" + ("" if os.access(db_file.parent, os.W_OK) else "&immutable=1")
+                uri = f"file:{db_file.as_posix()}?{flags}"
+                kwargs["creator"] = lambda: sqlite3.connect(uri, uri=True,
+                                                            check_same_thread=False)
         elif backend == "postgresql":
             kwargs["pool_pre_ping"] = True
             if "connect_timeout" not in url.query:
@@ -87,11 +104,27 @@ def make_engine(target: Settings | str) -> Engine:
         raise StoreError(f"invalid database URL (it could not be parsed; {URL_EXAMPLES}); "
                          "check FUNDSVC_DATABASE_URL or --database-url") from None
     if engine.dialect.name == "sqlite":
-        _install_sqlite_hooks(engine, memory=_is_sqlite_memory(url))
+        _install_sqlite_hooks(engine, memory=_is_sqlite_memory(url), read_only=read_only)
     return engine
 
 
-def _install_sqlite_hooks(engine: Engine, memory: bool) -> None:
+def _sqlite_read_only(path: Path) -> bool:
+    """True if an existing SQLite file, or its folder, cannot be written by this process
+    (read-only mount, permissions): then it is opened ``mode=ro``."""
+    if not path.exists():
+        return False
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether ``engine`` was opened read-only (a SQLite file that cannot be written)."""
+    return bool(getattr(engine, "fundsvc_read_only", False))
+
+
+def _install_sqlite_hooks(engine: Engine, memory: bool, read_only: bool = False) -> None:
+    engine.fundsvc_read_only = read_only  # type: ignore[attr-defined]
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
@@ -99,7 +132,7 @@ def _install_sqlite_hooks(engine: Engine, memory: bool) -> None:
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            if not memory:
+            if not memory and not read_only:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
@@ -107,7 +140,8 @@ def _install_sqlite_hooks(engine: Engine, memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        reading = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if reading else begin)
 
 
 def session_factory(bind: Engine | sa.Connection, **kwargs: Any) -> sessionmaker[Session]:
@@ -119,13 +153,54 @@ def session_factory(bind: Engine | sa.Connection, **kwargs: Any) -> sessionmaker
     return sessionmaker(bind=bind, expire_on_commit=False, **kwargs)
 
 
-def check_connection(engine: Engine) -> None:
-    """Open one connection and run ``SELECT 1``; raise :class:`StoreError` if that fails."""
-    try:
+def check_connection(engine: Engine, retry_seconds: float = 0.0) -> None:
+    """Open one connection and run ``SELECT 1``; raise :class:`StoreError` if that fails
+    (after retrying a refused connection for ``retry_seconds``, see :func:`with_retry`)."""
+    def probe() -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
+
+    try:
+        with_retry(probe, engine, retry_seconds)
     except sa_exc.DBAPIError as exc:
         raise translate_error(exc, engine) from None
+
+
+RETRY_FIRST_DELAY_S = 0.25
+READ_ONLY_OPTION = "fundsvc_read_only"
+"""Execution option marking a transaction that only reads (SQLite: deferred ``BEGIN``)."""
+
+
+def is_connection_failure(exc: BaseException, engine: Engine | sa.Connection) -> bool:
+    """True for a lost or refused database connection (worth retrying), not for a bad query."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    reason = f"{_first_line(exc)} {type(getattr(exc, 'orig', exc)).__name__}".lower()
+    return isinstance(exc, sa_exc.OperationalError) and _looks_like_connect_failure(reason) \
+        and "is not a database" not in reason and "unable to open database" not in reason
+
+
+def with_retry(action, engine: Engine | sa.Connection, retry_seconds: float):
+    """Call ``action()``; while it fails with a connection failure, wait (0.25 s, doubling, at
+    most 4 s) and try again until ``retry_seconds`` have passed, then re-raise the last error.
+
+    Only for actions that are safe to repeat (connecting, a whole transaction that rolled back).
+    """
+    import time
+
+    deadline = time.monotonic() + retry_seconds
+    delay = RETRY_FIRST_DELAY_S
+    while True:
+        try:
+            return action()
+        except sa_exc.DBAPIError as exc:
+            left = deadline - time.monotonic()
+            if left <= 0 or not is_connection_failure(exc, engine):
+                raise
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 4.0)
 
 
 def engine_url(engine: Engine | sa.Connection) -> str:

@@ -61,6 +61,13 @@ class RunRecord:
     finished_at: dt.datetime | None
     timings: dict[str, float] | None
     error: str | None
+    priority: int = 0
+    owner: str | None = None
+    queued: bool = False
+    """True if the run came through the run queue (a worker executes it)."""
+    cancel_requested_at: dt.datetime | None = None
+    progress_done: int | None = None
+    progress_total: int | None = None
 
     @property
     def duration(self) -> dt.timedelta | None:

@@ -33,6 +33,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fundsvc import faults
 from fundsvc.errors import InputError, NotFoundError, StoreError
 from fundsvc.store.artifacts import (
     TMP_MARKER,
@@ -69,7 +70,9 @@ def _record(run: Run, scenario_name: str) -> RunRecord:
         code_version=run.code_version, label=run.label, parameters=run.parameters,
         artifact_dir=run.artifact_dir, worker=run.worker, created_at=run.created_at,
         started_at=run.started_at, heartbeat_at=run.heartbeat_at, finished_at=run.finished_at,
-        timings=run.timings, error=run.error)
+        timings=run.timings, error=run.error, priority=run.priority or 0, owner=run.owner,
+        queued=run.spec is not None, cancel_requested_at=run.cancel_requested_at,
+        progress_done=run.progress_done, progress_total=run.progress_total)
 
 
 def _positive_int(value: Any, field: str) -> int:
@@ -152,12 +155,15 @@ def _write_parts_atomic(parts: list[Path], path: Path) -> WrittenFile:
         pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        faults.point("tmp-written")
         n_rows = pl.scan_parquet(tmp).select(pl.len()).collect().item()
         sha = sha256_file(tmp)
         n_bytes = tmp.stat().st_size
         os.replace(tmp, path)
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except pl.exceptions.PolarsError as exc:  # polars reports a full disk as a ComputeError
+        raise StoreError(f"cannot write {path}: {str(exc).strip().splitlines()[0]}") from None
     finally:
         tmp.unlink(missing_ok=True)
     return WrittenFile(path=path, sha256=sha, n_rows=int(n_rows), n_bytes=n_bytes)
@@ -173,7 +179,8 @@ class RunRepository:
     def create(self, scenario_id: int, seed: int, n_paths: int, chunk_size: int | None = None,
                executor: str | enum.Enum = "serial", *, loan_book_id: int | None = None,
                label: str | None = None, parameters: Mapping[str, Any] | None = None,
-               code_version: str | None = None) -> int:
+               code_version: str | None = None, priority: int = 0, owner: str | None = None,
+               max_running: int | None = None, spec: Mapping[str, Any] | None = None) -> int:
         """Record a new queued run and return its id.
 
         Parameters
@@ -196,6 +203,10 @@ class RunRepository:
             Further JSON-serialisable options (horizon, flags ...).
         code_version : str, optional
             Defaults to the fundsvc version plus git commit.
+        priority, owner, max_running, spec
+            Run-queue fields (:mod:`fundsvc.queue`): a run with a ``spec`` (its payload) is
+            executed by a queue worker, higher ``priority`` first, at most ``max_running`` of
+            one ``owner`` at a time.
 
         Raises
         ------
@@ -209,6 +220,7 @@ class RunRepository:
         _positive_int(chunk, "chunk_size")
         seed = _seed(seed)
         params = None if parameters is None else ensure_json(dict(parameters), "run parameters")
+        payload = None if spec is None else ensure_json(dict(spec), "run spec")
         token = uuid.uuid4().hex[:8]
         with self._store.session() as session:
             if session.get(Scenario, scenario_id) is None:
@@ -222,7 +234,8 @@ class RunRepository:
                       executor=str(executor.value if isinstance(executor, enum.Enum)
                                    else executor),
                       code_version=code_version or current_code_version(), label=label,
-                      parameters=params, artifact_dir="")
+                      parameters=params, artifact_dir="", priority=int(priority), owner=owner,
+                      max_running=max_running, spec=payload)
             session.add(run)
             session.flush()
             run.artifact_dir = f"{RUNS_DIR}/{run.id}-{token}"
@@ -235,9 +248,42 @@ class RunRepository:
                          heartbeat_at=now, worker=_worker())
         return self.get(run_id)
 
-    def heartbeat(self, run_id: int) -> None:
-        """Record that the running run is alive (call every chunk or so)."""
-        self._transition(run_id, (RunStatus.RUNNING,), heartbeat_at=utcnow())
+    def heartbeat(self, run_id: int, progress: tuple[int, int] | None = None) -> None:
+        """Record that the running run is alive, and optionally its (chunks done, chunks)."""
+        values: dict[str, Any] = {"heartbeat_at": utcnow()}
+        if progress is not None:
+            values |= {"progress_done": int(progress[0]), "progress_total": int(progress[1])}
+        self._transition(run_id, (RunStatus.RUNNING,), **values)
+
+    def request_cancel(self, run_id: int) -> RunRecord:
+        """Ask for a run to be cancelled: a queued run is cancelled at once; a running one is
+        flagged and its worker stops it within seconds (then it is stored as cancelled). A
+        finished run is left as it is (:class:`StoreError`)."""
+        now = utcnow()
+        with self._store.session() as session:
+            session.execute(sa.update(Run).where(Run.id == run_id, Run.status == RunStatus.QUEUED)
+                            .values(status=RunStatus.CANCELLED, cancel_requested_at=now,
+                                    finished_at=now, error="cancelled before it started"))
+            session.execute(sa.update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING,
+                                                 Run.cancel_requested_at.is_(None))
+                            .values(cancel_requested_at=now))
+        run = self.get(run_id)
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            raise StoreError(f"run {run_id} is already {run.status.value}; nothing to cancel")
+        return run
+
+    def cancel_requested(self, run_id: int) -> bool:
+        """Whether someone asked to cancel this run."""
+        with self._store.session(read_only=True) as session:
+            return session.scalar(sa.select(Run.cancel_requested_at).where(Run.id == run_id)) is not None
+
+    def mark_cancelled(self, run_id: int, reason: str = "cancelled on request") -> RunRecord:
+        """queued/running -> cancelled; the run's files are deleted."""
+        run = self.get(run_id)
+        self._transition(run_id, _ACTIVE, status=RunStatus.CANCELLED, error=reason,
+                         finished_at=utcnow())
+        remove_tree(self._store.data_dir / run.artifact_dir)
+        return self.get(run_id)
 
     def fail(self, run_id: int, error: str) -> RunRecord:
         """queued/running -> failed with ``error``; the run's files are deleted."""
@@ -322,6 +368,7 @@ class RunRepository:
                        for name, frame in tables.items()}
             clean_timings = _clean_timings(timings)
             written = write_arrays(run_dir)
+            faults.point("before-commit")
             with self._store.session() as session:
                 _insert_table_rows(session, run_id, encoded)
                 _insert_artifact_rows(session, run_id, data_dir, written)
@@ -403,7 +450,7 @@ class RunRepository:
     # ----------------------------------------------------------------- reading
     def get(self, run_id: int) -> RunRecord:
         """The run with this id; :class:`NotFoundError` if there is none."""
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             found = session.execute(
                 sa.select(Run, Scenario.name).join(Scenario, Run.scenario_id == Scenario.id)
                 .where(Run.id == run_id)).first()
@@ -414,7 +461,7 @@ class RunRepository:
     def tables(self, run_id: int) -> builtins.list[TableInfo]:
         """Summary tables stored for a run, by name."""
         self.get(run_id)
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             rows = session.execute(sa.select(RunTable.name, RunTable.n_rows, RunTable.columns)
                                    .where(RunTable.run_id == run_id).order_by(RunTable.name))
             return [TableInfo(name, n, tuple(c["name"] for c in cols)) for name, n, cols in rows]
@@ -422,7 +469,7 @@ class RunRepository:
     def artifacts(self, run_id: int) -> builtins.list[ArtifactInfo]:
         """Parquet artifacts stored for a run, by name."""
         self.get(run_id)
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             rows = session.scalars(sa.select(RunArtifact).where(RunArtifact.run_id == run_id)
                                    .order_by(RunArtifact.name))
             return [ArtifactInfo(a.name, a.relative_path, a.sha256, a.n_rows, a.n_bytes)
@@ -430,7 +477,7 @@ class RunRepository:
 
     def load_table(self, run_id: int, name: str) -> pl.DataFrame:
         """A stored summary table with its original columns, order and dtypes."""
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             row = session.scalar(sa.select(RunTable).where(RunTable.run_id == run_id,
                                                            RunTable.name == name))
             if row is not None:
@@ -456,7 +503,7 @@ class RunRepository:
         return read_verified(path, sha, f"artifact {name!r} of run {run_id}")
 
     def _artifact(self, run_id: int, name: str) -> tuple[Path, str]:
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             row = session.scalar(sa.select(RunArtifact).where(RunArtifact.run_id == run_id,
                                                               RunArtifact.name == name))
             if row is not None:
@@ -485,5 +532,5 @@ class RunRepository:
             query = query.where(Run.scenario_id == scenario_id)
         if limit is not None:
             query = query.limit(limit)
-        with self._store.session() as session:
+        with self._store.session(read_only=True) as session:
             return [_record(run, name) for run, name in session.execute(query)]

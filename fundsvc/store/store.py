@@ -17,7 +17,15 @@ from fundsvc.settings import Settings, get_settings
 from fundsvc.store import migrate
 from fundsvc.store.actuals import ActualsRepository
 from fundsvc.store.assessments import AssessmentRepository
-from fundsvc.store.engine import check_connection, make_engine, session_factory, translate_error
+from fundsvc.store.engine import (
+    READ_ONLY_OPTION,
+    check_connection,
+    is_read_only,
+    make_engine,
+    session_factory,
+    translate_error,
+    with_retry,
+)
 from fundsvc.store.loan_books import LoanBookRepository
 from fundsvc.store.runs import RunRepository
 from fundsvc.store.scenarios import ScenarioRepository
@@ -49,7 +57,7 @@ class Store:
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, upgrade: bool = False,
-             require_current: bool = True) -> Store:
+             require_current: bool = True, recover: bool = False) -> Store:
         """Create the data directory, connect, and check (or bring) the schema up to date.
 
         Parameters
@@ -61,6 +69,9 @@ class Store:
         require_current : bool
             Raise :class:`StoreError` unless the database is at this code's revision (ignored
             when ``upgrade``). ``fundsvc db upgrade`` opens with ``False``.
+        recover : bool
+            Fail runs left running by dead processes and delete their leftover files
+            (:func:`fundsvc.queue.recovery.recover`); skipped on a read-only database.
 
         Raises
         ------
@@ -75,15 +86,25 @@ class Store:
                              f"{exc.strerror or exc}") from None
         engine = make_engine(settings)
         try:
-            check_connection(engine)
-            if upgrade:
+            check_connection(engine, settings.db_retry_seconds)
+            if upgrade and not is_read_only(engine):
                 migrate.upgrade(engine)
-            elif require_current:
+            elif require_current or upgrade:
                 migrate.check_current(engine, settings.redacted_url())
         except BaseException:
             engine.dispose()
             raise
-        return cls(settings, engine)
+        store = cls(settings, engine)
+        if recover and not is_read_only(engine):
+            from fundsvc.queue.recovery import recover as recover_runs
+
+            recover_runs(store)
+        return store
+
+    @property
+    def read_only(self) -> bool:
+        """True if the database was opened read-only (a SQLite file that cannot be written)."""
+        return is_read_only(self.engine)
 
     @property
     def data_dir(self) -> Path:
@@ -96,8 +117,12 @@ class Store:
         return self.settings.redacted_url()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
+    def session(self, *, read_only: bool = False) -> Iterator[Session]:
         """A session in a transaction: committed on exit, rolled back on any exception.
+
+        ``read_only=True`` marks a transaction that only reads: on SQLite it starts with a
+        deferred ``BEGIN`` (no write lock, never waits for a writer under WAL) instead of
+        ``BEGIN IMMEDIATE``.
 
         Raises
         ------
@@ -106,6 +131,10 @@ class Store:
         """
         session = self._sessions()
         try:
+            # Connect first, retrying a database that is down (nothing was done yet, so this
+            # is safe to repeat); a failure later in the transaction is not retried.
+            with_retry(lambda: _connect(session, read_only), self.engine,
+                       self.settings.db_retry_seconds)
             yield session
             session.commit()
         except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
@@ -162,6 +191,14 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store(url={self.url!r}, data_dir={str(self.data_dir)!r})"
+
+
+def _connect(session: Session, read_only: bool) -> None:
+    try:
+        session.connection(execution_options={READ_ONLY_OPTION: True} if read_only else None)
+    except BaseException:
+        _quiet_rollback(session)
+        raise
 
 
 def _quiet_rollback(session: Session) -> None:

@@ -33,16 +33,18 @@ PATH_LEN = 1024
 
 
 class RunStatus(str, enum.Enum):
-    """Life cycle of a run: queued -> running -> succeeded | failed (queued -> failed too)."""
+    """Life cycle of a run: queued -> running -> succeeded | failed | cancelled (a queued run
+    may also go straight to failed or cancelled)."""
 
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     @property
     def is_final(self) -> bool:
-        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED)
+        return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 class Base(DeclarativeBase):
@@ -132,6 +134,19 @@ class Run(Base):
     timings: Mapped[dict[str, float] | None] = mapped_column(
         sa.JSON(), comment="stage -> wall-clock seconds")
     error: Mapped[str | None] = mapped_column(sa.Text())
+    # --- the run queue (migration 0003_run_queue; see fundsvc.queue)
+    priority: Mapped[int] = mapped_column(
+        sa.Integer(), default=0, server_default="0",
+        comment="queue order: higher first, then oldest first")
+    owner: Mapped[str | None] = mapped_column(
+        sa.String(NAME_LEN), comment="who submitted the run (quota key); null = local user")
+    max_running: Mapped[int | None] = mapped_column(
+        sa.Integer(), comment="owner's quota of concurrently running runs when submitted")
+    spec: Mapped[dict[str, Any] | None] = mapped_column(
+        sa.JSON(), comment="queued run's payload: validated scenario (JSON) and run options")
+    cancel_requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    progress_done: Mapped[int | None] = mapped_column(sa.Integer(), comment="chunks done")
+    progress_total: Mapped[int | None] = mapped_column(sa.Integer(), comment="chunks in all")
 
 
 class RunTable(Base):

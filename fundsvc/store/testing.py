@@ -146,3 +146,29 @@ def store(migrated_engine: sa.Engine, tmp_path: Path) -> Iterator[Store]:
     finally:
         outer.rollback()
         connection.close()
+
+
+SNAPSHOT_TABLES = ("scenarios", "loan_books", "runs", "run_tables", "run_artifacts", "actuals_imports",
+                   "actual_cash_flows", "assessments")
+
+
+def store_snapshot(data_dir) -> tuple:
+    """What a data directory holds: row counts of every table of its SQLite file and every other
+    file (relative name, size) -- equal before and after means "nothing was written"."""
+    from pathlib import Path
+
+    data = Path(data_dir)
+    db = data / "fundsvc.sqlite"
+    counts: tuple = ()
+    if db.exists():
+        engine = sa.create_engine(f"sqlite:///{db}")
+        try:
+            with engine.connect() as c:
+                names = set(sa.inspect(c).get_table_names())
+                counts = tuple(c.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar() if t in names else None
+                               for t in SNAPSHOT_TABLES)
+        finally:
+            engine.dispose()
+    files = tuple(sorted((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
+                         if p.is_file() and not p.name.startswith("fundsvc.sqlite")))
+    return counts, files

@@ -359,7 +359,7 @@ def case_not_utf8_csv(d, h):
     """A loan book saved by Excel in the Chinese default encoding (GBK) instead of UTF-8."""
     raw = _loans(d).read_text(encoding="utf-8").replace("Q-F00002", "杭州某科技有限公司")
     _loans(d).write_bytes(raw.encode("gbk"))
-    return _quick(d), [(LOANS, "", "cannot be read as CSV: invalid utf-8")]
+    return _quick(d), [(LOANS, "", "is not UTF-8 text: it looks like GBK")]
 
 
 def case_duplicate_column(d, h):

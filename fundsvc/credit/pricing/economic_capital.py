@@ -117,6 +117,10 @@ def engine_loan(
     if req.pool is not None and req.pool.id not in {p.id for p in scenario.pools}:
         ids = ", ".join(p.id for p in scenario.pools) or "none"
         raise _fail("pool", f"pool '{req.pool.id}' is not in scenario '{scenario.name}' (its pools: {ids})")
+    banks = sorted({loan.bank for loan in scenario.loans})
+    if bank is not None and bank not in banks:
+        raise _fail("bank", f"bank '{bank}' lends nothing in scenario '{scenario.name}' "
+                            f"(its banks: {', '.join(banks) or 'none'})")
     bank = bank or _default_bank(scenario)
     sector = sector or _default_sector(scenario, bank)
     start = scenario.simulation.start_date
