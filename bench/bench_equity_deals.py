@@ -27,7 +27,6 @@ libraries). ``run(paths)`` returns the numbers as a dict.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import resource
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from fundsvc.engine.factors import simulate_market
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.engine.sampling import Component, chunk_plan, stream, sub_key
 from fundsvc.engine.venture.deal_programme import compile_deals
 from fundsvc.engine.venture.deals import simulate_deals
@@ -48,24 +48,18 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIOS = (ROOT / "scenarios" / "hangzhou_baseline.toml", ROOT / "scenarios" / "quick.toml")
 
 
-def quarter_offset(start: dt.date, vintage: dt.date) -> int:
-    """Whole quarters from ``start`` to ``vintage`` (rounded down)."""
-    months = (vintage.year - start.year) * 12 + (vintage.month - start.month) - (vintage.day < start.day)
-    return max(months, 0) // 3
-
-
 def programmes(scenario_path: Path | None = None):
     """Load the scenario and compile its deal-level sub-funds; returns (scenario, programmes)."""
     path = scenario_path or next(p for p in DEFAULT_SCENARIOS if p.exists())
     sc = load_scenario(path).scenario
-    n_steps = round(sc.simulation.horizon_years * 4)
+    grid = TimeGrid.venture_grid(sc)
     progs = []
     for sf in sc.sub_funds:
         if sf.mode is not SubFundMode.DEAL_LEVEL:
             continue
         progs.append(compile_deals(
-            sf, sc.stage_profile(sf.stage_profile), tuple(sc.market.sectors), n_steps,
-            quarter_offset(sc.simulation.start_date, sf.vintage), investable_capital(sf),
+            sf, sc.stage_profile(sf.stage_profile), tuple(sc.market.sectors), grid.n_steps,
+            max(grid.step_of(sf.vintage), 0), investable_capital(sf), grid.steps_per_year,
             exit_regime=sc.market.regime,
         ))
     return path, sc, progs

@@ -69,7 +69,6 @@ def peak_rss_mb() -> float:
 
 def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 20260101) -> dict:
     """Run in this process; return peak RSS and timings (call in a fresh process)."""
-    import numpy as np
 
     from fundsvc.simulation import run_simulation
 

@@ -2,9 +2,10 @@
 
 Loads a stored run's summary tables (small JSON tables in the database) and, where a page needs
 path-level data, its Parquet arrays — each once per run id (a run's results never change after
-it succeeded, so the cache needs no invalidation). The scenario of a run is re-read from its
-source file when that file still has the stored content, or parsed from the stored text when
-it is self-contained (uploads); otherwise it is ``None`` and pages say what they cannot show.
+it succeeded, so the cache needs no invalidation). The scenario of a run is the resolved scenario
+stored with it (:func:`fundsvc.assessment.facts.scenario_for_run`, the assessment's rule; files are
+never re-opened by path); for an old run whose text references other files it is ``None`` and
+pages say what they cannot show.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -101,36 +101,20 @@ class DashboardData:
             return entry.arrays[name]
 
     def scenario(self, run_id: int):
-        """The run's :class:`models.Scenario`, or ``None`` if it cannot be rebuilt faithfully."""
+        """The run's :class:`models.Scenario` (its stored resolved scenario; the same rule as the
+        assessment, :func:`fundsvc.assessment.facts.scenario_for_run`), or ``None``."""
         entry = self._entry(run_id)
         with self._lock:
             if not entry.scenario_loaded:
-                entry.scenario = self._load_scenario(entry.record.scenario_id)
+                entry.scenario = self._load_scenario(run_id)
                 entry.scenario_loaded = True
             return entry.scenario
 
-    def _load_scenario(self, scenario_id: int):
-        from fundsvc.inputs.loader import load_scenario, load_scenario_bytes
+    def _load_scenario(self, run_id: int):
+        from fundsvc.assessment.facts import scenario_for_run
 
-        rec = self.store.scenarios.get(scenario_id)
-        if rec.source_path and not rec.source_path.startswith("<"):
-            path = Path(rec.source_path)
-            try:
-                if path.is_file() and path.read_text(encoding="utf-8") == rec.content:
-                    return load_scenario(path).scenario
-            except (FundsvcError, OSError):
-                pass
-        if rec.content.startswith("{"):  # a scenario built in Python (what-if), stored as its JSON
-            from pydantic import ValidationError
-
-            from models.scenario import Scenario
-
-            try:
-                return Scenario.model_validate_json(rec.content)
-            except ValidationError:
-                return None
         try:
-            return load_scenario_bytes(rec.content.encode("utf-8"), name=rec.name)
+            return scenario_for_run(self.store, run_id)
         except FundsvcError:
             return None
 

@@ -52,13 +52,16 @@ def allocation_table(scenario) -> pl.DataFrame:
 
 
 def tolerated_loss_ratio(scenario) -> float:
-    """Whole-fund tolerated loss ratio: stage tolerances weighted by guidance commitment (NaN if none)."""
+    """Whole-fund tolerated loss ratio of ``scenario`` (NaN if it has no sub-funds):
+    :func:`fundsvc.assessment.tolerance.tolerated_loss_ratio` on its stage mix."""
+    from fundsvc.assessment.tolerance import tolerated_loss_ratio as whole_fund_tolerance
+
     if scenario is None or not scenario.sub_funds:
         return math.nan
-    tol = scenario.assessment.tolerance.tolerated_loss_ratio
-    weights = [(f.commitment_cny * f.guidance_share, tol[f.strategy]) for f in scenario.sub_funds]
-    total = sum(w for w, _ in weights)
-    return sum(w * r for w, r in weights) / total if total > 0 else math.nan
+    commitments = [f.guidance_commitment_cny for f in scenario.sub_funds]
+    if sum(commitments) <= 0:
+        return math.nan
+    return whole_fund_tolerance(scenario.assessment.tolerance, [f.strategy for f in scenario.sub_funds], commitments)
 
 
 @dataclass(frozen=True)
@@ -106,19 +109,23 @@ class FiscalExposure:
         return self.guidance_commitment + self.pool_funding + self.pool_cost_p95
 
 
-def fiscal_exposure(scenario, pool_summary: pl.DataFrame) -> FiscalExposure:
-    """Combined fiscal exposure from the scenario's commitments and the stored ``credit_pool_summary``.
+def fiscal_exposure(scenario, pool_summary: pl.DataFrame, credit_paths: pl.DataFrame | None = None) -> FiscalExposure:
+    """Fiscal money at stake: the scenario's guidance commitments, the pools' initial funding
+    (stored ``credit_pool_summary``) and the pools' simulated net cost.
 
-    ``pool_cost_*`` are the sums over pools of the simulated fiscal cost (payouts and top-ups
-    beyond the initial funding). The P95 sum is an upper bound of the P95 of the sum.
+    The pool cost is the assessment's per-path pool cost (:func:`fundsvc.assessment.exposure.combined_exposure`,
+    Σ over pools of payouts − interest on each path), its mean and P95 over paths (the P95 of the
+    sum over pools) — from the run's ``credit_paths``; NaN without them.
     """
-    g = sum(f.commitment_cny * f.guidance_share for f in scenario.sub_funds) if scenario is not None else math.nan
-    if pool_summary.height:
-        funding = float(pool_summary["initial_balance"].sum())
-        mean = float(pool_summary["fiscal_cost_mean"].sum())
-        p95 = float(pool_summary["fiscal_cost_p95"].sum())
-    else:
-        funding = mean = p95 = 0.0
+    from fundsvc.assessment.exposure import combined_exposure, exposure_summary
+
+    g = sum(f.guidance_commitment_cny for f in scenario.sub_funds) if scenario is not None else math.nan
+    funding = float(pool_summary["initial_balance"].sum()) if pool_summary.height else 0.0
+    mean = p95 = 0.0 if not pool_summary.height else math.nan
+    if pool_summary.height and credit_paths is not None and credit_paths.height:
+        row = exposure_summary(combined_exposure(None, credit_paths)).filter(pl.col("component") == "pool_cost_cny")
+        if row.height:
+            mean, p95 = float(row["mean_cny"][0]), float(row["p95"][0])
     return FiscalExposure(g, funding, mean, p95)
 
 

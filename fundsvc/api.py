@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.inputs.loader import LoadedScenario, load_scenario
 from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
 from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.runner import Progress
+from fundsvc.simulation.spec import RunSpec
 from models.scenario import Scenario
 
 
@@ -34,8 +34,8 @@ def simulate(
     *,
     paths: int | None = None,
     seed: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    executor: Executor | str = Executor.SERIAL,
+    chunk_size: int | None = None,
+    executor: Executor | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     depletion_target: float | None = None,
@@ -52,10 +52,10 @@ def simulate(
     seed : int, optional
         Default the scenario's ``simulation.seed`` (a fresh one if that is empty). The same
         scenario, seed and chunk size give bit-identical results on any executor.
-    chunk_size : int
-        Paths per chunk (default 10,000).
-    executor : Executor or str
-        ``"serial"``, ``"processes"`` or ``"dask"``.
+    chunk_size : int, optional
+        Paths per chunk (default :data:`~fundsvc.engine.sampling.DEFAULT_CHUNK_SIZE`).
+    executor : Executor or str, optional
+        ``"serial"``, ``"processes"`` or ``"dask"`` (defaults: :class:`~fundsvc.simulation.spec.RunSpec`).
     workers : int, optional
         Processes for the process executor.
     progress : callable(done_chunks, total_chunks), optional
@@ -87,15 +87,7 @@ def simulate(
         paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
     check_run_request(paths=paths, seed=seed, chunk_size=chunk_size,
                       depletion_target=depletion_target)  # InputError before any work
-    return run_simulation(
-        compile_scenario(s),
-        paths=paths,
-        seed=seed if seed is not None else s.simulation.seed,
-        chunk_size=chunk_size,
-        executor=Executor.DASK if dask_address else Executor(executor),
-        workers=workers,
-        progress=progress,
-        depletion_target=depletion_target,
-        precision=precision,
-        **({"dask_address": dask_address} if dask_address else {}),
-    )
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size,
+                           executor=Executor.DASK if dask_address else executor, workers=workers,
+                           depletion_target=depletion_target, dask_address=dask_address, precision=precision)
+    return run_simulation(compile_scenario(s), spec, progress=progress)

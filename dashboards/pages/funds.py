@@ -14,6 +14,7 @@ from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
 from dashboards.whatif import WhatIf, run_whatif_queued
+from fundsvc.simulation.registry import TableName
 
 WHATIF_PATHS = 2000
 WHATIF_SEED = 2026
@@ -32,9 +33,9 @@ def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "equity_summary")
-    fans = data.table(run_id, "equity_fans")
-    pacing = data.table(run_id, "equity_pacing")
+    summary = data.table(run_id, TableName.EQUITY_SUMMARY)
+    fans = data.table(run_id, TableName.EQUITY_FANS)
+    pacing = data.table(run_id, TableName.EQUITY_PACING)
     scenario = data.scenario(run_id)
     names = entity_names(scenario, lang)
     entities = summary["entity"].to_list() if summary.height else ["guidance"]
@@ -94,9 +95,9 @@ def register(app, data, jobs) -> None:
     def _entity(entity, run_id, lang):
         if not entity or run_id is None:
             return no_update, no_update, no_update
-        fans = data.table(run_id, "equity_fans")
+        fans = data.table(run_id, TableName.EQUITY_FANS)
         return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
-                pacing_figure(data.table(run_id, "equity_pacing"), entity, lang))
+                pacing_figure(data.table(run_id, TableName.EQUITY_PACING), entity, lang))
 
     @app.callback(
         Output("whatif-result", "children"),

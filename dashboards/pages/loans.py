@@ -12,6 +12,7 @@ from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid,
 from dashboards.figures import loss_distribution_figure
 from dashboards.i18n import t
 from fundsvc.errors import FundsvcError
+from fundsvc.simulation.registry import TableName
 from models.common import WAN
 
 DEFAULT_FORM: dict[str, Any] = {
@@ -169,7 +170,7 @@ def layout(data, run_id: int, lang: str):
     scenario = data.scenario(run_id)
     form, values = _form(scenario, lang)
     result, error = price(values, scenario)
-    measures = data.table(run_id, "credit_loss_measures")
+    measures = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
     entities = measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
     entity = "banks" if "banks" in entities else (entities[0] if entities else "banks")
     return html.Div([
@@ -200,9 +201,9 @@ def _measures_view(measures: pl.DataFrame, entity: str) -> pl.DataFrame:
 
 
 def _loss_figure(data, run_id: int, entity: str, lang: str):
-    paths = data.array(run_id, "credit_paths")
+    paths = data.array(run_id, TableName.CREDIT_PATHS)
     losses = paths.filter(pl.col("entity") == entity)["loss_horizon"].to_numpy() if paths.height else []
-    return loss_distribution_figure(losses, data.table(run_id, "credit_loss_measures"), entity, lang)
+    return loss_distribution_figure(losses, data.table(run_id, TableName.CREDIT_LOSS_MEASURES), entity, lang)
 
 
 def register(app, data, jobs) -> None:
@@ -231,4 +232,4 @@ def register(app, data, jobs) -> None:
                   prevent_initial_call=True)
     def _loss(entity, run_id, lang):
         return (_loss_figure(data, run_id, entity, lang),
-                _measures_view(data.table(run_id, "credit_loss_measures"), entity).to_dicts())
+                _measures_view(data.table(run_id, TableName.CREDIT_LOSS_MEASURES), entity).to_dicts())

@@ -26,10 +26,11 @@ from dashboards.derive import (
 )
 from dashboards.figures import percentile_figure
 from dashboards.i18n import t
+from fundsvc.simulation.registry import TableName
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "equity_summary")
+    summary = data.table(run_id, TableName.EQUITY_SUMMARY)
     scenario = data.scenario(run_id)
     g = guidance_row(summary)
     kpis = dbc.Row([
@@ -43,7 +44,7 @@ def layout(data, run_id: int, lang: str):
     ], className="g-3")
 
     tolerated = tolerated_loss_ratio(scenario)
-    tv = tolerance_view(data.table(run_id, "equity_quantiles"), tolerated)
+    tv = tolerance_view(data.table(run_id, TableName.EQUITY_QUANTILES), tolerated)
     ok = tv.within
     verdict = "–" if ok is None else t("within_tolerance" if ok else "beyond_tolerance", lang)
     tolerance = dbc.Alert([
@@ -53,8 +54,8 @@ def layout(data, run_id: int, lang: str):
                   id="tolerance-detail"),
     ], color="success" if ok else ("danger" if ok is False else "secondary"))
 
-    pool_summary = data.table(run_id, "credit_pool_summary")
-    fx = fiscal_exposure(scenario, pool_summary)
+    pool_summary = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
+    fx = fiscal_exposure(scenario, pool_summary, data.array(run_id, TableName.CREDIT_PATHS))
     exposure = dbc.Row([
         dbc.Col(kpi_card("fx-guidance", t("guidance_commitment", lang), fmt_cny(fx.guidance_commitment)), md=3),
         dbc.Col(kpi_card("fx-pool", t("pool_funding", lang), fmt_cny(fx.pool_funding)), md=3),
@@ -63,7 +64,7 @@ def layout(data, run_id: int, lang: str):
         dbc.Col(kpi_card("fx-total", t("exposure_total_p95", lang), fmt_cny(fx.total_p95)), md=3),
     ], className="g-3")
 
-    targets = programme_targets(scenario, data.array(run_id, "equity_indicators"), pool_summary)
+    targets = programme_targets(scenario, data.array(run_id, TableName.EQUITY_INDICATORS), pool_summary)
     label = lambda key: t(key.split(":")[0], lang) + (f" ({key.split(':')[1]})" if ":" in key else "")
     shown = targets.with_columns(pl.col("key").map_elements(label, return_dtype=pl.Utf8).alias("indicator")) \
         .select("indicator", "target", "achieved")

@@ -9,6 +9,7 @@ from dash import html
 from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, kpi_card, section
 from dashboards.figures import balance_fan_figure, depletion_figure
 from dashboards.i18n import t
+from fundsvc.simulation.registry import TableName
 
 
 def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str):
@@ -29,11 +30,11 @@ def _pool_cards(row: dict, sizing: pl.DataFrame, lang: str):
 
 
 def layout(data, run_id: int, lang: str):
-    summary = data.table(run_id, "credit_pool_summary")
+    summary = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
     if summary.height == 0:
         return html.Div([html.H2(t("pools_title", lang)), dbc.Alert(t("no_pools", lang), color="secondary")])
-    fans = data.table(run_id, "credit_pool_fans")
-    sizing = data.table(run_id, "credit_pool_sizing")
+    fans = data.table(run_id, TableName.CREDIT_POOL_FANS)
+    sizing = data.table(run_id, TableName.CREDIT_POOL_SIZING)
     blocks = []
     for row in summary.to_dicts():
         blocks.append(section(f"{t('pool', lang)} {row['pool']}", _pool_cards(row, sizing, lang),
@@ -42,7 +43,7 @@ def layout(data, run_id: int, lang: str):
         html.H2(t("pools_title", lang)),
         *blocks,
         section(t("depletion", lang), graph("pool-depletion", depletion_figure(
-            data.table(run_id, "credit_depletion_by_year"), lang)), export_buttons("credit_depletion_by_year", lang)),
+            data.table(run_id, TableName.CREDIT_DEPLETION_BY_YEAR), lang)), export_buttons("credit_depletion_by_year", lang)),
         section(t("sizing", lang), grid("pool-sizing", sizing, lang=lang, amounts=("value",)), export_buttons("credit_pool_sizing", lang)),
         section(t("pool", lang), grid("pool-summary", summary, lang=lang, amounts=(
             "initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "fiscal_cost_p95",

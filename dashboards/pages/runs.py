@@ -19,6 +19,7 @@ from dashboards.i18n import column_label, t
 from dashboards.jobs import loaded_from_upload
 from fundsvc.errors import FundsvcError
 from fundsvc.inputs.loader import MAX_SCENARIO_BYTES
+from fundsvc.simulation.registry import TableName
 from models.common import WAN
 
 MAX_PAGE_PATHS = 200_000
@@ -46,17 +47,17 @@ def compare_frame(data, a: int, b: int, lang: str = "zh") -> pl.DataFrame:
 
     def metrics(run_id: int) -> dict[str, float]:
         out: dict[str, float] = {}
-        g = guidance_row(data.table(run_id, "equity_summary"))
+        g = guidance_row(data.table(run_id, TableName.EQUITY_SUMMARY))
         for k in ("tvpi_p5", "tvpi_p50", "tvpi_p95", "irr_p50", "dpi_p50", "p_loss"):
             if k in g:
                 out[f"{t('guidance', lang)} {column_label(k, lang)}"] = g[k]
-        lm = data.table(run_id, "credit_loss_measures")
+        lm = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
         if lm.height:
             for r in lm.filter((pl.col("entity") == "banks") & (pl.col("window") == "horizon")).to_dicts():
                 lvl = "" if r["level"] is None else f" {100 * r['level']:g}%"
                 name = {"el": "EL", "ul": "UL", "var": "VaR", "es": "ES"}.get(r["measure"], r["measure"])
                 out[f"{banks} {name}{lvl} ({'万元'})"] = r["value"] / WAN
-        ps = data.table(run_id, "credit_pool_summary")
+        ps = data.table(run_id, TableName.CREDIT_POOL_SUMMARY)
         for r in ps.to_dicts():
             out[f"{t('pool', lang)} {r['pool']} {column_label('p_depleted', lang)}"] = r["p_depleted"]
             out[f"{t('pool', lang)} {r['pool']} {column_label('fiscal_cost_mean', lang)} (万元)"] = \

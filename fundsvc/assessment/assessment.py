@@ -208,7 +208,7 @@ def simulated_indicators(data: RunData, facts: ScenarioFacts, tolerated: float) 
         paid = _per_fund(data.equity_paths.rename({"entity": "fund"}), "fund", "paid_in_cny", fids)
         vals["early_stage_share"] = ind.share(early, paid)
         vals["projects"] = _per_fund(ei, "fund", "n_companies", fids).sum(axis=1)
-        vals["projects_per_yi"] = vals["projects"] / (gcom.sum() / 1e8)
+        vals["projects_per_yi"] = ind.projects_per_yi(vals["projects"], gcom.sum())
         vals["invested_local_cny"] = _per_fund(ei, "fund", "invested_local_cny", fids).sum(axis=1)
         vals["invested_early_cny"] = early.sum(axis=1)
     if data.credit_paths is not None and facts.pools.height:

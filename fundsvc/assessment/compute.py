@@ -22,8 +22,8 @@ from fundsvc.assessment.assessment import (
 from fundsvc.assessment.conditional import conditional_rank, index_observations
 from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
 from fundsvc.assessment.exposure import combined_exposure, exposure_summary
-from fundsvc.assessment.facts import ScenarioFacts, scenario_facts, scenario_for_run
-from fundsvc.assessment.indicators import leverage, priority_share, share
+from fundsvc.assessment.facts import ScenarioFacts, facts_for_run, scenario_facts, scenario_for_run
+from fundsvc.assessment.indicators import leverage, priority_share, projects_per_yi, share
 from fundsvc.assessment.realised import RealisedFlows, metrics_to_date, place_actuals
 from fundsvc.assessment.scorecard import default_scorecard, rating, score, score_table
 from fundsvc.assessment.sources import TOLERANCE_SOURCE
@@ -35,6 +35,7 @@ from fundsvc.assessment.tolerance import (
     verdict_text,
 )
 from fundsvc.simulation.quantiles import percentile_of
+from fundsvc.simulation.registry import TableName
 from models.assessment import AssessmentConfig
 
 NOTES = (
@@ -57,12 +58,13 @@ NOTES = (
 MIN_IRR_AGE_QUARTERS = 8
 
 
-def irr_not_meaningful(step: int) -> tuple[str, str] | None:
-    """Reason (zh, en) why an IRR to date at quarterly ``step`` is not shown, or None."""
-    age = step + 1
-    if age >= MIN_IRR_AGE_QUARTERS:
+def irr_not_meaningful(step: int, steps_per_year: int) -> tuple[str, str] | None:
+    """Reason (zh, en) why an IRR to date at ``step`` of a grid with ``steps_per_year`` steps a
+    year is not shown, or None."""
+    months = (step + 1) * 12 // steps_per_year
+    need = 3 * MIN_IRR_AGE_QUARTERS
+    if months >= need:
         return None
-    months, need = 3 * age, 3 * MIN_IRR_AGE_QUARTERS
     zh = f"n/m(不适用):基金存续{months}个月,不足{need}个月,早期IRR受J曲线与管理费主导,无意义"
     en = (f"n/m (not meaningful): the fund is {months} months old, below the {need}-month minimum; "
           "an early IRR is dominated by fees and the J-curve")
@@ -103,7 +105,6 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     if actuals["invested_early_cny"].null_count() < actuals.height:
         vals["early_stage_share"] = float(share(col("invested_early_cny").fill_null(0).to_numpy(), fund_paid["p"].to_numpy()))
         basis["early_stage_share"] = "realised"
-    g_paid = float(flows.calls.sum())  # guidance paid into sub-funds to date (without its own cost)
     if actuals["invested_local_cny"].null_count() < actuals.height:
         paid_by_fund = flows.calls.sum(axis=1)
         req = float((sf["local_reinvestment_multiple"].to_numpy() * paid_by_fund).sum())
@@ -113,16 +114,17 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
     if actuals["projects"].null_count() < actuals.height:
         vals["projects"] = float(col("projects").fill_null(0).sum())
         basis["projects"] = "realised (to date)"
-        if g_paid > 0:
-            vals["projects_per_yi"] = vals["projects"] / (g_paid / 1e8)
-            basis["projects_per_yi"] = "realised, per 亿元 of guidance capital called"
+        g_committed = float(sf["guidance_commitment_cny"].sum())
+        if g_committed > 0:
+            vals["projects_per_yi"] = float(projects_per_yi(vals["projects"], g_committed))
+            basis["projects_per_yi"] = "realised (to date), per 亿元 of guidance commitment"
     return vals, basis
 
 
-def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None) -> pl.DataFrame:
+def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None, steps_per_year: int) -> pl.DataFrame:
     rows = []
     for i, fid in enumerate(flows.fund_ids):
-        m = metrics_to_date(flows.calls[i], flows.distributions[i], flows.nav[i])
+        m = metrics_to_date(flows.calls[i], flows.distributions[i], flows.nav[i], steps_per_year)
         row = {"sub_fund_id": fid, "paid_in_cny": m["paid_in"], "tvpi": m["tvpi"], "loss_ratio": m["loss_ratio"]}
         for meas in ("tvpi", "loss_ratio"):
             try:
@@ -133,21 +135,15 @@ def _sub_fund_percentiles(flows: RealisedFlows, quantiles: pl.DataFrame | None) 
     return pl.DataFrame(rows)
 
 
-def _realised_series(flows: RealisedFlows, start: dt.date) -> pl.DataFrame:
+def _realised_series(flows: RealisedFlows, grid) -> pl.DataFrame:
     c, d, v = flows.whole_fund()
-    dates = [_quarter_end(start, t) for t in range(flows.step + 1)]
+    dates = grid.dates()[: flows.step + 1].astype(dt.date).tolist()
     paid = np.cumsum(c)
     with np.errstate(invalid="ignore", divide="ignore"):
         tv = np.where(paid > 0, (np.cumsum(d) + v) / paid, np.nan)
     return pl.DataFrame({"step": np.arange(flows.step + 1, dtype=np.int64), "date": dates, "calls_cny": c,
                          "distributions_cny": d, "nav_cny": v, "cum_net_cash_flow_cny": np.cumsum(d - c),
                          "paid_in_cny": paid, "tvpi": tv, "loss_ratio": np.clip(1 - tv, 0, None)})
-
-
-def _quarter_end(start: dt.date, step: int) -> dt.date:
-    m = start.month - 1 + 3 * (step + 1)
-    first_next = dt.date(start.year + m // 12, m % 12 + 1, 1)
-    return first_next - dt.timedelta(days=1)
 
 
 def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None = None, *,
@@ -197,11 +193,11 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
         from fundsvc.inputs.actuals import check_actuals_frame
 
         actuals = check_actuals_frame(actuals, facts.sub_fund_ids)
-        flows = place_actuals(actuals, sf["sub_fund_id"].to_list(), facts.start_date, facts.cost_per_step, as_of)
+        flows = place_actuals(actuals, sf["sub_fund_id"].to_list(), facts.grid, facts.cost_per_step, as_of)
         as_of, step = flows.as_of, flows.step
         used = actuals.filter(pl.col("period_end") <= as_of)
-        realised = metrics_to_date(*flows.whole_fund())
-        irr_nm = irr_not_meaningful(step)
+        realised = metrics_to_date(*flows.whole_fund(), facts.steps_per_year)
+        irr_nm = irr_not_meaningful(step, facts.steps_per_year)
         if irr_nm is not None:
             realised["irr_to_date"] = float("nan")
         for m in PERCENTILE_MEASURES:
@@ -210,7 +206,7 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
             except (KeyError, TypeError, AttributeError):
                 percentiles[m] = float("nan")
         cond = None
-        observed = index_observations(used, facts.start_date, as_of)
+        observed = index_observations(used, facts.grid, as_of)
         if data.conditioning is not None and observed:
             cond = conditional_rank(data.conditioning, step, realised["tvpi"], observed)
             percentiles["tvpi_conditional"] = cond.percentile
@@ -229,8 +225,8 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
             "realised": [realised[m] for m in PERCENTILE_MEASURES],
             "percentile": [percentiles[m] for m in PERCENTILE_MEASURES],
             "note": [irr_nm[1] if (m == "irr_to_date" and irr_nm) else "" for m in PERCENTILE_MEASURES]})
-        frames["sub_fund_percentiles"] = _sub_fund_percentiles(flows, data.equity_quantiles)
-        frames["realised"] = _realised_series(flows, facts.start_date)
+        frames["sub_fund_percentiles"] = _sub_fund_percentiles(flows, data.equity_quantiles, facts.steps_per_year)
+        frames["realised"] = _realised_series(flows, facts.grid)
         basis_name = "realised"
         target_actuals = used
     else:
@@ -265,18 +261,18 @@ def load_run_data(store, run_id: int) -> RunData:
     run = store.runs.get(run_id)
     names = {a.name for a in store.runs.artifacts(run_id)}
     tables = {t.name for t in store.runs.tables(run_id)}
-    if "equity_paths" not in names:
+    if TableName.EQUITY_PATHS not in names:
         raise FundsvcError(f"run {run_id} has no equity results to assess (status {run.status.value})")
 
     def arr(name):
         return store.runs.load_array(run_id, name) if name in names else None
 
     try:
-        q = store.runs.load_table(run_id, "equity_quantiles") if "equity_quantiles" in tables else None
+        q = store.runs.load_table(run_id, TableName.EQUITY_QUANTILES) if TableName.EQUITY_QUANTILES in tables else None
     except NotFoundError:
         q = None
-    return RunData(run_id, run.scenario_name, arr("equity_paths"), arr("equity_indicators"), q, arr("credit_paths"),
-                   arr("equity_conditioning"))
+    return RunData(run_id, run.scenario_name, arr(TableName.EQUITY_PATHS), arr(TableName.EQUITY_INDICATORS), q,
+                   arr(TableName.CREDIT_PATHS), arr("equity_conditioning"))
 
 
 def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of: dt.date | None = None,
@@ -303,7 +299,7 @@ def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of
     from models.scenario import Scenario
 
     scen = scenario if isinstance(scenario, Scenario) else scenario_for_run(store, run_id, scenario)
-    facts = scenario_facts(scen)
+    facts = scenario_facts(scen) if isinstance(scenario, Scenario) else facts_for_run(store, run_id, scen)
     result = assess(load_run_data(store, run_id), facts, scen.assessment, actuals=actuals, as_of=as_of, period=period)
     if save:
         store.assessments.add(run_id, result.to_dict())

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from fundsvc.assessment.realised import step_of_date
-
 #: Starting kernel bandwidth, in standard deviations of the simulated log index (assumption:
 #: tight enough to separate a −1 s.d. market from a +1 s.d. one, loose enough to keep paths).
 BANDWIDTH = 0.25
@@ -69,17 +67,18 @@ class ConditionalRank:
                                        self.index_percentile]})
 
 
-def index_observations(actuals: pl.DataFrame, start: dt.date, as_of: dt.date) -> dict[int, float]:
-    """Log public-index level per step from the actuals' ``public_index`` column (up to ``as_of``).
+def index_observations(actuals: pl.DataFrame, grid, as_of: dt.date) -> dict[int, float]:
+    """Log public-index level per step of ``grid`` (the run's venture
+    :class:`~fundsvc.engine.grid.TimeGrid`) from the actuals' ``public_index`` column (up to ``as_of``).
 
-    One value per quarter: rows of all sub-funds for a quarter must agree (the median is used).
+    One value per step: rows of all sub-funds for a step must agree (the median is used).
     Empty when the column is absent or empty.
     """
     if "public_index" not in actuals.columns:
         return {}
     rows = (actuals.filter(pl.col("public_index").is_not_null() & (pl.col("period_end") <= as_of))
             .group_by("period_end").agg(pl.col("public_index").median()).sort("period_end"))
-    return {step_of_date(d, start): math.log(v) for d, v in rows.iter_rows() if v > 0}
+    return {grid.step_of(d): math.log(v) for d, v in rows.iter_rows() if v > 0}
 
 
 def weighted_rank(values: np.ndarray, weights: np.ndarray, x: float) -> float:

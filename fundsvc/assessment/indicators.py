@@ -123,6 +123,13 @@ def first_step_reaching(curve, level: float) -> int:
     return int(hit[0]) if hit.size else -1
 
 
+def projects_per_yi(projects, guidance_commitment_cny: float):
+    """支持项目数 per 亿元 of guidance **commitment** (the one definition, simulated and realised
+    alike: committed capital is the mandate the policy judges, so a realised count early in the
+    fund's life is not inflated by little capital called yet). ``projects`` scalar or array."""
+    return np.asarray(projects, dtype=float) / (float(guidance_commitment_cny) / 1e8)
+
+
 def fiscal_cost_per_yi(fiscal_cost, lending) -> np.ndarray:
     """Fiscal cost (CNY) per 亿元 (10⁸ CNY) of loans supported; NaN where nothing was lent."""
     f, ln = np.asarray(fiscal_cost, float), np.asarray(lending, float)

@@ -21,16 +21,15 @@ import numpy as np
 import polars as pl
 
 from fundsvc.assessment.indicators import loss_ratio
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.errors import InputError
 from fundsvc.metrics.rates import irr
 
 
-def step_of_date(date: dt.date, start: dt.date) -> int:
-    """Quarterly step containing ``date`` (0 = the quarter starting at ``start``); may be negative."""
-    months = (date.year - start.year) * 12 + (date.month - start.month)
-    if date.day < start.day:
-        months -= 1
-    return months // 3
+def step_of_date(date: dt.date, start: dt.date, steps_per_year: int) -> int:
+    """Step containing ``date`` (0 = the step starting at ``start``); may be negative
+    (:meth:`fundsvc.engine.grid.TimeGrid.step_of`)."""
+    return TimeGrid(start, steps_per_year, 0).step_of(date)
 
 
 @dataclass(frozen=True)
@@ -62,9 +61,9 @@ class RealisedFlows:
         return self.calls.sum(axis=0) + self.cost, self.distributions.sum(axis=0), self.nav.sum(axis=0)
 
 
-def place_actuals(actuals: pl.DataFrame, fund_ids: list[str], start: dt.date, cost_per_step,
+def place_actuals(actuals: pl.DataFrame, fund_ids: list[str], grid: TimeGrid, cost_per_step,
                   as_of: dt.date | None = None) -> RealisedFlows:
-    """Put actual rows on the quarterly grid up to ``as_of`` (default: the latest period end).
+    """Put actual rows on the run's grid up to ``as_of`` (default: the latest period end).
 
     Raises
     ------
@@ -76,16 +75,18 @@ def place_actuals(actuals: pl.DataFrame, fund_ids: list[str], start: dt.date, co
     if acts.height == 0:
         raise InputError.single("<actuals>", "", f"no actuals up to {as_of}")
     as_of = as_of or acts["period_end"].max()
-    s = step_of_date(as_of, start)
+    start = grid.start_date
+    s = grid.step_of(as_of)
     if s < 0 or s >= n_steps:
         raise InputError.single("<actuals>", "period_end",
-                                f"{as_of} lies outside the simulated quarters ({start} + {n_steps} quarters)")
+                                f"{as_of} lies outside the simulated {grid.step_name} ({start} + {n_steps} "
+                                f"{grid.step_name})")
     n_f = len(fund_ids)
     calls, dist = np.zeros((n_f, s + 1)), np.zeros((n_f, s + 1))
     nav = np.full((n_f, s + 1), np.nan)
     index = {f: i for i, f in enumerate(fund_ids)}
     for row in acts.iter_rows(named=True):
-        t = step_of_date(row["period_end"], start)
+        t = grid.step_of(row["period_end"])
         if t < 0:
             raise InputError.single("<actuals>", "period_end",
                                     f"{row['period_end']} is before the simulation start {start}")
@@ -100,12 +101,14 @@ def place_actuals(actuals: pl.DataFrame, fund_ids: list[str], start: dt.date, co
     return RealisedFlows(tuple(fund_ids), calls, dist, nav, cost, s, as_of)
 
 
-def metrics_to_date(calls, distributions, nav) -> dict[str, float]:
+def metrics_to_date(calls, distributions, nav, periods_per_year: int) -> dict[str, float]:
     """TVPI, DPI, RVPI, loss ratio, IRR to date (per year) and amounts of one series.
 
     Parameters
     ----------
-    calls, distributions, nav : ndarray, shape (n_steps_to_date,), CNY per quarter
+    calls, distributions, nav : ndarray, shape (n_steps_to_date,), CNY per step
+    periods_per_year : int
+        Steps per year of the grid (annualises the IRR).
 
     Returns
     -------
@@ -125,5 +128,5 @@ def metrics_to_date(calls, distributions, nav) -> dict[str, float]:
     flows = np.concatenate([[0.0], d - c])
     flows[-1] += vv
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["irr_to_date"] = float(irr(flows[None, :], periods_per_year=4)[0])
+        out["irr_to_date"] = float(irr(flows[None, :], periods_per_year=periods_per_year)[0])
     return {k: float(x) for k, x in out.items()}

@@ -34,14 +34,14 @@ def _load_inputs(store, run_id: int, actuals: Path | None, scenario: Path | None
     """
     import hashlib
 
-    from fundsvc.assessment.facts import scenario_facts, scenario_for_run
+    from fundsvc.assessment.facts import facts_for_run, scenario_for_run
     from fundsvc.inputs.actuals import SCHEMA, read_actuals
 
     scen = scenario_for_run(store, run_id, scenario)
     run = store.runs.get(run_id)
     if actuals is not None:
         sim = scen.simulation
-        frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids, period_range=(sim.start_date, sim.end_date))
+        frame = read_actuals(actuals, facts_for_run(store, run_id, scen).sub_fund_ids, period_range=(sim.start_date, sim.end_date))
         digest = hashlib.sha256(actuals.read_bytes()).hexdigest()
 
         def keep() -> None:

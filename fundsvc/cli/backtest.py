@@ -52,7 +52,7 @@ def _fund_backtest(run_id: int, actuals: Path, as_json: bool, data_dir, database
         facts = scenario_facts(scenario_for_run(store, run_id, None))
         quantiles = store.runs.load_table(run_id, "equity_quantiles")
     frame = read_actuals(actuals, facts.sub_fund_ids)
-    pits = fund_history_pit(quantiles, frame, facts.sub_funds["sub_fund_id"].to_list(), facts.start_date,
+    pits = fund_history_pit(quantiles, frame, facts.sub_funds["sub_fund_id"].to_list(), facts.grid,
                             facts.cost_per_step)
     res = backtest_pit(pits["pit"].to_numpy())
     if as_json:

@@ -8,6 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
+from fundsvc.simulation.registry import TableName
 from fundsvc.units import fmt_cny, fmt_pct
 
 _Q = ("p5", "p25", "p50", "p75", "p95")
@@ -86,7 +87,7 @@ def render_headlines(console: Console, headlines: pl.DataFrame | None, target: f
 
 def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
     """Loss measures per entity and pool summaries."""
-    lm = tables.get("loss_measures")
+    lm = tables.get(TableName.CREDIT_LOSS_MEASURES.short)
     if lm is not None and not lm.is_empty():
         h = lm.filter(pl.col("window") == "horizon")
         levels = sorted({v for v in h["level"].to_list() if v is not None})
@@ -113,7 +114,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
                 cells += [val("var", lv), val("es", lv)]
             t.add_row(ent, *cells)
         console.print(t)
-    ps = tables.get("pool_summary")
+    ps = tables.get(TableName.CREDIT_POOL_SUMMARY.short)
     if ps is not None and not ps.is_empty():
         t = Table(title="Risk-sharing pools 风险补偿资金池")
         for col in ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95", "P(depleted) 耗尽概率",
@@ -125,7 +126,7 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame]) -> None:
                       f"{fmt_pct(r['p_depleted'])} ± {fmt_pct(r['p_depleted_se'])}", fmt_cny(r["fiscal_cost_mean"]),
                       fmt_cny(r["new_lending_mean"]), f"{r['lending_multiple_mean']:.2f}×", f"{r['leverage_mean']:.2f}×")
         console.print(t)
-    sz = tables.get("pool_sizing")
+    sz = tables.get(TableName.CREDIT_POOL_SIZING.short)
     if sz is not None and not sz.is_empty():
         t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
         for col in ("pool", "what", "needed 所需", "P(depleted)", "target 目标"):

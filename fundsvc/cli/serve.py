@@ -25,12 +25,13 @@ def bootstrap(store, console: Console, *, scenario: str = BOOTSTRAP_SCENARIO, pa
     from fundsvc.inputs.bundled import resolve_scenario
     from fundsvc.inputs.loader import load_scenario
     from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.simulation.spec import RunSpec
     from fundsvc.store import RunStatus
 
     if store.runs.list(limit=1, status=RunStatus.SUCCEEDED):
         return None
     loaded = load_scenario(resolve_scenario(scenario))
-    n = paths if paths is not None else loaded.scenario.simulation.paths
+    n = RunSpec.resolve(loaded.scenario, paths=paths).paths
     console.print(f"Empty database: simulating the bundled scenario [bold]{loaded.scenario.name}[/] "
                   f"({n:,} paths) so the dashboards have results to show …")
     with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -15,9 +15,8 @@ from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
 from fundsvc.inputs.bundled import resolve_scenario
 from fundsvc.inputs.loader import load_scenario
-from fundsvc.simulation import Executor
-from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.service import simulate_and_store
+from fundsvc.simulation.spec import RunSpec
 
 
 def simulate(
@@ -30,7 +29,8 @@ def simulate(
                             "half-width at or below REL (e.g. 0.02); reports the paths used",
         metavar="REL")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Paths per chunk (part of the result's identity)")] = DEFAULT_CHUNK_SIZE,
+    chunk_size: Annotated[int | None, typer.Option(
+        help=f"Paths per chunk (part of the result's identity; default {DEFAULT_CHUNK_SIZE:,})")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (1 = run in this process)")] = 1,
     depletion_target: Annotated[float, typer.Option(
         help="Size each pool so P(depletion within the horizon) stays at or below this")] = 0.05,
@@ -76,21 +76,19 @@ def simulate(
                  seed if seed is not None else (s.simulation.seed or 0), tail_lambda, as_json)
         return
     settings = settings_from_options(data_dir, database_url)
-    n = paths if paths is not None else (DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths)
-    dask_address = dask or settings.dask_address
-    if dask_address:
-        executor = Executor.DASK
-    else:
-        executor = Executor.PROCESSES if workers > 1 else Executor.SERIAL
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, workers=workers,
+                           dask_address=dask or settings.dask_address, depletion_target=depletion_target,
+                           precision=precision)
     with Store.open(settings, upgrade=True, recover=True) as store, Progress(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
-        what = f"up to {n:,} paths to ±{100 * precision:g} %" if precision is not None else f"{n:,} paths"
+        what = (f"up to {spec.paths:,} paths to ±{100 * precision:g} %" if precision is not None
+                else f"{spec.paths:,} paths")
         task = bar.add_task(f"{s.name}: {what}", total=None)
         stored = simulate_and_store(
-            store, loaded, paths=n, seed=seed, chunk_size=chunk_size,
-            executor=executor, workers=workers, label=label, dask_address=dask_address,
+            store, loaded, paths=spec.paths, seed=spec.seed, chunk_size=spec.chunk_size,
+            executor=spec.executor, workers=workers, label=label, dask_address=spec.dask_address,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             depletion_target=depletion_target, precision=precision,
         )

@@ -30,8 +30,7 @@ def describe(error: dict[str, Any]) -> str:
     if kind in _MESSAGES:
         return _MESSAGES[kind]
     msg = str(error.get("msg", "invalid value"))
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+    msg = msg.removeprefix("Value error, ")
     if kind.startswith("value_error") or kind == "assertion_error":
         return msg
     if "input" in error and not isinstance(error["input"], (dict, list)):

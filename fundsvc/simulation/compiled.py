@@ -1,55 +1,70 @@
-"""A scenario compiled once into the array form the engines need."""
+"""A scenario compiled once into the array form the engines need, on one time grid."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from fundsvc.engine.grid import FACTOR_STEPS_PER_YEAR, TimeGrid
+from fundsvc.simulation.registry import Side
 from models.scenario import Scenario
 
-FACTOR_STEPS_PER_YEAR = 4
-"""The shared factors are always simulated quarterly; the credit side aggregates them to years."""
+__all__ = ["FACTOR_STEPS_PER_YEAR", "CompiledScenario", "compile_scenario"]
 
 
 @dataclass(frozen=True)
 class CompiledScenario:
-    """The scenario and its compiled engine models (``None`` where the scenario has no such side).
+    """The scenario, its factor grid and each side's compiled model.
 
     Attributes
     ----------
     scenario : Scenario
-    equity : fundsvc.engine.venture.equity.EquityModel or None
-    credit : fundsvc.credit.engine.compile.CreditModel or None
-    n_factor_steps : int
-        Quarterly factor steps, ``4 * horizon_years``.
+    grid : TimeGrid
+        The factor grid (quarterly over the horizon); each side's model holds its own grid
+        derived from it (``model.grid``).
+    models : dict of Side to model
+        Only the sides the scenario has.
     """
 
     scenario: Scenario
-    equity: object | None
-    credit: object | None
-    n_factor_steps: int
+    grid: TimeGrid
+    models: dict = field(default_factory=dict)
+
+    @property
+    def equity(self):
+        """The venture side's ``EquityModel`` or None."""
+        return self.models.get(Side.VENTURE)
+
+    @property
+    def credit(self):
+        """The credit side's ``CreditModel`` or None."""
+        return self.models.get(Side.CREDIT)
+
+    @property
+    def n_factor_steps(self) -> int:
+        return self.grid.n_steps
 
     @property
     def quarter_ends(self) -> np.ndarray:
-        """Quarter-end dates of the factor grid, ``datetime64[D]`` shape (n_factor_steps,)."""
-        start = np.datetime64(self.scenario.simulation.start_date, "M")
-        ends = start + np.arange(1, self.n_factor_steps + 1) * 3
-        return ends.astype("datetime64[D]") - np.timedelta64(1, "D")
+        """Step-end dates of the factor grid, ``datetime64[D]`` shape (n_factor_steps,)."""
+        return self.grid.dates()
 
 
 def compile_scenario(scenario: Scenario) -> CompiledScenario:
-    """Compile the equity and credit sides of ``scenario``.
+    """Compile every side of ``scenario`` on its factor grid.
 
     Raises
     ------
     fundsvc.errors.InputError
         If a part of the scenario cannot be compiled (e.g. inconsistent dates).
     """
-    from fundsvc.credit.engine import compile_credit
-    from fundsvc.engine.venture.equity import compile_equity
+    from fundsvc.simulation.sides import SIDES
 
-    equity = compile_equity(scenario) if scenario.sub_funds else None
-    has_credit = bool(scenario.loans) or any(p.lending_programme is not None for p in scenario.pools)
-    credit = compile_credit(scenario) if has_credit else None
-    return CompiledScenario(scenario, equity, credit, FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years)
+    grid = TimeGrid.factor_grid(scenario)
+    models = {}
+    for name, side in SIDES.items():
+        m = side.compile(scenario, grid)
+        if m is not None:
+            models[name] = m
+    return CompiledScenario(scenario, grid, models)

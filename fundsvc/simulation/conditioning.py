@@ -19,22 +19,27 @@ from fundsvc.metrics.multiples import tvpi_path
 CONDITIONING_PATHS = 5_000
 
 
-def conditioning_frame(sample, n_max: int = CONDITIONING_PATHS) -> pl.DataFrame | None:
-    """Long table ``path, step, tvpi, log_index`` from a FanSample (None without index levels).
+def conditioning_frame(calls: np.ndarray, distributions: np.ndarray, nav: np.ndarray, index_level: np.ndarray,
+                       path_offset: int = 0, n_max: int = CONDITIONING_PATHS) -> pl.DataFrame:
+    """Long table ``path, step, tvpi, log_index`` of the paths with run-wide index below ``n_max``.
+
+    Computed chunk by chunk (the venture side's ``equity_conditioning`` path table): the chunk
+    starting at run-wide path ``path_offset`` contributes its first ``n_max − path_offset`` paths.
 
     Parameters
     ----------
-    sample : FanSample
-        ``guidance_calls`` etc. shape (n, n_steps); ``index_level`` shape (n, n_steps + 1).
+    calls, distributions, nav : ndarray (n, n_steps)
+        The guidance fund's flows (CNY per step).
+    index_level : ndarray (n, n_steps + 1)
+        Public index at the start and at each step end.
     """
-    if sample is None or sample.index_level is None:
-        return None
-    n = min(n_max, sample.guidance_calls.shape[0])
+    n = max(0, min(calls.shape[0], n_max - path_offset))
+    n_steps = calls.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):
-        tv = tvpi_path(sample.guidance_calls[:n], sample.guidance_distributions[:n], sample.guidance_nav[:n])
-    n_steps = tv.shape[1]
-    log_index = np.log(sample.index_level[:n, 1: n_steps + 1])
+        tv = tvpi_path(np.asarray(calls[:n]), np.asarray(distributions[:n]), np.asarray(nav[:n]))
+        log_index = np.log(np.asarray(index_level[:n, 1: n_steps + 1]))
     return pl.DataFrame({
-        "path": np.repeat(np.arange(n, dtype=np.int64), n_steps),
+        "path": np.repeat(np.arange(n, dtype=np.int64) + path_offset, n_steps),
         "step": np.tile(np.arange(n_steps, dtype=np.int64), n),
-        "tvpi": tv.reshape(-1), "log_index": log_index.reshape(-1)})
+        "tvpi": np.asarray(tv, np.float64).reshape(-1), "log_index": log_index.reshape(-1)},
+        schema={"path": pl.Int64, "step": pl.Int64, "tvpi": pl.Float64, "log_index": pl.Float64})

@@ -13,17 +13,14 @@ import polars as pl
 
 from fundsvc.metrics.multiples import dpi_path, tvpi_path
 from fundsvc.metrics.rates import irr
-
-GRID: tuple[float, ...] = tuple(np.round(np.arange(1, 100) / 100, 2))
-"""Quantile levels 1 %, 2 %, …, 99 %."""
-GRID_COLUMNS: tuple[str, ...] = tuple(f"p{int(round(100 * q))}" for q in GRID)
+from fundsvc.simulation.registry import GRID, GRID_COLUMNS
 
 MEASURES = ("tvpi", "dpi", "loss_ratio", "cum_net_cash_flow", "nav", "paid_in", "irr_to_date")
 """``loss_ratio`` (容亏率) = share of paid-in capital lost = max(0, 1 − TVPI); ``irr_to_date``
 (per year, flows to date plus NAV as a terminal value) only for the guidance fund."""
 
 
-def irr_to_date(calls: np.ndarray, dists: np.ndarray, nav: np.ndarray, periods_per_year: int = 4) -> np.ndarray:
+def irr_to_date(calls: np.ndarray, dists: np.ndarray, nav: np.ndarray, periods_per_year: int) -> np.ndarray:
     """IRR of the flows up to each step with that step's NAV as terminal value.
 
     Parameters
@@ -57,7 +54,7 @@ def _rows(entity: str, measure: str, arr: np.ndarray, dates: np.ndarray) -> pl.D
     return pl.DataFrame(cols)
 
 
-def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int = 4) -> pl.DataFrame:
+def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFrame:
     """Quantiles (1 %…99 %) per entity, measure and step.
 
     Parameters

@@ -14,17 +14,8 @@ import polars as pl
 
 from fundsvc.simulation.chunk import ChunkOutput
 from fundsvc.simulation.compiled import CompiledScenario
-from fundsvc.simulation.conditioning import conditioning_frame
-from fundsvc.simulation.reduce import (
-    ARRAY_NAMES,
-    RunReducer,
-    irr_with_total_loss,
-    summary_aggregations,
-)
-from fundsvc.simulation.uncertainty import equity_error_frame
-
-SUMMARY_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-_QNAMES = ("p5", "p25", "p50", "p75", "p95")
+from fundsvc.simulation.reduce import ARRAY_NAMES, RunReducer
+from fundsvc.simulation.registry import Side, TableName, check_table
 
 
 @dataclass(frozen=True)
@@ -61,8 +52,7 @@ class SimulationResult:
     timings : dict
         Seconds per stage (summed over chunks for engine stages).
     equity_summary_table : polars.DataFrame or None
-        :meth:`equity_summary` computed over all paths while streaming (``None``: computed
-        from ``equity_paths`` on demand).
+        The ``equity_summary`` table, computed over all paths by the venture side's ``tables``.
     array_parts : dict of str to tuple of Path
         For a streamed run (path-level tables not held in memory): the Parquet part files of
         each path-level table, in chunk order, under ``spool_dir``. Empty otherwise.
@@ -76,8 +66,8 @@ class SimulationResult:
         For a ``precision=`` run: the sequential rule's checks (paths, worst figure, its relative
         half-width, target, budget, reached); stored as the ``precision`` table.
     equity_conditioning : polars.DataFrame or None
-        path, step, guidance tvpi and log public index for the first paths
-        (:mod:`fundsvc.simulation.conditioning`); stored as a path-level artifact.
+        path, step, guidance tvpi and log public index for the run's first 5,000 paths
+        (:mod:`fundsvc.simulation.conditioning`); a registered path-level table (Parquet artifact).
     """
 
     scenario_name: str
@@ -113,34 +103,27 @@ class SimulationResult:
         (see :mod:`fundsvc.simulation.uncertainty`).
         """
         if self.equity_summary_table is not None:
-            out = self.equity_summary_table
-        elif self.equity_paths is not None:
-            df = irr_with_total_loss(self.equity_paths)
-            out = df.group_by("entity", maintain_order=True).agg(summary_aggregations(SUMMARY_QUANTILES, _QNAMES))
-            out = out.join(equity_error_frame(df, SUMMARY_QUANTILES, _QNAMES), on="entity", how="left")
-        else:
-            return pl.DataFrame()
-        if self.equity_fans is not None:
-            cum = self.equity_fans.filter(pl.col("measure") == "cum_net_cash_flow")
-            idx = cum.group_by("entity", maintain_order=True).agg(
-                pl.col("p50").min().alias("jcurve_trough_cny"),
-                pl.col("date").sort_by("p50").first().alias("jcurve_trough_date"),
-            )
-            out = out.join(idx, on="entity", how="left")
-        return out
+            return self.equity_summary_table
+        return pl.DataFrame()
 
     def tables(self) -> dict[str, pl.DataFrame]:
-        """Small summary tables, stored in the database with the run."""
+        """Small summary tables (``TableKind.SUMMARY`` of the registry), stored in the database
+        with the run; keyed by :class:`~fundsvc.simulation.registry.TableName` (a ``str``)."""
         out: dict[str, pl.DataFrame] = {}
         if self.equity_paths is not None or self.equity_summary_table is not None:
-            out["equity_summary"] = self.equity_summary()
-        for name in ("equity_fans", "equity_pacing", "equity_quantiles", "headlines", "precision"):
-            v = getattr(self, name)
+            out[TableName.EQUITY_SUMMARY] = self.equity_summary()
+        for name in (TableName.EQUITY_FANS, TableName.EQUITY_PACING, TableName.EQUITY_QUANTILES):
+            v = getattr(self, name.value)
             if v is not None:
                 out[name] = v
+        credit = {t.short: t for t in TableName if t.value.startswith("credit_")}
         for k, v in self.credit_tables.items():
             if v.height:
-                out[f"credit_{k}"] = v
+                out[credit[k]] = v
+        for name in (TableName.HEADLINES, TableName.PRECISION):  # run-level tables (Side.RUN)
+            v = getattr(self, name.value)
+            if v is not None:
+                out[name] = check_table(name, v)
         return out
 
     def arrays(self) -> dict[str, pl.DataFrame]:
@@ -156,8 +139,6 @@ class SimulationResult:
                 out[name] = v
             elif self.array_parts.get(name):
                 out[name] = pl.read_parquet(list(self.array_parts[name]))
-        if self.equity_conditioning is not None:
-            out["equity_conditioning"] = self.equity_conditioning
         return out
 
     @property
@@ -167,13 +148,7 @@ class SimulationResult:
 
     def array_files(self) -> dict[str, tuple[Path, ...]]:
         """Parquet part files of each path-level table of a streamed run (empty otherwise)."""
-        files = dict(self.array_parts)
-        if files and self.equity_conditioning is not None and self.spool_dir is not None:
-            path = Path(self.spool_dir) / "equity_conditioning.parquet"
-            if not path.exists():
-                self.equity_conditioning.write_parquet(path)
-            files["equity_conditioning"] = (path,)
-        return files
+        return dict(self.array_parts)
 
     def scan(self, name: str) -> pl.LazyFrame:
         """A path-level table (``equity_paths``, ``equity_indicators``, ``credit_paths``) as a
@@ -191,13 +166,6 @@ class SimulationResult:
         """Delete the spool directory of a streamed run (its part files)."""
         if self.spool_dir is not None:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
-
-
-def _fans_with_dates(fans: pl.DataFrame, dates: np.ndarray) -> pl.DataFrame:
-    d = pl.DataFrame({"step": np.arange(len(dates), dtype=np.int64), "date": dates.astype("datetime64[D]")})
-    return fans.join(d, on="step", how="left").select(
-        ["entity", "step", "date", "measure", *[c for c in fans.columns if c.startswith("p")]]
-    )
 
 
 def pool_sizing(model, claims: list, target: float) -> pl.DataFrame:
@@ -235,36 +203,25 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
            precision=None) -> SimulationResult:
     """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
 
-    With ``keep_paths_in_memory`` the path-level tables are read into the result and the spool
-    directory is deleted; otherwise the result refers to the Parquet part files (``array_parts``)
-    and the caller owns ``spool_dir``.
+    The summary tables come from each side's ``tables`` on the reduced columns
+    (:meth:`RunReducer.summary_tables`). With ``keep_paths_in_memory`` the path-level tables are
+    read into the result; otherwise the result refers to the Parquet part files
+    (``array_parts``) and the caller owns ``spool_dir``.
     """
     compiled = reducer.compiled
     kw: dict = {}
-    dates = compiled.quarter_ends
-    if compiled.equity is not None and reducer.equity_entities:
-        from fundsvc.engine.venture.summary import equity_fans
-        from fundsvc.simulation.quantiles import metric_quantiles
-
-        eqm = compiled.equity
-        dates = eqm.dates()
-        sample = reducer.fan_sample()
-        kw["equity_fans"] = _fans_with_dates(equity_fans(sample), dates)
-        kw["equity_quantiles"] = metric_quantiles(sample, dates, eqm.steps_per_year)
-        kw["equity_pacing"] = reducer.pacing(dates, eqm.fund_ids)
-        kw["equity_summary_table"] = reducer.equity_summary(SUMMARY_QUANTILES, _QNAMES)
-        kw["equity_conditioning"] = conditioning_frame(sample)
-    if compiled.credit is not None and reducer.credit_entities:
-        from fundsvc.credit.engine.outputs import FAN_QUANTILES, LEVELS
-
-        kw["credit_tables"] = {
-            "loss_measures": reducer.loss_measures(LEVELS),
-            "pool_summary": reducer.pool_summary(),
-            "pool_fans": reducer.pool_fans(FAN_QUANTILES),
-            "depletion_by_year": reducer.depletion_by_year(),
-        }
+    dates = compiled.equity.dates() if compiled.equity is not None else compiled.quarter_ends
+    tables = reducer.summary_tables()
+    if Side.VENTURE in reducer.sides:
+        kw["equity_summary_table"] = tables[TableName.EQUITY_SUMMARY]
+        kw["equity_fans"] = tables[TableName.EQUITY_FANS]
+        kw["equity_pacing"] = tables[TableName.EQUITY_PACING]
+        kw["equity_quantiles"] = tables[TableName.EQUITY_QUANTILES]
+    if Side.CREDIT in reducer.sides:
+        kw["credit_tables"] = {t.short: v for t, v in tables.items() if t.spec.side is Side.CREDIT}
         if depletion_target is not None and reducer.claims:
-            kw["credit_tables"]["pool_sizing"] = pool_sizing(compiled.credit, reducer.claims, depletion_target)
+            kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
+                compiled.credit, reducer.claims, depletion_target)
     kw["headlines"] = reducer.headlines()
     if precision is not None:
         kw["precision"] = precision.table()

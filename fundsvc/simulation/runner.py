@@ -12,29 +12,22 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from enum import StrEnum
 from multiprocessing import get_context
 from pathlib import Path
 
-from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, Chunk, chunk_plan, normalise_seed
+from fundsvc.engine.sampling import Chunk, chunk_plan
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.precision import PrecisionLog, sequential_batches
 from fundsvc.simulation.reduce import PreparedChunk, RunReducer, run_prepared
 from fundsvc.simulation.result import SimulationResult, finish
+from fundsvc.simulation.spec import DEFAULT_FAN_PATHS, Executor, RunSpec
 
-DEFAULT_FAN_PATHS = 20_000
-"""Fan charts (quantiles per quarter) use the run's first paths, up to this many."""
+__all__ = ["DEFAULT_FAN_PATHS", "IN_MEMORY_PATHS", "Executor", "RunSpec", "iter_chunks", "run_simulation"]
 IN_MEMORY_PATHS = 250_000
 """Up to this many paths the path-level tables are read into the result by default; above it
 the result refers to Parquet part files (``SimulationResult.array_parts``)."""
 
 Progress = Callable[[int, int], None]
-
-
-class Executor(StrEnum):
-    SERIAL = "serial"
-    PROCESSES = "processes"
-    DASK = "dask"
 
 
 def default_dask_address() -> str | None:
@@ -89,13 +82,14 @@ def iter_chunks(
 
 def run_simulation(
     compiled: CompiledScenario,
+    spec: RunSpec | None = None,
     *,
-    paths: int,
-    seed: int | None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    executor: Executor = Executor.SERIAL,
+    paths: int | None = None,
+    seed: int | None = None,
+    chunk_size: int | None = None,
+    executor: Executor | str | None = None,
     workers: int | None = None,
-    fan_paths: int = DEFAULT_FAN_PATHS,
+    fan_paths: int | None = None,
     progress: Progress | None = None,
     depletion_target: float | None = None,
     dask_address: str | None = None,
@@ -109,8 +103,12 @@ def run_simulation(
     Parameters
     ----------
     compiled : CompiledScenario
+    spec : RunSpec, optional
+        The resolved run; if omitted it is resolved from the keyword arguments below
+        (:meth:`RunSpec.resolve`, the one place the defaults live; ``seed=None`` draws a
+        fresh seed, recorded in the result).
     paths : int
-        Number of Monte Carlo paths.
+        Number of Monte Carlo paths (required without ``spec``).
     seed : int or None
         ``None`` draws a fresh seed (recorded in the result).
     chunk_size : int
@@ -146,14 +144,17 @@ def run_simulation(
     Results are identical, bit for bit, whichever executor and however many workers run the
     chunks, and whether or not the path tables are kept in memory.
     """
-    if depletion_target is not None and not 0 < depletion_target < 1:
-        raise ValueError(f"depletion_target must lie strictly between 0 and 1, got {depletion_target}")
-    executor = Executor(executor)
+    if spec is None:
+        spec = RunSpec.resolve(None, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor,
+                               workers=workers, fan_paths=fan_paths, depletion_target=depletion_target,
+                               dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory,
+                               precision=precision)
+    executor = spec.executor
+    depletion_target = spec.depletion_target
     keep = depletion_target is not None and compiled.credit is not None and compiled.credit.n_pools > 0
-    in_memory = paths <= IN_MEMORY_PATHS if keep_paths_in_memory is None else keep_paths_in_memory
-    seed = normalise_seed(seed)
-    if precision is not None and not 0 < precision < 1:
-        raise ValueError(f"precision must lie strictly between 0 and 1, got {precision}")
+    paths, seed, chunk_size = spec.paths, spec.seed, spec.chunk_size
+    in_memory = paths <= IN_MEMORY_PATHS if spec.keep_paths_in_memory is None else spec.keep_paths_in_memory
+    precision = spec.precision
     chunks = chunk_plan(paths, chunk_size)
     t_start = time.perf_counter()
     reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep)
@@ -165,9 +166,9 @@ def run_simulation(
         batches = sequential_batches(chunks, reducer.headlines, log, lambda: reducer.n_paths)
     try:
         for batch in batches:
-            for out in iter_chunks(compiled, seed, batch, executor=executor, workers=workers,
-                                   fan_paths=fan_paths, keep_claims=keep, dask_address=dask_address,
-                                   dask_client=dask_client):
+            for out in iter_chunks(compiled, seed, batch, executor=executor, workers=spec.workers,
+                                   fan_paths=spec.fan_paths, keep_claims=keep,
+                                   dask_address=spec.dask_address, dask_client=dask_client):
                 reducer.add(out)
                 del out
                 if progress is not None:

@@ -12,6 +12,7 @@ never half-written (see :meth:`fundsvc.store.runs.RunRepository.complete`).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fundsvc import faults
-from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE, normalise_seed
+from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.inputs.loader import LoadedScenario
 from fundsvc.inputs.tables import loan_book_frame
 from fundsvc.simulation.compiled import compile_scenario
@@ -32,6 +33,7 @@ from fundsvc.simulation.watch import RunCancelled, RunWatch
 SPOOL_PREFIX = "fundsvc-run-"
 """Temporary spool folders are ``$TMPDIR/fundsvc-run-<pid>-r<run id>-<random>`` so that
 recovery can tell whose process is gone (:mod:`fundsvc.queue.recovery`)."""
+from fundsvc.simulation.spec import RunSpec
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def record_run(
         paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
     n_paths = paths
     check_run_request(s, paths=n_paths, seed=seed, chunk_size=chunk_size, depletion_target=depletion_target)
-    seed = normalise_seed(seed if seed is not None else s.simulation.seed)
+    spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor, workers=workers,
+                           depletion_target=depletion_target, precision=precision)
+    compiled = compile_scenario(s)  # compile errors surface before anything is written
     scen = store.scenarios.add(s.name, loaded.text, source_path=str(loaded.path))
     book_id = None
     if loaded.loan_book_path is not None and s.loans:
@@ -83,11 +87,19 @@ def record_run(
                                     source_path=str(loaded.loan_book_path))
         book_id = book.id
     run_id = store.runs.create(
-        scen.id, seed, n_paths, chunk_size, executor, loan_book_id=book_id, label=label,
+        scen.id, spec.seed, spec.paths, spec.chunk_size, spec.executor, loan_book_id=book_id, label=label,
         parameters={"workers": workers, "content_sha256": loaded.content_sha256,
                     "depletion_target": depletion_target, "precision": precision},
         **(queue or {}),
     )
+    try:
+        _store_facts(store, run_id, loaded, compiled)
+    except BaseException as exc:
+        try:
+            store.runs.fail(run_id, f"{type(exc).__name__}: {exc}")
+        except Exception as marking:  # noqa: BLE001 - the store failing must not hide the original error
+            exc.add_note(f"could not mark run {run_id} failed: {marking}")
+        raise
     return run_id, scen.id
 
 
@@ -134,12 +146,12 @@ def execute_run(
         with watch.interruptible():  # a cancel stops the simulation, not the final write
             compiled = compile_scenario(scenario)
             params = run.parameters or {}
-            result = run_simulation(
-                compiled, paths=run.n_paths, seed=run.seed, chunk_size=run.chunk_size,
-                executor=Executor(run.executor), workers=params.get("workers"), progress=on_chunk,
+            spec = RunSpec.resolve(
+                scenario, paths=run.n_paths, seed=run.seed, chunk_size=run.chunk_size,
+                executor=Executor(run.executor), workers=params.get("workers"),
                 depletion_target=params.get("depletion_target"), dask_address=dask_address,
-                keep_paths_in_memory=keep_paths_in_memory, spool_dir=spool,
-                precision=params.get("precision"))
+                keep_paths_in_memory=keep_paths_in_memory, precision=params.get("precision"))
+            result = run_simulation(compiled, spec, progress=on_chunk, spool_dir=spool)
         if fail_hook is not None:  # fault injection in tests
             fail_hook(result)
         if result.streamed:
@@ -173,8 +185,8 @@ def simulate_and_store(
     *,
     paths: int | None = None,
     seed: int | None = None,
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
-    executor: Executor = Executor.SERIAL,
+    chunk_size: int | None = None,
+    executor: Executor | None = None,
     workers: int | None = None,
     label: str | None = None,
     progress: Progress | None = None,
@@ -219,3 +231,18 @@ def simulate_and_store(
     result = execute_run(store, run_id, loaded.scenario, progress=progress, dask_address=dask_address,
                          keep_paths_in_memory=keep_paths_in_memory)
     return StoredRun(run_id, scenario_id, result)
+
+
+def _store_facts(store, run_id: int, loaded: LoadedScenario, compiled) -> None:
+    """Make the run self-describing: resolved scenario, input hashes, compiled facts."""
+    from fundsvc.assessment.facts import scenario_facts
+    from fundsvc.store.run_facts import input_hashes
+
+    facts = scenario_facts(compiled.scenario, compiled.equity).to_dict()
+    facts["grids"] = {"factor": compiled.grid.to_dict(),
+                      **{side.value: m.grid.to_dict() for side, m in compiled.models.items()}}
+    if loaded.files:
+        inputs = input_hashes(loaded.files, Path(loaded.path).parent)
+    else:  # not read from files (an upload): the text itself is the only input
+        inputs = [{"name": Path(loaded.path).name, "sha256": hashlib.sha256(loaded.text.encode("utf-8")).hexdigest()}]
+    store.run_facts.add(run_id, compiled.scenario, facts=facts, inputs=inputs)

@@ -114,7 +114,7 @@ def pool_error_columns(columns: dict[str, np.ndarray], level: float = DEFAULT_LE
     ``fiscal_cost_mean_se``, ``payouts_p95_lo/hi``, ``fiscal_cost_p95_lo/hi``,
     ``p_depleted_lo/hi`` (Wilson). Inputs per path (n_paths,), CNY."""
     out = {}
-    for key, col in (("payouts", "loss_horizon"), ("fiscal_cost", "fiscal_cost")):
+    for key, col in (("payouts", "payouts"), ("fiscal_cost", "fiscal_cost")):
         x = np.asarray(columns[col], float)
         out[f"{key}_mean_se"] = float(mean_se(x)[1])
         lo, hi = quantile_interval(x, 0.95, level)

@@ -27,6 +27,7 @@ from fundsvc.store.engine import (
     with_retry,
 )
 from fundsvc.store.loan_books import LoanBookRepository
+from fundsvc.store.run_facts import RunFactsRepository
 from fundsvc.store.runs import RunRepository
 from fundsvc.store.scenarios import ScenarioRepository
 
@@ -170,6 +171,10 @@ class Store:
     @functools.cached_property
     def runs(self) -> RunRepository:
         return RunRepository(self)
+
+    @functools.cached_property
+    def run_facts(self) -> RunFactsRepository:
+        return RunFactsRepository(self)
 
     @functools.cached_property
     def actuals(self) -> ActualsRepository:

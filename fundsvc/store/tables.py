@@ -227,5 +227,23 @@ class Assessment(Base):
     content: Mapped[dict[str, Any]] = mapped_column(sa.JSON())
 
 
+class RunFacts(Base):
+    """What makes a run self-describing: the resolved scenario and the facts the assessment needs."""
+
+    __tablename__ = "run_facts"
+    __table_args__ = ({"comment": "Resolved scenario, input hashes and compiled facts of each run"},)
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    scenario_sha256: Mapped[str] = mapped_column(
+        sa.String(SHA256_LEN), index=True, comment="hex SHA-256 of the resolved scenario JSON")
+    scenario_json_zlib: Mapped[bytes] = mapped_column(
+        sa.LargeBinary(), comment="resolved scenario (every referenced table inlined) as zlib-compressed JSON")
+    inputs: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON(), comment="every file read: {name (relative to the scenario), sha256}")
+    facts: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON(), comment="compiled facts of the assessment (grids, sub-funds, pools, cost per step)")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 ALL_TABLES: tuple[type[Base], ...] = (
-    Scenario, LoanBook, Run, RunTable, RunArtifact, ActualsImport, ActualCashFlow, Assessment)
+    Scenario, LoanBook, Run, RunTable, RunArtifact, ActualsImport, ActualCashFlow, Assessment, RunFacts)

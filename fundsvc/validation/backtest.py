@@ -152,9 +152,9 @@ def backtest_pit(pit, alpha: float = ALPHA, bins: int = 10) -> FundBacktest:
     return FundBacktest(u, hist, p_uni, cov, p_cov, alpha)
 
 
-def fund_history_pit(quantiles: pl.DataFrame, actuals: pl.DataFrame, fund_ids: list[str], start,
+def fund_history_pit(quantiles: pl.DataFrame, actuals: pl.DataFrame, fund_ids: list[str], grid,
                      cost_per_step) -> pl.DataFrame:
-    """PIT of each sub-fund's TVPI to date at every quarter of its actuals.
+    """PIT of each sub-fund's TVPI to date at every step of its actuals.
 
     Parameters
     ----------
@@ -162,26 +162,28 @@ def fund_history_pit(quantiles: pl.DataFrame, actuals: pl.DataFrame, fund_ids: l
         The run's ``equity_quantiles`` (entity = sub-fund id, measure ``tvpi``, p1 … p99).
     actuals : polars.DataFrame
         Validated actuals (:func:`fundsvc.inputs.actuals.read_actuals`).
-    fund_ids, start, cost_per_step
-        The scenario's sub-fund ids, start date and the guidance fund's own cost per quarter.
+    fund_ids, grid, cost_per_step
+        The scenario's sub-fund ids, the run's venture :class:`~fundsvc.engine.grid.TimeGrid`
+        (``ScenarioFacts.grid``) and the guidance fund's own cost per step.
 
     Returns
     -------
     polars.DataFrame
-        entity, step, tvpi, pit — one row per sub-fund and quarter after its first call (a loop
+        entity, step, tvpi, pit — one row per sub-fund and step after its first call (a loop
         over funds and quarters, not paths). As in the assessment, a sub-fund's multiple of the
         guidance fund's flows is compared with the sub-fund's whole-LP-base distribution.
     """
     from fundsvc.assessment.realised import metrics_to_date, place_actuals
     from fundsvc.simulation.quantiles import percentile_of
 
-    flows = place_actuals(actuals, list(fund_ids), start, cost_per_step)
+    flows = place_actuals(actuals, list(fund_ids), grid, cost_per_step)
     rows = []
     for i, fid in enumerate(flows.fund_ids):
         for t in range(flows.step + 1):
             if flows.calls[i, : t + 1].sum() <= 0:
                 continue
-            tv = metrics_to_date(flows.calls[i, : t + 1], flows.distributions[i, : t + 1], flows.nav[i, : t + 1])["tvpi"]
+            tv = metrics_to_date(flows.calls[i, : t + 1], flows.distributions[i, : t + 1], flows.nav[i, : t + 1],
+                                 grid.steps_per_year)["tvpi"]
             rows.append((fid, t, tv, percentile_of(quantiles, fid, "tvpi", t, tv)))
     return pl.DataFrame(rows, schema={"entity": pl.Utf8, "step": pl.Int64, "tvpi": pl.Float64, "pit": pl.Float64},
                         orient="row")

@@ -130,14 +130,15 @@ def test_hand_built_realised_assessment_pins_every_indicator_points_and_total():
     early_stage_share          70 / (40/0.25 + 20/(1/6)) = 0.25 (0.2→0.6)  0.125   1.25
     priority_share             (200 + 150) / 500 = 0.7 (0.4 → 0.8)         0.75    7.5
     deployment_vs_plan         60 / 90 (0.5 → 1)                           1/3     3.333
-    projects_per_yi            6 / 0.6 = 10 (2 → 10)                       1       10
+    projects_per_yi            6 / 1.0 亿 committed = 6 (2 → 10)            0.5     5
     pool_leverage_utilisation  median(10/10, 5/10) = 0.75 (0.5 → 1)        0.5     5
     tvpi_percentile            conditional: 0.5, 0.7 below 0.733 of 4      1       15
     loss_vs_tolerance          0.2667 / 0.5 = 0.5333 (1.5 → 0.5)           0.9667  14.5
     =========================  ==========================================  ======  ======
 
-    total = 23.75 + 18.333 + 29.5 = 71.583. Replacing loss ÷ tolerance by loss − tolerance
-    (−0.233, full marks) would give 15 points and 72.083.
+    total = 23.75 + 13.333 + 29.5 = 66.583. Replacing loss ÷ tolerance by loss − tolerance
+    (−0.233, full marks) would give 15 points and 67.083. (projects_per_yi is per 亿元 of
+    guidance *commitment* since issue 10 — it was 6 / 0.6 亿 called = 10, full marks, before.)
     """
     data = _data()
     data = type(data)(data.run_id, data.scenario_name, data.equity_paths, data.equity_indicators, _quantiles(),
@@ -148,7 +149,7 @@ def test_hand_built_realised_assessment_pins_every_indicator_points_and_total():
     assert got is not None, card.columns
     expected = {
         "leverage": (5.0, 10.0), "reinvestment_completion": (0.75, 5.0), "early_stage_share": (0.25, 1.25),
-        "priority_share": (0.7, 7.5), "deployment_vs_plan": (60 / 90, 10 / 3), "projects_per_yi": (10.0, 10.0),
+        "priority_share": (0.7, 7.5), "deployment_vs_plan": (60 / 90, 10 / 3), "projects_per_yi": (6.0, 5.0),
         "pool_leverage_utilisation": (0.75, 5.0), "tvpi_percentile": (0.5, 15.0),
         "loss_vs_tolerance": ((16 / 60) / 0.5, 15 * (1.5 - (16 / 60) / 0.5)),
     }
@@ -158,8 +159,8 @@ def test_hand_built_realised_assessment_pins_every_indicator_points_and_total():
         assert got[key]["points"] == pytest.approx(points, rel=1e-9), key
     assert a.loss_ratio == pytest.approx(16 / 60, rel=1e-12)
     assert a.tolerated_loss_ratio == pytest.approx(0.5)
-    assert a.score == pytest.approx(23.75 + (10 / 3 + 15) + (15 + 14.5), rel=1e-9)
-    assert a.score == pytest.approx(71.5833333, abs=1e-6)
+    assert a.score == pytest.approx(23.75 + (10 / 3 + 5 + 5) + (15 + 14.5), rel=1e-9)
+    assert a.score == pytest.approx(66.5833333, abs=1e-6)
     # the verdict used the conditional rank and says so; IRR at 12 months is "n/m" with the reason
     assert a.percentiles["tvpi_conditional"] == pytest.approx(0.5)
     assert a.verdict == Verdict.WITHIN_TOLERANCE.value

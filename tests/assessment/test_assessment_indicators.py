@@ -15,6 +15,7 @@ from fundsvc.assessment.periods import PeriodKind, parse_period
 from fundsvc.assessment.realised import metrics_to_date, place_actuals, step_of_date
 from fundsvc.assessment.scorecard import default_scorecard, rating, score
 from fundsvc.assessment.tolerance import Verdict, fair_verdict, tolerated_loss_ratio, verdict_text
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.errors import InputError
 from models.assessment import (
     Direction,
@@ -122,11 +123,11 @@ def test_default_scorecard_sums_to_100_and_cites_sources():
 
 def test_metrics_to_date_known_answer():
     # pay 100 in quarter 0; receive 50 in quarter 1 and hold 70: TVPI 1.2, DPI 0.5, RVPI 0.7
-    m = metrics_to_date([100, 0], [0, 50], [80, 70])
+    m = metrics_to_date([100, 0], [0, 50], [80, 70], 4)
     assert (m["paid_in"], m["tvpi"], m["dpi"], m["rvpi"], m["loss_ratio"]) == pytest.approx((100, 1.2, 0.5, 0.7, 0.0))
     # flows 0, −100, +120 by quarter: 20 % a quarter → 1.2⁴ − 1 a year
     assert m["irr_to_date"] == pytest.approx(1.2 ** 4 - 1, rel=1e-6)
-    m = metrics_to_date([100], [0], [60])
+    m = metrics_to_date([100], [0], [60], 4)
     assert m["loss_ratio"] == pytest.approx(0.4)
 
 
@@ -134,22 +135,22 @@ def test_place_actuals_carries_nav_and_adds_own_cost():
     acts = pl.DataFrame({
         "sub_fund_id": ["a", "a", "b"], "period_end": [dt.date(2026, 3, 31), dt.date(2026, 9, 30), dt.date(2026, 6, 30)],
         "calls_cny": [10.0, 5.0, 20.0], "distributions_cny": [0.0, 1.0, 0.0], "nav_cny": [9.0, 13.0, 19.0]})
-    flows = place_actuals(acts, ["a", "b"], dt.date(2026, 1, 1), [1.0] * 8)
+    flows = place_actuals(acts, ["a", "b"], TimeGrid(dt.date(2026, 1, 1), 4, 8), [1.0] * 8)
     assert flows.step == 2 and flows.as_of == dt.date(2026, 9, 30)
     np.testing.assert_allclose(flows.nav, [[9, 9, 13], [0, 19, 19]])
     c, _d, v = flows.whole_fund()
     np.testing.assert_allclose(c, [11, 21, 6])
     np.testing.assert_allclose(v, [9, 28, 32])
-    early = place_actuals(acts, ["a", "b"], dt.date(2026, 1, 1), [1.0] * 8, as_of=dt.date(2026, 6, 30))
+    early = place_actuals(acts, ["a", "b"], TimeGrid(dt.date(2026, 1, 1), 4, 8), [1.0] * 8, as_of=dt.date(2026, 6, 30))
     assert early.step == 1 and early.calls.sum() == 30
     with pytest.raises(InputError, match="outside the simulated quarters"):
-        place_actuals(acts, ["a", "b"], dt.date(2026, 1, 1), [1.0] * 2)
+        place_actuals(acts, ["a", "b"], TimeGrid(dt.date(2026, 1, 1), 4, 2), [1.0] * 2)
 
 
 def test_step_of_date():
-    assert step_of_date(dt.date(2026, 3, 31), dt.date(2026, 1, 1)) == 0
-    assert step_of_date(dt.date(2027, 6, 30), dt.date(2026, 1, 1)) == 5
-    assert step_of_date(dt.date(2025, 12, 31), dt.date(2026, 1, 1)) == -1
+    assert step_of_date(dt.date(2026, 3, 31), dt.date(2026, 1, 1), 4) == 0
+    assert step_of_date(dt.date(2027, 6, 30), dt.date(2026, 1, 1), 4) == 5
+    assert step_of_date(dt.date(2025, 12, 31), dt.date(2026, 1, 1), 4) == -1
 
 
 def test_combined_exposure_hand_built():

@@ -100,14 +100,16 @@ def test_fund_history_pit_passes_a_right_model_and_fails_an_optimistic_one():
     PITs equal to u (to the 1 % grid) and pass; TVPIs 0.5 + u³ (too optimistic a model) fail."""
     import datetime as dt
 
+    from fundsvc.engine.grid import TimeGrid
     from fundsvc.validation.backtest import fund_history_pit
 
     n = 60
+    grid = TimeGrid(dt.date(2026, 1, 1), 4, n)
     u = np.random.default_rng(3).uniform(0.02, 0.98, n)
     q = _flat_quantiles("a", n)
-    good = fund_history_pit(q, _history(0.5 + u), ["a"], dt.date(2026, 1, 1), [0.0] * n)
+    good = fund_history_pit(q, _history(0.5 + u), ["a"], grid, [0.0] * n)
     assert good.height == n
     np.testing.assert_allclose(good["pit"].to_numpy(), u, atol=1e-9)
     assert backtest_pit(good["pit"].to_numpy()).passed
-    bad = fund_history_pit(q, _history(0.5 + u ** 3), ["a"], dt.date(2026, 1, 1), [0.0] * n)
+    bad = fund_history_pit(q, _history(0.5 + u ** 3), ["a"], grid, [0.0] * n)
     assert not backtest_pit(bad["pit"].to_numpy()).passed

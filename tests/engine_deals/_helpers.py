@@ -52,5 +52,5 @@ def setup(n_paths=40, n_steps=32, start_step=2, seed=3, market=None, fund=None, 
     profile = profile if profile is not None else fast_profile()
     paths = simulate_market(market, n_paths, n_steps, 4, np.random.default_rng(seed))
     prog = compile_deals(fund, profile, paths.sectors, n_steps, start_step, 0.85 * fund.commitment_cny,
-                         exit_regime=market.regime)
+                         exit_regime=market.regime, steps_per_year=4)
     return prog, paths

@@ -214,7 +214,7 @@ def test_sector_without_market_factor_is_an_input_error():
     market = MarketModel(sectors=[Sector.SMART_IOT, Sector.OTHER], tech_cycle_loading={Sector.SMART_IOT: 0.5, Sector.OTHER: 0.5})
     paths = simulate_market(market, 10, 32, 4, np.random.default_rng(1))
     with pytest.raises(InputError) as exc:
-        compile_deals(fund, helpers.fast_profile(), paths.sectors, 32, 0, 1e8)
+        compile_deals(fund, helpers.fast_profile(), paths.sectors, 32, 0, 1e8, steps_per_year=4)
     assert "biomedicine" in str(exc.value) and "market.sectors" in str(exc.value)
 
 

@@ -19,14 +19,14 @@ def test_fee_schedule_hand_case(make_sub_fund):
     sf = make_sub_fund()
     cost = np.full((1, 12), 40.0)
     nav = np.full((1, 12), 55.0)
-    fee, exp = fee_schedule(sf, nav, cost, start_step=2)
+    fee, exp = fee_schedule(sf, nav, cost, start_step=2, steps_per_year=4)
     np.testing.assert_allclose(fee[0], [0, 0, .5, .5, .5, .5, .15, .15, .15, .15, 0, 0])
     np.testing.assert_allclose(exp[0], [0, 0] + [0.05] * 8 + [0, 0])
     sf_nav = make_sub_fund(fees={"post_investment_fee_basis": "nav"})
-    fee2, _ = fee_schedule(sf_nav, nav, cost, start_step=2)
+    fee2, _ = fee_schedule(sf_nav, nav, cost, start_step=2, steps_per_year=4)
     assert fee2[0, 6] == pytest.approx(0.015 / 4 * 55.0)
     sf_c = make_sub_fund(fees={"post_investment_fee_basis": "commitment"})
-    fee3, _ = fee_schedule(sf_c, nav, cost, start_step=2)
+    fee3, _ = fee_schedule(sf_c, nav, cost, start_step=2, steps_per_year=4)
     assert fee3[0, 6] == pytest.approx(0.015 / 4 * 100.0)
 
 
@@ -57,7 +57,7 @@ def test_calls_capped_and_cash_conserved(make_sub_fund, inv, pro, nav, rec_share
                         waterfall={"kind": kind, "gp_commitment_share": gp}, life_years=3)
     p = _portfolio(inv, pro, nav)
     p["recycled"] = rec_share * inv
-    f = fund_cash_flows(sf, **p, start_step=1, n_steps=16)
+    f = fund_cash_flows(sf, **p, start_step=1, n_steps=16, steps_per_year=4)
     invest_calls = f.calls - (0 if from_commitment else f.management_fees + f.expenses)
     assert (np.cumsum(invest_calls, axis=1) <= 100.0 + 1e-9).all()
     assert (f.calls >= 0).all() and (f.distributable >= 0).all()
@@ -77,7 +77,7 @@ def test_recycling_reserve_pays_recycled_investment(make_sub_fund):
     inv = np.zeros((1, 8)); inv[0, 0] = 50; inv[0, 2] = 6
     rec = np.zeros((1, 8)); rec[0, 2] = 6
     pro = np.zeros((1, 8)); pro[0, 1] = 10
-    f = fund_cash_flows(sf, inv, pro, np.zeros((1, 8)), np.zeros((1, 8)), rec, 0, 8)
+    f = fund_cash_flows(sf, inv, pro, np.zeros((1, 8)), np.zeros((1, 8)), rec, 0, 8, steps_per_year=4)
     np.testing.assert_allclose(f.calls[0], [50, 0, 0, 0, 0, 0, 0, 0])
     np.testing.assert_allclose(f.distributable[0], [0, 0, 0, 0, 4, 0, 0, 0])
 
@@ -88,7 +88,7 @@ def test_gp_commitment_is_carry_free_pass_through(make_sub_fund):
                         waterfall={"gp_commitment_share": 0.02, "hurdle_rate": 0.0, "carry": 0.2})
     inv = np.zeros((1, 8)); inv[0, 0] = 100
     pro = np.zeros((1, 8)); pro[0, 6] = 300
-    f = fund_cash_flows(sf, inv, pro, np.zeros((1, 8)), np.zeros((1, 8)), np.zeros((1, 8)), 0, 8)
+    f = fund_cash_flows(sf, inv, pro, np.zeros((1, 8)), np.zeros((1, 8)), np.zeros((1, 8)), 0, 8, steps_per_year=4)
     assert f.gp_calls.sum() == pytest.approx(2.0)
     assert f.carry.sum() == pytest.approx(0.2 * 0.98 * 200)
     assert f.gp_distributions.sum() == pytest.approx(0.02 * 300 + 0.2 * 0.98 * 200)
@@ -99,7 +99,7 @@ def test_lp_nav_is_net_of_accrued_carry(make_sub_fund):
                         waterfall={"gp_commitment_share": 0.0, "hurdle_rate": 0.0, "carry": 0.2})
     inv = np.zeros((1, 4)); inv[0, 0] = 100
     nav = np.full((1, 4), 150.0)
-    f = fund_cash_flows(sf, inv, np.zeros((1, 4)), nav, np.full((1, 4), 100.0), np.zeros((1, 4)), 0, 4)
+    f = fund_cash_flows(sf, inv, np.zeros((1, 4)), nav, np.full((1, 4), 100.0), np.zeros((1, 4)), 0, 4, steps_per_year=4)
     assert f.lp_nav[0, -1] == pytest.approx(140.0)
     assert f.gp_nav[0, -1] == pytest.approx(10.0)
 
@@ -108,4 +108,4 @@ def test_bad_shapes_raise_input_error(make_sub_fund):
     sf = make_sub_fund()
     a = np.zeros((2, 5))
     with pytest.raises(InputError, match="shape"):
-        fund_cash_flows(sf, a, a, a, a, np.zeros((2, 4)), 0, 5)
+        fund_cash_flows(sf, a, a, a, a, np.zeros((2, 4)), 0, 5, steps_per_year=4)

@@ -37,16 +37,16 @@ def test_profit_concession_hand_case():
     above it half (20) goes to private LPs. With an 8 % threshold the account is
     100·1.08 − 60 = 48 after a year, 48·1.08 = 51.84 a year later: 14.08 is conceded."""
     c, d, v = _row(9, s0=100), _row(9, s4=60, s8=80), np.zeros((1, 9))
-    kept, _, given_up = apply_profit_concession(c, d, v, ProfitConcession(threshold_rate=0, concession_share=0.5))
+    kept, _, given_up = apply_profit_concession(c, d, v, ProfitConcession(threshold_rate=0, concession_share=0.5), steps_per_year=4)
     assert given_up.sum() == pytest.approx(20.0)
     assert kept[0, 8] == pytest.approx(60.0)
-    _, _, g8 = apply_profit_concession(c, d, v, ProfitConcession(threshold_rate=0.08, concession_share=0.5))
+    _, _, g8 = apply_profit_concession(c, d, v, ProfitConcession(threshold_rate=0.08, concession_share=0.5), steps_per_year=4)
     assert g8.sum() == pytest.approx(0.5 * (80 - 51.84))
 
 
 def test_concession_reduces_nav_by_accrued_share():
     c, d, v = _row(4, s0=100), np.zeros((1, 4)), np.full((1, 4), 150.0)
-    _, nav, _ = apply_profit_concession(c, d, v, ProfitConcession(concession_share=0.4))
+    _, nav, _ = apply_profit_concession(c, d, v, ProfitConcession(concession_share=0.4), steps_per_year=4)
     assert nav[0, -1] == pytest.approx(150 - 0.4 * 50)
 
 
@@ -58,12 +58,12 @@ def test_buyout_when_in_the_money_hand_case():
     d = np.zeros((1, n))
     v = np.where(np.arange(n) < 14, 90.0, 200.0)[None, :]
     opt = BuyoutOption(exercise="when_in_the_money", window_start_years=3, window_end_years=5, interest_rate=0.03)
-    _, d2, v2, step, price = apply_buyout(c, d, v, opt, start_step=0)
+    _, d2, v2, step, price = apply_buyout(c, d, v, opt, start_step=0, steps_per_year=4)
     assert step[0] == 14 and price[0] == pytest.approx(110.5)
     assert d2[0, 14] == pytest.approx(110.5) and d2.sum() == pytest.approx(110.5)
     assert (v2[0, 14:] == 0).all() and (v2[0, :14] == 90).all()
     # never in the money inside the window: not exercised
-    _, _, _, s_no, _ = apply_buyout(c, d, np.full((1, n), 90.0), opt, start_step=0)
+    _, _, _, s_no, _ = apply_buyout(c, d, np.full((1, n), 90.0), opt, start_step=0, steps_per_year=4)
     assert s_no[0] == -1
 
 
@@ -74,24 +74,24 @@ def test_buyout_at_window_start_and_deducting_distributions():
     n = 24
     c, d, v = _row(n, s0=100), _row(n, s5=20), np.full((1, n), 10.0)
     opt = BuyoutOption(exercise="at_window_start", window_start_years=3, window_end_years=5)
-    _, _, _, step, price = apply_buyout(c, d, v, opt, start_step=0)
+    _, _, _, step, price = apply_buyout(c, d, v, opt, start_step=0, steps_per_year=4)
     assert step[0] == 11 and price[0] == pytest.approx(88.25)
     opt_gross = opt.model_copy(update={"deduct_distributions": False})
-    _, _, _, _, p2 = apply_buyout(c, d, v, opt_gross, start_step=0)
+    _, _, _, _, p2 = apply_buyout(c, d, v, opt_gross, start_step=0, steps_per_year=4)
     assert p2[0] == pytest.approx(108.25)
     c3 = _row(n, s4=100)
-    _, _, _, step3, _ = apply_buyout(c3, np.zeros((1, n)), v, opt, start_step=4)
+    _, _, _, step3, _ = apply_buyout(c3, np.zeros((1, n)), v, opt, start_step=4, steps_per_year=4)
     assert step3[0] == 15
-    np.testing.assert_allclose(buyout_price(c3, np.zeros((1, n)), opt)[0, 15], 100 + 0.0075 * 100 * 11)
+    np.testing.assert_allclose(buyout_price(c3, np.zeros((1, n)), opt, steps_per_year=4)[0, 15], 100 + 0.0075 * 100 * 11)
 
 
 def test_share_and_management_cost():
     assert guidance_share_of_lp(_sf(0.3, 0.01)) == pytest.approx(0.3 / 0.99)
     gf = GuidanceFund(name="g", size_cny=1000, inception=dt.date(2026, 1, 1), term_years=2, management_cost_rate=0.005)
-    cost = management_cost(gf, np.array([60.0, 100.0]), np.array([0, 2]), 0, 10)
+    cost = management_cost(gf, np.array([60.0, 100.0]), np.array([0, 2]), 0, 10, steps_per_year=4)
     np.testing.assert_allclose(cost, [0.075, 0.075] + [0.2] * 6 + [0, 0])
-    assert step_of(dt.date(2027, 7, 1), dt.date(2026, 1, 1)) == 6
-    assert step_of(dt.date(2026, 2, 15), dt.date(2026, 1, 1)) == 0
+    assert step_of(dt.date(2027, 7, 1), dt.date(2026, 1, 1), steps_per_year=4) == 6
+    assert step_of(dt.date(2026, 2, 15), dt.date(2026, 1, 1), steps_per_year=4) == 0
 
 
 def _sf(share, gp):

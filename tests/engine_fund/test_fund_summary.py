@@ -28,7 +28,7 @@ def quick_run():
 
 def test_summary_rows_and_columns(quick_run):
     model, market, ch = quick_run
-    df = summarise_equity(ch, market.index_level, model.dates(), path_offset=600)
+    df = summarise_equity(ch, market.index_level, model.dates(), path_offset=600, periods_per_year=4)
     assert df.height == 300 * 4
     assert df["entity"].unique().sort().to_list() == sorted(["guidance", *model.fund_ids])
     assert df["path"].min() == 600 and df["path"].max() == 899
@@ -41,7 +41,7 @@ def test_summary_rows_and_columns(quick_run):
     # trough equals the minimum of the cumulative net cash flow
     cum = np.cumsum(ch.guidance_distributions - ch.guidance_calls, axis=1)
     np.testing.assert_allclose(g["trough_cny"].to_numpy(), np.minimum(cum.min(axis=1), 0))
-    gs = summarise_equity(ch, market.index_level, view=SubFundView.GUIDANCE_SHARE)
+    gs = summarise_equity(ch, market.index_level, view=SubFundView.GUIDANCE_SHARE, periods_per_year=4)
     assert gs.height == df.height
 
 
@@ -58,7 +58,7 @@ def test_ta_fund_irr_and_pme_against_index_growing_at_g():
     market = simulate_market(sc.market, 4, model.n_steps, 4, stream(1, 0, Component.FACTORS))
     ch = simulate_equity_chunk(model, market, 1, 0)
     index = np.broadcast_to(1.12 ** (np.arange(model.n_steps + 1) / 4), (4, model.n_steps + 1))
-    df = summarise_equity(ch, index, model.dates())
+    df = summarise_equity(ch, index, model.dates(), periods_per_year=4)
     row = df.filter(df["entity"] == "ta")
     np.testing.assert_allclose(row["irr"].to_numpy(), 0.12, atol=1e-8)
     np.testing.assert_allclose(row["ks_pme"].to_numpy(), 1.0, atol=1e-9)

@@ -48,16 +48,28 @@ def test_loss_measures_and_pools_carry_errors(run):
     assert "headlines" in run.tables()
 
 
-def test_streamed_and_in_memory_error_columns_agree():
-    """The streamed reducer (per-path columns read back one at a time) and the in-memory path
-    table give the same error columns."""
-    a = fundsvc.simulate("quick", paths=1000, seed=5, chunk_size=500)
-    b = a.equity_summary_table
-    object.__setattr__(a, "equity_summary_table", None)
-    c = a.equity_summary()
+def test_streamed_and_in_memory_error_columns_agree(scenarios_dir):
+    """The error columns come from the venture side's one summary formula: a streamed run
+    (per-path columns memory-mapped from the spool) and an in-memory run give the same values,
+    and they agree with the formula applied to the stored path table."""
+    from fundsvc.inputs import load_scenario
+    from fundsvc.simulation import compile_scenario, run_simulation
+    from fundsvc.simulation.registry import SUMMARY_QUANTILE_NAMES, SUMMARY_QUANTILES
+    from fundsvc.simulation.sides.venture import irr_with_total_loss
+    from fundsvc.simulation.uncertainty import equity_error_frame
+
+    compiled = compile_scenario(load_scenario(scenarios_dir / "quick.toml").scenario)
+    a = run_simulation(compiled, paths=1000, seed=5, chunk_size=500, keep_paths_in_memory=True)
+    s = run_simulation(compiled, paths=1000, seed=5, chunk_size=500, keep_paths_in_memory=False)
+    try:
+        b, c = a.equity_summary(), s.equity_summary()
+    finally:
+        s.discard_spool()
     cols = [col for col in b.columns if col.endswith(("_se", "_lo", "_hi", "_mean"))]
     assert cols and set(cols) <= set(c.columns)
-    assert_frame_equal(b.select(cols), c.select(cols), check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(b.select(cols), c.select(cols), check_exact=True)
+    direct = equity_error_frame(irr_with_total_loss(a.equity_paths), SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES)
+    assert_frame_equal(b.select(cols), direct.select(cols), check_exact=False, rel_tol=1e-12)
 
 
 def test_engine_intervals_cover_over_independent_path_groups(run):

@@ -81,7 +81,7 @@ def test_stored_run_round_trip(store, quick):
 
 
 def test_failed_simulation_is_recorded_not_half_stored(store, quick, monkeypatch):
-    import fundsvc.simulation.service as service
+    from fundsvc.simulation import service
 
     def boom(*a, **k):
         raise RuntimeError("engine exploded in chunk 3")

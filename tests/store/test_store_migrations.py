@@ -17,7 +17,7 @@ from fundsvc.store.tables import Base
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_TABLES = {"scenarios", "loan_books", "runs", "run_tables", "run_artifacts",
-                   "actuals_imports", "actual_cash_flows", "assessments"}
+                   "actuals_imports", "actual_cash_flows", "assessments", "run_facts"}
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_store_refuses_an_unknown_revision(fresh_store: Store) -> None:
 
 def test_missing_tables_give_an_upgrade_hint(fresh_store: Store) -> None:
     with fresh_store.engine.begin() as connection:
-        for table in ("run_tables", "run_artifacts", "assessments", "runs"):
+        for table in ("run_tables", "run_artifacts", "assessments", "run_facts", "runs"):
             connection.exec_driver_sql(f"DROP TABLE {table}")
     with pytest.raises(StoreError, match=r"not set up for fundsvc or is out of date .*"
                                          r"run `fundsvc db upgrade`") as info:

@@ -28,6 +28,7 @@ from fundsvc.credit.engine.schedule import (
     outstanding_principal,
     schedule_matrix,
 )
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import (
@@ -197,6 +198,11 @@ class CreditModel:
         return 1.0 / self.steps_per_year
 
     @property
+    def grid(self) -> TimeGrid:
+        """The credit side's time grid."""
+        return TimeGrid(self.start_date, self.steps_per_year, self.n_steps)
+
+    @property
     def n_pools(self) -> int:
         return len(self.pools)
 
@@ -352,6 +358,7 @@ def compile_credit(
     correlation: AssetCorrelationModel | None = None,
     settings: CreditSettings | None = None,
     steps_per_year: int | None = None,
+    grid: TimeGrid | None = None,
 ) -> CreditModel:
     """Compile the scenario's loans, pools and lending programmes.
 
@@ -363,7 +370,9 @@ def compile_credit(
         such a field, else :class:`AssetCorrelationModel` ``()`` (R = 0.12).
     settings : CreditSettings, optional
     steps_per_year : int, optional
-        1 (annual) or 4 (quarterly); default from ``scenario.simulation.credit_time_step``.
+        1 (annual) or 4 (quarterly); default from ``grid``, else ``scenario.simulation.credit_time_step``.
+    grid : TimeGrid, optional
+        The credit side's grid (:meth:`TimeGrid.credit_grid`); its ``steps_per_year`` is used.
 
     Returns
     -------
@@ -371,7 +380,7 @@ def compile_credit(
     """
     settings = settings or CreditSettings()
     corr = correlation or getattr(scenario, "asset_correlation", None) or AssetCorrelationModel()
-    spy = steps_per_year or scenario.simulation.credit_time_step.per_year
+    spy = steps_per_year or (grid or TimeGrid.credit_grid(scenario)).steps_per_year
     if spy not in (1, 4):
         raise InputError([Problem("<input>", "steps_per_year", f"must be 1 or 4, got {spy}")])
     dt_ = 1.0 / spy

@@ -27,6 +27,7 @@ import polars as pl
 from fundsvc.credit.engine.compile import CreditModel, compile_credit
 from fundsvc.credit.engine.kernel import CreditChunk, concat_chunks, simulate_credit_chunk
 from fundsvc.engine.factors import simulate_market
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.engine.sampling import Component, chunk_plan, stream
 from fundsvc.errors import InputError, Problem
 from models.credit import AchievementLoan
@@ -151,10 +152,10 @@ def loan_capital(scenario: Scenario, loan: AchievementLoan, *, n_paths: int = 20
     model = compile_credit(sc)
     if loan.loan_id not in model.book.loan_ids:
         raise InputError([Problem("<input>", "loan", f"loan '{loan.loan_id}' is not outstanding within the horizon")])
-    spy_market = 4
+    fg = TimeGrid.factor_grid(sc)
     chunks = []
     for ch in chunk_plan(n_paths, chunk_size):
-        market = simulate_market(sc.market, ch.size, spy_market * sc.simulation.horizon_years, spy_market,
+        market = simulate_market(sc.market, ch.size, fg.n_steps, fg.steps_per_year,
                                  stream(seed, ch.index, Component.FACTORS))
         chunks.append(simulate_credit_chunk(model, market, seed, ch.index, record_defaults=True))
     chunk = concat_chunks(chunks)

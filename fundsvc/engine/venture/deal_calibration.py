@@ -30,6 +30,7 @@ import datetime as dt
 import numpy as np
 
 from fundsvc.engine.factors import simulate_market
+from fundsvc.engine.grid import FACTOR_STEPS_PER_YEAR, TimeGrid
 from fundsvc.engine.venture.deal_programme import N_STAGES, compile_deals
 from fundsvc.engine.venture.deals import DealOutcomes, DealStatus, deal_multiples, simulate_deals
 from models.common import Sector
@@ -100,7 +101,7 @@ def funnel(outcomes: DealOutcomes) -> dict[str, float]:
     }
 
 
-def median_years_between_rounds(profile: StageProfile, steps_per_year: int = 4) -> np.ndarray:
+def median_years_between_rounds(profile: StageProfile, steps_per_year: int) -> np.ndarray:
     """Median time from a round to the next event at each stage (normal regime), years, shape (5,).
 
     The time to the next event is geometric in steps (exponential in continuous time, mean
@@ -110,6 +111,11 @@ def median_years_between_rounds(profile: StageProfile, steps_per_year: int = 4) 
     years = np.array([profile.transition(s).years_in_stage for s in STAGE_ORDER])
     p = 1.0 - np.exp(-1.0 / (steps_per_year * years))
     return np.ceil(np.log(0.5) / np.log1p(-p)) / steps_per_year
+
+
+def calibration_grid(fund) -> TimeGrid:
+    """The calibration fund's grid: quarterly (the factor grid) over its life."""
+    return TimeGrid(fund.vintage, FACTOR_STEPS_PER_YEAR, round(fund.life_years * FACTOR_STEPS_PER_YEAR))
 
 
 def simulate_calibration(
@@ -122,12 +128,12 @@ def simulate_calibration(
     """Simulate the calibration fund under ``profile``; per-deal outcomes (n_paths, n_deals)."""
     market = market if market is not None else MarketModel()
     fund = calibration_fund(n_deals)
-    n_steps = round(fund.life_years * 4)
+    grid = calibration_grid(fund)
     ss = np.random.SeedSequence(seed)
     rng_m, rng_d = (np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(2))
-    paths = simulate_market(market, n_paths, n_steps, 4, rng_m)
-    prog = compile_deals(fund, profile, paths.sectors, n_steps, 0, 0.85 * fund.commitment_cny,
-                         exit_regime=market.regime)
+    paths = simulate_market(market, n_paths, grid.n_steps, grid.steps_per_year, rng_m)
+    prog = compile_deals(fund, profile, paths.sectors, grid.n_steps, 0, 0.85 * fund.commitment_cny,
+                         grid.steps_per_year, exit_regime=market.regime)
     return simulate_deals(prog, paths, rng_d).deals
 
 
@@ -151,7 +157,8 @@ def calibration_report(profile: StageProfile, n_paths: int = 4000, seed: int = 2
         "graduation": {s.value: float(r) for s, r in zip(STAGE_ORDER, graduation_rates(out))},
         "funnel": {k: (v, CB_INSIGHTS_FUNNEL.get(k)) for k, v in fun.items()},
         "median_years_between_rounds": {
-            s.value: float(y) for s, y in zip(STAGE_ORDER, median_years_between_rounds(profile))
+            s.value: float(y) for s, y in zip(STAGE_ORDER, median_years_between_rounds(
+                profile, calibration_grid(calibration_fund(1)).steps_per_year))
         },
         "n_multiples": int(mult.size),
         "mean_multiple": float(mult.mean()),

@@ -201,7 +201,7 @@ def compile_deals(
     n_steps: int,
     start_step: int,
     investable_cny: float,
-    steps_per_year: int = 4,
+    steps_per_year: int,
     *,
     exit_regime: ExitRegimeModel | None = None,
 ) -> DealProgramme:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fundsvc.engine.factors import MarketPaths
+from fundsvc.engine.grid import TimeGrid
 from fundsvc.engine.sampling import Component, stream, sub_key
 from fundsvc.engine.venture.deal_programme import DealProgramme, compile_deals
 from fundsvc.engine.venture.deals import simulate_deals
@@ -42,7 +43,6 @@ from fundsvc.engine.venture.guidance import (
     guidance_stake,
     local_reinvestment_ratio,
     management_cost,
-    step_of,
 )
 from fundsvc.engine.venture.ta import ta_fund_paths
 from fundsvc.errors import InputError, Problem
@@ -86,8 +86,8 @@ class EquityModel:
     guidance : GuidanceFund or None
     sectors : tuple of Sector
         Market sector order.
-    n_steps, steps_per_year : int
-    start_date : datetime.date
+    grid : TimeGrid
+        The venture side's time grid (``simulation.time_step``).
     management_cost : ndarray, shape (n_steps,)
         The guidance fund's own cost per step (CNY).
     include_cash_yield : bool
@@ -97,11 +97,21 @@ class EquityModel:
     funds: tuple[CompiledFund, ...]
     guidance: GuidanceFund | None
     sectors: tuple[Sector, ...]
-    n_steps: int
-    steps_per_year: int
-    start_date: dt.date
+    grid: TimeGrid
     management_cost: np.ndarray
     include_cash_yield: bool = False
+
+    @property
+    def n_steps(self) -> int:
+        return self.grid.n_steps
+
+    @property
+    def steps_per_year(self) -> int:
+        return self.grid.steps_per_year
+
+    @property
+    def start_date(self) -> dt.date:
+        return self.grid.start_date
 
     @property
     def fund_ids(self) -> tuple[str, ...]:
@@ -114,11 +124,7 @@ class EquityModel:
 
     def dates(self) -> np.ndarray:
         """Step end dates, ``datetime64[D]`` shape (n_steps,)."""
-        months = 12 // self.steps_per_year
-        start = np.datetime64(self.start_date, "M")
-        ends = start + np.arange(1, self.n_steps + 1) * months
-        day_shift = np.datetime64(self.start_date, "D") - np.datetime64(self.start_date, "M").astype("datetime64[D]")
-        return ends.astype("datetime64[D]") + day_shift - np.timedelta64(1, "D")
+        return self.grid.dates()
 
 
 @dataclass(frozen=True)
@@ -191,8 +197,10 @@ def _factor_weights(sub_fund: SubFund, sectors: tuple[Sector, ...], corr: np.nda
     return w / float(np.sqrt(w @ corr @ w))
 
 
-def compile_equity(scenario: Scenario, *, include_cash_yield: bool = False) -> EquityModel:
-    """Compile the scenario's sub-funds and guidance fund (see module doc).
+def compile_equity(scenario: Scenario, grid: TimeGrid | None = None, *,
+                   include_cash_yield: bool = False) -> EquityModel:
+    """Compile the scenario's sub-funds and guidance fund (see module doc) on ``grid`` (default
+    the scenario's venture grid, :meth:`TimeGrid.venture_grid`).
 
     Raises
     ------
@@ -200,14 +208,14 @@ def compile_equity(scenario: Scenario, *, include_cash_yield: bool = False) -> E
         A sub-fund starting before the simulation start date, or one that cannot be compiled.
     """
     sim = scenario.simulation
-    spy = sim.time_step.per_year
-    n_steps = spy * sim.horizon_years
+    grid = grid if grid is not None else TimeGrid.venture_grid(scenario)
+    spy, n_steps = grid.steps_per_year, grid.n_steps
     sectors = tuple(scenario.market.sectors)
     corr = scenario.market.sector_correlation()
     problems: list[Problem] = []
     funds: list[CompiledFund] = []
     for i, sf in enumerate(scenario.sub_funds):
-        start = step_of(sf.vintage, sim.start_date, spy)
+        start = grid.step_of(sf.vintage)
         if start < 0:
             problems.append(Problem("<input>", f"sub_funds[{i}].vintage",
                                     f"vintage {sf.vintage} is before the simulation start date "
@@ -224,10 +232,10 @@ def compile_equity(scenario: Scenario, *, include_cash_yield: bool = False) -> E
     if gf is not None and funds:
         cost = management_cost(gf, np.array([f.sub_fund.guidance_commitment_cny for f in funds]),
                                np.array([f.start_step for f in funds]),
-                               step_of(gf.inception, sim.start_date, spy), n_steps, spy)
+                               grid.step_of(gf.inception), n_steps, spy)
     else:
         cost = np.zeros(n_steps)
-    return EquityModel(tuple(funds), gf, sectors, n_steps, spy, sim.start_date, cost, include_cash_yield)
+    return EquityModel(tuple(funds), gf, sectors, grid, cost, include_cash_yield)
 
 
 def _check_market(model: EquityModel, market: MarketPaths) -> None:

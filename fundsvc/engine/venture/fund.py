@@ -139,7 +139,7 @@ def fee_schedule(
     nav: np.ndarray,
     cost_outstanding: np.ndarray,
     start_step: int,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Management fees and expenses per step.
 
@@ -199,7 +199,7 @@ def fund_cash_flows(
     recycled: np.ndarray,
     start_step: int,
     n_steps: int,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> FundFlows:
     """Calls, distributions and NAV of a deal-level sub-fund (conventions in the module doc).
 

@@ -71,7 +71,7 @@ def apply_profit_concession(
     distributions: np.ndarray,
     nav: np.ndarray,
     concession: ProfitConcession | None,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """让利: give ``concession_share`` of distributions above the threshold to private LPs.
 
@@ -111,7 +111,7 @@ def apply_profit_concession(
 
 
 def buyout_price(
-    calls: np.ndarray, distributions: np.ndarray, option: BuyoutOption, steps_per_year: int = 4
+    calls: np.ndarray, distributions: np.ndarray, option: BuyoutOption, steps_per_year: int
 ) -> np.ndarray:
     """Buy-out price at each step end (module doc), CNY, shape (n_paths, n_steps)."""
     c = np.asarray(calls, dtype=float)
@@ -132,7 +132,7 @@ def apply_buyout(
     nav: np.ndarray,
     option: BuyoutOption,
     start_step: int,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exercise the buy-out option where it applies (module doc).
 
@@ -191,7 +191,7 @@ def guidance_stake(
     lp_distributions: np.ndarray,
     lp_nav: np.ndarray,
     start_step: int,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> GuidanceStake:
     """The guidance fund's flows from one sub-fund: share, then 让利, then buy-out.
 
@@ -219,12 +219,12 @@ def guidance_stake(
     return GuidanceStake(c2, d2, v2, conceded, step, paid)
 
 
-def step_of(date, start_date, steps_per_year: int = 4) -> int:
-    """Steps between ``start_date`` and ``date`` (whole steps, rounded down; may be negative)."""
-    months = (date.year - start_date.year) * 12 + (date.month - start_date.month)
-    if date.day < start_date.day:
-        months -= 1
-    return months // (12 // steps_per_year)
+def step_of(date, start_date, steps_per_year: int) -> int:
+    """Steps between ``start_date`` and ``date`` (whole steps, rounded down; may be negative):
+    :meth:`fundsvc.engine.grid.TimeGrid.step_of`."""
+    from fundsvc.engine.grid import TimeGrid
+
+    return TimeGrid(start_date, steps_per_year, 0).step_of(date)
 
 
 def management_cost(
@@ -233,7 +233,7 @@ def management_cost(
     start_steps: np.ndarray,
     inception_step: int,
     n_steps: int,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> np.ndarray:
     """The guidance fund's own management cost per step, CNY, shape (n_steps,).
 
@@ -256,7 +256,7 @@ def management_cost(
 
 
 def cash_yield(
-    guidance: GuidanceFund, calls: np.ndarray, distributions: np.ndarray, steps_per_year: int = 4
+    guidance: GuidanceFund, calls: np.ndarray, distributions: np.ndarray, steps_per_year: int
 ) -> np.ndarray:
     """Interest on idle cash, CNY per step, shape (n_paths, n_steps).
 

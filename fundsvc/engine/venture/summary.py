@@ -6,10 +6,10 @@ LP base (net of fees and carry: what its LPs together paid and received); with
 ``view=SubFundView.GUIDANCE_SHARE`` it describes the guidance fund's stake in it instead
 (after 让利 and buy-out).
 
-Cash-flow timing: step ``t``'s flows are at the end of quarter ``t``; the flows are preceded by
+Cash-flow timing: step ``t``'s flows are at the end of step ``t`` of the venture grid; the flows are preceded by
 a zero flow at the start date so that they line up with ``index_level`` (shape
 ``(n_paths, n_steps + 1)``, column 0 the start). Multiples and PMEs use the NAV at the last
-step as a terminal value; IRRs are annualised from quarterly flows (``periods_per_year``) and
+step as a terminal value; IRRs are annualised from the grid's steps (``periods_per_year``) and
 NaN where undefined (no sign change, see :mod:`fundsvc.metrics`).
 """
 
@@ -49,79 +49,120 @@ def _with_start(a: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros((a.shape[0], 1)), a], axis=1)
 
 
-def summarise_equity(
+def equity_entities(fund_ids) -> tuple[str, ...]:
+    """Entity order of the per-path metrics: ``guidance`` then the sub-fund ids."""
+    return ("guidance", *fund_ids)
+
+
+def equity_path_metrics(
     chunk: EquityChunk,
     index_level: np.ndarray,
-    dates: np.ndarray | None = None,
     *,
-    path_offset: int = 0,
-    periods_per_year: int = 4,
+    periods_per_year: int,
     view: SubFundView = SubFundView.LP_BASE,
-) -> pl.DataFrame:
-    """One row per path and entity with the fund metrics.
+) -> dict[str, np.ndarray]:
+    """Per path and entity fund metrics (the formulas behind ``equity_paths``).
 
     Parameters
     ----------
     chunk : EquityChunk
     index_level : ndarray, shape (n_paths, n_steps + 1)
         Public index level at the start and at each step end (``MarketPaths.index_level``).
-    dates : array of datetime64[D], shape (n_steps,), optional
-        Step end dates (``EquityModel.dates()``); gives the ``trough_date`` column.
-    path_offset : int
-        Index of the chunk's first path in the run (the ``path`` column is offset + row).
     periods_per_year : int
+        Steps per year of the venture grid (annualises IRR and direct alpha).
     view : SubFundView
 
     Returns
     -------
-    polars.DataFrame
-        Columns ``path`` (int64), ``entity`` (str), ``tvpi``, ``dpi``, ``rvpi``, ``irr`` (per
+    dict of str to ndarray, each shape (n_paths, n_entities)
+        Entities in :func:`equity_entities` order. ``tvpi``, ``dpi``, ``rvpi``, ``irr`` (per
         year), ``ks_pme``, ``direct_alpha`` (per year, discrete), ``trough_cny`` (most negative
-        cumulative net cash flow, <= 0), ``trough_step`` (int, −1 if never negative),
-        ``trough_date`` (if ``dates`` given), ``loss`` (TVPI < 1), and the amounts behind the
-        multiples: ``paid_in_cny``, ``distributed_cny``, ``nav_cny`` (at the last step).
+        cumulative net cash flow, <= 0), ``trough_step`` (int64, −1 if never negative), ``loss``
+        (bool, TVPI < 1), ``paid_in_cny``, ``distributed_cny``, ``nav_cny`` (at the last step).
     """
     n_paths, n_steps = chunk.guidance_calls.shape
     idx = np.asarray(index_level, dtype=float)
     if idx.shape != (n_paths, n_steps + 1):
         raise ValueError(f"index_level must have shape {(n_paths, n_steps + 1)}, got {idx.shape}")
-    frames = []
-    paths = np.arange(n_paths, dtype=np.int64) + path_offset
-    for entity, c, d, v in _entities(chunk, view):
+    per: dict[str, list] = {}
+    for _entity, c, d, v in _entities(chunk, view):
         nav_t = v[:, -1]
         c0, d0 = _with_start(c), _with_start(d)
         with np.errstate(invalid="ignore", divide="ignore"):
             flows = d0 - c0
             flows[:, -1] += nav_t
-            rate = irr(flows, periods_per_year=periods_per_year)
-            alpha = direct_alpha(c0, d0, nav_t, idx, periods_per_year=periods_per_year).discrete
             t = tvpi(c, d, nav_t)
             cols = {
-                "path": paths,
-                "entity": [entity] * n_paths,
                 "tvpi": t,
                 "dpi": dpi(c, d),
                 "rvpi": rvpi(c, nav_t),
-                "irr": rate,
+                "irr": irr(flows, periods_per_year=periods_per_year),
                 "ks_pme": ks_pme(c0, d0, nav_t, idx),
-                "direct_alpha": alpha,
+                "direct_alpha": direct_alpha(c0, d0, nav_t, idx, periods_per_year=periods_per_year).discrete,
             }
         cum = np.cumsum(d - c, axis=1)
         low = cum.min(axis=1)
-        trough = np.minimum(low, 0.0)
-        step = np.where(low < 0, np.argmin(cum, axis=1), -1).astype(np.int64)
-        cols["trough_cny"] = trough
-        cols["trough_step"] = step
-        if dates is not None:
-            ds = np.asarray(dates, dtype="datetime64[D]")
-            td = np.where(step >= 0, ds[np.maximum(step, 0)], np.datetime64("NaT"))
-            cols["trough_date"] = td
+        cols["trough_cny"] = np.minimum(low, 0.0)
+        cols["trough_step"] = np.where(low < 0, np.argmin(cum, axis=1), -1).astype(np.int64)
         cols["loss"] = np.asarray(t) < 1.0
         cols["paid_in_cny"] = c.sum(axis=1)
         cols["distributed_cny"] = d.sum(axis=1)
         cols["nav_cny"] = nav_t
+        for k, a in cols.items():
+            per.setdefault(k, []).append(np.asarray(a))
+    return {k: np.stack(v, axis=1) for k, v in per.items()}
+
+
+def path_metrics_frame(metrics: dict[str, np.ndarray], entities, path_offset: int = 0,
+                       dates: np.ndarray | None = None) -> pl.DataFrame:
+    """:func:`equity_path_metrics` as one row per path and entity (entity-major order); with
+    ``dates`` (step ends, shape (n_steps,)) a ``trough_date`` column after ``trough_step``."""
+    n_paths = metrics["tvpi"].shape[0]
+    paths = np.arange(n_paths, dtype=np.int64) + path_offset
+    frames = []
+    for e, entity in enumerate(entities):
+        cols: dict = {"path": paths, "entity": [entity] * n_paths}
+        for k, a in metrics.items():
+            cols[k] = a[:, e]
+            if k == "trough_step" and dates is not None:
+                ds = np.asarray(dates, dtype="datetime64[D]")
+                step = a[:, e]
+                cols["trough_date"] = np.where(step >= 0, ds[np.maximum(step, 0)], np.datetime64("NaT"))
         frames.append(pl.DataFrame(cols))
     return pl.concat(frames, how="vertical")
+
+
+def summarise_equity(
+    chunk: EquityChunk,
+    index_level: np.ndarray,
+    dates: np.ndarray | None = None,
+    *,
+    path_offset: int = 0,
+    periods_per_year: int,
+    view: SubFundView = SubFundView.LP_BASE,
+) -> pl.DataFrame:
+    """One row per path and entity with the fund metrics (:func:`equity_path_metrics`).
+
+    Parameters
+    ----------
+    chunk : EquityChunk
+    index_level : ndarray, shape (n_paths, n_steps + 1)
+    dates : array of datetime64[D], shape (n_steps,), optional
+        Step end dates (``EquityModel.dates()``); gives the ``trough_date`` column.
+    path_offset : int
+        Index of the chunk's first path in the run (the ``path`` column is offset + row).
+    periods_per_year : int
+        Steps per year of the venture grid.
+    view : SubFundView
+
+    Returns
+    -------
+    polars.DataFrame
+        Columns ``path`` (int64), ``entity`` (str), then the metrics of
+        :func:`equity_path_metrics` (``trough_date`` after ``trough_step`` if ``dates`` given).
+    """
+    m = equity_path_metrics(chunk, index_level, periods_per_year=periods_per_year, view=view)
+    return path_metrics_frame(m, equity_entities(chunk.fund_ids), path_offset, dates)
 
 
 def equity_fans(

@@ -209,7 +209,7 @@ def ta_growth_paths(
     params: TakahashiAlexanderParams,
     factor: np.ndarray,
     rng: np.random.Generator,
-    periods_per_year: int = 4,
+    periods_per_year: int,
     autocorrelation: float = 0.0,
 ) -> np.ndarray:
     """Stochastic growth per period (module doc), shape like ``factor`` (n_paths, n_periods).
@@ -230,7 +230,7 @@ def ta_fund_paths(
     factor: np.ndarray,
     rng: np.random.Generator,
     start_step: int,
-    periods_per_year: int = 4,
+    periods_per_year: int,
     autocorrelation: float = 0.0,
 ) -> TAFlows:
     """Stochastic TA flows on the scenario's time axis.

@@ -122,7 +122,7 @@ def european_waterfall(
     hurdle_rate: float,
     carry: float,
     catch_up: float,
-    steps_per_year: int = 4,
+    steps_per_year: int,
     value: np.ndarray | None = None,
 ) -> WaterfallResult:
     """Whole-fund waterfall with compounding preferred return, catch-up and carry.
@@ -176,7 +176,7 @@ def european_waterfall(
 
 
 def realised_cost_and_age(
-    invested: np.ndarray, cost_outstanding: np.ndarray, steps_per_year: int = 4
+    invested: np.ndarray, cost_outstanding: np.ndarray, steps_per_year: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cost of holdings realised in each step and the average age of cost (years).
 
@@ -231,7 +231,7 @@ def american_waterfall(
     carry: float,
     catch_up: float,
     costs: np.ndarray | None = None,
-    steps_per_year: int = 4,
+    steps_per_year: int,
     value: np.ndarray | None = None,
     cost_outstanding: np.ndarray | None = None,
     outstanding_age: np.ndarray | None = None,
@@ -291,7 +291,7 @@ def american_waterfall(
 
 def reference_waterfall(
     contributions, distributable, *, hurdle_rate: float, carry: float, catch_up: float,
-    steps_per_year: int = 4,
+    steps_per_year: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Slow per-path European waterfall written tier by tier (for tests).
 

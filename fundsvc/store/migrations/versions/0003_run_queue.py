@@ -1,7 +1,7 @@
 """The run queue: a cancelled status, priorities, owner quotas, the queued payload, progress.
 
 Revision ID: 0003_run_queue
-Revises: 0001
+Revises: 0002_run_facts
 Create Date: 2026-11-30
 
 Plain SQLAlchemy types only (``UTCDateTime`` -> ``DateTime(timezone=True)``), so the migration
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0003_run_queue'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002_run_facts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
