@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fundsvc.inputs.loader import LoadedScenario, load_scenario
 from fundsvc.simulation import Executor, SimulationResult, compile_scenario, run_simulation
+from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.runner import Progress
 from fundsvc.simulation.spec import RunSpec
 from models.scenario import Scenario
@@ -39,6 +40,7 @@ def simulate(
     progress: Progress | None = None,
     depletion_target: float | None = None,
     dask_address: str | None = None,
+    precision: float | None = None,
 ) -> SimulationResult:
     """Simulate a scenario's guidance fund, sub-funds, loans and pools jointly.
 
@@ -62,6 +64,10 @@ def simulate(
     dask_address : str, optional
         Scheduler address for ``executor="dask"`` (default ``FUNDSVC_DASK_ADDRESS``); giving it
         implies the Dask executor.
+    precision : float, optional
+        Target relative half-width (e.g. 0.01) of the headline figures' 95 % intervals: chunks
+        are added until it is met (sequential stopping), with ``paths`` as the budget (default
+        1,000,000 when ``paths`` is not given). ``result.n_paths`` are the paths used.
 
     Returns
     -------
@@ -77,9 +83,11 @@ def simulate(
     from fundsvc.simulation.limits import check_run_request
 
     s = _scenario(scenario)
-    check_run_request(paths=paths if paths is not None else s.simulation.paths, seed=seed, chunk_size=chunk_size,
+    if paths is None:   # with a precision target, ``paths`` is the budget
+        paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
+    check_run_request(paths=paths, seed=seed, chunk_size=chunk_size,
                       depletion_target=depletion_target)  # InputError before any work
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size,
                            executor=Executor.DASK if dask_address else executor, workers=workers,
-                           depletion_target=depletion_target, dask_address=dask_address)
+                           depletion_target=depletion_target, dask_address=dask_address, precision=precision)
     return run_simulation(compile_scenario(s), spec, progress=progress)

@@ -5,6 +5,7 @@ Amounts on axes are in 亿元 (fans) or 万元 (quarterly pacing); multiples are
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
@@ -99,9 +100,15 @@ def percentile_figure(summary: pl.DataFrame, metric: str, lang: str, names: dict
     p50 = summary[f"{metric}_p50"].to_list()
     # horizontal: long fund names stay readable on a phone (no rotated, overlapping tick labels)
     fig = go.Figure()
+    ci = {}
+    if f"{metric}_p50_lo" in summary.columns:   # Monte Carlo 95 % interval of the median, on hover
+        fmt = ":.1%" if metric == "irr" else ":.3f"
+        ci = {"customdata": np.column_stack([summary[f"{metric}_p50_lo"].to_numpy(), summary[f"{metric}_p50_hi"].to_numpy()]),
+              "hovertemplate": f"%{{y}}: P50 %{{x{fmt}}}<br>{t('mc_interval', lang)} "
+                               f"[%{{customdata[0]{fmt}}}, %{{customdata[1]{fmt}}}]<extra></extra>"}
     fig.add_trace(go.Scatter(
         y=y, x=p50, mode="markers", name=f"{t('median', lang)} ({t('band_5_95', lang)})",
-        marker={"color": BLUE, "size": 11}, orientation="h",
+        marker={"color": BLUE, "size": 11}, orientation="h", **ci,
         error_x={"type": "data", "symmetric": False,
                  "array": (summary[f"{metric}_p95"] - summary[f"{metric}_p50"]).to_list(),
                  "arrayminus": (summary[f"{metric}_p50"] - summary[f"{metric}_p5"]).to_list()}))

@@ -9,5 +9,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/pools", "pools", "nav_pools"),
     ("/assessment", "assessment", "nav_assessment"),
     ("/stress", "stress", "nav_stress"),
+    ("/validation", "validation", "nav_validation"),
     ("/runs", "runs", "nav_runs"),
 )

@@ -14,8 +14,9 @@ from dashboards.i18n import t
 from dashboards.whatif import WhatIf, WhatIfJobs
 from fundsvc.simulation.registry import TableName
 
-_SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p75", "tvpi_p95", "dpi_p50",
-                 "irr_p5", "irr_p50", "irr_p95", "p_loss", "jcurve_trough_cny", "jcurve_trough_date"]
+_SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p50_lo", "tvpi_p50_hi", "tvpi_p75", "tvpi_p95",
+                 "tvpi_mean", "tvpi_mean_se", "dpi_p50", "irr_p5", "irr_p50", "irr_p50_lo", "irr_p50_hi", "irr_p95",
+                 "p_loss", "p_loss_se", "jcurve_trough_cny", "jcurve_trough_date"]
 
 
 def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):

@@ -211,7 +211,7 @@ def layout(data, run_id: int, lang: str):
                                               value=entity, clearable=False), md=4)],
                         className="mb-2 align-items-center"),
                 graph("loss-dist", _loss_figure(data, run_id, entity, lang)),
-                html.Div(grid("loss-measures", _measures_view(measures, entity), lang=lang), id="loss-measures-box"),
+                html.Div(grid("loss-measures", _measures_view(measures, entity), lang=lang, amounts=("se", "lo", "hi")), id="loss-measures-box"),
                 export_buttons("credit_loss_measures", lang)),
     ])
 

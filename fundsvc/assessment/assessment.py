@@ -175,6 +175,7 @@ class RunData:
     equity_indicators: pl.DataFrame | None
     equity_quantiles: pl.DataFrame | None
     credit_paths: pl.DataFrame | None
+    conditioning: pl.DataFrame | None = None
 
 
 def _per_fund(frame: pl.DataFrame, fund_col: str, value: str, fund_ids: list[str]) -> np.ndarray:

@@ -19,6 +19,7 @@ from fundsvc.assessment.assessment import (
     reinvestment_table,
     simulated_indicators,
 )
+from fundsvc.assessment.conditional import conditional_rank, index_observations
 from fundsvc.assessment.distributions import guidance_path_metrics, reporting_dates, summarise
 from fundsvc.assessment.exposure import combined_exposure, exposure_summary
 from fundsvc.assessment.facts import ScenarioFacts, facts_for_run, scenario_facts, scenario_for_run
@@ -50,8 +51,29 @@ NOTES = (
 )
 
 
+#: Youngest fund age (quarters) at which an IRR to date is shown; younger: "n/m" with the reason.
+#: Assumption: in the first two years fees and the J-curve dominate, so an annualised IRR (e.g.
+#: −95 % a year after 9 months) says nothing about the result (LP reports commonly mark early
+#: IRRs "not meaningful").
+MIN_IRR_AGE_QUARTERS = 8
+
+
+def irr_not_meaningful(step: int, steps_per_year: int) -> tuple[str, str] | None:
+    """Reason (zh, en) why an IRR to date at ``step`` of a grid with ``steps_per_year`` steps a
+    year is not shown, or None."""
+    months = (step + 1) * 12 // steps_per_year
+    need = 3 * MIN_IRR_AGE_QUARTERS
+    if months >= need:
+        return None
+    zh = f"n/m(不适用):基金存续{months}个月,不足{need}个月,早期IRR受J曲线与管理费主导,无意义"
+    en = (f"n/m (not meaningful): the fund is {months} months old, below the {need}-month minimum; "
+          "an early IRR is dominated by fees and the J-curve")
+    return zh, en
+
+
 def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: ScenarioFacts, sim: dict,
-                         quantiles: pl.DataFrame | None, tolerated: float, realised: dict) -> tuple[dict, dict]:
+                         quantiles: pl.DataFrame | None, tolerated: float, realised: dict,
+                         conditional=None) -> tuple[dict, dict]:
     """Scorecard indicator values from actuals (simulated median where the actuals lack one)."""
     sf = facts.sub_funds
     vals = {k: _median(v) for k, v in sim.items()}
@@ -67,6 +89,9 @@ def _realised_indicators(flows: RealisedFlows, actuals: pl.DataFrame, facts: Sce
         if quantiles is not None else float("nan")
     for k in ("tvpi", "irr", "loss_vs_tolerance", "tvpi_percentile"):
         basis[k] = "realised"
+    if conditional is not None:
+        vals["tvpi_percentile"] = conditional.percentile
+        basis["tvpi_percentile"] = "realised, ranked among paths conditioned on the market that happened"
     if quantiles is not None:
         row = quantiles.filter((pl.col("entity") == "guidance") & (pl.col("measure") == "paid_in")
                                & (pl.col("step") == flows.step))
@@ -172,21 +197,34 @@ def assess(data: RunData, facts: ScenarioFacts, config: AssessmentConfig | None 
         as_of, step = flows.as_of, flows.step
         used = actuals.filter(pl.col("period_end") <= as_of)
         realised = metrics_to_date(*flows.whole_fund(), facts.steps_per_year)
+        irr_nm = irr_not_meaningful(step, facts.steps_per_year)
+        if irr_nm is not None:
+            realised["irr_to_date"] = float("nan")
         for m in PERCENTILE_MEASURES:
             try:
                 percentiles[m] = percentile_of(data.equity_quantiles, "guidance", m, step, realised[m])
             except (KeyError, TypeError, AttributeError):
                 percentiles[m] = float("nan")
-        head, basis = _realised_indicators(flows, used, facts, sim, data.equity_quantiles, tol, realised)
+        cond = None
+        observed = index_observations(used, facts.grid, as_of)
+        if data.conditioning is not None and observed:
+            cond = conditional_rank(data.conditioning, step, realised["tvpi"], observed)
+            percentiles["tvpi_conditional"] = cond.percentile
+            frames["conditioning"] = cond.table()
+        head, basis = _realised_indicators(flows, used, facts, sim, data.equity_quantiles, tol, realised, cond)
+        if irr_nm is not None:
+            basis["irr"] = irr_nm[1]
         loss = realised["loss_ratio"]
-        v = fair_verdict(loss, percentiles.get(VERDICT_MEASURE, float("nan")), tol, config.tolerance.review_percentile)
+        verdict_pct = cond.percentile if cond is not None else percentiles.get(VERDICT_MEASURE, float("nan"))
+        v = fair_verdict(loss, verdict_pct, tol, config.tolerance.review_percentile)
         verdict = v.value
-        zh, en = verdict_text(v, loss, tol, percentiles.get(VERDICT_MEASURE, float("nan")),
-                              config.tolerance.review_percentile, as_of.isoformat())
+        zh, en = verdict_text(v, loss, tol, verdict_pct, config.tolerance.review_percentile, as_of.isoformat(),
+                              conditional=cond, market_observed=bool(observed))
         frames["verdict"] = pl.DataFrame({
             "measure": list(PERCENTILE_MEASURES),
             "realised": [realised[m] for m in PERCENTILE_MEASURES],
-            "percentile": [percentiles[m] for m in PERCENTILE_MEASURES]})
+            "percentile": [percentiles[m] for m in PERCENTILE_MEASURES],
+            "note": [irr_nm[1] if (m == "irr_to_date" and irr_nm) else "" for m in PERCENTILE_MEASURES]})
         frames["sub_fund_percentiles"] = _sub_fund_percentiles(flows, data.equity_quantiles, facts.steps_per_year)
         frames["realised"] = _realised_series(flows, facts.grid)
         basis_name = "realised"
@@ -233,7 +271,8 @@ def load_run_data(store, run_id: int) -> RunData:
         q = store.runs.load_table(run_id, TableName.EQUITY_QUANTILES) if TableName.EQUITY_QUANTILES in tables else None
     except NotFoundError:
         q = None
-    return RunData(run_id, run.scenario_name, arr(TableName.EQUITY_PATHS), arr(TableName.EQUITY_INDICATORS), q, arr(TableName.CREDIT_PATHS))
+    return RunData(run_id, run.scenario_name, arr(TableName.EQUITY_PATHS), arr(TableName.EQUITY_INDICATORS), q,
+                   arr(TableName.CREDIT_PATHS), arr("equity_conditioning"))
 
 
 def assess_run(store, run_id: int, *, actuals: pl.DataFrame | None = None, as_of: dt.date | None = None,

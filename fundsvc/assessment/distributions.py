@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from fundsvc.assessment.indicators import loss_ratio, net_cost
+from fundsvc.metrics.uncertainty import mean_se, quantile_interval
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QCOLS = tuple(f"p{round(100 * q)}" for q in QUANTILES)
@@ -35,15 +36,18 @@ def guidance_path_metrics(equity_paths: pl.DataFrame, entity: str = "guidance") 
 
 
 def summarise(values: dict[str, np.ndarray], measures=HORIZON_MEASURES) -> pl.DataFrame:
-    """measure, mean, p5 … p95, n_defined (paths with a finite value), over paths."""
+    """measure, mean, mean_se, p5 … p95, p50_lo, p50_hi (95 % Monte Carlo interval of the median,
+    order statistics), n_defined (paths with a finite value), over paths."""
     rows = []
     for m in measures:
         x = np.asarray(values[m], float)
         ok = x[np.isfinite(x)]
-        row = {"measure": m, "mean": float(ok.mean()) if ok.size else float("nan")}
+        mean, se = mean_se(ok) if ok.size else (float("nan"), float("nan"))
+        row = {"measure": m, "mean": float(mean), "mean_se": float(se)}
         qs = np.quantile(ok, QUANTILES) if ok.size else [float("nan")] * len(QUANTILES)
         row.update({c: float(q) for c, q in zip(QCOLS, qs)})
-        row["n_defined"] = int(ok.size)
+        lo, hi = quantile_interval(ok, 0.5) if ok.size else (float("nan"), float("nan"))
+        row.update(p50_lo=float(lo), p50_hi=float(hi), n_defined=int(ok.size))
         rows.append(row)
     return pl.DataFrame(rows)
 

@@ -93,8 +93,13 @@ def fair_verdict(loss: float, percentile: float, tolerated: float, review_percen
 
 
 def verdict_text(verdict: Verdict, loss: float, tolerated: float, percentile: float, review_percentile: float,
-                 as_of: str) -> tuple[str, str]:
-    """Plain-language verdict in Chinese and English."""
+                 as_of: str, *, conditional=None, market_observed: bool = False) -> tuple[str, str]:
+    """Plain-language verdict in Chinese and English.
+
+    ``conditional`` (a :class:`fundsvc.assessment.conditional.ConditionalRank`) says the
+    percentile is the rank among paths conditioned on the market that happened; the text then
+    gives both ranks and the effective sample size, and says the verdict uses the conditional one.
+    """
     def pct(x):
         return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
@@ -106,6 +111,21 @@ def verdict_text(verdict: Verdict, loss: float, tolerated: float, percentile: fl
     en = (f"As of {as_of} the guidance fund as a whole has lost {pct(loss)} of paid-in capital against a "
           f"stage-weighted tolerance of {pct(tolerated)}; its TVPI lies at the {pct(percentile)} percentile of "
           f"the simulated distribution for a fund with the same mandate at the same age. Verdict: {en_l}.")
+    if conditional is not None:
+        c = conditional
+        zh += (f"(按实际发生的市场行情(公开指数,{c.quarters}个季度)对模拟路径重新加权后的条件分位;"
+               f"无条件分位为{pct(c.unconditional)},有效样本量{c.ess:,.0f}/{c.n:,}。结论采用条件分位。)")
+        en += (f" (This percentile is conditional: simulated paths re-weighted by how closely their public index "
+               f"matched the one that happened over {c.quarters} quarters; the unconditional percentile is "
+               f"{pct(c.unconditional)}; effective sample size {c.ess:,.0f} of {c.n:,}. The verdict uses the "
+               "conditional rank.)")
+    elif market_observed:
+        zh += "(本次运行未保存条件化所需路径,结论采用无条件分位。)"
+        en += " (The run has no conditioning paths stored, so the verdict uses the unconditional rank.)"
+    else:
+        zh += "(实际数据未提供公开指数(public_index 列),结论采用无条件分位。)"
+        en += (" (The actuals carry no market history (column public_index), so the verdict uses the "
+               "unconditional rank.)")
     if verdict is Verdict.BAD_LUCK:
         zh += f"该结果不低于第{pct(review_percentile)}分位,属于市场波动可解释的范围,不作为管理问题认定。"
         en += (f" The result is not below the {pct(review_percentile)} percentile, so the market explains it; "

@@ -29,6 +29,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fundsvc.cli.serve",
     "fundsvc.cli.users",
     "fundsvc.cli.stress",
+    "fundsvc.cli.backtest",
+    "fundsvc.cli.sensitivity",
+    "fundsvc.cli.model_card",
     "fundsvc.cli.worker",
 )
 

@@ -36,8 +36,22 @@ def _fold(t: Table) -> Table:
     return t
 
 
+def _pm(row: dict, key: str, kind: str) -> str:
+    """``value ± se`` when the row has ``key_se``."""
+    se = row.get(f"{key}_se")
+    return _num(row.get(key), kind) + ("" if se is None else f" ± {_num(se, kind)}")
+
+
+def _ci(row: dict, key: str, kind: str) -> str:
+    """``[lo, hi]`` when the row has ``key_lo`` / ``key_hi``, else ``–``."""
+    if row.get(f"{key}_lo") is None:
+        return "–"
+    return f"[{_num(row[f'{key}_lo'], kind)}, {_num(row[f'{key}_hi'], kind)}]"
+
+
 def render_equity(console: Console, summary: pl.DataFrame) -> None:
-    """TVPI, DPI and IRR percentiles per entity, then J-curve trough and P(loss)."""
+    """TVPI, DPI and IRR percentiles per entity (mean ± s.e., 95 % interval of the median), then
+    J-curve trough and P(loss) ± s.e."""
     if summary.is_empty():
         return
     for metric, title, kind in (("tvpi", "TVPI 总价值倍数", "x"), ("dpi", "DPI 已分配倍数", "x"),
@@ -46,8 +60,11 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
         t.add_column("entity 主体")
         for q in _Q:
             t.add_column(q.upper(), justify="right")
+        t.add_column("P50 95% CI 置信区间", justify="right")
+        t.add_column("mean ± s.e. 均值±标准误", justify="right")
         for row in summary.iter_rows(named=True):
-            t.add_row(row["entity"], *[_num(row[f"{metric}_{q}"], kind) for q in _Q])
+            t.add_row(row["entity"], *[_num(row[f"{metric}_{q}"], kind) for q in _Q],
+                      _ci(row, f"{metric}_p50", kind), _pm(row, f"{metric}_mean", kind))
         console.print(_fold(t))
     t = Table(title="J-curve and downside J曲线与亏损概率")
     for col in ("entity 主体", "trough (median curve) 谷底", "trough date 日期", "P(TVPI<1) 亏损概率", "IRR undefined"):
@@ -55,7 +72,28 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
     for row in summary.iter_rows(named=True):
         date = row.get("jcurve_trough_date")
         t.add_row(row["entity"], _num(row.get("jcurve_trough_cny"), "cny"), str(date) if date else "–",
-                  fmt_pct(row["p_loss"]), fmt_pct(row["irr_undefined"]))
+                  _pm(row, "p_loss", "pct"), fmt_pct(row["irr_undefined"]))
+    console.print(_fold(t))
+
+
+def render_headlines(console: Console, headlines: pl.DataFrame | None, target: float | None = None) -> None:
+    """Headline figures with 95 % intervals and relative half-widths (Monte Carlo precision)."""
+    if headlines is None or headlines.is_empty():
+        return
+    title = "Monte Carlo precision 蒙特卡洛精度 (95% intervals)"
+    if target is not None:
+        title += f" — target relative half-width {fmt_pct(target)}"
+    t = Table(title=title)
+    for col in ("figure 指标", "estimate 估计", "95% interval 区间", "± relative 相对半宽", "paths 路径"):
+        t.add_column(col, justify="left" if col.startswith("figure") else "right")
+    for r in headlines.iter_rows(named=True):
+        kind = "pct" if "P(" in r["figure"] else ("x" if "TVPI" in r["figure"] else "cny")
+        rel = r["rel_half_width"]
+        rel_txt = "–" if rel is None or not math.isfinite(rel) else fmt_pct(rel)
+        if not r["in_stopping_rule"]:
+            rel_txt += " (reported only 仅报告)"
+        t.add_row(r["figure"], _num(r["estimate"], kind), f"[{_num(r['lo'], kind)}, {_num(r['hi'], kind)}]",
+                  rel_txt, f"{r['paths']:,}")
     console.print(_fold(t))
 
 
@@ -83,7 +121,10 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
             def val(measure, level=None):
                 f = e.filter(pl.col("measure") == measure)
                 f = f.filter(pl.col("level").is_null()) if level is None else f.filter(pl.col("level") == level)
-                return fmt_money(f["value"][0], unit) if f.height else "–"
+                if not f.height:
+                    return "–"
+                se = f["se"][0] if "se" in f.columns else None
+                return fmt_money(f["value"][0], unit) + ("" if se is None else f" ± {fmt_money(se, unit)}")
 
             cells = [val("el"), val("ul")]
             for lv in levels:

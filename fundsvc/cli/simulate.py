@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
-from fundsvc.cli.render import render_credit, render_equity
+from fundsvc.cli.render import render_credit, render_equity, render_headlines
 from fundsvc.cli.tail import TailMethod, run_tail
 from fundsvc.engine.sampling import DEFAULT_CHUNK_SIZE
 from fundsvc.errors import InputError
@@ -22,6 +22,10 @@ from fundsvc.simulation.spec import RunSpec
 def simulate(
     file: Annotated[str, typer.Argument(metavar="FILE", help="Scenario TOML file, or a bundled scenario name")],
     paths: Annotated[int | None, typer.Option("--paths", "-n", help="Monte Carlo paths (default: the scenario's)")] = None,
+    precision: Annotated[float | None, typer.Option(
+        "--precision", help="Add chunks until every headline figure's 95% interval has a relative "
+                            "half-width at or below REL (e.g. 0.02); reports the paths used",
+        metavar="REL")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
     chunk_size: Annotated[int | None, typer.Option(
         help=f"Paths per chunk (part of the result's identity; default {DEFAULT_CHUNK_SIZE:,})")] = None,
@@ -57,6 +61,9 @@ def simulate(
         problems.append(Problem("command line", "--workers", f"must be from 1 to 256, got {workers}"))
     if tail is not None and not 0 <= tail_lambda <= 6:
         problems.append(Problem("command line", "--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
+    if precision is not None and not 0 < precision < 1:
+        problems.append(Problem("command line", "--precision",
+                                f"must lie strictly between 0 and 1 (0.02 = 2 %), got {precision}"))
     if problems:
         raise InputError(problems)
 
@@ -69,18 +76,20 @@ def simulate(
         return
     settings = settings_from_options(data_dir, database_url)
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, workers=workers,
-                           dask_address=dask or settings.dask_address, depletion_target=depletion_target)
+                           dask_address=dask or settings.dask_address, depletion_target=depletion_target,
+                           precision=precision)
     with Store.open(settings, upgrade=True, recover=True) as store, Progress(
         TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
-        # the number of chunks is known before the first one finishes (no "0/?")
-        task = bar.add_task(f"{s.name}: {spec.paths:,} paths", total=-(-spec.paths // spec.chunk_size))
+        what = (f"up to {spec.paths:,} paths to ±{100 * precision:g} %" if precision is not None
+                else f"{spec.paths:,} paths")
+        task = bar.add_task(f"{s.name}: {what}", total=None if precision is not None else -(-spec.paths // spec.chunk_size))
         stored = simulate_and_store(
             store, loaded, paths=spec.paths, seed=spec.seed, chunk_size=spec.chunk_size,
             executor=spec.executor, workers=workers, label=label, dask_address=spec.dask_address,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            depletion_target=depletion_target,
+            depletion_target=depletion_target, precision=precision,
         )
     r = stored.result
     console.print(
@@ -99,6 +108,16 @@ def simulate(
             f"{link.spearman:.3f} ± {link.spearman_se:.3f}; P(credit loss ≥ P95 | guidance TVPI ≤ P5) "
             f"{link.joint_tail:.1%} ± {link.joint_tail_se:.1%} (independent: 5.0%)"
         )
+    render_headlines(console, r.headlines, precision)
+    if r.precision is not None:
+        last = r.precision.row(-1, named=True)
+        if last["reached"]:
+            console.print(f"[bold]precision 精度[/]: target ±{100 * precision:g} % reached with {r.n_paths:,} paths "
+                          f"(worst: {last['worst_figure']}, ±{100 * last['worst_rel_half_width']:.2f} %)")
+        else:
+            console.print(f"[bold yellow]precision 精度[/]: target ±{100 * precision:g} % NOT reached within "
+                          f"{r.n_paths:,} paths (worst: {last['worst_figure']}, "
+                          f"±{100 * last['worst_rel_half_width']:.2f} %); raise --paths")
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,10 @@ invested_priority_cny  no        invested in the five priority ecosystems in the
 projects               no        new portfolio companies in the quarter (count)
 patents                no        patents industrialised in the quarter (count)
 tech_contract_cny      no        technology-contract turnover of portfolio firms in the quarter
+public_index           no        level of the public equity index at the quarter end, on the
+                                 scenario's scale (``market.public_index.initial_level`` at the
+                                 start date); the same for every sub-fund of a quarter. The fair
+                                 verdict conditions on it (:mod:`fundsvc.assessment.conditional`)
 =====================  ========  ==============================================================
 
 Samples: ``scenarios/data/quick_actuals.csv`` (hand-written, 6 quarters of the quick scenario)
@@ -53,6 +57,7 @@ ACTUALS_COLUMNS: tuple[Column, ...] = (
     Column("projects", ColumnKind.INTEGER, False, "new portfolio companies in the quarter"),
     Column("patents", ColumnKind.INTEGER, False, "patents industrialised in the quarter"),
     Column("tech_contract_cny", ColumnKind.NUMBER, False, "technology-contract turnover in the quarter, CNY"),
+    Column("public_index", ColumnKind.NUMBER, False, "public index level at the quarter end (scenario's scale)"),
 )
 REQUIRED = tuple(c.name for c in ACTUALS_COLUMNS if c.required)
 OPTIONAL = tuple(c.name for c in ACTUALS_COLUMNS if not c.required)

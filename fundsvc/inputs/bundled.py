@@ -35,3 +35,12 @@ def resolve_scenario(name_or_path: str) -> Path:
         return p
     cand = bundled_dir() / (name_or_path if name_or_path.endswith(".toml") else f"{name_or_path}.toml")
     return cand if cand.exists() else p
+
+
+def resolve_data_file(name_or_path: str) -> Path:
+    """A path as given, or the bundled data file ``scenarios/data/<name>.csv`` of that name."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    cand = bundled_dir() / "data" / (name_or_path if name_or_path.endswith(".csv") else f"{name_or_path}.csv")
+    return cand if cand.exists() else p

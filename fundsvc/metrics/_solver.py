@@ -9,14 +9,20 @@ A series of flows ``c_k`` paid at times ``t_k >= 0`` (periods or years, ``t_0 = 
 present value ``f(x) = sum_k c_k x**t_k`` in the discount factor ``x = 1 / (1 + r)``.
 For every path of a chunk:
 
-1. ``f`` is evaluated on a fixed grid of rates (:data:`GRID_RATES`, -99.99 % to 10**6 per unit
-   of time, spacing 0.01 near 0) with one matrix product ``flows @ V``
-   (``V[k, g] = x_g**t_k``). The inner grid (``|rate| <= 0.3``) is tried first; only paths
-   without a root there are evaluated on the whole grid.
-2. On each side of 0 the grid is scanned outwards for the first interval where ``f`` changes
-   sign (or a grid point where it is exactly zero); if both sides have one and their distances
-   from 0 overlap, both are polished and the nearer root kept. So the root returned is *the root
-   nearest to 0* (``numpy_financial.irr``'s choice) whenever the grid separates the roots.
+1. ``f`` is evaluated on a fixed grid of rates (:data:`GRID_RATES`, from ``-1 + 1e-12`` to
+   10**6 per unit of time, spacing 0.01 near 0) with one matrix product ``flows @ V``. At
+   negative rates (``x > 1``) the product gives ``f(x) * x**-T`` (``T`` the last flow's time),
+   which has the sign of ``f`` and never overflows, so rates down to ``-1 + 1e-12`` are usable
+   for any horizon. The inner grid (``|rate| <= 0.3``) is tried first; only paths without a
+   non-negative root there are evaluated on the whole grid.
+2. Root choice (numpy-financial >= 1.0's default ``selection_logic``,
+   ``_irr_default_selection``, github.com/numpy/numpy-financial ``_financial.py``): **the
+   smallest non-negative root; if there is none, the negative root nearest to 0**. The grid is
+   scanned upwards from 0 for the first interval where ``f`` changes sign (or a grid point where
+   it is exactly zero), and only if there is none, downwards from 0. (A rule "root nearest to
+   0" was used before: for numpy-financial gh-44, ``[-1678.87, 771.96, 1814.05, 3520.30,
+   3552.95, 3584.99, 4789.91, -1]``, it returned -99.979 % where numpy-financial and pyxirr
+   give +100.43 %; with positive total profit the positive root is the meaningful one.)
    Two roots inside one grid interval, or a root where NPV only touches zero between grid
    points, are not seen (status ``NO_ROOT_IN_RANGE`` if no other root is found).
 3. A starting point inside the bracket comes from inverse quadratic interpolation of
@@ -24,6 +30,8 @@ For every path of a chunk:
    fund-like flows), then a safeguarded Newton iteration (``rtsafe``: Newton steps, replaced by
    bisection whenever they leave the bracket or fail to halve the step) polishes it. Integer
    times use Horner's rule for ``f`` and ``f'``. Typically two evaluations per path suffice.
+   Roots at negative rates are polished in ``g = 1 + r = 1 / x`` on the mirrored polynomial
+   ``h(g) = sum_k c_k g**(T - t_k)`` (same roots, no overflow as ``g -> 0``).
 
 Loops run over iterations, grid points and flows, never over paths. Rows that converge are
 dropped from the working set, so stragglers cost little.
@@ -37,10 +45,11 @@ import numpy as np
 
 #: Rates (per unit of time: per period for ``irr``, per year for ``xirr``) at which NPV is
 #: evaluated to bracket roots. Dense near 0, where fund returns live; the ends are wide so that
-#: extreme paths still get a bracket. Grid points whose discount factors would overflow for the
-#: given horizon are dropped (see :func:`grid_for_horizon`).
+#: extreme paths still get a bracket (roots down to ``-1 + 1e-12``: numpy-financial's gh-15 test
+#: has one at ``-0.99999999906``).
 GRID_RATES: tuple[float, ...] = (
-    -0.9999, -0.999, -0.99, -0.95, -0.9, -0.8, -0.7, -0.6, -0.5, -0.4, -0.3, -0.25, -0.2,
+    -0.999999999999, -0.99999999999, -0.9999999999, -0.999999999, -0.99999999, -0.9999999,
+    -0.999999, -0.99999, -0.9999, -0.999, -0.99, -0.95, -0.9, -0.8, -0.7, -0.6, -0.5, -0.4, -0.3, -0.25, -0.2,
     -0.15, -0.1, -0.07, -0.05, -0.03, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.07, 0.1,
     0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0, 1e3,
     1e4, 1e5, 1e6,
@@ -50,10 +59,6 @@ GRID_RATES: tuple[float, ...] = (
 X_RTOL = 1e-13
 #: Iteration cap of the safeguarded Newton loop (bisection alone needs ~50 from any bracket).
 MAX_ITER = 100
-#: Largest ``log(x**t)`` allowed on the grid (``e**600`` is about ``1e260``), so NPV sums of
-#: realistic amounts stay finite in float64.
-_MAX_LOG_SCALE = 600.0
-
 
 @dataclass(frozen=True, slots=True)
 class Roots:
@@ -77,19 +82,11 @@ class Roots:
     npv0: np.ndarray
 
 
-def grid_for_horizon(t_max: float) -> tuple[np.ndarray, np.ndarray]:
-    """Grid rates usable for flows spanning ``t_max`` units of time, and their discount factors.
-
-    Returns
-    -------
-    rates, x : ndarray, shape (G,)
-        Grid rates (ascending) and ``x = 1 / (1 + rate)`` (descending), keeping only points
-        where ``x**t_max`` stays below about ``1e260``.
-    """
+def grid() -> tuple[np.ndarray, np.ndarray]:
+    """Grid rates (ascending) and their discount factors ``x = 1 / (1 + rate)`` (descending),
+    both shape (G,)."""
     rates = np.asarray(GRID_RATES, dtype=np.float64)
-    x = 1.0 / (1.0 + rates)
-    keep = np.log(x) * max(float(t_max), 1.0) < _MAX_LOG_SCALE
-    return rates[keep], x[keep]
+    return rates, 1.0 / (1.0 + rates)
 
 
 def _first_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,34 +99,29 @@ def _first_true(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True, slots=True)
 class Brackets:
-    """Grid brackets of candidate roots, one or two per path.
+    """Grid bracket of the selected root, one per path.
 
     ``left``/``right`` are grid indices (equal when a grid point is itself a root). ``found``
-    says a path has a candidate; ``alt`` marks paths with a second candidate on the other side
-    of 0 (``alt_left``/``alt_right``) that may be as near to 0 as the first.
+    says a path has one; ``up`` that it lies at a rate of 0 or above.
     """
 
     left: np.ndarray
     right: np.ndarray
     found: np.ndarray
-    alt_left: np.ndarray
-    alt_right: np.ndarray
-    alt: np.ndarray
+    up: np.ndarray
 
 
-def nearest_bracket(f_grid: np.ndarray, rates: np.ndarray) -> Brackets:
-    """Grid brackets of the root of NPV nearest to a rate of 0, per path.
+def select_bracket(f_grid: np.ndarray, rates: np.ndarray) -> Brackets:
+    """Grid bracket of the smallest non-negative root, else of the negative root nearest 0.
 
-    On each side of 0 the grid is scanned outwards for the first interval where NPV changes
-    sign or reaches zero at its far end (a grid point that is a root gives a bracket of width
-    0). If both sides have one, the one whose range of distances from 0 lies entirely nearer
-    wins; if the two ranges overlap, both are kept (``alt``) and the caller keeps the root that
-    turns out nearer, so the choice is exact.
+    The grid is scanned upwards from 0 for the first interval where NPV changes sign or
+    reaches zero at its far end (a grid point that is a root gives a bracket of width 0); only
+    paths without one are scanned downwards from 0 (numpy-financial's default selection).
 
     Parameters
     ----------
     f_grid : ndarray, shape (m, G)
-        NPV of each path at each grid rate.
+        NPV of each path at each grid rate (or any positive multiple of it per grid point).
     rates : ndarray, shape (G,)
         The grid rates, ascending, including 0.
     """
@@ -155,18 +147,11 @@ def nearest_bracket(f_grid: np.ndarray, rates: np.ndarray) -> Brackets:
         up_l = np.where(zero[rows, up_r], up_r, up_l)
         dn_r = np.where(zero[rows, dn_l], dn_l, dn_r)
         at0 = zero[:, i0]                            # a root at 0 beats everything
-        has_down &= ~at0
         up_l, up_r = np.where(at0, i0, up_l), np.where(at0, i0, up_r)
         has_up |= at0
-    up_near, up_far = rates[up_l], rates[up_r]
-    dn_near, dn_far = -rates[dn_r], -rates[dn_l]
-    both = has_up & has_down
-    use_up = has_up & (~has_down | (up_far <= dn_near))
-    use_dn = has_down & ~use_up & (~has_up | (dn_far <= up_near))
-    alt = both & ~use_up & ~use_dn                   # distance ranges overlap: try both
-    left = np.where(use_dn, dn_l, up_l)
-    right = np.where(use_dn, dn_r, up_r)
-    return Brackets(left, right, has_up | has_down, dn_l, dn_r, alt)
+    left = np.where(has_up, up_l, dn_l)
+    right = np.where(has_up, up_r, dn_r)
+    return Brackets(left, right, has_up | has_down, has_up)
 
 
 _TRANSPOSE_BLOCK = 1024
@@ -213,9 +198,10 @@ class PeriodicFlows:
         return self._by_time
 
     def on_grid(self, x_grid: np.ndarray) -> np.ndarray:
-        """NPV at each grid discount factor, shape (m, G)."""
+        """NPV at each grid discount factor, times ``x**-T`` where ``x > 1``, shape (m, G)."""
         times = np.arange(self.rows.shape[1], dtype=np.float64)
-        return _grid_product(self.rows, np.power(x_grid[None, :], times[:, None]))
+        shift = np.where(x_grid > 1.0, times[-1], 0.0)
+        return _grid_product(self.rows, np.power(x_grid[None, :], times[:, None] - shift[None, :]))
 
     def value_and_slope(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``f(x)`` and ``f'(x)`` for each path, shapes (m,)."""
@@ -238,6 +224,10 @@ class PeriodicFlows:
         """The evaluator of the positive flows only."""
         return PeriodicFlows(np.maximum(self.rows, 0.0))
 
+    def mirrored(self) -> PeriodicFlows:
+        """The evaluator of ``h(g) = f(1/g) * g**T`` (flows reversed): same roots, in ``g = 1/x``."""
+        return PeriodicFlows(np.ascontiguousarray(self.rows[:, ::-1]))
+
 
 class DatedFlows:
     """NPV evaluator for flows at real times (years), shared ``(N,)`` or per path ``(m, N)``.
@@ -254,12 +244,19 @@ class DatedFlows:
         self.rows = rows
         self.times = times
 
+    def _last(self) -> np.ndarray:
+        """Time of the last flow: shape () for shared times, (m, 1) per path."""
+        return self.times.max(axis=-1, keepdims=self.times.ndim == 2)
+
     def on_grid(self, x_grid: np.ndarray) -> np.ndarray:
-        """NPV at each grid discount factor, shape (m, G)."""
+        """NPV at each grid discount factor, times ``x**-T`` where ``x > 1``, shape (m, G)."""
         log_x = np.log(x_grid)
+        last = self._last()
         if self.times.ndim == 1:
-            return _grid_product(self.rows, np.exp(self.times[:, None] * log_x[None, :]))
-        return np.stack([(self.rows * np.exp(lx * self.times)).sum(axis=1) for lx in log_x], axis=1)
+            shifted = self.times[:, None] - np.where(log_x > 0, last, 0.0)[None, :]
+            return _grid_product(self.rows, np.exp(shifted * log_x[None, :]))
+        return np.stack([(self.rows * np.exp(lx * (self.times - last * (lx > 0)))).sum(axis=1)
+                         for lx in log_x], axis=1)
 
     def value_and_slope(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``f(x)`` and ``f'(x)`` for each path, shapes (m,)."""
@@ -275,9 +272,13 @@ class DatedFlows:
         """The evaluator of the positive flows only."""
         return DatedFlows(np.maximum(self.rows, 0.0), self.times)
 
+    def mirrored(self) -> DatedFlows:
+        """The evaluator of ``h(g) = f(1/g) * g**T``: same roots, in ``g = 1/x``."""
+        return DatedFlows(self.rows, self._last() - self.times)
 
-#: Inner part of the grid searched first: an event found there is the nearest to 0 overall,
-#: because every grid point or interval outside it is at least as far from 0.
+
+#: Inner part of the grid searched first: a non-negative root found there is the smallest one
+#: overall; paths without one are searched again on the whole grid.
 INNER_RATE = 0.3
 
 
@@ -298,28 +299,26 @@ def _start_point(u, g, left, right, third):
 
 
 def _bracket(ev, rates, x_grid):
-    """Nearest-to-0 brackets on ``rates`` and starting points inside them, for the paths of ``ev``.
+    """Brackets of the selected root on ``rates`` and starting points inside them.
 
-    Returns ``found`` and ``npv0`` (NPV at rate 0), both (m,), and the candidate entries
-    ``cols, lo, hi, f_lo, x0`` (one per found path, plus one per path with a second candidate):
-    ``cols`` indexes the paths, the rest are discount factors (``lo <= hi``; ``f_lo`` is NPV at
-    ``lo``) and the starting point.
+    Returns ``up``, ``found`` and ``npv0`` (NPV at rate 0), all (m,), and the entries
+    ``cols, lo, hi, f_lo, f_hi, x0`` (one per found path): ``cols`` indexes the paths, the rest
+    are discount factors (``lo <= hi``), the signs of NPV at ``lo`` and ``hi`` (scaled values,
+    see :meth:`PeriodicFlows.on_grid`) and the starting point.
 
     The starting point interpolates ``log(P / N)`` against ``log x``, where ``P`` and ``N`` are
-    the present values of the positive and negative flows: for fund-like flows (calls, then
-    distributions) this is close to linear, so the start is typically within 1e-6 of the root
-    (interpolating NPV itself, a high-degree polynomial, is ~100 times worse). Paths where that
-    fails fall back to inverse quadratic interpolation of NPV in ``x``.
+    the present values of the positive and negative flows (their ratio is unchanged by the
+    scaling): for fund-like flows (calls, then distributions) this is close to linear, so the
+    start is typically within 1e-6 of the root (interpolating NPV itself, a high-degree
+    polynomial, is ~100 times worse). Paths where that fails fall back to inverse quadratic
+    interpolation of NPV in ``x``.
     """
     f_grid = ev.on_grid(x_grid)
     npv0 = f_grid[:, np.searchsorted(rates, 0.0)]
-    br = nearest_bracket(f_grid, rates)
+    br = select_bracket(f_grid, rates)
     found = br.found & np.isfinite(npv0)
-    alt = br.alt & found
-    first, second = np.flatnonzero(found), np.flatnonzero(alt)
-    cols = np.concatenate([first, second])
-    left = np.concatenate([br.left[first], br.alt_left[second]])
-    right = np.concatenate([br.right[first], br.alt_right[second]])
+    cols = np.flatnonzero(found)
+    left, right = br.left[cols], br.right[cols]
     third = np.where(right + 1 < rates.size, right + 1, np.maximum(left - 1, 0))
     f3 = np.stack([f_grid[cols, k] for k in (left, right, third)])
     p_grid = ev.positive_part().on_grid(x_grid)
@@ -332,7 +331,7 @@ def _bracket(ev, rates, x_grid):
     if bad.size:
         fallback = _start_point(x_grid, f3[:, bad], left[bad], right[bad], third[bad])
         x0[bad] = np.where(np.isfinite(fallback), fallback, a[bad])
-    return found, npv0, (cols, b, a, f3[1], x0)
+    return br.up & found, found, npv0, (cols, b, a, f3[1], f3[0], x0)
 
 
 def find_roots(ev: PeriodicFlows | DatedFlows, rates: np.ndarray, x_grid: np.ndarray) -> Roots:
@@ -340,33 +339,34 @@ def find_roots(ev: PeriodicFlows | DatedFlows, rates: np.ndarray, x_grid: np.nda
     m = ev.rows.shape[0]
     inner = np.abs(rates) <= INNER_RATE
     with np.errstate(invalid="ignore", over="ignore"):      # rows with NaN/inf are screened out
-        found, npv0, entries = _bracket(ev, rates[inner], x_grid[inner])
-    rest = np.flatnonzero(~found)
+        up, found, npv0, entries = _bracket(ev, rates[inner], x_grid[inner])
+    rest = np.flatnonzero(~up)              # a non-negative root may lie beyond the inner grid
     if rest.size and inner.sum() < rates.size:
         with np.errstate(invalid="ignore", over="ignore"):
-            found_r, _, more = _bracket(ev.take(rest), rates, x_grid)
+            _, found_r, _, more = _bracket(ev.take(rest), rates, x_grid)
         found[rest] = found_r
-        entries = tuple(np.concatenate([a, b]) for a, b in
+        settled = up[entries[0]]
+        entries = tuple(np.concatenate([a[settled], b]) for a, b in
                         zip(entries, (rest[more[0]],) + more[1:]))
-    cols, lo, hi, f_lo, x0 = entries
+    cols, lo, hi, f_lo, f_hi, x0 = entries
     x_out = np.full(m, np.nan)
     converged = np.zeros(m, dtype=bool)
-    if cols.size == 0:
-        return Roots(x_out, found, converged, npv0)
-    simple = cols.size == m and bool(np.all(cols[1:] > cols[:-1]))   # one entry per path, in order
-    if not simple:
-        order = np.argsort(cols, kind="stable")
-        cols, lo, hi, f_lo, x0 = (v[order] for v in (cols, lo, hi, f_lo, x0))
-    x, ok = _polish(ev if simple else ev.take(cols), lo, hi, f_lo, x0)
-    if not simple:
-        # two candidates for some paths: keep the converged root nearest to a rate of 0
-        distance = np.where(ok, np.abs(1.0 / x - 1.0), np.inf)
-        pick = np.lexsort((distance, cols))
-        cols, x, ok = cols[pick], x[pick], ok[pick]
-        keep = np.r_[True, cols[1:] != cols[:-1]]
-        cols, x, ok = cols[keep], x[keep], ok[keep]
-    x_out[cols] = x
-    converged[cols] = ok
+    negative = hi > 1.0                     # bracket at negative rates: polish in g = 1 / x
+    for part, mirror in ((np.flatnonzero(~negative), False), (np.flatnonzero(negative), True)):
+        if part.size == 0:
+            continue
+        idx = cols[part]
+        whole = idx.size == m and bool(np.all(idx[1:] > idx[:-1]))
+        sub = ev if whole else ev.take(idx)
+        if mirror:
+            with np.errstate(divide="ignore"):
+                g, ok = _polish(sub.mirrored(), 1.0 / hi[part], 1.0 / lo[part], f_hi[part],
+                                1.0 / x0[part])
+                x = 1.0 / g
+        else:
+            x, ok = _polish(sub, lo[part], hi[part], f_lo[part], x0[part])
+        x_out[idx] = x
+        converged[idx] = ok
     return Roots(x_out, found, converged, npv0)
 
 

@@ -20,14 +20,16 @@ Conventions
   ``d_0`` the first date), ``R`` per year.
 * Undefined IRRs are NaN, never a made-up number; :func:`irr_result` / :func:`xirr_result`
   also return an :class:`IrrStatus` per path saying why.
-* Several roots: the one nearest to a rate of 0 found by bracketing NPV on a fixed grid of
-  rates from -99.99 % to 10**6 per period (per year for XIRR); see
+* Several roots: the smallest non-negative root, or if there is none the negative root nearest
+  to 0 (numpy-financial's default ``selection_logic``), found by bracketing NPV on a fixed grid
+  of rates from ``-1 + 1e-12`` to 10**6 per period (per year for XIRR); see
   :mod:`fundsvc.metrics._solver`. Roots closer together than the grid spacing (0.01 near 0)
   or where NPV only touches zero may be missed (status ``NO_ROOT_IN_RANGE``).
 
 ``numpy_financial`` is the reference for the regular-period definitions (its ``npv`` and
-``irr`` are checked against these functions in the tests); it is not called here because it
-works on one series at a time (``irr`` solves an eigenvalue problem per series).
+``irr``, including its selection among several roots, are checked against these functions in
+the tests, with cases ported from its and pyxirr's test suites); it is not called here because
+it works on one series at a time (``irr`` finds all polynomial roots per series).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ _REASONS = {
         "distribution), so no rate makes their net present value zero"),
     IrrStatus.NO_ROOT_IN_RANGE: (
         "the cash flows change sign but their net present value does not cross zero for any "
-        "rate between -99.99% and 1,000,000% per period"),
+        "rate between -99.9999999999% and 1,000,000% per period"),
     IrrStatus.NO_CONVERGENCE: "the root search did not converge",
     IrrStatus.INVALID_INPUT: "the cash flows contain NaN or infinite values",
 }
@@ -131,7 +133,7 @@ def _as_rows(arr: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
 
 
-def _solve(flows2d: np.ndarray, make_evaluator, horizon: float, chunk: int):
+def _solve(flows2d: np.ndarray, make_evaluator, chunk: int):
     """Discount factors and statuses for all rows of ``flows2d``, chunk by chunk.
 
     Every path goes to the root finder; only paths it could not bracket, or whose flows sum to
@@ -140,7 +142,7 @@ def _solve(flows2d: np.ndarray, make_evaluator, horizon: float, chunk: int):
     n = flows2d.shape[0]
     x = np.full(n, np.nan)
     status = np.full(n, IrrStatus.OK, dtype=np.int8)
-    rates, x_grid = _solver.grid_for_horizon(horizon)
+    rates, x_grid = _solver.grid()
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         rows = flows2d[start:stop]
@@ -191,7 +193,7 @@ def irr_result(flows, *, periods_per_year: float = 1, chunk_size: int = DEFAULT_
     def evaluator(rows, start, stop):
         return _solver.PeriodicFlows(rows)
 
-    x, status = _solve(flows2d, evaluator, flows2d.shape[1] - 1, chunk)
+    x, status = _solve(flows2d, evaluator, chunk)
     return _result(x, status, 1.0 / ppy, arr.shape[:-1])
 
 
@@ -255,7 +257,7 @@ def xirr_result(flows, dates, *, chunk_size: int = DEFAULT_CHUNK) -> IrrResult:
     def evaluator(rows, start, stop):
         return _solver.DatedFlows(rows, years2d if shared else years2d[start:stop])
 
-    x, status = _solve(flows2d, evaluator, float(years.max(initial=0.0)), chunk)
+    x, status = _solve(flows2d, evaluator, chunk)
     return _result(x, status, 1.0, arr.shape[:-1])
 
 
@@ -281,12 +283,21 @@ def npv(rate, flows):
     Returns
     -------
     float or ndarray, shape (n_paths,)
-        ``sum_k flows[..., k] / (1 + rate)**k``.
+        ``sum_k flows[..., k] / (1 + rate)**k``; NaN where ``rate <= -1``.
     """
     arr = as_float_array(flows, "flows")
     r = as_float_array(rate, "rate", ndims=(0, 1))
     periods = np.arange(arr.shape[-1], dtype=np.float64)
-    out = (arr * np.power(1.0 + r[..., None], -periods)).sum(axis=-1)
+    return _discounted_sum(arr, r, periods)
+
+
+def _discounted_sum(arr: np.ndarray, r: np.ndarray, times: np.ndarray):
+    """``sum_k arr[..., k] * (1 + r)**-times[..., k]``; NaN where ``r <= -1`` (no discount
+    factor exists there: numpy-financial's ``npv(-1, ...)`` is NaN too), without warnings."""
+    defined = r > -1.0
+    growth = np.where(defined, 1.0 + r, 1.0)[..., None]
+    out = (arr * np.power(growth, -times)).sum(axis=-1)
+    out = np.where(defined, out, np.nan)
     return float(out) if out.ndim == 0 else out
 
 
@@ -309,5 +320,4 @@ def xnpv(rate, flows, dates):
     arr = as_float_array(flows, "flows")
     r = as_float_array(rate, "rate", ndims=(0, 1))
     years = _year_fractions(dates, arr.shape)
-    out = (arr * np.power(1.0 + r[..., None], -years)).sum(axis=-1)
-    return float(out) if out.ndim == 0 else out
+    return _discounted_sum(arr, r, years)

@@ -233,6 +233,35 @@ class RunReducer:
                                              TableKind.SUMMARY))
         return out
 
+    def headlines(self) -> pl.DataFrame:
+        """Headline figures with standard errors, 95 % intervals and relative half-widths
+        (:func:`fundsvc.simulation.uncertainty.headline_figures`), from the spooled PATHS columns
+        (one column at a time): what ``--precision`` checks after each batch and every run stores."""
+        from fundsvc.credit.engine.outputs import credit_entities
+        from fundsvc.engine.venture.summary import equity_entities
+        from fundsvc.simulation.uncertainty import headline_figures, headline_table
+
+        eq_ents: tuple = ()
+        cr_ents: tuple = ()
+        pool_ids: tuple = ()
+        if Side.VENTURE in self.sides:
+            eq_ents = tuple(equity_entities(self.compiled.models[Side.VENTURE].fund_ids))
+        if Side.CREDIT in self.sides:
+            cm = self.compiled.models[Side.CREDIT]
+            cr_ents = tuple(credit_entities(cm.banks, cm.pool_ids))
+            pool_ids = tuple(cm.pool_ids)
+
+        def load(key: str) -> np.ndarray:
+            head, ent, col = key.split("/", 2)
+            if head == "eq":
+                return np.asarray(self.columns.load((Side.VENTURE, col), mmap=True)[:, eq_ents.index(ent)], float)
+            if col not in ("loss_year_1", "loss_horizon"):  # pool metrics: (n_paths, n_pools)
+                j = pool_ids.index(ent.split(":", 1)[1])
+                return np.asarray(self.columns.load((Side.CREDIT, col), mmap=True)[:, j], float)
+            return np.asarray(self.columns.load((Side.CREDIT, col), mmap=True)[:, cr_ents.index(ent)], float)
+
+        return headline_table(load, headline_figures(eq_ents, cr_ents, pool_ids))
+
     def load_arrays(self) -> dict[str, pl.DataFrame]:
         """The path-level tables read back into memory (all parts, in chunk order)."""
         return {n: pl.read_parquet(parts) if len(parts) > 1 else pl.read_parquet(parts[0])

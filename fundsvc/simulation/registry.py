@@ -25,6 +25,9 @@ class Side(StrEnum):
 
     VENTURE = "venture"
     CREDIT = "credit"
+    RUN = "run"
+    """Not an engine side: tables over the whole run (headline figures, the precision log),
+    built by the reducer / runner from every side's columns."""
 
 
 class TableKind(StrEnum):
@@ -52,6 +55,9 @@ class TableName(StrEnum):
     CREDIT_POOL_SIZING = "credit_pool_sizing"
     CREDIT_COVER_RELIABILITY = "credit_cover_reliability"
     CREDIT_LENDING_PAUSES = "credit_lending_pauses"
+    EQUITY_CONDITIONING = "equity_conditioning"
+    HEADLINES = "headlines"
+    PRECISION = "precision"
 
     @property
     def spec(self) -> TableSpec:
@@ -115,6 +121,18 @@ CREDIT_POOL_METRICS: dict[str, pl.DataType] = {
 }
 """Per path and pool (``credit_paths`` rows of entity ``pool:<id>``)."""
 
+EQUITY_SUMMARY_ERRORS: dict[str, pl.DataType] = {
+    **{k: F for m in ("tvpi", "dpi", "irr")
+       for k in (f"{m}_mean", f"{m}_mean_se",
+                 *(f"{m}_{q}_{b}" for q in SUMMARY_QUANTILE_NAMES for b in ("lo", "hi")))},
+    "p_loss_se": F, "p_loss_lo": F, "p_loss_hi": F,
+}
+"""Monte Carlo error columns of ``equity_summary`` (:func:`fundsvc.simulation.uncertainty.equity_error_columns`)."""
+POOL_SUMMARY_ERRORS: dict[str, pl.DataType] = {
+    k: F for k in ("payouts_mean_se", "payouts_p95_lo", "payouts_p95_hi", "fiscal_cost_mean_se",
+                   "fiscal_cost_p95_lo", "fiscal_cost_p95_hi", "p_depleted_lo", "p_depleted_hi")}
+"""Monte Carlo error columns of ``credit_pool_summary`` (:func:`fundsvc.simulation.uncertainty.pool_error_columns`)."""
+
 _TABLES = (
     TableSpec(TableName.EQUITY_PATHS, Side.VENTURE, TableKind.PATHS,
               {"path": I, "entity": S, **EQUITY_PATH_METRICS},
@@ -125,7 +143,7 @@ _TABLES = (
     TableSpec(TableName.EQUITY_SUMMARY, Side.VENTURE, TableKind.SUMMARY,
               {"entity": S, **{f"{m}_{q}": F for m in ("tvpi", "dpi", "irr") for q in SUMMARY_QUANTILE_NAMES},
                "p_loss": F, "irr_undefined": F, "trough_median_path_cny": F, "paths": pl.UInt32,
-               "jcurve_trough_cny": F, "jcurve_trough_date": D},
+               **EQUITY_SUMMARY_ERRORS, "jcurve_trough_cny": F, "jcurve_trough_date": D},
               "per entity: P5…P95 of TVPI, DPI, IRR at the horizon, P(loss), J-curve trough (CNY)"),
     TableSpec(TableName.EQUITY_FANS, Side.VENTURE, TableKind.SUMMARY,
               {"entity": S, "step": I, "date": D, "measure": S, **{q: F for q in SUMMARY_QUANTILE_NAMES}},
@@ -140,12 +158,13 @@ _TABLES = (
               {"path": I, "entity": S, **CREDIT_LOSS_WINDOWS, "n_defaults": I, **CREDIT_POOL_METRICS},
               "per path and credit entity: losses by window (CNY); defaults; pool metrics"),
     TableSpec(TableName.CREDIT_LOSS_MEASURES, Side.CREDIT, TableKind.SUMMARY,
-              {"entity": S, "window": S, "measure": S, "level": F, "value": F},
-              "EL, UL, VaR, ES per credit entity and window (CNY)"),
+              {"entity": S, "window": S, "measure": S, "level": F, "value": F, "se": F, "lo": F, "hi": F},
+              "EL, UL, VaR, ES per credit entity and window with s.e. and 95 % interval (CNY)"),
     TableSpec(TableName.CREDIT_POOL_SUMMARY, Side.CREDIT, TableKind.SUMMARY,
               {"pool": S, "initial_balance": F, "payouts_mean": F, "payouts_p95": F, "fiscal_cost_mean": F,
                "fiscal_cost_p95": F, "fiscal_cost_pv_mean": F, "leverage_mean": F, "lending_multiple_mean": F,
-               "new_lending_mean": F, "final_balance_mean": F, "p_depleted": F, "p_depleted_se": F},
+               "new_lending_mean": F, "final_balance_mean": F, "p_depleted": F, "p_depleted_se": F,
+               **POOL_SUMMARY_ERRORS},
               "per pool: payouts, fiscal cost, leverage, depletion probability with its s.e. (CNY)"),
     TableSpec(TableName.CREDIT_POOL_FANS, Side.CREDIT, TableKind.SUMMARY,
               {"pool": S, "step": I, "year": F, "quantity": S, "quantile": F, "value": F},
@@ -164,6 +183,19 @@ _TABLES = (
     TableSpec(TableName.CREDIT_LENDING_PAUSES, Side.CREDIT, TableKind.SUMMARY,
               {"pool": S, "year": I, "p_paused": F, "p_paused_se": F, "p_paused_at_start": F},
               "per pool and year: P(new lending paused by a trigger) with s.e., P(paused at the year's start)"),
+    TableSpec(TableName.EQUITY_CONDITIONING, Side.VENTURE, TableKind.PATHS,
+              {"path": I, "step": I, "tvpi": F, "log_index": F},
+              "per path (first 5,000 paths of the run) and venture step: guidance TVPI to date and log public "
+              "index at the step end — what the fair verdict conditions on (fundsvc.simulation.conditioning)"),
+    TableSpec(TableName.HEADLINES, Side.RUN, TableKind.SUMMARY,
+              {"figure": S, "estimate": F, "se": F, "lo": F, "hi": F, "rel_half_width": F, "paths": I,
+               "in_stopping_rule": B},
+              "per headline figure: estimate, Monte Carlo s.e., 95 % interval, relative half-width "
+              "(fundsvc.simulation.uncertainty)"),
+    TableSpec(TableName.PRECISION, Side.RUN, TableKind.SUMMARY,
+              {"paths": I, "worst_figure": S, "worst_rel_half_width": F, "target": F, "max_paths": I, "reached": B},
+              "per check of a --precision run: paths so far, worst headline figure and its relative half-width",
+              optional=True),
 )
 TABLES: dict[TableName, TableSpec] = {t.name: t for t in _TABLES}
 PATH_TABLES: tuple[TableName, ...] = tuple(t.name for t in _TABLES if t.kind is TableKind.PATHS)

@@ -15,7 +15,7 @@ import polars as pl
 from fundsvc.simulation.chunk import ChunkOutput
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.reduce import ARRAY_NAMES, RunReducer
-from fundsvc.simulation.registry import Side, TableName
+from fundsvc.simulation.registry import Side, TableName, check_table
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,15 @@ class SimulationResult:
     spool_dir : Path or None
         The run's spool directory holding ``array_parts``; delete it with :meth:`discard_spool`
         once the files are stored or no longer needed.
+    headlines : polars.DataFrame or None
+        Headline figures with standard error, 95 % interval, relative half-width and paths
+        (:mod:`fundsvc.simulation.uncertainty`); stored as the ``headlines`` table.
+    precision : polars.DataFrame or None
+        For a ``precision=`` run: the sequential rule's checks (paths, worst figure, its relative
+        half-width, target, budget, reached); stored as the ``precision`` table.
+    equity_conditioning : polars.DataFrame or None
+        path, step, guidance tvpi and log public index for the run's first 5,000 paths
+        (:mod:`fundsvc.simulation.conditioning`); a registered path-level table (Parquet artifact).
     """
 
     scenario_name: str
@@ -79,6 +88,9 @@ class SimulationResult:
     equity_summary_table: pl.DataFrame | None = None
     array_parts: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     spool_dir: Path | None = None
+    headlines: pl.DataFrame | None = None
+    precision: pl.DataFrame | None = None
+    equity_conditioning: pl.DataFrame | None = None
 
     # ---- summaries -------------------------------------------------------------------
     def equity_summary(self) -> pl.DataFrame:
@@ -87,6 +99,9 @@ class SimulationResult:
         IRR: a path that loses everything (TVPI = 0) has IRR −100 %; other paths without an IRR
         (no sign change) are left out of the IRR quantiles and counted in ``irr_undefined``.
         The trough is that of the median cumulative net cash-flow curve (P50 fan), with its date.
+        Monte Carlo errors as columns: ``tvpi_mean`` and ``tvpi_mean_se``, 95 % intervals of
+        every percentile (``tvpi_p50_lo`` / ``tvpi_p50_hi``, order statistics), ``p_loss_se``
+        (see :mod:`fundsvc.simulation.uncertainty`).
         """
         if self.equity_summary_table is not None:
             return self.equity_summary_table
@@ -106,6 +121,10 @@ class SimulationResult:
         for k, v in self.credit_tables.items():
             if v.height:
                 out[credit[k]] = v
+        for name in (TableName.HEADLINES, TableName.PRECISION):  # run-level tables (Side.RUN)
+            v = getattr(self, name.value)
+            if v is not None:
+                out[name] = check_table(name, v)
         return out
 
     def arrays(self) -> dict[str, pl.DataFrame]:
@@ -181,7 +200,8 @@ def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed
 
 
 def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
-           depletion_target: float | None = None, keep_paths_in_memory: bool = True) -> SimulationResult:
+           depletion_target: float | None = None, keep_paths_in_memory: bool = True,
+           precision=None) -> SimulationResult:
     """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
 
     The summary tables come from each side's ``tables`` on the reduced columns
@@ -203,6 +223,9 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         if depletion_target is not None and reducer.claims:
             kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
                 compiled.credit, reducer.claims, depletion_target)
+    kw["headlines"] = reducer.headlines()
+    if precision is not None:
+        kw["precision"] = precision.table()
     reducer.drop_columns()
     if keep_paths_in_memory:
         kw.update(reducer.load_arrays())

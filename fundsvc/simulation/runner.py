@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fundsvc.engine.sampling import Chunk, chunk_plan
 from fundsvc.simulation.compiled import CompiledScenario
+from fundsvc.simulation.precision import PrecisionLog, sequential_batches
 from fundsvc.simulation.reduce import PreparedChunk, RunReducer, run_prepared
 from fundsvc.simulation.result import SimulationResult, finish
 from fundsvc.simulation.spec import DEFAULT_FAN_PATHS, Executor, RunSpec
@@ -95,6 +96,7 @@ def run_simulation(
     dask_client=None,
     keep_paths_in_memory: bool | None = None,
     spool_dir: Path | None = None,
+    precision: float | None = None,
 ) -> SimulationResult:
     """Simulate ``paths`` paths of a compiled scenario.
 
@@ -133,6 +135,11 @@ def run_simulation(
         ``spool_dir`` (the caller deletes it with ``result.discard_spool()``).
     spool_dir : Path, optional
         Where to spool the run (default: a new temporary directory).
+    precision : float, optional
+        Target relative half-width of the headline figures' 95 % intervals (e.g. 0.01): chunks
+        are added until it is met, with ``paths`` as the budget (sequential stopping,
+        :mod:`fundsvc.simulation.precision`). ``result.n_paths`` is the number used and
+        ``result.precision`` says whether the target was reached.
 
     Results are identical, bit for bit, whichever executor and however many workers run the
     chunks, and whether or not the path tables are kept in memory.
@@ -140,28 +147,38 @@ def run_simulation(
     if spec is None:
         spec = RunSpec.resolve(None, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor,
                                workers=workers, fan_paths=fan_paths, depletion_target=depletion_target,
-                               dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory)
+                               dask_address=dask_address, keep_paths_in_memory=keep_paths_in_memory,
+                               precision=precision)
     executor = spec.executor
     depletion_target = spec.depletion_target
     keep = depletion_target is not None and compiled.credit is not None and compiled.credit.n_pools > 0
     paths, seed, chunk_size = spec.paths, spec.seed, spec.chunk_size
     in_memory = paths <= IN_MEMORY_PATHS if spec.keep_paths_in_memory is None else spec.keep_paths_in_memory
+    precision = spec.precision
     chunks = chunk_plan(paths, chunk_size)
     t_start = time.perf_counter()
     reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep)
+    log = None
+    if precision is None:
+        batches = iter([chunks])
+    else:
+        log = PrecisionLog(precision, paths)
+        batches = sequential_batches(chunks, reducer.headlines, log, lambda: reducer.n_paths)
     try:
-        for i, out in enumerate(iter_chunks(compiled, seed, chunks, executor=executor, workers=spec.workers,
-                                            fan_paths=spec.fan_paths, keep_claims=keep,
-                                            dask_address=spec.dask_address, dask_client=dask_client)):
-            reducer.add(out)
-            del out
-            if progress is not None:
-                progress(i + 1, len(chunks))
-        if reducer.n_paths != paths:  # pragma: no cover - defensive: never report a partial run
+        for batch in batches:
+            for out in iter_chunks(compiled, seed, batch, executor=executor, workers=spec.workers,
+                                   fan_paths=spec.fan_paths, keep_claims=keep,
+                                   dask_address=spec.dask_address, dask_client=dask_client):
+                reducer.add(out)
+                del out
+                if progress is not None:
+                    progress(reducer.next_index, len(chunks))
+        if log is None and reducer.n_paths != paths:  # pragma: no cover - defensive: never report a partial run
             raise RuntimeError(f"only {reducer.n_paths} of {paths} paths were simulated")
         t_sim = time.perf_counter() - t_start
         result = finish(reducer, seed=seed, chunk_size=chunk_size, executor=executor.value,
-                        depletion_target=depletion_target if keep else None, keep_paths_in_memory=in_memory)
+                        depletion_target=depletion_target if keep else None, keep_paths_in_memory=in_memory,
+                        precision=log)
     except BaseException:
         reducer.discard()
         raise

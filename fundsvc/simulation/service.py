@@ -25,6 +25,7 @@ from fundsvc.inputs.loader import LoadedScenario
 from fundsvc.inputs.tables import loan_book_frame
 from fundsvc.simulation.compiled import compile_scenario
 from fundsvc.simulation.limits import check_run_request
+from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
 from fundsvc.simulation.result import SimulationResult
 from fundsvc.simulation.runner import Executor, Progress, run_simulation
 from fundsvc.simulation.watch import RunCancelled, RunWatch
@@ -54,6 +55,7 @@ def record_run(
     label: str | None = None,
     depletion_target: float | None = None,
     queue: dict | None = None,
+    precision: float | None = None,
 ) -> tuple[int, int]:
     """Validate the request, then store the scenario (and loan book) and a queued run.
 
@@ -71,10 +73,12 @@ def record_run(
     (run_id, scenario_id)
     """
     s = loaded.scenario
-    n_paths = paths if paths is not None else s.simulation.paths
+    if paths is None:   # with a precision target, ``paths`` is the budget
+        paths = DEFAULT_MAX_PATHS if precision is not None else s.simulation.paths
+    n_paths = paths
     check_run_request(s, paths=n_paths, seed=seed, chunk_size=chunk_size, depletion_target=depletion_target)
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor, workers=workers,
-                           depletion_target=depletion_target)
+                           depletion_target=depletion_target, precision=precision)
     compiled = compile_scenario(s)  # compile errors surface before anything is written
     scen = store.scenarios.add(s.name, loaded.text, source_path=str(loaded.path))
     book_id = None
@@ -85,7 +89,7 @@ def record_run(
     run_id = store.runs.create(
         scen.id, spec.seed, spec.paths, spec.chunk_size, spec.executor, loan_book_id=book_id, label=label,
         parameters={"workers": workers, "content_sha256": loaded.content_sha256,
-                    "depletion_target": depletion_target},
+                    "depletion_target": depletion_target, "precision": precision},
         **(queue or {}),
     )
     try:
@@ -146,14 +150,15 @@ def execute_run(
                 scenario, paths=run.n_paths, seed=run.seed, chunk_size=run.chunk_size,
                 executor=Executor(run.executor), workers=params.get("workers"),
                 depletion_target=params.get("depletion_target"), dask_address=dask_address,
-                keep_paths_in_memory=keep_paths_in_memory)
+                keep_paths_in_memory=keep_paths_in_memory, precision=params.get("precision"))
             result = run_simulation(compiled, spec, progress=on_chunk, spool_dir=spool)
         if fail_hook is not None:  # fault injection in tests
             fail_hook(result)
         if result.streamed:
-            store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings)
+            store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings,
+                                      n_paths=result.n_paths)
         else:
-            store.runs.complete(run_id, result.tables(), result.arrays(), result.timings)
+            store.runs.complete(run_id, result.tables(), result.arrays(), result.timings, n_paths=result.n_paths)
     except BaseException as exc:
         watch.stop()
         shutil.rmtree(spool, ignore_errors=True)
@@ -188,6 +193,7 @@ def simulate_and_store(
     depletion_target: float | None = None,
     dask_address: str | None = None,
     keep_paths_in_memory: bool | None = None,
+    precision: float | None = None,
 ) -> StoredRun:
     """Simulate a loaded scenario in this process and store the run.
 
@@ -208,6 +214,9 @@ def simulate_and_store(
         See :func:`fundsvc.simulation.run_simulation`. A streamed run's path-level Parquet
         parts are merged into the run's artifacts without loading them whole
         (:meth:`~fundsvc.store.runs.RunRepository.complete_files`) and then deleted.
+    precision : float, optional
+        Stop adding chunks when the headline figures' relative half-width is at or below this;
+        ``paths`` (default 1,000,000) is the budget and the run stores the paths used.
 
     Raises
     ------
@@ -218,7 +227,7 @@ def simulate_and_store(
     """
     run_id, scenario_id = record_run(
         store, loaded, paths=paths, seed=seed, chunk_size=chunk_size, executor=executor, workers=workers,
-        label=label, depletion_target=depletion_target)
+        label=label, depletion_target=depletion_target, precision=precision)
     result = execute_run(store, run_id, loaded.scenario, progress=progress, dask_address=dask_address,
                          keep_paths_in_memory=keep_paths_in_memory)
     return StoredRun(run_id, scenario_id, result)

@@ -48,6 +48,11 @@ class RunSpec:
         Scheduler address for ``Executor.DASK`` (None: ``FUNDSVC_DASK_ADDRESS``).
     keep_paths_in_memory : bool or None
         Read the path-level tables into the result (None: when ``paths`` is small enough).
+    precision : float or None
+        Target relative half-width of the headline figures' 95 % intervals, in (0, 1): chunks
+        are added until it is met and ``paths`` is the budget (default
+        :data:`fundsvc.simulation.precision.DEFAULT_MAX_PATHS` when not given; sequential
+        stopping, :mod:`fundsvc.simulation.precision`).
     """
 
     paths: int
@@ -59,6 +64,7 @@ class RunSpec:
     depletion_target: float | None = None
     dask_address: str | None = None
     keep_paths_in_memory: bool | None = None
+    precision: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -70,6 +76,8 @@ class RunSpec:
             problems.append(f"workers must be at least 1, got {self.workers}")
         if self.depletion_target is not None and not 0 < self.depletion_target < 1:
             problems.append(f"depletion_target must lie strictly between 0 and 1, got {self.depletion_target}")
+        if self.precision is not None and not 0 < self.precision < 1:
+            problems.append(f"precision must lie strictly between 0 and 1, got {self.precision}")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -78,10 +86,14 @@ class RunSpec:
                 chunk_size: int | None = None, executor: Executor | str | None = None,
                 workers: int | None = None, fan_paths: int | None = None,
                 depletion_target: float | None = None, dask_address: str | None = None,
-                keep_paths_in_memory: bool | None = None) -> RunSpec:
+                keep_paths_in_memory: bool | None = None, precision: float | None = None) -> RunSpec:
         """Fill every unset field with its default (module docstring); ``scenario`` supplies
         ``paths`` and ``seed`` (required unless ``paths`` is given)."""
         sim = scenario.simulation if scenario is not None else None
+        if paths is None and precision is not None:  # with a precision target, ``paths`` is the budget
+            from fundsvc.simulation.precision import DEFAULT_MAX_PATHS
+
+            paths = DEFAULT_MAX_PATHS
         if paths is None:
             if sim is None:
                 raise ValueError("paths must be given when there is no scenario to default it from")
@@ -96,7 +108,7 @@ class RunSpec:
                    executor=Executor(executor), workers=workers,
                    fan_paths=DEFAULT_FAN_PATHS if fan_paths is None else int(fan_paths),
                    depletion_target=depletion_target, dask_address=dask_address,
-                   keep_paths_in_memory=keep_paths_in_memory)
+                   keep_paths_in_memory=keep_paths_in_memory, precision=precision)
 
     def to_dict(self) -> dict:
         """JSON-ready form (stored with the run's parameters)."""

@@ -131,12 +131,14 @@ def _insert_artifact_rows(session: Session, run_id: int, data_dir: Path,
     session.flush()
 
 
-def _flip_to_succeeded(session: Session, run_id: int, timings: dict[str, float] | None) -> None:
+def _flip_to_succeeded(session: Session, run_id: int, timings: dict[str, float] | None,
+                       n_paths: int | None = None) -> None:
     now = utcnow()
+    extra = {} if n_paths is None else {"n_paths": _positive_int(n_paths, "n_paths")}
     result = session.execute(
         sa.update(Run).where(Run.id == run_id, Run.status == RunStatus.RUNNING)
         .values(status=RunStatus.SUCCEEDED, finished_at=now, heartbeat_at=now, timings=timings,
-                error=None))
+                error=None, **extra))
     if result.rowcount != 1:
         raise StoreError(f"run {run_id} is no longer running (marked failed meanwhile?); "
                          "its results were not stored")
@@ -293,7 +295,7 @@ class RunRepository:
 
     def complete(self, run_id: int, tables: Mapping[str, pl.DataFrame],
                  arrays: Mapping[str, pl.DataFrame],
-                 timings: Mapping[str, float] | None = None) -> RunRecord:
+                 timings: Mapping[str, float] | None = None, *, n_paths: int | None = None) -> RunRecord:
         """Store a running run's results and mark it succeeded -- all or nothing.
 
         Parameters
@@ -307,6 +309,9 @@ class RunRepository:
             ``<data_dir>/<artifact_dir>/<name>.parquet``.
         timings : mapping of str to float, optional
             Wall-clock seconds per stage.
+        n_paths : int, optional
+            Paths actually simulated, when it differs from the budget the run was created with
+            (a run to a precision target stops early).
 
         Returns
         -------
@@ -322,11 +327,11 @@ class RunRepository:
         """
         return self._complete(run_id, tables, timings, lambda run_dir: {
             name: write_parquet_atomic(frame, run_dir / f"{check_name(name)}.parquet")
-            for name, frame in arrays.items()})
+            for name, frame in arrays.items()}, n_paths)
 
     def complete_files(self, run_id: int, tables: Mapping[str, pl.DataFrame],
                        files: Mapping[str, Sequence[Path]],
-                       timings: Mapping[str, float] | None = None) -> RunRecord:
+                       timings: Mapping[str, float] | None = None, *, n_paths: int | None = None) -> RunRecord:
         """Like :meth:`complete`, but each path-level array is given as Parquet part files.
 
         For runs too large to hold their path-level tables in memory: the parts of each array
@@ -345,10 +350,10 @@ class RunRepository:
         """
         return self._complete(run_id, tables, timings, lambda run_dir: {
             name: _write_parts_atomic(list(parts), run_dir / f"{check_name(name)}.parquet")
-            for name, parts in files.items()})
+            for name, parts in files.items()}, n_paths)
 
     def _complete(self, run_id: int, tables: Mapping[str, pl.DataFrame],
-                  timings: Mapping[str, float] | None, write_arrays) -> RunRecord:
+                  timings: Mapping[str, float] | None, write_arrays, n_paths: int | None = None) -> RunRecord:
         """Shared body of :meth:`complete` and :meth:`complete_files`: ``write_arrays(run_dir)``
         writes the path-level files and returns their write records; then tables, artifact
         rows and the status flip go in one transaction, and any failure discards everything."""
@@ -367,7 +372,7 @@ class RunRepository:
             with self._store.session() as session:
                 _insert_table_rows(session, run_id, encoded)
                 _insert_artifact_rows(session, run_id, data_dir, written)
-                _flip_to_succeeded(session, run_id, clean_timings)
+                _flip_to_succeeded(session, run_id, clean_timings, n_paths)
         except BaseException as exc:
             self._discard_results(run_id, run_dir, exc)
             raise

@@ -205,3 +205,43 @@ def test_cli_assess_and_report(world, tmp_path):
     bad.write_text("sub_fund_id,period_end,calls_cny,distributions_cny,nav_cny\nzzz,2026-03-31,1,0,-1\n")
     res = runner.invoke(app, ["assess", str(run_id), "--actuals", str(bad), "--data-dir", str(data_dir)])
     assert res.exit_code == 2 and "unknown sub-fund 'zzz'" in res.output and "negative NAV" in res.output
+
+
+def test_stored_run_keeps_conditioning_paths_and_the_verdict_uses_them(world):
+    """The stored run carries the ``equity_conditioning`` artifact (first paths' guidance TVPI and
+    log index per quarter); actuals with a ``public_index`` column make the verdict conditional,
+    with its effective sample size reported; without it the text says the rank is unconditional."""
+    store, run_id, scen, _ = world
+    data = load_run_data(store, run_id)
+    cond = data.conditioning
+    assert cond is not None and set(cond.columns) == {"path", "step", "tvpi", "log_index"}
+    n = cond["path"].n_unique()
+    assert n == N_PATHS and cond.height == n * (cond["step"].max() + 1)
+    facts = scenario_facts(scen)
+    act = _actuals_with_tvpi(facts, 11, 0.8)
+    low = act.with_columns(public_index=pl.lit(float(np.exp(cond.filter(pl.col("step") == 11)["log_index"].quantile(0.1)))))
+    a = assess(data, facts, scen.assessment, actuals=low)
+    c = dict(a.frames["conditioning"].iter_rows())
+    assert 100 <= c["effective_sample_size"] <= N_PATHS and c["quarters_observed"] == 12
+    assert c["index_percentile"] < 0.2
+    assert "conditional rank" in a.verdict_en
+    plain = assess(data, facts, scen.assessment, actuals=act)
+    assert "conditioning" not in plain.frames and "unconditional rank" in plain.verdict_en
+
+
+def test_cli_backtest_of_sub_fund_actuals_against_the_run(world):
+    """``fundsvc backtest --run RUN --actuals FILE``: one PIT per sub-fund quarter after its first
+    call; exit status 1 exactly when the JSON says the backtest failed."""
+    from typer.testing import CliRunner
+
+    from fundsvc.cli.app import build_app
+
+    store, run_id, _, data_dir = world
+    res = CliRunner().invoke(build_app(), ["backtest", "--run", str(run_id), "--actuals", str(ACTUALS), "--json",
+                                           "--data-dir", str(data_dir)])
+    out = json.loads(res.stdout)["fund_backtest"]
+    acts = read_actuals(ACTUALS)
+    expected = sum(int((acts.filter(pl.col("sub_fund_id") == f)["calls_cny"].cum_sum() > 0).sum())
+                   for f in acts["sub_fund_id"].unique().to_list())
+    assert out["observations"] == expected and sum(out["histogram"]) == expected
+    assert res.exit_code == (0 if out["passed"] else 1)

@@ -25,7 +25,7 @@ def assert_same(a, b):
     for k in ta:
         assert_frame_equal(ta[k], tb[k], check_exact=True)
     aa, ab = a.arrays(), b.arrays()
-    assert set(aa) == set(ab) == {"equity_paths", "equity_indicators", "credit_paths"}
+    assert set(aa) == set(ab) == {"equity_paths", "equity_indicators", "credit_paths", "equity_conditioning"}
     for k in aa:
         assert_frame_equal(aa[k], ab[k], check_exact=True)
     assert (a.seed, a.n_paths, a.chunk_size) == (b.seed, b.n_paths, b.chunk_size)

@@ -47,17 +47,31 @@ def both(compiled):
         streamed.discard_spool()
 
 
-def test_every_registered_table_is_produced_with_its_schema(both):
+@pytest.fixture(scope="module")
+def both_precision(compiled):
+    """A ``precision=`` run (issue 13): the only way the ``precision`` table is produced."""
+    kw = {**KW, "precision": 0.5}
+    mem = run_simulation(compiled, keep_paths_in_memory=True, **kw)
+    streamed = run_simulation(compiled, keep_paths_in_memory=False, **kw)
+    try:
+        yield _all_tables(mem), _all_tables(streamed)
+    finally:
+        streamed.discard_spool()
+
+
+def test_every_registered_table_is_produced_with_its_schema(both, both_precision):
     mem, _ = both
-    assert set(mem) == set(TABLES)
+    assert set(mem) == set(TABLES) - {TableName.PRECISION}  # precision: only for a precision= run
+    assert TableName.PRECISION in both_precision[0]
+    check_table(TableName.PRECISION, both_precision[0][TableName.PRECISION])
     for name, frame in mem.items():
         check_table(name, frame)
         assert frame.height > 0, name
 
 
 @pytest.mark.parametrize("name", list(TableName))
-def test_in_memory_and_streamed_runs_give_identical_tables(both, name):
-    mem, streamed = both
+def test_in_memory_and_streamed_runs_give_identical_tables(both, name, request):
+    mem, streamed = request.getfixturevalue("both_precision") if name is TableName.PRECISION else both
     assert_frame_equal(mem[name], streamed[name], check_exact=True)
 
 

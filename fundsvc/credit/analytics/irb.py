@@ -37,6 +37,7 @@ __all__ = [
     "BASEL_III_PD_FLOOR",
     "BASEL_II_PD_FLOOR",
     "IRB_CONFIDENCE",
+    "MATURITY_BOUNDS_YEARS",
     "FirmSizeThresholds",
     "IrbAssetClass",
     "asset_correlation",
@@ -55,6 +56,10 @@ BASEL_II_PD_FLOOR = 0.0003
 BASEL_III_PD_FLOOR = 0.0005
 #: Confidence level of the IRB capital formula.
 IRB_CONFIDENCE = 0.999
+#: Bounds of the effective maturity M in years: "M will be no greater than 5 years" and "no
+#: less than one year" (Basel II, June 2006 framework, ¶320; CRE32.47 in the consolidated
+#: framework). :func:`capital_requirement` and :func:`risk_weight` apply them.
+MATURITY_BOUNDS_YEARS = (1.0, 5.0)
 
 
 class IrbAssetClass(Enum):
@@ -302,8 +307,8 @@ def maturity_adjustment(pd, maturity=2.5):
     pd : float or array_like
         One-year PD, fraction in (0, 1].
     maturity : float or array_like, default 2.5
-        Effective maturity M in years, > 0. Basel bounds M to [1, 5] years (§320); that bound is
-        the caller's to apply.
+        Effective maturity M in years, > 0, used as given (this is the raw formula);
+        :func:`capital_requirement` first bounds M to [1, 5] years (Basel II ¶320).
 
     Returns
     -------
@@ -340,7 +345,9 @@ def capital_requirement(
     asset_class : IrbAssetClass, default CORPORATE
         Which risk-weight function.
     maturity : float or array_like, default 2.5
-        Effective maturity in years (corporate class only; ignored for retail).
+        Effective maturity in years, > 0 (corporate class only; ignored for retail). Bounded to
+        :data:`MATURITY_BOUNDS_YEARS`, [1, 5] years, as Basel II ¶320 requires (a PD 1 %
+        loan with LGD 45 % and M = 100 gets the 5-year weight, 124.0 %, not 1,330 %).
     sales_cny : float or array_like, optional
         Annual sales in CNY for the SME firm-size adjustment (corporate only).
     firm_size : FirmSizeThresholds, optional
@@ -374,7 +381,8 @@ def capital_requirement(
         tail = ndtr((ndtri(pdf) + np.sqrt(r) * ndtri(IRB_CONFIDENCE)) / np.sqrt(1.0 - r))
     k = lgd * tail - pdf * lgd
     if asset_class is IrbAssetClass.CORPORATE:
-        k = k * np.asarray(maturity_adjustment(pdf, maturity))
+        m = check_range("maturity", maturity, 0.0, np.inf, low_open=True, high_open=True)
+        k = k * np.asarray(maturity_adjustment(pdf, np.clip(m, *MATURITY_BOUNDS_YEARS)))
     return _out(k)
 
 

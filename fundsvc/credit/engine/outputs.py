@@ -160,20 +160,17 @@ def credit_columns(chunk: CreditChunk) -> dict[str, np.ndarray]:
 
 # ---------------------------------------------------------------- tables from columns (the one formula)
 def loss_measures_table(entities, cols, levels=LEVELS) -> pl.DataFrame:
-    """EL, UL, VaR and ES per entity and window from the ``loss_<window>`` columns.
-    Columns: entity, window, measure, level, value (CNY)."""
+    """EL, UL, VaR and ES per entity and window from the ``loss_<window>`` columns, each with its
+    Monte Carlo standard error and 95 % interval (:func:`fundsvc.simulation.uncertainty.loss_measure_rows`).
+    Columns: entity, window, measure, level, value, se, lo, hi (CNY)."""
+    from fundsvc.simulation.uncertainty import LOSS_MEASURE_SCHEMA, loss_measure_rows
+
     rows = []
     for e, name in enumerate(entities):
         for window in WINDOWS:
             x = np.ascontiguousarray(cols[f"loss_{window}"][:, e])
-            rows.append((name, window, "el", None, float(x.mean())))
-            rows.append((name, window, "ul", None, float(x.std(ddof=1)) if x.size > 1 else 0.0))
-            var, es = var_es(x, levels)
-            for a, v, es_ in zip(levels, var, es):
-                rows.append((name, window, "var", float(a), float(v)))
-                rows.append((name, window, "es", float(a), float(es_)))
-    return pl.DataFrame(rows, schema={"entity": pl.Utf8, "window": pl.Utf8, "measure": pl.Utf8,
-                                      "level": pl.Float64, "value": pl.Float64}, orient="row")
+            rows += loss_measure_rows(name, window, x, levels)
+    return pl.DataFrame(rows, schema=LOSS_MEASURE_SCHEMA, orient="row")
 
 
 def pool_fans_table(pool_ids, steps_per_year: int, cols, quantiles=FAN_QUANTILES) -> pl.DataFrame:
@@ -220,7 +217,10 @@ def depletion_by_year_table(pool_ids, sums, n_paths: int) -> pl.DataFrame:
 def pool_summary_table(pool_ids, cols) -> pl.DataFrame:
     """One row per pool: initial balance, mean/P95 payouts and fiscal cost, mean PV fiscal cost,
     mean leverage and lending multiple, mean final balance, probability of depletion within the
-    horizon (with its standard error)."""
+    horizon (with its standard error), and the Monte Carlo error columns of
+    :func:`fundsvc.simulation.uncertainty.pool_error_columns`."""
+    from fundsvc.simulation.uncertainty import pool_error_columns
+
     rows = []
     for j, p in enumerate(pool_ids):
         c = {k: np.ascontiguousarray(cols[k][:, j]) for k in (*POOL_PATH_METRICS, "pool_initial")}
@@ -238,6 +238,7 @@ def pool_summary_table(pool_ids, cols) -> pl.DataFrame:
             "new_lending_mean": float(c["new_lending"].mean()),
             "final_balance_mean": float(c["final_balance"].mean()),
             "p_depleted": pd_, "p_depleted_se": float(np.sqrt(pd_ * (1 - pd_) / n)),
+            **pool_error_columns(c),
         })
     return pl.DataFrame(rows) if rows else pl.DataFrame(schema=_POOL_SUMMARY_SCHEMA)
 
@@ -245,7 +246,8 @@ def pool_summary_table(pool_ids, cols) -> pl.DataFrame:
 _POOL_SUMMARY_SCHEMA = {"pool": pl.Utf8, **{k: pl.Float64 for k in (
     "initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "fiscal_cost_p95", "fiscal_cost_pv_mean",
     "leverage_mean", "lending_multiple_mean", "new_lending_mean", "final_balance_mean", "p_depleted",
-    "p_depleted_se")}}
+    "p_depleted_se", "payouts_mean_se", "payouts_p95_lo", "payouts_p95_hi", "fiscal_cost_mean_se",
+    "fiscal_cost_p95_lo", "fiscal_cost_p95_hi", "p_depleted_lo", "p_depleted_hi")}}
 
 
 def credit_paths_table(entities, pool_ids, steps_per_year: int, cols, path_offset: int = 0) -> pl.DataFrame:

@@ -35,7 +35,7 @@ from enum import StrEnum
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import ndtr, ndtri
+from scipy.special import expit, ndtr, ndtri
 
 from fundsvc.credit.engine.allocation import allocate_by_pool, loan_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel
@@ -138,12 +138,24 @@ def plain_losses(port: OnePeriodPortfolio, n_paths: int, rng: np.random.Generato
     return out
 
 
+def _tilted_logit(theta: np.ndarray, p: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """``θc + logit p`` per path and loan, (n, m) in the dtype of ``p``: the log-odds of default
+    under the twisted law, ``q = p e^{θc} / (1 + p (e^{θc} − 1)) = expit(θc + logit p)``.
+
+    Working on the log-odds scale keeps ``q`` and ``ψ`` finite for any θ (``e^{θc}`` itself
+    overflows float32 beyond θc ≈ 88, which large loss levels reach)."""
+    with np.errstate(divide="ignore"):
+        logit = np.log(p) - np.log1p(-p)
+    return theta[:, None].astype(p.dtype) * c[None, :].astype(p.dtype) + logit
+
+
 def _psi_terms(theta: np.ndarray, p: np.ndarray, c: np.ndarray):
-    """ψ(θ), ψ'(θ), ψ''(θ) per path for ``c`` scaled losses; θ (n,), p (n, m)."""
-    e = np.exp(np.outer(theta, c))
-    den = 1.0 + p * (e - 1.0)
-    q = p * e / den
-    psi = np.log(den).sum(axis=1)
+    """ψ(θ), ψ'(θ), ψ''(θ) per path for ``c`` scaled losses; θ (n,), p (n, m).
+
+    ``ψ = Σ log(1 + p(e^{θc} − 1)) = Σ [log(1 − p) + log(1 + e^{θc + logit p})]``."""
+    z = _tilted_logit(theta, p, c)
+    q = expit(z)
+    psi = (np.log1p(-p) + np.logaddexp(0.0, z)).sum(axis=1)
     d1 = q @ c
     d2 = (q * (1.0 - q)) @ (c * c)
     return psi, d1, d2, q
@@ -151,9 +163,7 @@ def _psi_terms(theta: np.ndarray, p: np.ndarray, c: np.ndarray):
 
 def _newton_terms(theta: np.ndarray, p: np.ndarray, c: np.ndarray):
     """ψ'(θ) and ψ''(θ) per path (no ψ itself), in the dtype of ``p``."""
-    e = np.exp(theta[:, None].astype(p.dtype) * c[None, :])
-    q = p * e
-    q /= 1.0 + (q - p)
+    q = expit(_tilted_logit(theta, p, c))
     d1 = q @ c
     q *= 1.0 - q
     d2 = q @ (c * c)

@@ -17,6 +17,18 @@ and the break-even rate, the ``r`` at which ``RAROC = h``, is
     r* = f + o + EL + C·(h − b) / (1 − t)
        = funding + operating cost + expected loss + capital charge.
 
+Tax treatment (kept, stated): the margin is taxed and ``b`` is the **after-tax** return on
+capital, so the whole capital charge ``C·(h − b)`` is grossed up by ``1 / (1 − t)``. This is the
+after-tax RAROC of Crouhy, Galai & Mark (*Risk Management*, McGraw-Hill, 2001, RAROC chapter;
+as used in the GARP FRM Part II readings), RAROC = (revenues − costs − expected losses − taxes
++ return on economic capital) / economic capital with taxes on everything before them, written
+with ``b = b_pre·(1 − t)`` for a pre-tax return ``b_pre``: the two forms are identical (worked
+example in ``tests/credit_pricing/test_pricing_formulas.py``). The default ``b = f`` (the funding
+cost the capital saves) is used as after-tax — an **assumption** that leaves the funding benefit
+untaxed; passing ``capital_return_rate = f·(1 − t)`` taxes it and raises ``r*`` by
+``C·f·t/(1 − t)`` (0.7 bp at the defaults). Kept because the bundled loan books' contract rates
+are calibrated on this formula (``tests/credit_calibration``).
+
 Multi-year loans (see :mod:`fundsvc.credit.pricing.loan_schedule`): the term is cut into annual
 periods; the balance ``E_k`` outstanding in period ``k`` follows the amortisation; defaults
 follow the constant annual PD ``p`` (cumulative PD ``1 − (1 − p)^T``, default in period ``k``
@@ -100,6 +112,7 @@ __all__ = [
     "PricingResult",
     "RateComponents",
     "break_even_rate",
+    "capital_charge",
     "price_loan",
     "raroc",
 ]
@@ -108,7 +121,8 @@ __all__ = [
 def raroc(rate, funding, opex, expected_loss, capital, tax, capital_return):
     """Risk-adjusted return on capital at contract rate ``rate`` (vectorised).
 
-    ``RAROC = [(rate − funding − opex − EL)·(1 − tax) + capital·capital_return] / capital``.
+    ``RAROC = [(rate − funding − opex − EL)·(1 − tax) + capital·capital_return] / capital``
+    (``capital_return`` after tax; see the module docstring).
 
     Parameters
     ----------
@@ -119,14 +133,20 @@ def raroc(rate, funding, opex, expected_loss, capital, tax, capital_return):
     tax : float
         Tax rate on the pre-tax margin, in [0, 1).
     capital_return : float or array_like
-        Return per year earned on the capital.
+        After-tax return per year earned on the capital.
 
     Returns
     -------
     float or numpy.ndarray
-        RAROC per year, broadcast shape of the inputs.
+        RAROC per year (after tax), broadcast shape of the inputs.
     """
     return ((rate - funding - opex - expected_loss) * (1.0 - tax) + capital * capital_return) / capital
+
+
+def capital_charge(capital, tax, hurdle, capital_return):
+    """Rate the loan must earn for its capital: ``C·(h − b) / (1 − t)`` per year per CNY
+    (the hurdle less the after-tax return the capital itself earns, grossed up for tax)."""
+    return capital * (hurdle - capital_return) / (1.0 - tax)
 
 
 def break_even_rate(funding, opex, expected_loss, capital, tax, hurdle, capital_return):
@@ -134,7 +154,7 @@ def break_even_rate(funding, opex, expected_loss, capital, tax, hurdle, capital_
 
     ``r* = funding + opex + EL + capital·(hurdle − capital_return) / (1 − tax)``.
     """
-    return funding + opex + expected_loss + capital * (hurdle - capital_return) / (1.0 - tax)
+    return funding + opex + expected_loss + capital_charge(capital, tax, hurdle, capital_return)
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +458,7 @@ def _leg(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, pd: float, *,
     if req.amortisation is Amortisation.ANNUITY:
         m, r_star = _annuity_fixed_point(req, terms, pd, start, m, r_star, with_pool=with_pool)
     b, t, h = req.capital_return, req.tax_rate, req.hurdle_rate
-    charge = m.capital.capital_rate * (h - b) / (1.0 - t)
+    charge = capital_charge(m.capital.capital_rate, t, h, b)
     comp = RateComponents(req.funding_cost_rate, req.operating_cost_rate, m.el, charge)
     rar = None
     if req.quoted_rate is not None and m_quoted.capital.capital_rate > 0:

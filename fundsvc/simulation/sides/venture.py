@@ -12,6 +12,8 @@ Columns (path axis first; ``E`` entities, ``F`` sub-funds, ``T`` venture steps):
   over the run (PATHS) for the summary, the rest serve the chunk's ``equity_paths`` rows only;
 * per path and sub-fund, (n_paths, F): the :data:`~fundsvc.simulation.registry.EQUITY_INDICATORS`
   (chunk only);
+* ``index_level`` (n_paths, T + 1): public index at the start and each step end (chunk only: the
+  ``equity_conditioning`` path table of the first paths, :mod:`fundsvc.simulation.conditioning`);
 * flows: ``guidance_calls``, ``guidance_distributions``, ``guidance_nav`` (n_paths, T) and
   ``fund_calls``, ``fund_distributions``, ``fund_nav`` (n_paths, F, T), summed over paths (pacing)
   and kept for the fan-sample paths (fans, per-step quantiles).
@@ -141,6 +143,7 @@ class VentureSide:
             "gross_proceeds_cny": _or_zeros(eq.gross_proceeds, eq.invested_local.shape),
         })
         out.update({f: getattr(eq, f) for f in _FLOWS})
+        out["index_level"] = chunk.index_level  # (n_paths, T + 1): the fair verdict's market history
         return out
 
     # ---------------------------------------------------------------- tables
@@ -148,7 +151,8 @@ class VentureSide:
         """The venture side's tables of ``kind`` from reduced columns (the one formula)."""
         if kind is TableKind.PATHS:
             out = {TableName.EQUITY_PATHS: self._paths(model, columns),
-                   TableName.EQUITY_INDICATORS: self._indicators(model, columns)}
+                   TableName.EQUITY_INDICATORS: self._indicators(model, columns),
+                   TableName.EQUITY_CONDITIONING: self._conditioning(columns)}
         else:
             fans = self._fans(model, columns)
             out = {TableName.EQUITY_SUMMARY: self._summary(model, columns, fans),
@@ -170,6 +174,13 @@ class VentureSide:
         return path_metrics_frame(metrics, self._entities(model), cols.path_offset, model.grid.dates())
 
     @staticmethod
+    def _conditioning(cols: Columns) -> pl.DataFrame:
+        from fundsvc.simulation.conditioning import conditioning_frame
+
+        return conditioning_frame(cols["guidance_calls"], cols["guidance_distributions"], cols["guidance_nav"],
+                                  cols["index_level"], cols.path_offset)
+
+    @staticmethod
     def _indicators(model, cols: Columns) -> pl.DataFrame:
         n_paths, n_funds = cols["invested_local_cny"].shape
         data = {"path": np.repeat(np.arange(n_paths, dtype=np.int64) + cols.path_offset, n_funds),
@@ -178,12 +189,16 @@ class VentureSide:
         return pl.DataFrame(data)
 
     def _summary(self, model, cols: Columns, fans: pl.DataFrame) -> pl.DataFrame:
+        from fundsvc.simulation.uncertainty import equity_error_frame
+
         frames = []
         for e, ent in enumerate(self._entities(model)):
             df = pl.DataFrame({c: np.ascontiguousarray(cols[c][:, e]) for c in _SUMMARY_METRICS})
             df = irr_with_total_loss(df.with_columns(pl.lit(ent).alias("entity")))
-            frames.append(df.group_by("entity", maintain_order=True).agg(
-                summary_aggregations(SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES)))
+            agg = df.group_by("entity", maintain_order=True).agg(
+                summary_aggregations(SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES))
+            errors = equity_error_frame(df, SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES)
+            frames.append(agg.join(errors, on="entity", how="left"))
             del df
         out = pl.concat(frames)
         cum = fans.filter(pl.col("measure") == "cum_net_cash_flow")

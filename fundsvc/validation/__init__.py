@@ -1,0 +1,1 @@
+"""Model validation: backtests of predictions against outcomes (:mod:`~fundsvc.validation.backtest`)."""

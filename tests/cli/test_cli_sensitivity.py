@@ -1,0 +1,77 @@
+"""Sensitivity on common random numbers: direction, the tornado's order across seeds, CLI, figure."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from dashboards.figures.validation import tornado_figure
+from fundsvc.cli.app import build_app
+from fundsvc.inputs.bundled import resolve_scenario
+from fundsvc.inputs.loader import load_scenario
+from fundsvc.validation.sensitivity import SensitivityInput, perturbed, run_sensitivity
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return load_scenario(resolve_scenario("quick")).scenario
+
+
+def test_perturbed_scales_the_input_and_nothing_else(quick):
+    up = perturbed(quick, SensitivityInput.LOAN_PD, 1.2)
+    pds = [g.pd for g in quick.pd_master_scale.grades]
+    assert [g.pd for g in up.pd_master_scale.grades] == pytest.approx([p * 1.2 for p in pds])
+    assert up.market == quick.market and up.pools == quick.pools
+    down = perturbed(quick, SensitivityInput.POOL_FUNDING, 0.8)
+    assert sum(down.pools[0].funders.values()) == pytest.approx(0.8 * sum(quick.pools[0].funders.values()))
+
+
+@pytest.mark.slow
+def test_tornado_order_is_stable_across_seeds(quick):
+    """Two seeds, 400 paths each, the two credit drivers and the tech-cycle loading (three inputs,
+    seven runs per seed): banks' EL is driven first by loan PDs, then by pool funding
+    (elasticities ≈ 0.9 and 0.4, s.e. ≈ 0.05 and 0.02 measured at 1,000 paths), in both seeds;
+    and wherever two inputs' swings differ by more than 3 combined s.e. in both seeds their order
+    agrees."""
+    chosen = ["loan_pd", "pool_funding", "tech_cycle_loading"]
+    tables = [run_sensitivity(quick, inputs=chosen, paths=400, seed=s, chunk_size=100).table() for s in (1, 2)]
+    for tb in tables:
+        el = tb.filter(pl.col("output") == "banks EL (horizon)").sort("rank")
+        assert el["input"].to_list()[:2] == ["loan_pd", "pool_funding"]
+        assert el["elasticity"][0] > 0 and el["elasticity"][0] > 3 * el["elasticity_se"][0]
+    a, b = (tb.select("input", "output", "swing", "swing_se") for tb in tables)
+    j = a.join(b, on=["input", "output"], suffix="_b")
+    for out in j["output"].unique().to_list():
+        rows = j.filter(pl.col("output") == out).to_dicts()
+        for x in rows:
+            for y in rows:
+                da, db = abs(x["swing"]) - abs(y["swing"]), abs(x["swing_b"]) - abs(y["swing_b"])
+                sa = 3 * np.hypot(x["swing_se"], y["swing_se"])
+                sb = 3 * np.hypot(x["swing_se_b"], y["swing_se_b"])
+                if abs(da) > sa and abs(db) > sb:
+                    assert np.sign(da) == np.sign(db), (out, x["input"], y["input"])
+
+
+def test_cli_direction_and_figure(tmp_path):
+    """Higher loan PDs raise the banks' expected loss (direction, on common random numbers);
+    the equity side does not move (the PD enters credit only); the tornado shows both bars."""
+    res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "loan_pd", "--paths", "400", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = pl.DataFrame(json.loads(res.stdout)["rows"])
+    el = rows.filter(pl.col("output") == "banks EL (horizon)").row(0, named=True)
+    assert el["high"] > el["base"] > el["low"] and el["elasticity"] > 3 * el["elasticity_se"]
+    tv = rows.filter(pl.col("output") == "guidance TVPI mean").row(0, named=True)
+    assert tv["swing"] == 0.0
+    fig = tornado_figure(rows.with_columns(rank=pl.lit(1)), "banks EL (horizon)", "en")
+    assert [tr.name for tr in fig.data] == ["input down", "input up"] and "Sensitivity tornado" in fig.layout.title.text
+
+
+def test_cli_bad_input_is_named():
+    res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "pd,loan_pd", "--step", "1.5"])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "unknown input 'pd'" in text and "--step" in text
