@@ -142,6 +142,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "break_even_no_pool_pct": ("无资金池保本利率(%)", "Break-even without pool (%)"),
     "raroc_no_pool_pct": ("无资金池 RAROC(%)", "RAROC without pool (%)"),
     "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
+    # Monte Carlo error columns (fundsvc.simulation.uncertainty)
+    "lo": ("95%区间下限", "95% low"), "hi": ("95%区间上限", "95% high"),
     # pools: summary and cover reliability (issue 12 item 3)
     "payouts_mean": ("代偿均值", "Payouts, mean"),
     "payouts_p95": ("代偿 P95", "Payouts, P95"),
@@ -205,6 +207,12 @@ def column_label(name: str, lang: str = "zh", *, unit: str = "") -> str:
     ``unit`` is the table's money unit name (e.g. ``万元``) added in brackets to money columns.
     """
     en = lang == "en"
+    for suffix in ("_lo", "_hi", "_se"):  # Monte Carlo error of a statistic: tvpi_p50_lo, p_loss_se
+        rest = name[: -len(suffix)]
+        if name.endswith(suffix) and rest and not _STAT_RE.fullmatch(rest + suffix) is None:
+            inner = column_label(rest, lang, unit=unit)
+            if inner != rest:
+                return f"{inner} {_pick(_STATS[suffix[1:]], lang)}"
     base = name[:-4] if name.endswith("_cny") else name
     stat = ""
     m = _STAT_RE.match(base)

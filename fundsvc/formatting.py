@@ -316,7 +316,7 @@ def row_kind(code: str | None) -> Kind | None:
 
 
 _ROW_KEYS = ("indicator", "measure", "key", "component", "metric")
-_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi)$")
+_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi))$")
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ PAGES_ALLOWED = {
     "overview": ALL, "pools": ALL, "runs": ALL,
     "funds": frozenset({"bureau", "fund_manager"}),
     "loans": frozenset({"bureau", "bank"}),
-    "assessment": frozenset({"bureau"}),
+    "assessment": frozenset({"bureau"}), "stress": frozenset({"bureau"}), "validation": frozenset({"bureau"}),
 }
 
 LOAN = {"amount_cny": 5e6, "term_years": 3, "pd": 0.02, "ip_appraisal_cny": 12e6, "pool_share": 0.4,
