@@ -170,7 +170,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 _STATS: dict[str, tuple[str, str]] = {
     "mean": ("均值", "mean"), "median": ("中位数", "median"), "se": ("标准误", "s.e."),
-    "mean_se": ("均值标准误", "mean s.e."), "lo": ("区间下限", "interval low"), "hi": ("区间上限", "interval high"),
+    "mean_se": ("均值标准误", "mean s.e."), "lo": ("95%下限", "95% low"), "hi": ("95%上限", "95% high"),
 }
 _STAT_RE = re.compile(r"^(?P<base>.+?)_(?P<stat>p\d{1,2}|mean_se|mean|median|se|lo|hi)$")
 _CODE_RE = re.compile(r"^[a-z][a-z0-9]*([_:\-][a-z0-9]+)+$")
