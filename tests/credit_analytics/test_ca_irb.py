@@ -148,20 +148,20 @@ def _column(name, pd):
     ],
 )
 def test_corporate_risk_weights_reference_values(pd, expected_pct):
-    """Source: /work/shared/REFERENCE_VALUES.md (Basel II Annex 5; BCBS 2005 Explanatory Note):
+    """Source: shared/REFERENCE_VALUES.md (Basel II Annex 5; BCBS 2005 Explanatory Note):
     corporate, LGD 45 %, M = 2.5, no firm-size adjustment."""
     assert 100 * risk_weight(pd, 0.45) == pytest.approx(expected_pct, abs=TOL_PP)
 
 
 def test_corporate_pd_one_percent_intermediate_values():
-    """Source: /work/shared/REFERENCE_VALUES.md: PD 1 %, LGD 45 %, M = 2.5 → R = 0.19278,
+    """Source: shared/REFERENCE_VALUES.md: PD 1 %, LGD 45 %, M = 2.5 → R = 0.19278,
     K = 0.073853, RW 92.32 %."""
     assert asset_correlation(0.01) == pytest.approx(0.19278, abs=5e-6)
     assert capital_requirement(0.01, 0.45) == pytest.approx(0.073853, abs=5e-7)
 
 
 def test_other_retail_reference_value():
-    """Source: /work/shared/REFERENCE_VALUES.md (Basel II Annex 5): other retail, PD 1 %,
+    """Source: shared/REFERENCE_VALUES.md (Basel II Annex 5): other retail, PD 1 %,
     LGD 45 % → 45.77 %."""
     assert 100 * risk_weight(0.01, 0.45, RETAIL) == pytest.approx(45.77, abs=TOL_PP)
 

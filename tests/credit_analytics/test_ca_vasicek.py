@@ -34,7 +34,7 @@ def _gauss_expectation(f, n=200):
     [(0.01, 0.12, 0.99, 0.052527), (0.03, 0.10, 0.999, 0.170434)],
 )
 def test_vasicek_quantile_reference_values(pd, rho, alpha, expected):
-    """Source: /work/shared/REFERENCE_VALUES.md, "Credit": q_α = Φ((Φ⁻¹(p) + √R·Φ⁻¹(α))/√(1−R));
+    """Source: shared/REFERENCE_VALUES.md, "Credit": q_α = Φ((Φ⁻¹(p) + √R·Φ⁻¹(α))/√(1−R));
     p = 1 %, R = 0.12 → q99 = 5.2527 %; p = 3 %, R = 0.10 → q99.9 = 17.0434 %."""
     assert vasicek_quantile(pd, rho, alpha) == pytest.approx(expected, abs=5e-7)
 

@@ -22,7 +22,7 @@ BASE = {"amount_cny": 1_000_000, "term_years": 1, "pd": 0.01, "lgd": 0.45, "fund
 
 def test_irb_reproduces_basel_annex5_risk_weight():
     """Basel II Annex 5 (BCBS June 2006), corporate, PD 1 %, LGD 45 %, M 2.5, no size adjustment:
-    RW 92.32 %, K = 0.073853 (see /work/shared/REFERENCE_VALUES.md). At an 8 % capital ratio the
+    RW 92.32 %, K = 0.073853 (see shared/REFERENCE_VALUES.md). At an 8 % capital ratio the
     capital per CNY equals K."""
     r = price_loan(**BASE, capital_method="irb", irb_lgd=0.45, irb_maturity_years=2.5, capital_ratio=0.08)
     cap = r.with_pool.capital

@@ -24,7 +24,7 @@ BASE = TakahashiAlexanderParams(contribution_rates=[0.25, 0.333, 0.5], growth=0.
 def test_ta_venture_base_case_reference_values():
     """Takahashi & Alexander (2002), "Illiquid Alternative Asset Fund Modeling", JPM 28(2):
     venture base case (commitment 100, G 13 %, L 12, B 2.5, Y 0, RC 25 % / 33.3 % / 50 %),
-    as listed in /work/shared/REFERENCE_VALUES.md."""
+    as listed in shared/REFERENCE_VALUES.md."""
     f = ta_deterministic(BASE, 100.0)
     assert len(f.contributions) == 12
     np.testing.assert_allclose(np.round(f.contributions[:5], 2), [25.00, 24.98, 25.01, 12.51, 6.25])
