@@ -221,7 +221,7 @@ def test_pdf_report_renders(assessment, tmp_path):
     from fundsvc.assessment.reports import chromium_binary, write_report
 
     if chromium_binary() is None:
-        pytest.skip("Chromium is not installed (`bash .ci/deps.sh` installs it)")
+        pytest.skip("Chromium is not installed (`bash .ci/test.sh` installs it)")
     import pypdf
 
     path = write_report(assessment, tmp_path / "annual.pdf", scenario_title="Quick")
