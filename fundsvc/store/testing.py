@@ -31,6 +31,7 @@ store
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -132,9 +133,31 @@ def migrated_engine(request: pytest.FixtureRequest,
             engine.dispose()
 
 
+class SharedConnectionStore(Store):
+    """A :class:`Store` whose sessions all run on one connection (inside the test's outer
+    transaction), one session at a time.
+
+    One database connection must never be used by two threads at once: a run's watch thread
+    (heartbeat, cancel polling) and the thread running the run would otherwise interleave their
+    SAVEPOINTs on it (PostgreSQL then reports ``savepoint "sa_savepoint_N" does not exist`` and
+    the connection is left unusable). A production :class:`Store` has a pool, one connection per
+    session, and needs no lock.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def session(self, *, read_only: bool = False):
+        with self._lock, super().session(read_only=read_only) as session:
+            yield session
+
+
 @pytest.fixture
 def store(migrated_engine: sa.Engine, tmp_path: Path) -> Iterator[Store]:
-    """A :class:`Store` whose every write is rolled back after the test."""
+    """A :class:`Store` whose every write is rolled back after the test (sessions serialised on
+    the one shared connection, see :class:`SharedConnectionStore`)."""
     url = migrated_engine.url.render_as_string(hide_password=False)
     settings = get_settings(data_dir=tmp_path / "data", database_url=url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,7 +165,7 @@ def store(migrated_engine: sa.Engine, tmp_path: Path) -> Iterator[Store]:
     outer = connection.begin()
     sessions = session_factory(connection, join_transaction_mode="create_savepoint")
     try:
-        yield Store(settings, migrated_engine, sessions)
+        yield SharedConnectionStore(settings, migrated_engine, sessions)
     finally:
         outer.rollback()
         connection.close()
