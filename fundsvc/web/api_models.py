@@ -27,7 +27,8 @@ class LoanIn(BaseModel):
     pd: OpenProbability = Field(description="annual PD")
     lgd: Share | None = Field(None, description="LGD after collateral (instead of the IP inputs)")
     ip_appraisal_cny: PositiveAmountCNY | None = Field(None, ge=1, le=1e12)
-    pledge_rate: float | None = Field(None, gt=0, le=10, allow_inf_nan=False)
+    pledge_rate: float | None = Field(None, ge=1e-3, le=10, allow_inf_nan=False,
+                                      description="loan amount ÷ IP appraisal (质押率), 0.001 to 10")
     ip_type: IPType = IPType.INVENTION_PATENT
     guarantee_share: Share = 0.0
     insurance_share: Share = 0.0

@@ -82,7 +82,7 @@ def test_bad_inputs_exit_2_name_options(app):
     assert "3 problems found" in r.output
     assert "--amount: Input should be greater than 0" in r.output
     assert "--pd: Input should be less than 1" in r.output
-    assert "--pledge-rate: Input should be greater than 0" in r.output
+    assert "--pledge-rate: Input should be greater than or equal to 0.001 (got 0.0)" in r.output
 
 
 def test_unknown_rating_and_pool(app):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from fundsvc.credit import CapitalMethod, break_even_rate, price_loan, raroc
 from fundsvc.credit.pricing.loan_schedule import (
     default_probabilities,
+    default_timing_weights,
     effective_maturity,
     loan_schedule,
 )
@@ -162,3 +163,23 @@ def test_longer_bullet_same_annual_el_with_constant_pd():
         assert r.expected_loss_rate == pytest.approx((1 - 0.98**term) * 0.5 / term, rel=1e-12)
         assert r.expected_loss_rate <= 0.01 + 1e-15
     assert not math.isnan(price_loan(**{**BASE, "term_years": 30}).break_even_rate)
+
+
+def test_default_timing_weights_are_default_probabilities_over_the_hazard():
+    s = loan_schedule(2.5, Amortisation.EQUAL_PRINCIPAL)
+    rate = -np.log(0.96)
+    np.testing.assert_allclose(default_timing_weights(0.04, s) * rate, default_probabilities(0.04, s), rtol=1e-12)
+    # the small-PD limit is the period lengths, in years (1, 1, 0.5), with no subnormal noise
+    np.testing.assert_array_equal(default_timing_weights(5e-324, s), [1.0, 1.0, 0.5])
+    np.testing.assert_allclose(default_timing_weights(1e-12, s), [1.0, 1.0, 0.5], rtol=1e-11)
+
+
+def test_lgd_of_a_vanishing_pd_is_the_small_pd_limit():
+    """A PD of 5e-324 (found by schemathesis) once gave NaN or LGD 1.0; it is the p → 0 limit."""
+    from fundsvc.credit import price_loan
+
+    kw = {"amount_cny": 5e6, "term_years": 3, "pledge_rate": 0.4, "amortisation": "equal_principal"}
+    tiny = price_loan(pd=5e-324, **kw)
+    small = price_loan(pd=1e-12, **kw)
+    assert tiny.lgd_after_collateral == pytest.approx(small.lgd_after_collateral, rel=1e-12)
+    assert 0 < tiny.lgd_after_collateral < 1

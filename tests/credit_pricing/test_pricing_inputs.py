@@ -54,7 +54,7 @@ def test_rating_on_master_scale_works():
 @pytest.mark.parametrize("rate", [0.0, -0.4])
 def test_pledge_rate_must_be_positive(rate):
     got = problems(**OK, pledge_rate=rate)
-    assert "greater than 0" in got["pledge_rate"]
+    assert "greater than or equal to 0.001" in got["pledge_rate"]
 
 
 def test_conflicting_collateral_inputs():

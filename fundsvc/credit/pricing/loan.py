@@ -74,6 +74,7 @@ import numpy as np
 from fundsvc.credit.pricing.loan_schedule import (
     LoanSchedule,
     default_probabilities,
+    default_timing_weights,
     effective_maturity,
     loan_schedule,
 )
@@ -391,8 +392,10 @@ def _measures(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, sched: L
     w = sched.exposure_years
     wd = d * sched.exposure
     el = float(np.dot(wd, lgd_bank)) / w
-    lgd_default = float(np.dot(wd, lgd_bank) / wd.sum())
-    lgd_collateral = float(np.dot(wd, lgd_coll_k) / wd.sum())
+    # LGD given default weights the periods by when default happens (exact for a tiny PD too)
+    wl = default_timing_weights(pd, sched) * sched.exposure
+    lgd_default = float(np.dot(wl, lgd_bank) / wl.sum())
+    lgd_collateral = float(np.dot(wl, lgd_coll_k) / wl.sum())
     lgd_capital = float(np.dot(sched.tau * sched.exposure, lgd_bank)) / w
     extra: dict[str, float] = {}
     crm = req.effective_crm

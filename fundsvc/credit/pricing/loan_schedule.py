@@ -139,8 +139,27 @@ def default_probabilities(pd_annual: float, schedule: LoanSchedule) -> np.ndarra
     numpy.ndarray
         Unconditional default probability per period, shape ``(n_periods,)``.
     """
-    q = 1.0 - pd_annual
-    return q**schedule.t_start - q**schedule.t_end
+    # q^t0 − q^t1 = q^t0 · (1 − q^(t1 − t0)), with log1p/expm1 so a tiny PD keeps its precision
+    log_q = np.log1p(-pd_annual)
+    return np.exp(schedule.t_start * log_q) * -np.expm1((schedule.t_end - schedule.t_start) * log_q)
+
+
+def default_timing_weights(pd_annual: float, schedule: LoanSchedule) -> np.ndarray:
+    """When default happens, as weights ``d_k / λ`` with ``λ = −ln(1 − p)`` (per year).
+
+    Proportional to :func:`default_probabilities` but exact however small the PD: as ``p → 0``
+    they tend to the period lengths ``tau_k`` in years, which is used once ``λ`` is too small to
+    carry precision (below 1e-250, where ``d_k`` itself would be subnormal).
+
+    Returns
+    -------
+    numpy.ndarray
+        Non-negative weights per period, shape ``(n_periods,)``, in years.
+    """
+    rate = -np.log1p(-pd_annual)
+    if rate < 1e-250:
+        return np.asarray(schedule.t_end - schedule.t_start, dtype=float)
+    return np.exp(-schedule.t_start * rate) * -np.expm1(-(schedule.t_end - schedule.t_start) * rate) / rate
 
 
 def effective_maturity(schedule: LoanSchedule, *, bounded: bool = True) -> float:

@@ -69,8 +69,8 @@ class PricingRequest(DomainModel):
     # loss given default
     lgd: Share | None = Field(None, description="LGD after collateral, before sharing (instead of IP inputs)")
     ip_appraisal_cny: PositiveAmountCNY | None = None
-    pledge_rate: float | None = Field(None, gt=0, le=10, allow_inf_nan=False,
-                                      description="loan amount ÷ IP appraisal (质押率)")
+    pledge_rate: float | None = Field(None, ge=1e-3, le=10, allow_inf_nan=False,
+                                      description="loan amount ÷ IP appraisal (质押率), 0.001 to 10")
     ip_type: IPType = IPType.INVENTION_PATENT
     recovery: IPRecoveryModel = Field(default_factory=IPRecoveryModel)
     unsecured_recovery_rate: Share = Field(0.0, description="share of EAD recovered from other sources")
