@@ -1,4 +1,5 @@
-"""What-if reruns: change graduation rates, reserves or fees and simulate a few thousand paths."""
+"""What-if reruns: change graduation rates, reserves or fees and simulate again, only the venture
+side, on the base run's random numbers: a first answer from 2,000 paths, refined with 10,000."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["WhatIf", "WhatIfJobs", "WhatIfState", "modified_scenario", "run_whatif", "run_whatif_queued",
-           "submit_whatif"]
+from dashboards.whatif_engine import WHATIF_STAGES, BaseRun
+
+__all__ = ["WHATIF_STAGES", "BaseRun", "WhatIf", "WhatIfJobs", "WhatIfState", "modified_scenario", "run_whatif",
+           "run_whatif_queued", "submit_whatif"]
 
 
 @dataclass(frozen=True)
@@ -58,23 +61,26 @@ def run_whatif(scenario, change: WhatIf, *, paths: int = 2000, seed: int = 2026)
     return result.equity_summary()
 
 
-WHATIF_STAGES: tuple[int, ...] = (500, 2000)
-"""Path counts of a what-if: a first answer from 500 paths, then the full 2,000 (same seed)."""
-WHATIF_CHUNK = 250
-"""Chunk size of what-if runs: small so the progress bar moves (results depend on it; it is fixed)."""
-
-
 @dataclass(frozen=True)
 class WhatIfState:
-    """State of one what-if job: progress over all stages, the latest result (base, modified)."""
+    """State of one what-if job: paths done over all stages, the latest stage's result.
+
+    ``stage_paths``: paths of the latest result (0 before the first); ``final``: whether it is
+    the last stage's (refined) result; ``rerun`` / ``reused``: engine sides simulated again /
+    taken from the base run.
+    """
 
     key: tuple
     done: int = 0
     total: int = 0
     stage_paths: int = 0
+    final: bool = False
     status: str = "running"  # running | succeeded | failed
     base: pl.DataFrame | None = None
     modified: pl.DataFrame | None = None
+    rerun: tuple = ()
+    reused: tuple = ()
+    seconds: float = 0.0
     error: str | None = None
 
     @property
@@ -82,49 +88,76 @@ class WhatIfState:
         return self.done / self.total if self.total else 0.0
 
 
-def _whatif_process(scenario, change: WhatIf, stages: tuple[int, ...], seed: int, chunk_size: int, queue) -> None:
-    """Child process body: simulate base and changed scenario at each stage, reporting to ``queue``.
+def _whatif_worker(requests, replies) -> None:
+    """Body of the what-if worker process: a warm :class:`~dashboards.whatif_engine.WhatIfEngine`
+    serving requests until ``("stop",)``.
 
-    Messages: ``("progress", done)``, ``("stage", paths, base, modified)``, ``("done",)``,
-    ``("failed", text)``. Started through :func:`dashboards.niced.run_niced` (lower CPU priority
-    before any heavy import) so the dashboard process answers first.
+    Requests: ``("prepare", base, paths)``, ``("job", job_id, base, change, stages)``. Replies:
+    ``("stage", job_id, StageResult, final)``, ``("failed", job_id, text)``. A new job's first
+    stage goes before the refinement of an earlier one (the user waits for the newest answer).
+    Started through :func:`dashboards.niced.run_niced` (lower CPU priority before any heavy
+    import) so the dashboard process answers first.
     """
-    try:
-        import fundsvc
+    import queue as queue_mod
+    from collections import deque
 
-        done = 0
-        for paths in stages:
-            frames = []
-            for scen in (scenario, modified_scenario(scenario, change)):
-                offset = done
-                res = fundsvc.simulate(scen, paths=paths, seed=seed, chunk_size=chunk_size,
-                                       progress=lambda d, _t, offset=offset: queue.put(("progress", offset + d)))
-                frames.append(res.equity_summary())
-                done = offset + -(-paths // chunk_size)
-            queue.put(("stage", paths, frames[0], frames[1]))
-        queue.put(("done",))
-    except Exception as exc:  # reported on the page
-        queue.put(("failed", f"{type(exc).__name__}: {exc}"))
+    from dashboards.whatif_engine import WhatIfEngine
+
+    engine = WhatIfEngine()
+    pending: deque = deque()
+    while True:
+        while True:
+            try:
+                msg = requests.get(block=not pending)
+            except queue_mod.Empty:
+                break
+            if msg[0] == "stop":
+                return
+            if msg[0] == "prepare":
+                pending.append(("prepare", *msg[1:]))
+            else:
+                _, job_id, base, change, stages = msg
+                pending.appendleft(("job", job_id, base, change, stages, 0))
+        task = pending.popleft()
+        if task[0] == "prepare":
+            try:
+                engine.prepare(task[1], task[2])
+            except Exception:  # noqa: BLE001 - a job on this run reports the error itself
+                pass
+            continue
+        _, job_id, base, change, stages, i = task
+        try:
+            res = engine.stage(base, change, stages[i])
+        except Exception as exc:  # reported on the page
+            replies.put(("failed", job_id, f"{type(exc).__name__}: {exc}"))
+            continue
+        final = i + 1 == len(stages)
+        replies.put(("stage", job_id, res, final))
+        if not final:
+            pending.append(("job", job_id, base, change, stages, i + 1))
 
 
 class WhatIfJobs:
-    """What-if reruns in a background **process**, one at a time per app; the page polls :meth:`status`.
+    """What-if reruns in one warm background **process** per app; the page polls :meth:`status`.
 
     A separate process (not a thread) so the simulation never holds the dashboard's GIL: pages
-    keep answering while it runs; it also runs at a lower CPU priority. :meth:`submit` is the
-    one place that starts the work (the run queue of issue 15 can take it over here).
-    Submitting the same change for the same run again returns the existing job (Start is
-    idempotent); a different change while one runs waits for the running one.
+    keep answering while it runs; it runs at a lower CPU priority. The process is started on the
+    first :meth:`prepare` or :meth:`submit` and kept (imports, the compiled base run and its
+    market factors stay warm), so a what-if costs only the rerun of the side whose inputs
+    changed (:mod:`dashboards.whatif_engine`). :meth:`submit` is the one place that starts the
+    work. Submitting the same change for the same run again returns the existing job (Start is
+    idempotent).
     """
 
-    def __init__(self, *, stages: tuple[int, ...] = WHATIF_STAGES, seed: int = 2026, chunk_size: int = WHATIF_CHUNK):
+    def __init__(self, *, stages: tuple[int, ...] = WHATIF_STAGES):
         import threading
 
-        self.stages, self.seed, self.chunk_size = stages, seed, chunk_size
+        self.stages = tuple(stages)
         self._jobs: dict[str, WhatIfState] = {}
         self._lock = threading.Lock()
-        self._run_lock = threading.Lock()
-        self._procs: dict[str, object] = {}
+        self._proc = None
+        self._requests = None
+        self._prepared: set = set()
 
     def status(self, job_id: str | None) -> WhatIfState | None:
         with self._lock:
@@ -134,76 +167,95 @@ class WhatIfJobs:
         from dataclasses import replace
 
         with self._lock:
-            self._jobs[job_id] = replace(self._jobs[job_id], **changes)
+            if job_id in self._jobs:
+                self._jobs[job_id] = replace(self._jobs[job_id], **changes)
 
-    def shutdown(self) -> None:
-        """Stop the running what-if processes (server shutdown, tests)."""
-        with self._lock:
-            procs = list(self._procs.values())
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-
-    def submit(self, run_id: int, scenario, change: WhatIf) -> str:
-        """Start (or find) the what-if of ``change`` on run ``run_id``; return the job id."""
-        import hashlib
+    def _ensure_worker(self):
+        """The worker process's request queue (starting the process and its reader thread once)."""
         import multiprocessing as mp
+        import pickle
         import threading
 
-        key = (run_id, change)
+        from dashboards.niced import run_niced
+
+        with self._lock:
+            if self._proc is not None and self._proc.is_alive():
+                return self._requests
+            ctx = mp.get_context("spawn")  # no fork of a threaded server
+            requests, replies = ctx.Queue(), ctx.Queue()
+            payload = pickle.dumps((_whatif_worker, ()))
+            proc = ctx.Process(target=run_niced, args=(payload, requests, replies), daemon=True,
+                               name="fundsvc-whatif")
+            proc.start()
+            try:  # lower the child's priority at once, before its interpreter even starts importing
+                import os
+
+                os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
+            except (AttributeError, OSError):
+                pass
+            self._proc, self._requests, self._prepared = proc, requests, set()
+        threading.Thread(target=self._read, args=(proc, replies), name="fundsvc-whatif-replies",
+                         daemon=True).start()
+        return requests
+
+    def _read(self, proc, replies) -> None:
+        """Apply the worker's replies to the job states until the process ends."""
+        while True:
+            try:
+                msg = replies.get(timeout=1.0)
+            except Exception:  # noqa: BLE001 - queue.Empty, or the queue closed at shutdown
+                if proc.is_alive():
+                    continue
+                with self._lock:
+                    running = [k for k, j in self._jobs.items() if j.status == "running"]
+                for k in running:
+                    self._set(k, status="failed", error="the what-if process ended unexpectedly")
+                return
+            if msg[0] == "stage":
+                _, job_id, res, final = msg
+                job = self.status(job_id)
+                done = (job.done if job else 0) + res.paths
+                self._set(job_id, stage_paths=res.paths, final=final, base=res.base, modified=res.modified,
+                          rerun=res.rerun, reused=res.reused, seconds=res.seconds, done=done,
+                          status="succeeded" if final else "running")
+            elif msg[0] == "failed":
+                self._set(msg[1], status="failed", error=msg[2])
+
+    def shutdown(self) -> None:
+        """Stop the what-if process (server shutdown, tests)."""
+        with self._lock:
+            proc, requests = self._proc, self._requests
+            self._proc = None
+        if proc is not None and proc.is_alive():
+            try:
+                requests.put(("stop",))
+                proc.join(timeout=2)
+            finally:
+                if proc.is_alive():
+                    proc.terminate()
+
+    def prepare(self, base: BaseRun) -> None:
+        """Warm the worker for ``base`` (start it, compile the run, compute its first-stage base
+        summary) so the first what-if answers quickly; once per run."""
+        requests = self._ensure_worker()
+        with self._lock:
+            if base.key in self._prepared:
+                return
+            self._prepared.add(base.key)
+        requests.put(("prepare", base, self.stages[0]))
+
+    def submit(self, base: BaseRun, change: WhatIf) -> str:
+        """Start (or find) the what-if of ``change`` on ``base``; return the job id."""
+        import hashlib
+
+        key = (base.key, change)
         job_id = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
         with self._lock:
             job = self._jobs.get(job_id)
             if job is not None and job.status != "failed":
                 return job_id
-            total = 2 * sum(-(-n // self.chunk_size) for n in self.stages)
-            self._jobs[job_id] = WhatIfState(key, total=total)
-
-        def watch() -> None:
-            ctx = mp.get_context("spawn")  # no fork of a threaded server
-            with self._run_lock:  # bounded CPU: one what-if process at a time
-                import pickle
-
-                from dashboards.niced import run_niced
-
-                queue = ctx.Queue()
-                payload = pickle.dumps((_whatif_process, (scenario, change, self.stages, self.seed, self.chunk_size)))
-                proc = ctx.Process(target=run_niced, args=(payload, queue), daemon=True,
-                                   name=f"fundsvc-whatif-{job_id}")
-                proc.start()
-                try:  # lower the child's priority at once, before its interpreter even starts importing
-                    import os
-
-                    os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
-                except (AttributeError, OSError):
-                    pass
-                with self._lock:
-                    self._procs[job_id] = proc
-                try:
-                    while True:
-                        try:
-                            msg = queue.get(timeout=1.0)
-                        except Exception:
-                            if not proc.is_alive():
-                                self._set(job_id, status="failed", error="the what-if process ended unexpectedly")
-                                return
-                            continue
-                        if msg[0] == "progress":
-                            self._set(job_id, done=msg[1])
-                        elif msg[0] == "stage":
-                            self._set(job_id, stage_paths=msg[1], base=msg[2], modified=msg[3])
-                        elif msg[0] == "failed":
-                            self._set(job_id, status="failed", error=msg[1])
-                            return
-                        else:
-                            self._set(job_id, status="succeeded", done=self.status(job_id).total)
-                            return
-                finally:
-                    proc.join(timeout=5)
-                    with self._lock:
-                        self._procs.pop(job_id, None)
-
-        threading.Thread(target=watch, name=f"fundsvc-whatif-{job_id}", daemon=True).start()
+            self._jobs[job_id] = WhatIfState(key, total=sum(self.stages))
+        self._ensure_worker().put(("job", job_id, base, change, self.stages))
         return job_id
 
 

@@ -11,7 +11,7 @@ from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid
 from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
-from dashboards.whatif import WhatIf, WhatIfJobs
+from dashboards.whatif import BaseRun, WhatIf, WhatIfJobs
 from fundsvc.simulation.registry import TableName
 
 _SUMMARY_COLS = ["entity", "tvpi_p5", "tvpi_p25", "tvpi_p50", "tvpi_p50_lo", "tvpi_p50_hi", "tvpi_p75", "tvpi_p95",
@@ -76,6 +76,7 @@ def _whatif_panel(scenario, lang: str):
         ]),
         dbc.Button(t("rerun", lang), id="whatif-run", color="primary", className="mt-2"),
         dcc.Store(id="whatif-job"),
+        dcc.Store(id="whatif-ready"),
         dcc.Interval(id="whatif-poll", interval=400, disabled=True),
         html.Div(id="whatif-progress", className="whatif-progress"),
         html.Div(id="whatif-result", className="mt-3"),
@@ -98,6 +99,28 @@ def register(app, data, jobs) -> None:
     whatifs = WhatIfJobs()
     app.fundsvc_whatifs = whatifs
 
+    def base_run(run_id) -> BaseRun | None:
+        scenario = data.scenario(run_id) if run_id is not None else None
+        if scenario is None:
+            return None
+        rec = data.record(run_id)
+        return BaseRun(int(run_id), scenario, int(rec.seed), int(rec.chunk_size), int(rec.n_paths),
+                       data.table(run_id, TableName.EQUITY_SUMMARY))
+
+    @app.callback(Output("whatif-ready", "data"), Input("whatif-grad", "value"), State("run-select", "value"))
+    def _whatif_prepare(_grad, run_id):
+        """When the panel is shown: warm the what-if worker for this run (compile, base summary of
+        the first stage) so the first answer costs one venture rerun."""
+        from fundsvc.service.policy import Action, can
+
+        if run_id is None or not can(data.principal, Action.WHATIF):
+            return no_update
+        base = base_run(run_id)
+        if base is None:
+            return no_update
+        whatifs.prepare(base)
+        return run_id
+
     @app.callback(
         Output("whatif-job", "data"), Output("whatif-poll", "disabled"),
         Input("whatif-run", "n_clicks"),
@@ -113,10 +136,10 @@ def register(app, data, jobs) -> None:
         values = check_whatif(grad, reserve, fee)  # the sliders' bounds, enforced on the server
         if isinstance(values, InputError):
             raise values  # shown in the page by the app's callback error handler
-        scenario = data.scenario(run_id) if run_id is not None else None
-        if not n or scenario is None:
+        base = base_run(run_id)
+        if not n or base is None:
             return no_update, no_update
-        return whatifs.submit(run_id, scenario, WhatIf(*values)), False
+        return whatifs.submit(base, WhatIf(*values)), False
 
     @app.callback(
         Output("whatif-progress", "children"), Output("whatif-result", "children"),
@@ -133,10 +156,8 @@ def register(app, data, jobs) -> None:
                            color="danger" if job.status == "failed" else None)
         if job.status == "failed":
             return [bar, dbc.Alert(job.error, color="danger")], no_update, True
-        caption = html.Div(t("whatif_paths", lang).format(n=f"{job.stage_paths:,}") if job.stage_paths else
-                           t("running", lang), className="text-muted small", id="whatif-caption")
         result = whatif_result(job.base, job.modified, lang) if job.base is not None else no_update
-        return [bar, caption], result, finished
+        return [bar, whatif_caption(job, lang)], result, finished
 
 
 WHATIF_BOUNDS = {"graduation_mult": (0.5, 1.5), "reserve_ratio": (0.0, 0.7), "mgmt_fee": (0.0, 0.03)}
@@ -160,17 +181,54 @@ def check_whatif(grad, reserve, fee):
     return InputError(problems) if problems else tuple(out)
 
 
+def _mult3(x) -> str:
+    return fmt_mult(x, 3)
+
+
+def _pct2(x) -> str:
+    return fmt_pct(x, 2)
+
+
+def whatif_caption(job, lang: str):
+    """Which answer is shown: the first (few paths, refining) or the refined one; what was rerun."""
+    if not job.stage_paths:
+        return html.Div(t("running", lang), className="text-muted small", id="whatif-caption")
+    key = "whatif_refined" if job.final else "whatif_first"
+    sides = ", ".join(t(f"side_{s}", lang) for s in job.rerun) or "-"
+    reused = ", ".join(t(f"side_{s}", lang) for s in job.reused)
+    text = t(key, lang).format(n=f"{job.stage_paths:,}", s=f"{job.seconds:.1f}")
+    text += " " + t("whatif_sides", lang).format(rerun=sides, reused=reused or "-")
+    return html.Div(text, className="text-muted small", id="whatif-caption",
+                    **{"data-stage": "refined" if job.final else "first"})
+
+
 def whatif_result(base: pl.DataFrame, mod: pl.DataFrame, lang: str):
-    """Table (base / modified guidance-fund percentiles) and the comparison figure."""
+    """Table (base / modified guidance-fund percentiles, with their Monte Carlo 95 % intervals
+    and standard errors) and the comparison figure."""
     b = base.filter(pl.col("entity") == "guidance").to_dicts()[0]
     m = mod.filter(pl.col("entity") == "guidance").to_dicts()[0]
-    rows = [("TVPI P50", fmt_mult(b["tvpi_p50"]), fmt_mult(m["tvpi_p50"])),
+
+    def ci(d, col, fmt):
+        lo, hi = d.get(f"{col}_lo"), d.get(f"{col}_hi")
+        return f"[{fmt(lo)}, {fmt(hi)}]" if lo is not None and hi is not None else ""
+
+    def se(d, col, fmt):
+        v = d.get(col)
+        return f"± {fmt(v)}" if v is not None else ""
+
+    rows = [("TVPI P50", fmt_mult(b["tvpi_p50"]), fmt_mult(m["tvpi_p50"]),
+             ci(b, "tvpi_p50", fmt_mult), ci(m, "tvpi_p50", fmt_mult)),
+            (t("tvpi_mean", lang), fmt_mult(b.get("tvpi_mean")), fmt_mult(m.get("tvpi_mean")),
+             se(b, "tvpi_mean_se", _mult3), se(m, "tvpi_mean_se", _mult3)),
             ("TVPI P5–P95", f"{fmt_mult(b['tvpi_p5'])} – {fmt_mult(b['tvpi_p95'])}",
-             f"{fmt_mult(m['tvpi_p5'])} – {fmt_mult(m['tvpi_p95'])}"),
-            ("IRR P50", fmt_pct(b["irr_p50"]), fmt_pct(m["irr_p50"])),
-            (t("kpi_ploss", lang), fmt_pct(b["p_loss"]), fmt_pct(m["p_loss"]))]
+             f"{fmt_mult(m['tvpi_p5'])} – {fmt_mult(m['tvpi_p95'])}", "", ""),
+            ("IRR P50", fmt_pct(b["irr_p50"]), fmt_pct(m["irr_p50"]),
+             ci(b, "irr_p50", fmt_pct), ci(m, "irr_p50", fmt_pct)),
+            (t("kpi_ploss", lang), fmt_pct(b["p_loss"]), fmt_pct(m["p_loss"]),
+             se(b, "p_loss_se", _pct2), se(m, "p_loss_se", _pct2))]
     table = dbc.Table([html.Thead(html.Tr([html.Th(t("metric", lang)), html.Th(t("base", lang)),
-                                           html.Th(t("modified", lang))])),
-                       html.Tbody([html.Tr([html.Td(a), html.Td(x), html.Td(y, id=f"whatif-mod-{i}")])
-                                   for i, (a, x, y) in enumerate(rows)])], bordered=True, size="sm")
+                                           html.Th(t("modified", lang)), html.Th(t("whatif_error", lang))])),
+                       html.Tbody([html.Tr([html.Td(a), html.Td(x), html.Td(y, id=f"whatif-mod-{i}"),
+                                            html.Td(ey, id=f"whatif-err-{i}", className="text-muted small")])
+                                   for i, (a, x, y, _ex, ey) in enumerate(rows)])], bordered=True, size="sm")
     return html.Div([table, graph("whatif-fig", whatif_figure(base, mod, "tvpi", lang))])

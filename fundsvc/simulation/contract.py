@@ -6,7 +6,8 @@ A side is an object with a :class:`~fundsvc.simulation.registry.Side` ``name``, 
     compile(scenario, grid)               -> model   (None: the scenario has no such side)
     simulate(model, market, seed, chunk)  -> chunk   (one chunk of paths; pure in (seed, chunk index))
     columns(model, chunk)                 -> {column name: per-path array, path axis first}
-    tables(model, columns, kind)          -> {TableName: polars.DataFrame} of that TableKind
+    tables(model, columns, kind, only=None) -> {TableName: polars.DataFrame} of that TableKind
+                                          (``only``: just these TableNames, e.g. a what-if's summary)
 
 ``grid`` is the scenario's factor :class:`~fundsvc.engine.grid.TimeGrid`; a side takes its own
 grid from it (``grid.at(...)``, kept as ``model.grid``) and the market factors aggregated to it
@@ -113,7 +114,7 @@ class EngineSide(Protocol):
 
     def columns(self, model, chunk) -> dict[str, np.ndarray]: ...
 
-    def tables(self, model, columns: Columns, kind) -> dict[TableName, pl.DataFrame]: ...
+    def tables(self, model, columns: Columns, kind, only=None) -> dict[TableName, pl.DataFrame]: ...
 
 
 @dataclass(frozen=True)

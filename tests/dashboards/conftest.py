@@ -35,4 +35,6 @@ def dash_app(quick_run):
     """A fresh app reading the session store."""
     from dashboards.app import create_app
 
-    return create_app(lambda: quick_run.store)
+    app = create_app(lambda: quick_run.store)
+    yield app
+    app.fundsvc_whatifs.shutdown()  # the warm what-if process, if a test started it

@@ -66,7 +66,7 @@ def test_language_toggle_switches_text(dash_duo, dash_app):
 
 def test_funds_page_table_figures_and_whatif(dash_duo, dash_app, quick_run):
     import fundsvc
-    from dashboards.whatif import WHATIF_CHUNK, WHATIF_STAGES, WhatIf, modified_scenario
+    from dashboards.whatif import WhatIf, modified_scenario
 
     dash_duo.start_server(dash_app)
     dash_duo.wait_for_page(dash_duo.server_url + "/funds")
@@ -78,16 +78,22 @@ def test_funds_page_table_figures_and_whatif(dash_duo, dash_app, quick_run):
     assert cell == fmt_mult(summary["tvpi_p50"][0])
     for fig in ("#funds-jcurve", "#funds-nav", "#funds-pacing", "#funds-sector", "#funds-stage"):
         dash_duo.wait_for_element(f"{fig} .main-svg", timeout=WAIT)
-    # what-if: graduation x1.2, default reserve and fee -> same numbers as the service function
+    # what-if: graduation x1.0, default reserve and fee -> the numbers of a full rerun on the run's random numbers
     f0 = quick_run.scenario.sub_funds[0]
     change = WhatIf(1.0, f0.reserve_ratio, f0.fees.management_fee_rate)
-    expected = fundsvc.simulate(modified_scenario(quick_run.scenario, change), paths=WHATIF_STAGES[-1], seed=2026,
-                                chunk_size=WHATIF_CHUNK).equity_summary()
+    run = quick_run.store.runs.get(quick_run.run_id)
+    stages = (500, run.n_paths)
+    dash_app.fundsvc_whatifs.stages = stages
+    expected = fundsvc.simulate(modified_scenario(quick_run.scenario, change), paths=stages[-1], seed=run.seed,
+                                chunk_size=run.chunk_size).equity_summary()
     tvpi = expected.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
     dash_duo.find_element("#whatif-run").click()
     dash_duo.wait_for_element("#whatif-bar", timeout=WAIT)  # progress shown while it runs
-    dash_duo.wait_for_contains_text("#whatif-caption", f"{WHATIF_STAGES[-1]:,}", timeout=60)
+    dash_duo.wait_for_contains_text("#whatif-caption", f"{stages[-1]:,}", timeout=60)
+    caption = dash_duo.find_element("#whatif-caption")
+    assert caption.get_attribute("data-stage") == "refined"
     dash_duo.wait_for_text_to_equal("#whatif-mod-0", fmt_mult(tvpi), timeout=10)
+    assert dash_duo.find_element("#whatif-err-0").text.startswith("[")  # its 95 % interval
     assert dash_duo.get_logs() == []
 
 

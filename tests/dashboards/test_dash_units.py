@@ -131,17 +131,27 @@ def test_serve_bootstrap_simulates_only_an_empty_database(tmp_path):
     store.engine.dispose()
 
 
+TEST_STAGES = (500, 2000)
+"""What-if stages in the tests (the app's default is (2,000, 10,000)); 2,000 is the stored run's
+path count, so the refined base is the stored summary itself."""
+
+
 def test_whatif_callback_applies_the_panel_values(dash_app, quick_run):
-    """The what-if start callback returns at once with a job id; the job's result equals the service
-    function on the same changes; polling renders it. Starting the same change again reuses the job."""
+    """The what-if start callback returns at once with a job id; the job's results equal full
+    reruns of the base and the changed scenario on the stored run's seed and chunk size (the
+    refined base is the stored run's own summary); polling renders it with its stage, the sides
+    rerun and the Monte Carlo errors. Starting the same change again reuses the job."""
     import time
 
     import fundsvc
     from dashboards.components import fmt_mult
-    from dashboards.whatif import WHATIF_CHUNK, WHATIF_STAGES, WhatIf, modified_scenario
+    from dashboards.whatif import WhatIf, modified_scenario
 
     client = dash_app.server.test_client()
+    jobs = dash_app.fundsvc_whatifs
+    jobs.stages = TEST_STAGES
     values = {"whatif-grad": 1.3, "whatif-reserve": 0.3, "whatif-fee": 0.015}
+    run = quick_run.store.runs.get(quick_run.run_id)
 
     def start():
         t0 = time.perf_counter()
@@ -155,32 +165,68 @@ def test_whatif_callback_applies_the_panel_values(dash_app, quick_run):
         assert r.status_code == 200
         return json.loads(r.get_data(as_text=True))["response"]["whatif-job"]["data"], time.perf_counter() - t0
 
-    job_id, seconds = start()
-    assert seconds < 1.0  # the callback does not wait for the simulation
-    assert start()[0] == job_id  # idempotent: the same change is the same job
-    jobs = dash_app.fundsvc_whatifs
-    deadline = time.monotonic() + 120
-    while jobs.status(job_id).status == "running" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    job = jobs.status(job_id)
-    assert job.status == "succeeded" and job.stage_paths == WHATIF_STAGES[-1]
-    expected = fundsvc.simulate(modified_scenario(quick_run.scenario, WhatIf(1.3, 0.3, 0.015)),
-                                paths=WHATIF_STAGES[-1], seed=2026, chunk_size=WHATIF_CHUNK).equity_summary()
-    base = fundsvc.simulate(quick_run.scenario, paths=WHATIF_STAGES[-1], seed=2026,
-                            chunk_size=WHATIF_CHUNK).equity_summary()
-    tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
-    assert tvpi(expected) != tvpi(base)
-    assert tvpi(job.modified) == tvpi(expected) and tvpi(job.base) == tvpi(base)
-    r = client.post("/_dash-update-component", json={
-        "output": next(k for k in dash_app.callback_map if "whatif-progress.children" in k),
-        "outputs": [{"id": "whatif-progress", "property": "children"}, {"id": "whatif-result", "property": "children"},
-                    {"id": "whatif-poll", "property": "disabled"}],
-        "inputs": [{"id": "whatif-poll", "property": "n_intervals", "value": 3},
-                   {"id": "whatif-job", "property": "data", "value": job_id}],
-        "state": [{"id": "lang", "property": "data", "value": "en"}],
-        "changedPropIds": ["whatif-poll.n_intervals"]})
-    assert r.status_code == 200, r.get_data(as_text=True)[:500]
-    assert _find_by_id(json.loads(r.get_data(as_text=True)), "whatif-mod-0")["children"] == fmt_mult(tvpi(expected))
+    try:
+        job_id, seconds = start()
+        assert seconds < 1.0  # the callback does not wait for the simulation
+        assert start()[0] == job_id  # idempotent: the same change is the same job
+        deadline = time.monotonic() + 120
+        while jobs.status(job_id).status == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        job = jobs.status(job_id)
+        assert job.status == "succeeded" and job.stage_paths == TEST_STAGES[-1] and job.final
+        assert job.rerun == ("venture",) and job.reused == ("credit",)
+        expected = fundsvc.simulate(modified_scenario(quick_run.scenario, WhatIf(1.3, 0.3, 0.015)),
+                                    paths=TEST_STAGES[-1], seed=run.seed, chunk_size=run.chunk_size).equity_summary()
+        stored = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
+        tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+        assert tvpi(expected) != tvpi(stored)
+        assert job.modified.equals(expected) and job.base.equals(stored)
+        r = client.post("/_dash-update-component", json={
+            "output": next(k for k in dash_app.callback_map if "whatif-progress.children" in k),
+            "outputs": [{"id": "whatif-progress", "property": "children"},
+                        {"id": "whatif-result", "property": "children"}, {"id": "whatif-poll", "property": "disabled"}],
+            "inputs": [{"id": "whatif-poll", "property": "n_intervals", "value": 3},
+                       {"id": "whatif-job", "property": "data", "value": job_id}],
+            "state": [{"id": "lang", "property": "data", "value": "en"}],
+            "changedPropIds": ["whatif-poll.n_intervals"]})
+        assert r.status_code == 200, r.get_data(as_text=True)[:500]
+        body = json.loads(r.get_data(as_text=True))
+        assert _find_by_id(body, "whatif-mod-0")["children"] == fmt_mult(tvpi(expected))
+        caption = _find_by_id(body, "whatif-caption")
+        assert caption["children"].startswith(f"Refined answer: {TEST_STAGES[-1]:,} paths")
+        assert "Rerun: equity (sub-funds); reused from the base run" in caption["children"]
+        g = expected.filter(pl.col("entity") == "guidance")
+        assert _find_by_id(body, "whatif-err-0")["children"] == (
+            f"[{fmt_mult(g['tvpi_p50_lo'][0])}, {fmt_mult(g['tvpi_p50_hi'][0])}]")
+        assert _find_by_id(body, "whatif-err-1")["children"] == f"± {fmt_mult(g['tvpi_mean_se'][0], 3)}"
+    finally:
+        jobs.shutdown()
+
+
+def test_whatif_first_answer_then_refined(quick_run):
+    """The engine's stages: the first answer (few paths) equals a full rerun at that path count;
+    the refined one reuses the stored base summary; only the venture side is simulated; the first
+    answer's standard error is larger (fewer paths)."""
+    import fundsvc
+    from dashboards.whatif import BaseRun, WhatIf, modified_scenario
+    from dashboards.whatif_engine import WhatIfEngine
+
+    run = quick_run.store.runs.get(quick_run.run_id)
+    stored = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
+    base = BaseRun(run.id, quick_run.scenario, run.seed, run.chunk_size, run.n_paths, stored)
+    engine = WhatIfEngine()
+    change = WhatIf(0.7)
+    first = engine.stage(base, change, TEST_STAGES[0])
+    full = lambda s, n: fundsvc.simulate(s, paths=n, seed=run.seed, chunk_size=run.chunk_size).equity_summary()  # noqa: E731
+    assert first.base.equals(full(quick_run.scenario, TEST_STAGES[0]))
+    assert first.modified.equals(full(modified_scenario(quick_run.scenario, change), TEST_STAGES[0]))
+    refined = engine.stage(base, change, TEST_STAGES[1])
+    assert refined.base is stored and refined.rerun == ("venture",) and refined.reused == ("credit",)
+    se = lambda r: r.modified.filter(pl.col("entity") == "guidance")["tvpi_mean_se"][0]  # noqa: E731
+    assert se(first) > se(refined)
+    # direction: a lower graduation rate lowers the guidance fund's median TVPI
+    tv = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+    assert tv(refined.modified) < tv(refined.base)
 
 
 def _find_by_id(node, id_):
@@ -215,3 +261,18 @@ def test_assessment_report_download(dash_app, quick_run, fmt):
 
         sheets = openpyxl.load_workbook(io.BytesIO(body)).sheetnames
         assert "scorecard" in " ".join(sheets).lower() or len(sheets) > 3
+
+
+def test_whatif_caption_says_first_or_refined():
+    from dashboards.pages.funds import whatif_caption
+    from dashboards.whatif import WhatIfState
+
+    first = WhatIfState(key=(1, None), stage_paths=2000, final=False, rerun=("venture",), reused=("credit",),
+                        seconds=0.4)
+    c = whatif_caption(first, "en")
+    assert c.children.startswith("First answer: 2,000 paths (0.4 s); refining") and c.to_plotly_json()["props"][
+        "data-stage"] == "first"
+    zh = whatif_caption(first, "zh").children
+    assert "快速结果" in zh and "信贷与资金池" in zh
+    refined = whatif_caption(WhatIfState(key=(1, None), stage_paths=10000, final=True, rerun=("venture",)), "en")
+    assert refined.children.startswith("Refined answer: 10,000 paths")

@@ -56,8 +56,9 @@ class CreditSide:
 
         return credit_columns(chunk)
 
-    def tables(self, model, columns: Columns, kind: TableKind) -> dict[TableName, pl.DataFrame]:
-        """The credit side's tables of ``kind`` from reduced columns (the one formula)."""
+    def tables(self, model, columns: Columns, kind: TableKind, only=None) -> dict[TableName, pl.DataFrame]:
+        """The credit side's tables of ``kind`` from reduced columns (the one formula); ``only``:
+        just these tables (a collection of TableName; None = all)."""
         from fundsvc.credit.engine.outputs import (
             FAN_QUANTILES,
             LEVELS,
@@ -83,4 +84,4 @@ class CreditSide:
             cover_sums = {**columns.sums, "n": columns.n_paths}
             out[TableName.CREDIT_COVER_RELIABILITY] = cover_table(cover_sums, model.pool_ids)
             out[TableName.CREDIT_LENDING_PAUSES] = lending_pause_table(cover_sums, model.pool_ids)
-        return {k: check_table(k, v) for k, v in out.items()}
+        return {k: check_table(k, v) for k, v in out.items() if only is None or k in only}

@@ -147,18 +147,29 @@ class VentureSide:
         return out
 
     # ---------------------------------------------------------------- tables
-    def tables(self, model, columns: Columns, kind: TableKind) -> dict[TableName, pl.DataFrame]:
-        """The venture side's tables of ``kind`` from reduced columns (the one formula)."""
+    def tables(self, model, columns: Columns, kind: TableKind, only=None) -> dict[TableName, pl.DataFrame]:
+        """The venture side's tables of ``kind`` from reduced columns (the one formula); ``only``:
+        just these tables (a collection of TableName; None = all)."""
+        def want(name: TableName) -> bool:
+            return only is None or name in only
+
         if kind is TableKind.PATHS:
             out = {TableName.EQUITY_PATHS: self._paths(model, columns),
                    TableName.EQUITY_INDICATORS: self._indicators(model, columns),
                    TableName.EQUITY_CONDITIONING: self._conditioning(columns)}
+            out = {k: v for k, v in out.items() if want(k)}
         else:
-            fans = self._fans(model, columns)
-            out = {TableName.EQUITY_SUMMARY: self._summary(model, columns, fans),
-                   TableName.EQUITY_FANS: fans,
-                   TableName.EQUITY_PACING: self._pacing(model, columns),
-                   TableName.EQUITY_QUANTILES: self._quantiles(model, columns)}
+            out = {}
+            if want(TableName.EQUITY_SUMMARY) or want(TableName.EQUITY_FANS):
+                fans = self._fans(model, columns)  # the summary's J-curve trough is the P50 fan's
+                if want(TableName.EQUITY_SUMMARY):
+                    out[TableName.EQUITY_SUMMARY] = self._summary(model, columns, fans)
+                if want(TableName.EQUITY_FANS):
+                    out[TableName.EQUITY_FANS] = fans
+            if want(TableName.EQUITY_PACING):
+                out[TableName.EQUITY_PACING] = self._pacing(model, columns)
+            if want(TableName.EQUITY_QUANTILES):
+                out[TableName.EQUITY_QUANTILES] = self._quantiles(model, columns)
         return {k: check_table(k, v) for k, v in out.items()}
 
     @staticmethod
