@@ -92,7 +92,8 @@ def _whatif_worker(requests, replies) -> None:
     """Body of the what-if worker process: a warm :class:`~dashboards.whatif_engine.WhatIfEngine`
     serving requests until ``("stop",)``.
 
-    Requests: ``("prepare", base, paths)``, ``("job", job_id, base, change, stages)``. Replies:
+    Requests: ``("base", BaseRun)`` (once per run), ``("prepare", run_id, paths)``,
+    ``("job", job_id, run_id, change, stages)``. Replies:
     ``("stage", job_id, StageResult, final)``, ``("failed", job_id, text)``. A new job's first
     stage goes before the refinement of an earlier one (the user waits for the newest answer).
     Started through :func:`dashboards.niced.run_niced` (lower CPU priority before any heavy
@@ -104,6 +105,7 @@ def _whatif_worker(requests, replies) -> None:
     from dashboards.whatif_engine import WhatIfEngine
 
     engine = WhatIfEngine()
+    bases: dict = {}  # run id -> BaseRun, sent once (a scenario with a loan book is slow to pickle)
     pending: deque = deque()
     while True:
         while True:
@@ -113,11 +115,13 @@ def _whatif_worker(requests, replies) -> None:
                 break
             if msg[0] == "stop":
                 return
-            if msg[0] == "prepare":
-                pending.append(("prepare", *msg[1:]))
+            if msg[0] == "base":
+                bases = {msg[1].key: msg[1]}
+            elif msg[0] == "prepare":
+                pending.append(("prepare", bases[msg[1]], msg[2]))
             else:
-                _, job_id, base, change, stages = msg
-                pending.appendleft(("job", job_id, base, change, stages, 0))
+                _, job_id, key, change, stages = msg
+                pending.appendleft(("job", job_id, bases[key], change, stages, 0))
         task = pending.popleft()
         if task[0] == "prepare":
             try:
@@ -158,6 +162,7 @@ class WhatIfJobs:
         self._proc = None
         self._requests = None
         self._prepared: set = set()
+        self._sent = None  # the run id whose BaseRun the worker holds
 
     def status(self, job_id: str | None) -> WhatIfState | None:
         with self._lock:
@@ -193,7 +198,7 @@ class WhatIfJobs:
                 os.setpriority(os.PRIO_PROCESS, proc.pid, 10)
             except (AttributeError, OSError):
                 pass
-            self._proc, self._requests, self._prepared = proc, requests, set()
+            self._proc, self._requests, self._prepared, self._sent = proc, requests, set(), None
         threading.Thread(target=self._read, args=(proc, replies), name="fundsvc-whatif-replies",
                          daemon=True).start()
         return requests
@@ -234,15 +239,24 @@ class WhatIfJobs:
                 if proc.is_alive():
                     proc.terminate()
 
+    def _send_base(self, base: BaseRun):
+        """The worker's request queue, after sending it ``base`` unless it holds it already."""
+        requests = self._ensure_worker()
+        with self._lock:
+            if self._sent != base.key:
+                requests.put(("base", base))
+                self._sent = base.key
+        return requests
+
     def prepare(self, base: BaseRun) -> None:
         """Warm the worker for ``base`` (start it, compile the run, compute its first-stage base
         summary) so the first what-if answers quickly; once per run."""
-        requests = self._ensure_worker()
+        requests = self._send_base(base)
         with self._lock:
             if base.key in self._prepared:
                 return
             self._prepared.add(base.key)
-        requests.put(("prepare", base, self.stages[0]))
+        requests.put(("prepare", base.key, self.stages[0]))
 
     def submit(self, base: BaseRun, change: WhatIf) -> str:
         """Start (or find) the what-if of ``change`` on ``base``; return the job id."""
@@ -255,7 +269,7 @@ class WhatIfJobs:
             if job is not None and job.status != "failed":
                 return job_id
             self._jobs[job_id] = WhatIfState(key, total=sum(self.stages))
-        self._ensure_worker().put(("job", job_id, base, change, self.stages))
+        self._send_base(base).put(("job", job_id, base.key, change, self.stages))
         return job_id
 
 

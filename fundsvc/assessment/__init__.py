@@ -24,9 +24,22 @@ quarterly grid), ``targets``, ``facts`` (scenario facts), ``figures`` (pure plot
 ``reports`` (xlsx / html), ``periods`` (月/季/年 reporting periods), ``sources`` (citations).
 """
 
-from fundsvc.assessment.assessment import Assessment, RunData
-from fundsvc.assessment.compute import assess, assess_run, load_run_data
-from fundsvc.assessment.tolerance import Verdict
+_LAZY = {"Assessment": "fundsvc.assessment.assessment", "RunData": "fundsvc.assessment.assessment",
+         "assess": "fundsvc.assessment.compute", "assess_run": "fundsvc.assessment.compute",
+         "load_run_data": "fundsvc.assessment.compute", "Verdict": "fundsvc.assessment.tolerance"}
+"""The public names, imported on first use (PEP 562): importing a light submodule such as
+``fundsvc.assessment.facts`` (the dashboards' first page) must not import SciPy's statistics."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 TABLE_TITLES: dict[str, tuple[str, str]] = {
     "fund_distribution": ("整体收益分布(期末)", "Whole-fund distribution at the horizon"),
