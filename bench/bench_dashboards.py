@@ -22,6 +22,17 @@ makes, minus the network — by posting to ``/_dash-update-component``:
   is also reported as a ratio to it (machines here are shared; the ratio is what transfers).
 
 Targets (issue 6): pricing callback < 200 ms; each page's first render < 1 s (median).
+
+``--cold-start N`` (issue 17, target <= 2 s) measures instead the *server's* cold first page:
+``N`` fresh processes, each doing what ``fundsvc serve`` does before the first page —
+open the store, create the dashboards (and start their warm-up, as the server does) — and then
+what a browser does at once: the index, ``/_dash-layout``, ``/_dash-dependencies`` and the
+router callback of the overview for the newest run (``hangzhou_baseline``, 10,000 paths: what
+``fundsvc serve`` bootstraps), back to back (a real browser loads scripts in between, which
+gives the warm-up a head start). Baselines in the same run: the same in a process that only
+imports the web stack (``dash``, ``plotly.graph_objects``, ``polars``: the floor), and with
+``--before DIR``, the same procedure on another checkout (e.g. a worktree of main before the
+change).
 """
 
 from __future__ import annotations
@@ -71,6 +82,98 @@ def toggle(client, n: int) -> float:
                  [{"id": "lang", "property": "data", "value": "zh"}], ["lang-toggle.n_clicks"])
 
 
+_COLD_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from pathlib import Path
+from fundsvc.settings import get_settings
+from fundsvc.store import Store
+store = Store.open(get_settings(data_dir=Path(sys.argv[1]), database_url=None), upgrade=True)
+t_store = time.perf_counter()
+from dashboards.app import create_app
+app = create_app(lambda: store, prefetch=False)
+if hasattr(app, "fundsvc_warm_up"):
+    app.fundsvc_warm_up()
+t_app = time.perf_counter()
+client = app.server.test_client()
+for url in ("/", "/_dash-layout", "/_dash-dependencies"):
+    assert client.get(url).status_code == 200, url
+t_shell = time.perf_counter()
+run_id = int(sys.argv[2])
+r = client.post("/_dash-update-component", json={
+    "output": "page-content.children", "outputs": {"id": "page-content", "property": "children"},
+    "inputs": [{"id": "url", "property": "pathname", "value": "/"},
+               {"id": "run-select", "property": "value", "value": run_id},
+               {"id": "lang", "property": "data", "value": "zh"}],
+    "state": [], "changedPropIds": ["url.pathname"]})
+assert r.status_code == 200, r.data[:300]
+t_page = time.perf_counter()
+print(json.dumps({"store_s": t_store - t0, "create_app_s": t_app - t_store, "shell_s": t_shell - t_app,
+                  "page_s": t_page - t_shell, "in_process_s": t_page - t0}))
+"""
+_FLOOR_CHILD = "import dash, dash_bootstrap_components, plotly.graph_objects, polars"
+
+
+def _child(code: str, args: list[str], source: Path) -> dict:
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=source)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError(p.stderr[-2000:])
+    out = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
+    out["wall_s"] = wall
+    return out
+
+
+def cold_start(repeat: int = 3, before: Path | None = None, paths: int = 10_000) -> dict:
+    """The server's cold first page (see the module docstring): medians and spread over ``repeat``
+    fresh processes, with the import floor (and ``before``) measured in the same run."""
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.settings import get_settings
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import Store
+
+    def stats(xs):
+        return {"median_s": statistics.median(xs), "min_s": min(xs), "max_s": max(xs), "n": len(xs)}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(get_settings(data_dir=Path(tmp), database_url=None), upgrade=True)
+        t0 = time.perf_counter()
+        run_id = simulate_and_store(store, load_scenario(ROOT / "scenarios" / "hangzhou_baseline.toml"),
+                                    paths=paths).run_id
+        store.engine.dispose()
+        print(f"stored run {run_id}: hangzhou_baseline, {paths:,} paths in {time.perf_counter() - t0:.1f} s "
+              "(not timed)", file=sys.stderr)
+        sources = {"after": ROOT, **({"before": Path(before).resolve()} if before else {})}
+        runs: dict[str, list[dict]] = {k: [] for k in sources}
+        floor: list[float] = []
+        for _ in range(repeat):  # interleaved, so load changes on a shared machine hit both alike
+            floor.append(_child(_FLOOR_CHILD, [], ROOT)["wall_s"])
+            for k, src in sources.items():
+                runs[k].append(_child(_COLD_CHILD, [tmp, str(run_id)], src))
+    out: dict = {"paths": paths, "floor": stats(floor)}
+    for k, rs in runs.items():
+        out[k] = {m: stats([r[m] for r in rs]) for m in rs[0]}
+        out[k]["ratio_to_floor"] = out[k]["wall_s"]["median_s"] / out["floor"]["median_s"]
+    out["target_met"] = out["after"]["wall_s"]["median_s"] <= 2.0
+    print(f"\nCold first page (process start -> overview rendered), hangzhou_baseline {paths:,} paths; "
+          f"medians (min-max) of {repeat}")
+    print(f"{'':<34}{'wall s':>14}{'store':>8}{'app':>8}{'shell':>8}{'page':>8}")
+    print(f"{'floor (import dash, plotly, polars)':<34}{out['floor']['median_s']:>8.2f} "
+          f"({out['floor']['min_s']:.1f}-{out['floor']['max_s']:.1f})")
+    for k in runs:
+        r = out[k]
+        print(f"{k:<34}{r['wall_s']['median_s']:>8.2f} ({r['wall_s']['min_s']:.1f}-{r['wall_s']['max_s']:.1f})"
+              + "".join(f"{r[m]['median_s']:>8.2f}" for m in ("store_s", "create_app_s", "shell_s", "page_s"))
+              + f"   {r['ratio_to_floor']:.2f}x floor")
+    print(f"target <= 2 s: {'met' if out['target_met'] else 'NOT met'}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--paths", type=int, default=100_000)
@@ -78,7 +181,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--cold", type=int, default=3)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--cold-start", type=int, default=0, metavar="N",
+                    help="measure the server's cold first page in N fresh processes instead")
+    ap.add_argument("--before", type=Path, help="with --cold-start: also measure this checkout (same run)")
     args = ap.parse_args(argv)
+    if args.cold_start:
+        out = cold_start(args.cold_start, args.before)
+        if args.json:
+            args.json.write_text(json.dumps(out, indent=2))
+        return out
 
     from dashboards.app import create_app
     from fundsvc.inputs.loader import load_scenario

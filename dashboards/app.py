@@ -224,6 +224,15 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
     app.layout = _shell(data, served=principal_of is not None)
     app.fundsvc_data = data  # for tests and the benchmark
 
+    def warm_up():
+        """Fill the first page's caches in the background (:mod:`dashboards.warm`); the server
+        calls it once it is created."""
+        from dashboards.warm import warm_up as start
+
+        return start(app)
+
+    app.fundsvc_warm_up = warm_up
+
     @app.callback(Output("lang", "data"), Input("lang-toggle", "n_clicks"), State("lang", "data"),
                   prevent_initial_call=True)
     def _toggle(n, lang):

@@ -130,13 +130,28 @@ class DashboardData:
     def array(self, run_id: int, name: str) -> pl.DataFrame:
         """A stored path-level array (verified Parquet), only the rows the caller may see."""
         rec = self._visible(run_id)
+        return self.reader.filter(self.principal, rec, name, self.raw_array(run_id, name))
+
+    def raw_array(self, run_id: int, name: str) -> pl.DataFrame:
+        """Unchecked (cached, unfiltered): for :meth:`array` and the warm-up."""
         entry = self._entry(run_id)
         with self._lock:
             if name not in entry.arrays:
                 names = {a.name for a in self.store.runs.artifacts(run_id)}
                 entry.arrays[name] = self.store.runs.load_array(run_id, name) if name in names else pl.DataFrame()
-            frame = entry.arrays[name]
-        return self.reader.filter(self.principal, rec, name, frame)
+            return entry.arrays[name]
+
+    def preload(self, run_id: int, tables=(), arrays=()) -> None:
+        """Load ``tables``, ``arrays`` and the scenario of a succeeded run into the cache (the server's
+        warm-up, :mod:`dashboards.warm`; unchecked: reads still filter for their caller)."""
+        entry = self._entry(run_id)
+        if entry.record.status != RunStatus.SUCCEEDED:
+            return
+        for name in tables:
+            self.raw_table(run_id, name)
+        for name in arrays:
+            self.raw_array(run_id, name)
+        self.raw_scenario(run_id)
 
     def scenario(self, run_id: int):
         """The run's :class:`models.Scenario` (its stored resolved scenario; the same rule as the

@@ -91,6 +91,8 @@ def create_server(store, *, config: WebConfig | None = None, dash_app=None, moun
 
             dash_app = create_app(lambda: store, principal_of=dash_principal, service=ctx)
         api.state.dash_app = dash_app
+        if hasattr(dash_app, "fundsvc_warm_up"):
+            dash_app.fundsvc_warm_up()  # the first page's tables, scenario and figure template, in the background
         api.mount("/", WSGIMiddleware(dash_app.server, workers=8))
         hashes = tuple(dash_app.csp_hashes())
     else:
