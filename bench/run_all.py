@@ -15,7 +15,10 @@ Every line of the table compares against a baseline measured in the same run (a 
 * ``is``: importance-sampling efficiency gain for a 1-in-1000 portfolio loss (bench_importance_sampling.py);
 * ``memory``: peak RSS of a streamed run of the baseline at 100,000 and 1,000,000 paths, equity
   side and whole programme, each in a fresh process (bench_scale.py);
-* ``dask``: paths per second on a Dask LocalCluster with 1 and 2 worker processes (bench_scale.py).
+* ``dask``: paths per second on a Dask LocalCluster with 1 and 2 worker processes (bench_scale.py);
+* ``whatif``: a dashboard what-if rerunning only the venture side (first answer, refined) vs
+  full-programme reruns (bench_whatif.py);
+* ``cold_page``: process start to the first dashboard page vs the import floor (bench_dashboards.py).
 """
 
 from __future__ import annotations
@@ -113,6 +116,52 @@ RUNNERS = {"irr": run_irr, "equity": run_equity, "equity_full": run_equity_full,
            "memory": run_memory}
 
 
+# ---- dashboards (issue 17: what-if reruns only what changed; cold first page)
+def run_whatif(quick: bool) -> dict:
+    import bench_whatif
+
+    if quick:
+        return bench_whatif.run("quick", repeat=1, first_paths=500, refined_paths=2_000, end_to_end=False)
+    return bench_whatif.run("hangzhou_baseline", repeat=3)
+
+
+def run_cold_page(quick: bool) -> dict:
+    import bench_dashboards
+
+    return bench_dashboards.cold_start(repeat=1 if quick else 3, paths=2_000 if quick else 10_000)
+
+
+ALL += ("whatif", "cold_page")
+RUNNERS.update(whatif=run_whatif, cold_page=run_cold_page)
+
+
+def dashboard_rows(res: dict) -> list[tuple[str, str, str, str]]:
+    """Rows of the what-if and cold-first-page benchmarks (bench_whatif.py, bench_dashboards.py)."""
+    rows = []
+    r = res.get("whatif", {})
+    if "first" in r:
+        b = r["baseline"]["median_s"]
+        rows.append((f"What-if first answer, {r['scenario']} ({r['first_paths']:,} paths, venture side only, "
+                     "base run's random numbers, warm worker)",
+                     f"{r['first']['median_s']:.2f} s ({r['first']['min_s']:.2f}-{r['first']['max_s']:.2f})",
+                     f"base + changed full-programme reruns {b:.2f} s",
+                     f"**{r['first_ratio']:.2f}×** (target ≤ 0.5 s: {'met' if r['first_target_met'] else 'not met'})"))
+        rows.append((f"What-if refined ({r['refined_paths']:,} paths)",
+                     f"{r['refined']['median_s']:.2f} s ({r['refined']['min_s']:.2f}-{r['refined']['max_s']:.2f})",
+                     f"{b:.2f} s (as above)",
+                     f"**{r['refined_ratio']:.2f}×** (target ≤ 2 s: {'met' if r['refined_target_met'] else 'not met'})"))
+    r = res.get("cold_page", {})
+    if "after" in r:
+        a = r["after"]["wall_s"]
+        rows.append((f"Cold first page (process start → overview rendered), hangzhou_baseline {r['paths']:,} paths",
+                     f"{a['median_s']:.2f} s ({a['min_s']:.2f}-{a['max_s']:.2f}); first request → page "
+                     f"{r['after']['shell_s']['median_s'] + r['after']['page_s']['median_s']:.2f} s",
+                     f"import floor (dash, plotly, polars) {r['floor']['median_s']:.2f} s",
+                     f"**{r['after']['ratio_to_floor']:.2f}×** the floor (target ≤ 2 s: "
+                     f"{'met' if r['target_met'] else 'not met'})"))
+    return rows
+
+
 def _f(x, fmt=".2f") -> str:
     return "—" if x is None else format(x, fmt)
 
@@ -166,6 +215,7 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
                      f"2 workers: {r['workers_2_paths_per_s']:,.0f} paths/s ({r['workers_2_wall_s']:.1f} s)",
                      f"1 worker: {r['workers_1_paths_per_s']:,.0f} paths/s ({r['workers_1_wall_s']:.1f} s)",
                      f"**{r['speedup_2_vs_1']:.2f}×** (target ≥ 1.6×), bit-identical: {r['bit_identical_1_vs_2']}"))
+    rows += dashboard_rows(res)
     return rows
 
 

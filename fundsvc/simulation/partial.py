@@ -26,7 +26,8 @@ from fundsvc.engine.factors import simulate_market
 from fundsvc.engine.grid import TimeGrid, market_on
 from fundsvc.engine.sampling import Component, chunk_plan, normalise_seed, stream
 from fundsvc.simulation.compiled import CompiledScenario
-from fundsvc.simulation.contract import Columns, split_columns
+from fundsvc.simulation.contract import split_columns
+from fundsvc.simulation.reduce import PreparedChunk, RunReducer
 from fundsvc.simulation.registry import Side, TableKind, TableName, tables_of
 from fundsvc.simulation.spec import DEFAULT_FAN_PATHS
 
@@ -93,34 +94,6 @@ class PartialRun:
     reused: frozenset
     n_paths: int
     seconds: dict = field(default_factory=dict)
-
-
-class _Reduced:
-    """In-memory chunk-order reduction of one side's chunk columns (the reducer's reductions:
-    PATHS concatenated, SUM added chunk by chunk in chunk order, SAMPLE kept for the first
-    paths), for reruns small enough to keep in memory."""
-
-    def __init__(self):
-        self.paths: dict[str, list] = {}
-        self.sums: dict = {}
-        self.samples: list = []
-        self.n_paths = 0
-
-    def add(self, red) -> None:
-        for k, v in red.paths.items():
-            self.paths.setdefault(k, []).append(v)
-        for k, v in red.sums.items():
-            self.sums[k] = v.copy() if k not in self.sums else self.sums[k] + v
-        if red.sample:
-            self.samples.append(red.sample)
-
-    def columns(self) -> Columns:
-        import numpy as np
-
-        paths = {k: v[0] if len(v) == 1 else np.concatenate(v, axis=0) for k, v in self.paths.items()}
-        sample = ({k: np.concatenate([s[k] for s in self.samples], axis=0) for k in self.samples[0]}
-                  if self.samples else {})
-        return Columns(paths, self.n_paths, 0, sums=self.sums, sample=sample)
 
 
 def base_market(compiled: CompiledScenario, seed: int, chunk, cache: dict | None = None):
@@ -214,33 +187,39 @@ def rerun_changed(
         from fundsvc.simulation.compiled import compile_scenario
 
         market_src, market_cache = compile_scenario(scenario), None
-    reduced = {name: _Reduced() for name in rerun if name in models}
-    for chunk in chunk_plan(paths, chunk_size):
-        t0 = time.perf_counter()
-        market = base_market(market_src, seed, chunk, market_cache)
-        seconds["market"] = seconds.get("market", 0.0) + time.perf_counter() - t0
-        for name, red in reduced.items():
+    sides_run = tuple(name for name in rerun if name in models)
+    reducer = RunReducer(base)  # the run's own reduction (chunk order), without path-level tables
+    try:
+        for chunk in chunk_plan(paths, chunk_size):
             t0 = time.perf_counter()
-            side, model = side_for(name), models[name]
-            side_market = apply_factor_shift(market_on(market, model.grid), scenario.factor_shift,
-                                             scenario.market.tech_cycle_loading)
-            sim = side.simulate(model, side_market, seed, chunk)
-            sim = sim[0] if isinstance(sim, tuple) else sim  # credit: (chunk, claims or None)
-            red.add(split_columns(side, side.columns(model, sim), chunk.size, chunk.start, fan_paths))
-            red.n_paths += chunk.size
-            del sim
-            seconds[name.value] = seconds.get(name.value, 0.0) + time.perf_counter() - t0
-    t0 = time.perf_counter()
-    tables: dict = {}
-    for name, red in reduced.items():
-        tables.update(side_for(name).tables(models[name], red.columns(), TableKind.SUMMARY, only=only))
-    seconds["tables"] = time.perf_counter() - t0
-    reused = frozenset(base.models) - frozenset(reduced)
+            market = base_market(market_src, seed, chunk, market_cache)
+            seconds["market"] = seconds.get("market", 0.0) + time.perf_counter() - t0
+            reduced = {}
+            for name in sides_run:
+                t0 = time.perf_counter()
+                side, model = side_for(name), models[name]
+                side_market = apply_factor_shift(market_on(market, model.grid), scenario.factor_shift,
+                                                 scenario.market.tech_cycle_loading)
+                sim = side.simulate(model, side_market, seed, chunk)
+                sim = sim[0] if isinstance(sim, tuple) else sim  # credit: (chunk, claims or None)
+                reduced[name] = split_columns(side, side.columns(model, sim), chunk.size, chunk.start, fan_paths)
+                del sim
+                seconds[name.value] = seconds.get(name.value, 0.0) + time.perf_counter() - t0
+            reducer.add(PreparedChunk(chunk=chunk, parts={}, reduced=reduced, claims=None, timings={}))
+        t0 = time.perf_counter()
+        tables: dict = {}
+        for name in sides_run:
+            tables.update(side_for(name).tables(models[name], reducer.reduced_columns(name), TableKind.SUMMARY,
+                                                only=only))
+        seconds["tables"] = time.perf_counter() - t0
+    finally:
+        reducer.discard()
+    reused = frozenset(base.models) - frozenset(sides_run)
     for name in reused:
         for t in tables_of(name, TableKind.SUMMARY):
             if base_tables is not None and t in base_tables and (only is None or t in only):
                 tables[t] = base_tables[t]
-    return PartialRun(tables, frozenset(reduced), reused, paths, seconds)
+    return PartialRun(tables, frozenset(sides_run), reused, paths, seconds)
 
 
 def summary_tables(result) -> dict[TableName, pl.DataFrame]:
