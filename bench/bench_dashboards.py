@@ -159,7 +159,11 @@ def cold_start(repeat: int = 3, before: Path | None = None, paths: int = 10_000)
     for k, rs in runs.items():
         out[k] = {m: stats([r[m] for r in rs]) for m in rs[0]}
         out[k]["ratio_to_floor"] = out[k]["wall_s"]["median_s"] / out["floor"]["median_s"]
-    out["target_met"] = out["after"]["wall_s"]["median_s"] <= 2.0
+    for k in runs:  # what a user waits for once the server is up: the first requests to the rendered page
+        out[k]["first_request_s"] = statistics.median(r["shell_s"] + r["page_s"] for r in runs[k])
+    targeted = paths == 10_000
+    out["target_met"] = out["after"]["wall_s"]["median_s"] <= 2.0 if targeted else None
+    out["target_met_first_request"] = out["after"]["first_request_s"] <= 2.0 if targeted else None
     print(f"\nCold first page (process start -> overview rendered), hangzhou_baseline {paths:,} paths; "
           f"medians (min-max) of {repeat}")
     print(f"{'':<34}{'wall s':>14}{'store':>8}{'app':>8}{'shell':>8}{'page':>8}")
@@ -170,7 +174,11 @@ def cold_start(repeat: int = 3, before: Path | None = None, paths: int = 10_000)
         print(f"{k:<34}{r['wall_s']['median_s']:>8.2f} ({r['wall_s']['min_s']:.1f}-{r['wall_s']['max_s']:.1f})"
               + "".join(f"{r[m]['median_s']:>8.2f}" for m in ("store_s", "create_app_s", "shell_s", "page_s"))
               + f"   {r['ratio_to_floor']:.2f}x floor")
-    print(f"target <= 2 s: {'met' if out['target_met'] else 'NOT met'}")
+    for k in runs:
+        print(f"{k}: first request -> page {out[k]['first_request_s']:.2f} s")
+    if targeted:
+        print(f"target <= 2 s: process start -> page {'met' if out['target_met'] else 'NOT met'}; "
+              f"first request -> page {'met' if out['target_met_first_request'] else 'NOT met'}")
     return out
 
 
