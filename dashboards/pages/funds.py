@@ -104,8 +104,10 @@ def register(app, data, jobs) -> None:
         if scenario is None:
             return None
         rec = data.record(run_id)
+        # unfiltered: the worker's cache serves every caller; the page shows the guidance fund's
+        # aggregates only (whatif_result), which every role allowed a what-if may see
         return BaseRun(int(run_id), scenario, int(rec.seed), int(rec.chunk_size), int(rec.n_paths),
-                       data.table(run_id, TableName.EQUITY_SUMMARY))
+                       data.raw_table(run_id, TableName.EQUITY_SUMMARY))
 
     @app.callback(Output("whatif-ready", "data"), Input("whatif-grad", "value"), State("run-select", "value"))
     def _whatif_prepare(_grad, run_id):
