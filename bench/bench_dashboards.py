@@ -120,7 +120,8 @@ def _child(code: str, args: list[str], source: Path) -> dict:
 
     env = {**os.environ, "PYTHONPATH": str(source)}
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=source)
+    p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=source,
+                       check=False)
     wall = time.perf_counter() - t0
     if p.returncode != 0:
         raise RuntimeError(p.stderr[-2000:])

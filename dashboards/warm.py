@@ -36,9 +36,8 @@ def _template() -> None:
 
 
 def _latest_run(data):
-    from fundsvc.store import RunStatus
-
     from dashboards.whatif import WHATIF_OWNER
+    from fundsvc.store import RunStatus
 
     for r in data.store.runs.list(limit=50):
         if r.status == RunStatus.SUCCEEDED and r.owner != WHATIF_OWNER:

@@ -126,13 +126,15 @@ def _whatif_worker(requests, replies) -> None:
         if task[0] == "prepare":
             try:
                 engine.prepare(task[1], task[2])
-            except Exception:  # noqa: BLE001 - a job on this run reports the error itself
-                pass
+            except Exception as exc:  # noqa: BLE001 - a job on this run reports the error itself
+                import logging
+
+                logging.getLogger("fundsvc.dashboards").info("what-if prepare failed: %s: %s", type(exc).__name__, exc)
             continue
         _, job_id, base, change, stages, i = task
         try:
             res = engine.stage(base, change, stages[i])
-        except Exception as exc:  # reported on the page
+        except Exception as exc:  # noqa: BLE001 - reported on the page
             replies.put(("failed", job_id, f"{type(exc).__name__}: {exc}"))
             continue
         final = i + 1 == len(stages)

@@ -178,7 +178,7 @@ def test_whatif_callback_applies_the_panel_values(dash_app, quick_run):
         expected = fundsvc.simulate(modified_scenario(quick_run.scenario, WhatIf(1.3, 0.3, 0.015)),
                                     paths=TEST_STAGES[-1], seed=run.seed, chunk_size=run.chunk_size).equity_summary()
         stored = quick_run.store.runs.load_table(quick_run.run_id, "equity_summary")
-        tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+        tvpi = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
         assert tvpi(expected) != tvpi(stored)
         assert job.modified.equals(expected) and job.base.equals(stored)
         r = client.post("/_dash-update-component", json={
@@ -217,15 +217,15 @@ def test_whatif_first_answer_then_refined(quick_run):
     engine = WhatIfEngine()
     change = WhatIf(0.7)
     first = engine.stage(base, change, TEST_STAGES[0])
-    full = lambda s, n: fundsvc.simulate(s, paths=n, seed=run.seed, chunk_size=run.chunk_size).equity_summary()  # noqa: E731
+    full = lambda s, n: fundsvc.simulate(s, paths=n, seed=run.seed, chunk_size=run.chunk_size).equity_summary()
     assert first.base.equals(full(quick_run.scenario, TEST_STAGES[0]))
     assert first.modified.equals(full(modified_scenario(quick_run.scenario, change), TEST_STAGES[0]))
     refined = engine.stage(base, change, TEST_STAGES[1])
     assert refined.base is stored and refined.rerun == ("venture",) and refined.reused == ("credit",)
-    se = lambda r: r.modified.filter(pl.col("entity") == "guidance")["tvpi_mean_se"][0]  # noqa: E731
+    se = lambda r: r.modified.filter(pl.col("entity") == "guidance")["tvpi_mean_se"][0]
     assert se(first) > se(refined)
     # direction: a lower graduation rate lowers the guidance fund's median TVPI
-    tv = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]  # noqa: E731
+    tv = lambda f: f.filter(pl.col("entity") == "guidance")["tvpi_p50"][0]
     assert tv(refined.modified) < tv(refined.base)
 
 

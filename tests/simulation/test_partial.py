@@ -100,7 +100,7 @@ def test_credit_change_reruns_credit_only(quick, base_full):
     # direction: a quarter of the pool's money is depleted at least as often
     base = base_full["credit_pool_summary"]
     pid = p0.id
-    p_dep = lambda f: f.filter(f["pool"] == pid)["p_depleted"][0]  # noqa: E731
+    p_dep = lambda f: f.filter(f["pool"] == pid)["p_depleted"][0]
     assert p_dep(part.tables["credit_pool_summary"]) >= p_dep(base)
     # the cached factor paths give the same numbers again
     again = rerun_changed(compiled, mod, paths=PATHS, seed=SEED, chunk_size=CHUNK, market_cache=cache)
