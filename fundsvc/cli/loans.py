@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.errors import InputError
+from fundsvc.formatting import fmt_money, money_unit
 from fundsvc.inputs.tables import read_loan_book
 from fundsvc.loangen import PRESETS, preset, write_loan_book
-from fundsvc.formatting import fmt_money, money_unit
 
 
 def build_loan_book(preset_name: str, n_loans: int | None, seed: int | None, out: Path) -> pl.DataFrame:

@@ -7,10 +7,10 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.errors import FundsvcError, NotFoundError
+from fundsvc.formatting import fmt_money, money_unit
 from fundsvc.inputs.bundled import bundled_dir, bundled_scenarios, resolve_scenario
 from fundsvc.inputs.loader import load_scenario
 from fundsvc.inputs.summary import summarise
-from fundsvc.formatting import fmt_money, money_unit
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@ periodic report (``fundsvc report RUN --backtest TAPE``)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +25,7 @@ def write_backtest_workbook(path: str | Path, result) -> Path:
 
 def _p_text(p) -> str | None:
     """A p-value as shown: three decimals, ``<0.001`` below that, None when there is none."""
-    if p is None or p != p:
+    if p is None or math.isnan(p):
         return None
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
