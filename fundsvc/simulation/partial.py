@@ -114,8 +114,9 @@ def base_market(compiled: CompiledScenario, seed: int, chunk, cache: dict | None
     return m
 
 
-def compile_sides(base: CompiledScenario, scenario, sides: Iterable[Side]) -> dict:
-    """The models of ``sides`` compiled for ``scenario`` on the base run's factor grid."""
+def compile_sides(scenario, sides: Iterable[Side]) -> dict:
+    """The models of ``sides`` compiled for ``scenario`` on its factor grid (the base run's when
+    the shared inputs are unchanged)."""
     from fundsvc.simulation.sides import side_for
 
     grid = TimeGrid.factor_grid(scenario)
@@ -180,7 +181,7 @@ def rerun_changed(
     shared_changed = any(getattr(base.scenario, k) != getattr(scenario, k) for k in _SHARED)
     t0 = time.perf_counter()
     if models is None:
-        models = compile_sides(base, scenario, rerun)
+        models = compile_sides(scenario, rerun)
     seconds = {"compile": time.perf_counter() - t0}
     market_src = base
     if shared_changed:
