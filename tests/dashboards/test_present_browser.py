@@ -67,6 +67,7 @@ def site(quick_run):
     from dashboards.app import create_app
 
     app = create_app(lambda: quick_run.store, prefetch=False)
+    app.fundsvc_whatifs.stages = (500, 2000)  # small what-ifs: the tests check the page, not the numbers
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     driver = _driver()
