@@ -2,7 +2,7 @@
 
 Usage::
 
-    python bench/run_all.py            # full run (the 1,000,000-path memory runs take ~15-25 min)
+    python bench/run_all.py            # full run (the three 1,000,000-path memory runs take ~30-40 min)
     python bench/run_all.py --quick    # small sanity run (a couple of minutes), written to quick.md/.json
     python bench/run_all.py --only irr,dask
 
@@ -14,7 +14,8 @@ Every line of the table compares against a baseline measured in the same run (a 
 * ``credit``: credit kernel vs the RNG floor, one uniform per loan-year-path (bench_credit.py);
 * ``is``: importance-sampling efficiency gain for a 1-in-1000 portfolio loss (bench_importance_sampling.py);
 * ``memory``: peak RSS of a streamed run of the baseline at 100,000 and 1,000,000 paths, equity
-  side and whole programme, each in a fresh process (bench_scale.py);
+  side, whole programme, and whole programme with the CLI's defaults (pool sizing on, its claims
+  spooled to disk), each in a fresh process (bench_scale.py);
 * ``dask``: paths per second on a Dask LocalCluster with 1 and 2 worker processes (bench_scale.py).
 """
 
@@ -95,17 +96,23 @@ def run_dask(quick: bool) -> dict:
     return bench_scale.dask_throughput("hangzhou_baseline", paths=100_000, chunk=10_000)  # the default chunk size
 
 
+MEMORY_VARIANTS = (("equity", "equity", False), ("whole", "whole", False), ("whole_sizing", "whole", True))
+"""(key, side, pool sizing on) of the memory runs; ``whole_sizing`` is ``fundsvc simulate``'s defaults."""
+MEMORY_LABELS = {"equity": "equity side", "whole": "whole programme, no pool sizing",
+                 "whole_sizing": "whole programme, CLI defaults (pool sizing on)"}
+
+
 def run_memory(quick: bool) -> dict:
     import bench_scale
 
     scen, small, big, chunk = ("quick", 10_000, 100_000, 2_000) if quick else ("hangzhou_baseline", 100_000, 1_000_000, 10_000)
     out: dict = {"scenario": scen, "small_paths": small, "big_paths": big, "chunk": chunk}
-    for side in ("equity", "whole"):
+    for key, side, sizing in MEMORY_VARIANTS:
         for n in (small, big):
-            out[f"{side}_{n}"] = bench_scale.memory(scen, n, side, chunk)
-        a, b = out[f"{side}_{small}"], out[f"{side}_{big}"]
+            out[f"{key}_{n}"] = bench_scale.memory(scen, n, side, chunk, sizing=sizing)
+        a, b = out[f"{key}_{small}"], out[f"{key}_{big}"]
         if "peak_rss_mb" in a and "peak_rss_mb" in b:
-            out[f"{side}_ratio"] = b["peak_rss_mb"] / a["peak_rss_mb"]
+            out[f"{key}_ratio"] = b["peak_rss_mb"] / a["peak_rss_mb"]
     return out
 
 
@@ -153,7 +160,7 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
                      f"plain MC {r['plain_paths']:,} paths, rel. SE {r['plain_rse']:.3f}, {r['plain_s']:.2f} s",
                      f"**{r['speedup']:.0f}×** efficiency gain (z = {r['agreement_z']:.2f})"))
     r = res.get("memory", {})
-    for side, label in (("equity", "equity side"), ("whole", "whole programme")):
+    for side, label in MEMORY_LABELS.items():
         a, b = r.get(f"{side}_{r.get('small_paths')}", {}), r.get(f"{side}_{r.get('big_paths')}", {})
         if "peak_rss_mb" in a and "peak_rss_mb" in b:
             rows.append((f"Peak memory, {r['scenario']} {label} (streamed, serial)",
