@@ -183,3 +183,10 @@ def test_size_is_the_order_statistic_of_cumulative_claims(make_pool_model, make_
     (r,) = size_pools(m, spool, 0.25, variables=[SizingVariable.INITIAL_BALANCE])
     assert r.attained and 9e6 < r.value <= 9e6 * (1 + 1e-3) + 2
     assert r.probability == 0.25 and r.se == pytest.approx(np.sqrt(0.25 * 0.75 / 4))
+
+
+def test_one_shot_iterator_of_claims_is_refused(make_pool_model, make_claims):
+    """Every bisection round reads all chunks again: a generator would be empty after round one."""
+    m = make_pool_model(years=3)
+    with pytest.raises(TypeError, match="re-iterable"):
+        size_pools(m, (c for c in [make_claims([[1e6, 0.0, 0.0]])]), 0.25)

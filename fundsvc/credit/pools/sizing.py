@@ -153,6 +153,15 @@ def _solve(model: CreditModel, claims, target: float, pools: list[int], variable
     return out
 
 
+def _reiterable(claims):
+    """``claims`` as something every sizing pass can iterate afresh (a list or a ClaimSpool)."""
+    if isinstance(claims, ClaimSet):
+        return [claims]
+    if iter(claims) is claims:
+        raise TypeError("claims must be re-iterable (a list of ClaimSet or a ClaimSpool), not an iterator")
+    return claims
+
+
 def _check(model: CreditModel, target: float, pool_ids) -> list[int]:
     if not model.n_pools:
         raise InputError([Problem("<input>", "pools", "the scenario has no risk-sharing pool to size")])
@@ -187,7 +196,7 @@ def required_pool_size(model: CreditModel, claims: ClaimSet | Iterable[ClaimSet]
     rel_tol : float
         Relative width of the final bracket.
     """
-    claims = [claims] if isinstance(claims, ClaimSet) else claims
+    claims = _reiterable(claims)
     if pool_id is None and model.n_pools:
         if model.n_pools > 1:
             raise InputError([Problem("<input>", "pool_id", f"choose one of {list(model.pool_ids)}")])
@@ -206,7 +215,7 @@ def size_pools(model: CreditModel, claims: ClaimSet | Iterable[ClaimSet], target
     list of SizingResult, pool by pool (model order), each pool's variables in the order given;
     each equal to ``required_pool_size(model, claims, target, pool_id=…, variable=…)``.
     """
-    claims = [claims] if isinstance(claims, ClaimSet) else claims
+    claims = _reiterable(claims)
     pools = _check(model, target, model.pool_ids)
     steps = _horizon(model, horizon_years)
     variables = list(variables)
