@@ -8,6 +8,8 @@ Usage::
 
 Every line of the table compares against a baseline measured in the same run (a ratio):
 
+* ``startup``: ``fundsvc --help`` and a typical ``fundsvc price-loan`` in fresh processes vs
+  ``python -c pass`` and ``python -c "import numpy"`` (bench_startup.py);
 * ``irr``: vectorised IRR (``fundsvc.metrics``) vs a per-path ``pyxirr`` loop (bench_irr.py);
 * ``equity``: deal-level equity kernel vs the RNG floor, one uniform per deal per quarter per
   path (bench_equity_deals.py);
@@ -33,7 +35,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ALL = ("irr", "equity", "equity_full", "credit", "is", "dask", "memory")
+ALL = ("startup", "irr", "equity", "equity_full", "credit", "is", "dask", "memory")
 
 
 def _git_commit() -> str:
@@ -52,6 +54,12 @@ def _timed(fn, *args, **kw) -> dict:
         out = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()[-3000:]}
     out["bench_wall_s"] = time.perf_counter() - t0
     return out
+
+
+def run_startup(quick: bool) -> dict:
+    import bench_startup
+
+    return bench_startup.run(repeats=3 if quick else 7)
 
 
 def run_irr(quick: bool) -> dict:
@@ -109,7 +117,7 @@ def run_memory(quick: bool) -> dict:
     return out
 
 
-RUNNERS = {"irr": run_irr, "equity": run_equity, "equity_full": run_equity_full, "credit": run_credit, "is": run_is, "dask": run_dask,
+RUNNERS = {"startup": run_startup, "irr": run_irr, "equity": run_equity, "equity_full": run_equity_full, "credit": run_credit, "is": run_is, "dask": run_dask,
            "memory": run_memory}
 
 
@@ -120,6 +128,14 @@ def _f(x, fmt=".2f") -> str:
 def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
     """(what, measured, baseline, result) rows of the markdown table."""
     rows = []
+    r = res.get("startup", {})
+    for key, label in (("help", "`fundsvc --help`"), ("price_loan", "`fundsvc price-loan` (typical call)")):
+        if f"{key}_s" in r:
+            rows.append((f"Start-up: {label}, fresh process, median of {r['repeats']}",
+                         f"{r[f'{key}_s']:.2f} s (range {r[f'{key}_min_s']:.2f}–{r[f'{key}_max_s']:.2f})",
+                         f"`python -c pass` {r['python_pass_s']:.2f} s, `import numpy` {r['import_numpy_s']:.2f} s",
+                         f"**{r[f'{key}_vs_numpy']:.2f}×** `import numpy` (target ≤ 0.4 s: "
+                         f"{'met' if r[f'{key}_target_met'] else 'not met'})"))
     r = res.get("irr", {})
     if "speed_ratio" in r:
         rows.append(("Vectorised IRR vs per-path pyxirr loop",
