@@ -43,7 +43,7 @@ def _env() -> dict[str, str]:
 
 def _once(args: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.run([sys.executable, *args], check=False, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     dt = time.perf_counter() - t0
     if proc.returncode != 0:

@@ -134,8 +134,8 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
             rows.append((f"Start-up: {label}, fresh process, median of {r['repeats']}",
                          f"{r[f'{key}_s']:.2f} s (range {r[f'{key}_min_s']:.2f}–{r[f'{key}_max_s']:.2f})",
                          f"`python -c pass` {r['python_pass_s']:.2f} s, `import numpy` {r['import_numpy_s']:.2f} s",
-                         f"**{r[f'{key}_vs_numpy']:.2f}×** `import numpy` (target ≤ 0.4 s: "
-                         f"{'met' if r[f'{key}_target_met'] else 'not met'})"))
+                         (f"**{r[f'{key}_vs_numpy']:.2f}×** `import numpy` (target ≤ 0.4 s: "
+                          f"{'met' if r[f'{key}_target_met'] else 'not met'})")))
     r = res.get("irr", {})
     if "speed_ratio" in r:
         rows.append(("Vectorised IRR vs per-path pyxirr loop",

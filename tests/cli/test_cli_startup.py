@@ -33,7 +33,8 @@ def _loaded_after(argv: list[str]) -> dict:
         "print('@@' + json.dumps({'rc': rc, 'heavy': heavy}))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **ENV}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], check=False, env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("@@"))
     return json.loads(line[2:])
 
