@@ -58,7 +58,9 @@ def test_price_loan_imports_only_what_pricing_needs():
 
 def test_command_table_matches_the_modules():
     """:data:`COMMANDS` (what the lazy listing shows) is exactly what the command modules register."""
-    assert scan_commands() == COMMANDS
+    scanned = scan_commands()
+    expected = "\n".join(f"    CommandEntry({e.name!r}, {e.module!r},\n                 {e.summary!r})," for e in scanned)
+    assert scanned == COMMANDS, f"update COMMANDS in fundsvc/cli/commands.py to:\n{expected}"
 
 
 @pytest.mark.parametrize("args", [["--help"], [], ["price-loan", "--help"], ["users", "--help"],
