@@ -16,10 +16,13 @@ import numpy as np
 from fundsvc.credit.engine.allocation import allocate_by_pool, loan_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel
 from fundsvc.credit.engine.defaults import (
+    DefaultSampler,
+    Segments,
     WindowDraws,
     conditional_hazard,
     cumulative_hazard,
     default_steps,
+    skip_window_defaults,
     window_probability,
 )
 from fundsvc.credit.engine.lending import CohortDefaults, cohort_defaults, sourced_losses
@@ -125,7 +128,14 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
     rows_per_block = max(1, model.settings.block_elements // max(nk, 1))
     sched_t = np.ascontiguousarray(book.schedule.T)
     weight_t = np.ascontiguousarray(book.hazard_weight.T)
-    draws = WindowDraws(np.repeat(np.arange(book.key_counts.size), book.key_counts), min(rows_per_block, n_paths)) if nk else None
+    dense = model.settings.default_sampler is DefaultSampler.DENSE
+    if not nk:
+        draw = None
+    elif dense:
+        draw = WindowDraws(np.repeat(np.arange(book.key_counts.size), book.key_counts), min(rows_per_block, n_paths)).draw
+    else:
+        seg = Segments.of(book.key_counts, book.key_group)
+        draw = lambda prob, g: skip_window_defaults(prob, seg, g)  # noqa: E731
     for p0 in range(0, n_paths, rows_per_block):
         p1 = min(n_paths, p0 + rows_per_block)
         z = sector[p0:p1, :n_steps, :]
@@ -133,7 +143,7 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
         cum = cumulative_hazard(hz)
         if nk:
             prob = window_probability(hz, book.key_group, book.key_weight, cum)
-            r, c, u = draws.draw(prob, rng)
+            r, c, u = draw(prob, rng)
             g = book.group[c]
             t = default_steps(u, hz, r, g, weight_t, c, book.last_step[c])
             zd = z[r, t, model.group_sector[g]]
