@@ -141,8 +141,10 @@ def test_samplers_agree_on_defaults_losses_and_pools(paired_runs):
     new lending (paused by the NPL trigger) and replenishment by year, P(depletion)."""
     a, b = paired_runs
     _paired_means_agree(a.n_defaults, b.n_defaults, "book defaults by year")
-    coh = lambda c: np.stack([np.bincount(c.defaults.path[c.defaults.source == 1] * 5 + c.defaults.step[c.defaults.source == 1],
-                                          minlength=c.n_paths * 5)]).reshape(c.n_paths, 5)  # noqa: E731
+    def coh(c):
+        d, sel = c.defaults, c.defaults.source == 1
+        return np.bincount(d.path[sel] * 5 + d.step[sel], minlength=c.n_paths * 5).reshape(c.n_paths, 5)
+
     assert coh(a).sum() > 1000  # the programme lends and its cohorts default
     _paired_means_agree(coh(a), coh(b), "cohort defaults by year")
     for name in ("exposure", "recovery", "pool_claims", "pool_payout", "pool_new_lending", "pool_replenishment"):

@@ -10,8 +10,9 @@ remainder, deterministic), and amount shares ``w_k`` at the stratified quantiles
 lognormal amount distribution. Slot ``k`` lends ``A·w_k``.
 
 Given the factors each slot defaults with its conditional PD exactly as a book loan does (one
-uniform per slot and path from the pool's LENDING stream), so the systematic part of the
-cohort's loss is exact. The idiosyncratic part has the granularity of ``n_slots`` loans of the
+uniform per slot and path from the pool's LENDING stream, with either default sampler: a cohort
+has at most a few hundred slots in many small groups, too few for geometric skipping to pay),
+so the systematic part of the cohort's loss is exact. The idiosyncratic part has the granularity of ``n_slots`` loans of the
 stratified sizes, which is the expected number of loans at full quota (compile default) — when a
 path lends much less or much more than that, the number of loans is not rescaled, so the
 idiosyncratic variance of that cohort is that of the expected-size portfolio. Everything but the
@@ -28,12 +29,9 @@ import numpy as np
 from fundsvc.credit.engine.allocation import allocate, compensated_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel, hazard_weights
 from fundsvc.credit.engine.defaults import (
-    DefaultSampler,
-    Segments,
     default_steps,
     default_time,
     draw_window_defaults,
-    skip_window_defaults,
     window_probability,
 )
 from fundsvc.credit.engine.recovery import recovery_draws
@@ -104,10 +102,6 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
     pledged = tm.unit_appraisal > 0
     slot_shares = compensated_shares(np.broadcast_to(table[0], (tm.n_slots, 4)), rules,
                                      np.zeros(tm.n_slots, bool), pledged, ~pledged)
-    dense = model.settings.default_sampler is DefaultSampler.DENSE
-    if not dense:  # slots sorted by group: a segment per group (all slots of a cohort share the window)
-        order = np.argsort(tm.group, kind="stable")
-        seg = Segments.of(np.ones(k, np.int64), tm.group[order])
     out = []
     for y in range(tm.years):
         if y * model.steps_per_year >= n_steps:
@@ -116,13 +110,8 @@ def cohort_defaults(model: CreditModel, pool_index: int, hazard: np.ndarray, z: 
         start, end = float(y), min(y + tm.term, horizon)
         w = hazard_weights(np.array([start]), np.array([end]), n_steps, dt_)[0]
         last = int(np.nonzero(w > 0)[0].max())
-        if dense:
-            prob = window_probability(hazard, tm.group, np.broadcast_to(w, (k, n_steps)), cum)
-            r, c, u = draw_window_defaults(prob, np.ones(k, np.int64), rng)
-        else:
-            prob = window_probability(hazard, tm.group[order], np.broadcast_to(w, (k, n_steps)), cum)
-            r, c, u = skip_window_defaults(prob, seg, rng)
-            c = order[c]
+        prob = window_probability(hazard, tm.group, np.broadcast_to(w, (k, n_steps)), cum)
+        r, c, u = draw_window_defaults(prob, np.ones(k, np.int64), rng)
         g = tm.group[c]
         t = default_steps(u, hazard, r, g, np.ascontiguousarray(np.broadcast_to(w[:, None], (n_steps, k))), c, np.full(c.size, last))
         tau = default_time(t, np.full(c.size, start), np.full(c.size, end), dt_)
