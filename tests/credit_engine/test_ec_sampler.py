@@ -1,5 +1,5 @@
-"""The geometric-skipping default sampler (DefaultSampler.SKIP, the default) against the
-one-uniform-per-loan reference (DefaultSampler.DENSE) and closed forms.
+"""The geometric-skipping default sampler (DefaultSampler.SKIP, an option) against the
+one-uniform-per-loan sampler (DefaultSampler.DENSE, the default) and closed forms.
 
 Exact where a closed form exists (item frequencies and independence for fixed probabilities; a
 geometric default year under a fixed factor path), two-sample tests on kernel outputs otherwise.
@@ -184,22 +184,38 @@ def test_skip_sampler_is_bit_identical_per_chunk_and_block():
     """A chunk's result depends only on (seed, chunk index): simulated alone, after other
     chunks, or twice it is identical; with several blocks per chunk as well."""
     sc = synthetic_scenario(120, seed=8, horizon_years=4)
-    m = compile_credit(sc, settings=CreditSettings(block_elements=120 * 37))  # 37 paths per block
+    m = compile_credit(sc, settings=CreditSettings(block_elements=120 * 37, default_sampler=DefaultSampler.SKIP))
     mk = [iid_market(100, 4, np.random.default_rng(i), correlation=0.3) for i in range(3)]
     seq = [simulate_credit_chunk(m, mk[i], 9, i) for i in range(3)]
     alone = simulate_credit_chunk(m, mk[2], 9, 2)
     for f in ("bank_loss", "n_defaults", "pool_payout", "recovery", "pool_new_lending"):
         np.testing.assert_array_equal(getattr(seq[2], f), getattr(alone, f))
     assert not np.array_equal(seq[1].n_defaults, simulate_credit_chunk(m, mk[1], 9, 0).n_defaults)
-    assert m.settings.default_sampler is DefaultSampler.SKIP
 
 
-def test_dense_setting_reproduces_the_reference_kernel():
-    """DENSE is selectable and is the previous kernel: it draws one uniform per loan and path
-    from the CREDIT stream (so other numbers than SKIP)."""
+def test_dense_is_the_default_and_skip_draws_other_numbers():
+    """DENSE (one uniform per loan and path, the kernel the whole suite's seeded figures come
+    from) is the default; SKIP is selectable and draws other numbers."""
     sc = synthetic_scenario(80, seed=2, horizon_years=3)
     mk = iid_market(300, 3, np.random.default_rng(0))
     dense = simulate_credit_chunk(_model(sc, DefaultSampler.DENSE), mk, 5, 0)
     skip = simulate_credit_chunk(_model(sc, DefaultSampler.SKIP), mk, 5, 0)
     assert not np.array_equal(dense.n_defaults, skip.n_defaults)
-    assert replace(CreditSettings(), default_sampler=DefaultSampler.DENSE).default_sampler is DefaultSampler.DENSE
+    assert CreditSettings().default_sampler is DefaultSampler.DENSE
+    plain = simulate_credit_chunk(compile_credit(sc), mk, 5, 0)
+    np.testing.assert_array_equal(plain.bank_loss, dense.bank_loss)
+    assert replace(CreditSettings(), default_sampler=DefaultSampler.SKIP).default_sampler is DefaultSampler.SKIP
+
+
+def test_skip_keeps_the_draws_of_steps_before_a_factor_change():
+    """Common random numbers: each step draws from its own stream, so making years 2 and 3 worse
+    leaves every year-0 and year-1 default as it was (several blocks per chunk), and year 2 gets
+    more defaults."""
+    sc = synthetic_scenario(150, seed=5, horizon_years=4, programme=False)
+    m = compile_credit(sc, settings=CreditSettings(block_elements=150 * 50, default_sampler=DefaultSampler.SKIP))
+    mk = iid_market(400, 4, np.random.default_rng(3), correlation=0.3)
+    worse = replace(mk, sector=mk.sector - np.r_[0.0, 0.0, 1.5, 1.5][None, :, None])
+    a = simulate_credit_chunk(m, mk, 4, 0)
+    b = simulate_credit_chunk(m, worse, 4, 0)
+    np.testing.assert_array_equal(a.n_defaults[:, :2], b.n_defaults[:, :2])
+    assert b.n_defaults[:, 2].sum() > 1.5 * a.n_defaults[:, 2].sum()

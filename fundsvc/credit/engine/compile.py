@@ -67,16 +67,17 @@ class CreditSettings:
         Loans × paths processed at once by the default kernel (memory bound; part of the draw
         order, so of a result's identity).
     default_sampler : DefaultSampler
-        How defaults within a window are drawn (:mod:`fundsvc.credit.engine.defaults`): SKIP
-        (geometric skipping, fewer random numbers than loans; default) or DENSE (one uniform
-        per loan and path, the reference). Same law, other draws: part of a result's identity.
+        How defaults are drawn (:mod:`fundsvc.credit.engine.defaults`): DENSE (one uniform per
+        loan and path, inverted through the conditional cumulative survival; default) or SKIP
+        (geometric skipping step by step, fewer random numbers than loans; pays when window
+        PDs are small). Same law, other draws: part of a result's identity.
     """
 
     payments_per_year: int = 1
     cohort_slots: int | None = None
     unpooled_loss_basis: LossBasis = LossBasis.PRINCIPAL
     block_elements: int = 1 << 22
-    default_sampler: DefaultSampler = DefaultSampler.SKIP
+    default_sampler: DefaultSampler = DefaultSampler.DENSE
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ over the loans and one float32 comparison per loan and path decides whether the 
 within the horizon. Only for the (sparse) defaults is the step found, from their gathered
 cumulative hazards. Cost: one float32 uniform per loan and path (not per loan-year).
 
-Fewer random numbers than loans (:attr:`DefaultSampler.SKIP`, the default; :class:`StepSkipper`).
+Fewer random numbers than loans (:attr:`DefaultSampler.SKIP`, an option; :class:`StepSkipper`).
 Step by step, every loan still performing and at risk defaults with its step probability
 ``p = 1 − exp(−w_t h_t)`` — the step-by-step law of :mod:`~fundsvc.credit.engine.reference`.
 Loans of one group at risk in the step are contiguous runs of the sorted book (*segments*); on
@@ -29,7 +29,11 @@ the loan is still performing (:func:`skip_window_defaults`). Cost: about two uni
 candidate (a few per default) plus a few per (path, segment, step), instead of one per loan
 and path. Step ``t`` draws from its own stream, so the defaults of steps before a change of the
 factors (a stress from 2027) stay the same draws (common random numbers), as with the dense
-draw. :attr:`DefaultSampler.DENSE` keeps the one-uniform-per-loan draw as the reference.
+draw. :attr:`DefaultSampler.DENSE` (the default) is the one-uniform-per-loan draw above. Measured
+(bench/bench_credit.py, 10,000 loans × 10,000 paths × 5 years, ≈ 4.8 % of loans defaulting per
+path) SKIP is not faster than DENSE: a candidate costs ~20 array passes against ~4 for a dense
+uniform, so skipping pays only when a step's default probability is well below ~5 %, and most
+of the kernel's time is in the per-default work (recoveries, loss sharing, aggregation) anyway.
 """
 
 from __future__ import annotations
@@ -215,10 +219,11 @@ def draw_window_defaults(prob: np.ndarray, counts: np.ndarray, rng: np.random.Ge
 class DefaultSampler(Enum):
     """How the kernel draws default steps (same law, other draws)."""
 
+    DENSE = "dense"
+    """One float32 uniform per item and path (:class:`WindowDraws`), inverted through the
+    conditional cumulative hazard (:func:`default_steps`): the default."""
     SKIP = "skip"
     """Step by step, geometric skipping with thinning over the loans at risk (:class:`StepSkipper`)."""
-    DENSE = "dense"
-    """One float32 uniform per item and path (:class:`WindowDraws`): the reference."""
 
 
 @dataclass(frozen=True)
