@@ -210,6 +210,8 @@ class WhatIfJobs:
         while True:
             try:
                 msg = replies.get(timeout=1.0)
+            except SystemExit:  # a test server stopping its threads
+                return
             except Exception:  # noqa: BLE001 - queue.Empty, or the queue closed at shutdown
                 if proc.is_alive():
                     continue
