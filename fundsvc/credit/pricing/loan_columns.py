@@ -172,65 +172,70 @@ def _flat_defaults() -> tuple[PricingRequest, dict[IPType, RecoveryTerms]]:
     return template, {t: recovery_terms(1.0, t, model, template.unsecured_recovery_rate) for t in IPType}
 
 
+def _column(rows: Sequence[Mapping[str, Any]], name: str, default: Any) -> list[Any]:
+    return [default if (v := r.get(name)) is None else v for r in rows]
+
+
 def columns_from_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[LoanColumns, list[int]]:
     """Columns of flat loans whose fields are each already valid (e.g. validated by the API's model).
 
-    Only the fields in :data:`FLAT_FIELDS` are read; every other input takes the default of
-    :class:`PricingRequest` (the default recovery model, standardised or IRB capital without
-    overrides). A row the fast path cannot take — another field, a combination the request's
-    cross-field checks could refuse (pledge rate with appraisal, LGD with collateral, shares
-    above 1), or a missing PD — is built with :class:`PricingRequest` instead, which prices it or
-    raises the request's own error; those rows come back in the second value (their positions in
-    ``rows``) and are priced but may raise when built, so the caller builds them itself.
+    Only the fields in :data:`FLAT_FIELDS` are read (a None value counts as absent); every other
+    input takes the default of :class:`PricingRequest` (the default recovery model, standardised
+    or IRB capital without overrides). Rows the fast path does not take — another field, a missing
+    PD, or a combination the request's cross-field checks refuse (pledge rate with appraisal, LGD
+    with collateral, shares above 1) — are returned by position for the caller to build as
+    :class:`PricingRequest` (which prices them or raises the request's own error).
 
     Returns
     -------
     (LoanColumns, list of int)
-        Columns of the rows priced on the fast path, in order, and the indices of the other rows.
+        Columns of the rows taken, in order, and the positions of the rows not taken.
     """
     template, by_type = _flat_defaults()
+    take = [i for i, r in enumerate(rows) if FLAT_FIELDS.issuperset(r) and r.get("pd") is not None]
+    sub = [rows[i] for i in take] if len(take) < len(rows) else rows
+    f = lambda name, default=np.nan: np.array(_column(sub, name, default), dtype=float)
+    amount, appraisal, pledge, lgd = f("amount_cny"), f("ip_appraisal_cny"), f("pledge_rate"), f("lgd")
+    g, s, p = f("guarantee_share", 0.0), f("insurance_share", 0.0), f("pool_share", 0.0)
+    bad = ((~np.isnan(appraisal) & ~np.isnan(pledge)) | (~np.isnan(lgd) & ~(np.isnan(appraisal) & np.isnan(pledge)))
+           | (g + s + p > 1 + 1e-9))
+    if bad.any():  # the request's cross-field checks name the problem: leave these rows to it
+        keep = np.flatnonzero(~bad)
+        slow = sorted(set(range(len(rows))) - {take[i] for i in keep})
+        cols, _ = columns_from_rows([sub[i] for i in keep])
+        return cols, slow
+    slow = sorted(set(range(len(rows))) - set(take))
+    n = len(sub)
     base, _ = _request_row(template)
-    idx = {n: i for i, n in enumerate(_COLUMN_NAMES)}
-    out_rows, slow = [], []
-    for i, r in enumerate(rows):
-        if not FLAT_FIELDS.issuperset(r) or r.get("pd") is None:
-            slow.append(i)
-            continue
-        appraisal, pledge, lgd = r.get("ip_appraisal_cny"), r.get("pledge_rate"), r.get("lgd")
-        g, s, p = r.get("guarantee_share", 0.0), r.get("insurance_share", 0.0), r.get("pool_share", 0.0)
-        if (appraisal is not None and pledge is not None) or (lgd is not None and (appraisal, pledge) != (None, None)) \
-                or g + s + p > 1 + 1e-9:
-            slow.append(i)
-            continue
-        row = list(base)
-        amount = float(r["amount_cny"])
-        row[0], row[1], row[4] = amount, float(r["term_years"]), float(r["pd"])
-        if "amortisation" in r:
-            row[2] = AMORTISATIONS.index(Amortisation(r["amortisation"]))
-        row[3] = _nan(r.get("quoted_rate"))
-        # loss terms: the same three cases as _request_row (average mode)
-        value = appraisal if appraisal is not None else (amount / pledge if pledge is not None else None)
-        if lgd is not None or value is None:
-            t = given_lgd_terms(lgd if lgd is not None else 1.0 - template.unsecured_recovery_rate)
-            net = t.net_value_cny
-        else:
-            t = by_type[IPType(r.get("ip_type", template.ip_type))]
-            net = t.net_value_cny * value  # κ·V with V = 1 in the cached terms
-        row[5:10] = (t.p_no_sale, t.alpha, t.beta, net, t.unsecured_recovery)
-        row[10:13] = (g, s, p)
-        row[13] = _nan(r.get("pool_cap_cny"))
-        row[14] = r.get("pool_pay_probability", template.pool_pay_probability)
-        for name, col in (("funding_cost_rate", "funding"), ("operating_cost_rate", "opex"),
-                          ("tax_rate", "tax"), ("hurdle_rate", "hurdle")):
-            if name in r:
-                row[idx[col]] = r[name]
-        row[idx["capital_return"]] = row[idx["funding"]]  # default: the funding cost the capital saves
-        if "capital_method" in r:
-            method = CapitalMethod(r["capital_method"])
-            row[idx["method"]] = METHODS.index(method)
-            row[idx["crm"]] = CRMS.index(_template_with(method).effective_crm)
-        out_rows.append(row)
-    return _stack(out_rows, None), slow
+    out = {name: np.full(n, v, dtype=np.int64 if name in _INT_COLUMNS else (bool if name == "foundation" else float))
+           for name, v in zip(_COLUMN_NAMES, base, strict=True)}
+    out.update(amount=amount, term=f("term_years"), pd=f("pd"), quoted=f("quoted_rate"),
+               guarantee=g, insurance=s, pool=p, pool_cap=f("pool_cap_cny"),
+               pool_pay=f("pool_pay_probability", template.pool_pay_probability),
+               funding=f("funding_cost_rate", template.funding_cost_rate),
+               opex=f("operating_cost_rate", template.operating_cost_rate),
+               tax=f("tax_rate", template.tax_rate), hurdle=f("hurdle_rate", template.hurdle_rate))
+    out["capital_return"] = out["funding"]  # PricingRequest.capital_return: default the funding cost it saves
+    amort = _column(sub, "amortisation", template.amortisation)
+    out["amortisation"] = np.array([AMORTISATIONS.index(Amortisation(a)) for a in amort], dtype=np.int64)
+    methods = [CapitalMethod(m) for m in _column(sub, "capital_method", template.capital_method)]
+    out["method"] = np.array([METHODS.index(m) for m in methods], dtype=np.int64)
+    out["crm"] = np.array([CRMS.index(_template_with(m).effective_crm) for m in methods], dtype=np.int64)
+    # loss terms, the three cases of _request_row (average mode): given LGD, no collateral, pledged IP
+    with np.errstate(invalid="ignore"):
+        value = np.where(np.isnan(appraisal), amount / pledge, appraisal)  # PricingRequest.ip_value_cny
+    given = ~np.isnan(lgd) | np.isnan(value)
+    ip = [IPType(t) for t in _column(sub, "ip_type", template.ip_type)]
+    per_type = np.array([[(t := by_type[x]).p_no_sale, t.alpha, t.beta, t.net_value_cny, t.unsecured_recovery]
+                         for x in ip]).reshape(n, 5)
+    none = given_lgd_terms(1.0 - template.unsecured_recovery_rate)
+    out["p_no_sale"] = np.where(given, none.p_no_sale, per_type[:, 0])
+    out["alpha"] = np.where(given, none.alpha, per_type[:, 1])
+    out["beta"] = np.where(given, none.beta, per_type[:, 2])
+    out["net_value"] = np.where(given, none.net_value_cny, per_type[:, 3] * np.where(given, 1.0, value))
+    out["unsecured"] = np.where(~np.isnan(lgd), 1.0 - lgd,
+                                np.where(given, none.unsecured_recovery, per_type[:, 4]))
+    return LoanColumns(**out), slow
 
 
 @lru_cache(maxsize=8)
