@@ -323,7 +323,7 @@ class PricedColumns:
 def _finish(c: LoanColumns, m: dict[str, np.ndarray], m_quoted: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     q = m_quoted["capital_rate"]
     ok = ~np.isnan(c.quoted) & (q > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         m["raroc"] = np.where(ok, raroc(c.quoted, c.funding, c.opex, m_quoted["el"], q, c.tax, c.capital_return),
                               np.nan)
     return m
@@ -345,7 +345,7 @@ def price_columns(c: LoanColumns) -> PricedColumns:
     w = with_pool["exposure_years"]
     return PricedColumns(
         columns=c, legs={True: with_pool, False: without},
-        pd_cumulative=1.0 - (1.0 - c.pd) ** c.term, exposure_years=w, average_exposure=w / with_pool["last"],
+        pd_cumulative=-np.expm1(c.term * np.log1p(-c.pd)), exposure_years=w, average_exposure=w / with_pool["last"],
         effective_maturity=with_pool["maturity"], lgd_unsecured=1.0 - c.unsecured,
         lgd_after_collateral=with_pool["lgd_collateral"], subsidy_rate=subsidy, subsidy_cny=subsidy * w * c.amount)
 

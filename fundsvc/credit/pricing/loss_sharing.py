@@ -222,7 +222,8 @@ def bank_loss_fraction(
     capped = ~np.isnan(cap)
     if np.any(capped):
         use = capped & (p > 0.0)  # elsewhere the value is not used: 0 keeps the arithmetic finite
-        threshold = np.where(use, (np.where(use, cap, 0.0) / ead) / np.where(use, p, 1.0), 0.0)
+        with np.errstate(over="ignore"):  # a cap far above p·EAD: threshold inf, the pool pays p·L
+            threshold = np.where(use, (np.where(use, cap, 0.0) / ead) / np.where(use, p, 1.0), 0.0)
         excess = np.where(use, _expected_excess(terms, ead, threshold), 0.0)
     else:
         excess = 0.0

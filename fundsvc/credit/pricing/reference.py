@@ -8,6 +8,7 @@ equal on hypothesis-generated loans, field by field. Not used by the application
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -262,7 +263,7 @@ def price_loan_reference(request: PricingRequest | Mapping[str, Any] | None = No
         hurdle_rate=req.hurdle_rate,
         tax_rate=req.tax_rate,
         pd_annual=pd,
-        pd_cumulative=1.0 - (1.0 - pd) ** req.term_years,
+        pd_cumulative=-math.expm1(req.term_years * math.log1p(-pd)),  # 1 − (1 − p)^T without cancellation
         exposure_years=sched.exposure_years,
         average_exposure=sched.average_exposure,
         effective_maturity_years=m.maturity,
