@@ -150,8 +150,9 @@ def _capital(c: LoanColumns, m: dict[str, np.ndarray], with_pool: bool) -> None:
                              c.foundation_lgd)
         maturity = np.where(np.isnan(c.irb_maturity), m["maturity"], c.irb_maturity)
         keys = np.stack((c.pd_floor, c.size_lower, c.size_upper, c.size_unit), axis=1)[irb_rows]
-        for key in np.unique(keys, axis=0):  # one group per PD floor and size thresholds (usually one)
-            rows = irb_rows[(keys == key).all(axis=1)]
+        one = (keys == keys[0]).all()
+        for key in (keys[:1] if one else np.unique(keys, axis=0)):  # per PD floor and size thresholds (usually one)
+            rows = irb_rows if one else irb_rows[(keys == key).all(axis=1)]
             floor = float(key[0])
             thresholds = irb.FirmSizeThresholds(lower=float(key[1]), upper=float(key[2]), unit_cny=float(key[3]))
             r = c.correlation[rows].copy()

@@ -165,11 +165,13 @@ FLAT_FIELDS = frozenset({
 
 
 @lru_cache(maxsize=1)
-def _flat_defaults() -> tuple[PricingRequest, dict[IPType, RecoveryTerms]]:
-    """A template request holding every default, and the default recovery terms per IP type (of 1 CNY)."""
+def _flat_defaults() -> tuple[PricingRequest, dict[IPType, RecoveryTerms], tuple[Any, ...]]:
+    """A template request holding every default, the default recovery terms per IP type (of 1 CNY)
+    and the template's column values."""
     template = PricingRequest.model_validate({"amount_cny": 1.0, "term_years": 1.0, "pd": 0.5})
     model = template.recovery
-    return template, {t: recovery_terms(1.0, t, model, template.unsecured_recovery_rate) for t in IPType}
+    terms = {t: recovery_terms(1.0, t, model, template.unsecured_recovery_rate) for t in IPType}
+    return template, terms, _request_row(template)[0]
 
 
 def _column(rows: Sequence[Mapping[str, Any]], name: str, default: Any) -> list[Any]:
@@ -191,7 +193,7 @@ def columns_from_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[LoanColumns, l
     (LoanColumns, list of int)
         Columns of the rows taken, in order, and the positions of the rows not taken.
     """
-    template, by_type = _flat_defaults()
+    template, by_type, base = _flat_defaults()
     take = [i for i, r in enumerate(rows) if FLAT_FIELDS.issuperset(r) and r.get("pd") is not None]
     sub = [rows[i] for i in take] if len(take) < len(rows) else rows
     f = lambda name, default=np.nan: np.array(_column(sub, name, default), dtype=float)
@@ -206,7 +208,6 @@ def columns_from_rows(rows: Sequence[Mapping[str, Any]]) -> tuple[LoanColumns, l
         return cols, slow
     slow = sorted(set(range(len(rows))) - set(take))
     n = len(sub)
-    base, _ = _request_row(template)
     out = {name: np.full(n, v, dtype=np.int64 if name in _INT_COLUMNS else (bool if name == "foundation" else float))
            for name, v in zip(_COLUMN_NAMES, base, strict=True)}
     out.update(amount=amount, term=f("term_years"), pd=f("pd"), quoted=f("quoted_rate"),
