@@ -21,7 +21,11 @@ from hypothesis import strategies as st
 
 from fundsvc.credit import price_loan
 from fundsvc.credit.pricing.batch import price_columns, price_requests
-from fundsvc.credit.pricing.loan_columns import _COLUMN_NAMES, columns_from_requests, columns_from_rows
+from fundsvc.credit.pricing.loan_columns import (
+    _COLUMN_NAMES,
+    columns_from_requests,
+    columns_from_rows,
+)
 from fundsvc.credit.pricing.reference import price_loan_reference
 from fundsvc.credit.pricing.request import make_request
 from fundsvc.errors import InputError

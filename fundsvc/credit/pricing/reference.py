@@ -214,39 +214,8 @@ def _leg(req: PricingRequest, terms: RecoveryTerms | SourcedTerms, pd: float, *,
 
 
 def price_loan_reference(request: PricingRequest | Mapping[str, Any] | None = None, /, **fields: Any) -> PricingResult:
-    """Price one loan: break-even rate, RAROC at the quoted rate and the pool's subsidy value.
-
-    Pure and analytic (no simulation); formulas and conventions are in the module docstring of
-    :mod:`fundsvc.credit.pricing.loan`.
-
-    Parameters
-    ----------
-    request : PricingRequest or mapping, optional
-        The loan and the bank's economics (see :class:`PricingRequest` for every field).
-    **fields
-        Request fields by name, e.g. ``price_loan(amount_cny=5e6, term_years=3, pd=0.02,
-        ip_appraisal_cny=12e6, pool_share=0.4, quoted_rate=0.045)``.
-
-    Returns
-    -------
-    PricingResult
-        Break-even rate and its components, RAROC at the quoted rate, EL, LGDs, capital, and the
-        same without the pool, with the subsidy value (``subsidy_rate``, ``subsidy_bp``,
-        ``subsidy_cny``).
-
-    Raises
-    ------
-    fundsvc.errors.InputError
-        For invalid inputs, naming each field and what is wrong.
-
-    Examples
-    --------
-    >>> r = price_loan_reference(amount_cny=1e6, term_years=1, pd=0.02, lgd=0.5, funding_cost_rate=0.02,
-    ...                operating_cost_rate=0.01, tax_rate=0.0, hurdle_rate=0.12, risk_weight=1.0,
-    ...                capital_ratio=0.08)
-    >>> round(r.break_even_rate, 6)  # 0.02 + 0.01 + 0.02·0.5 + 0.08·(0.12 − 0.02)
-    0.048
-    """
+    """:func:`fundsvc.credit.price_loan` as it was computed one loan at a time (same arguments and
+    result); the reference the vectorised kernel is tested against."""
     req = make_request(request, **fields)
     pd = req.annual_pd
     terms = _recovery(req)
