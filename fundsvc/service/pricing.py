@@ -4,7 +4,8 @@ The formula is the one of :func:`fundsvc.credit.price_loan` (which runs the same
 loan); this module only routes rows. Rows with the API's flat fields go straight into columns
 (:func:`fundsvc.credit.pricing.loan_columns.columns_from_rows`); any other row is validated with
 :class:`fundsvc.credit.PricingRequest` and, when valid, priced in the same kernel call, else it
-carries the request's :class:`InputError`. Output columns are plain lists (NaN and ±inf as None).
+carries the request's :class:`InputError`. Identical loans are priced once. Output columns are
+plain lists (NaN and ±inf as None).
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def price_batch(loans: Sequence[Mapping[str, Any]]) -> list[dict[str, float | No
     for idx, c in ((fast, cols), (np.asarray(placed, dtype=np.int64), None)):
         if not idx.size:
             continue
-        priced = price_columns(c if c is not None else columns_from_requests(requests))
-        figures = {k: _as_list(v) for k, v in _output_columns(priced).items()}
+        distinct, inverse = (c if c is not None else columns_from_requests(requests)).distinct()
+        priced = price_columns(distinct)  # each distinct loan once
+        figures = {k: _as_list(v[inverse]) for k, v in _output_columns(priced).items()}
         for j, row in enumerate(zip(*figures.values(), strict=True)):
             out[int(idx[j])] = dict(zip(OUTPUT_FIELDS, row, strict=True))
     return out

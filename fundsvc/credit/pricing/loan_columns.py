@@ -102,6 +102,17 @@ class LoanColumns:
         return LoanColumns(**out, sourced=src)
 
 
+    def distinct(self) -> tuple[LoanColumns, np.ndarray]:
+        """The distinct loans (rows equal bit for bit; loans with engine-model terms all kept) and the
+        inverse index: ``self`` is ``distinct.take(inverse)`` row for row."""
+        if self.sourced is not None or self.n < 2:
+            return self, np.arange(self.n)
+        table = np.ascontiguousarray(np.stack([getattr(self, k).astype(float) for k in _COLUMN_NAMES], axis=1))
+        keys = table.view(np.dtype((np.void, table.dtype.itemsize * table.shape[1]))).ravel()
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return self.take(first), inverse.ravel()
+
+
 _COLUMN_NAMES = tuple(f.name for f in fields(LoanColumns) if f.name != "sourced")
 _INT_COLUMNS = {"amortisation", "method", "crm"}
 
