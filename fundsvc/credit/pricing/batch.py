@@ -247,10 +247,12 @@ def _leg(c: LoanColumns, with_pool: bool) -> tuple[dict[str, np.ndarray], dict[s
     """
     start = np.where(np.isnan(c.quoted), c.funding, c.quoted)
     m0 = _measures(c, start, with_pool)
-    m = {k: v.copy() for k, v in m0.items()}
     r_prev, h_prev = start.copy(), m0["break_even"] - start
-    r = m0["break_even"].copy()
     active = (c.amortisation == _ANNUITY) & ~(np.abs(h_prev) < ANNUITY_TOL)
+    if not active.any():
+        return m0, m0
+    m = {k: v.copy() for k, v in m0.items()}
+    r = m0["break_even"].copy()
     for _ in range(ANNUITY_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
@@ -336,9 +338,12 @@ def price_columns(c: LoanColumns) -> PricedColumns:
     same = (c.pool == 0.0) & np.isnan(c.economic_without_pool)  # no pool: the legs coincide
     if same.all():
         without = with_pool
+    elif not same.any():
+        without = _finish(c, *_leg(c, False))
     else:
         rest = np.flatnonzero(~same)
-        sub = _finish(c.take(rest), *_leg(c.take(rest), False))
+        part = c.take(rest)
+        sub = _finish(part, *_leg(part, False))
         without = {k: v.copy() for k, v in with_pool.items()}
         _scatter(without, rest, sub)
     without["same"] = same
