@@ -100,13 +100,15 @@ def schedules(term: np.ndarray, amortisation: np.ndarray, rate: np.ndarray) -> d
             "mask": mask, "last": last}
 
 
-def _losses(c: LoanColumns, ead: np.ndarray, mask: np.ndarray, with_pool: bool, need_no_pool: np.ndarray):
+def _losses(c: LoanColumns, ead: np.ndarray, mask: np.ndarray, with_pool: bool, need_no_pool: np.ndarray,
+            el_closed: np.ndarray):
     """Per-period ``E[L]``, the bank's loss and (where ``need_no_pool``) the bank's loss without the
-    pool, per CNY of EAD, each (n, K); zero on padded periods."""
+    pool, per CNY of EAD, each (n, K); zero on padded periods. ``el_closed`` is the closed-form
+    ``E[L]`` on ``ead`` (:func:`_profile`)."""
     col = lambda a: a[:, None]
     pool = col(c.pool) if with_pool else 0.0
     terms = RecoveryTerms(col(c.p_no_sale), col(c.alpha), col(c.beta), col(c.net_value), col(c.unsecured))
-    el = expected_loss_fraction(terms, ead)
+    el = el_closed.copy()  # engine-model rows are overwritten below
     share = {"guarantee_share": col(c.guarantee), "insurance_share": col(c.insurance),
                  "pool_cap_cny": col(c.pool_cap), "pool_pay_probability": col(c.pool_pay)}
     bank = bank_loss_fraction(terms, ead, pool_share=pool, expected=el, **share)
@@ -172,8 +174,9 @@ def _capital(c: LoanColumns, m: dict[str, np.ndarray], with_pool: bool) -> None:
     m.update(capital_rate=rate, risk_weight=rw, correlation=corr, maturity_years=mat, capital_lgd=lgd)
 
 
-def _measures(c: LoanColumns, rate: np.ndarray, with_pool: bool) -> dict[str, np.ndarray]:
-    """EL rate, default-weighted LGDs, capital and break-even rate of one leg on the schedule at ``rate``."""
+def _profile(c: LoanColumns, rate: np.ndarray) -> dict[str, np.ndarray]:
+    """What both legs share on the schedule at ``rate``: schedule, default probabilities and timing,
+    EAD and the closed-form ``E[L]`` per period, (n, K)."""
     s = schedules(c.term, c.amortisation, rate)
     mask, tau, e = s["mask"], s["tau"], s["exposure"]
     w = _rowsum(tau * e)
@@ -186,9 +189,21 @@ def _measures(c: LoanColumns, rate: np.ndarray, with_pool: bool) -> dict[str, np
         timing = np.where(lam < 1e-250, tau,
                           np.exp(-s["t_start"] * lam) * -np.expm1(-(s["t_end"] - s["t_start"]) * lam) / lam)
     ead = c.amount[:, None] * np.where(mask, e, 1.0)  # padded periods: any positive EAD, losses masked
+    terms = RecoveryTerms(*(a[:, None] for a in (c.p_no_sale, c.alpha, c.beta, c.net_value, c.unsecured)))
+    return {"s": s, "w": w, "maturity": maturity, "d": d, "timing": timing, "ead": ead,
+            "el_closed": expected_loss_fraction(terms, ead)}
+
+
+def _measures(c: LoanColumns, rate: np.ndarray, with_pool: bool,
+              prof: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """EL rate, default-weighted LGDs, capital and break-even rate of one leg on the schedule at ``rate``
+    (``prof``: :func:`_profile` of the same loans and rate, when the other leg computed it)."""
+    prof = _profile(c, rate) if prof is None else prof
+    s, w, maturity, d, timing, ead = (prof[k] for k in ("s", "w", "maturity", "d", "timing", "ead"))
+    mask, tau, e = s["mask"], s["tau"], s["exposure"]
     p = c.pool if with_pool else np.zeros(c.n)
     has_no_pool = (with_pool & (p > 0) & (c.method == _IRB) & (c.crm != _LGDADJ))
-    el_k, bank, bank0 = _losses(c, ead, mask, with_pool, has_no_pool)
+    el_k, bank, bank0 = _losses(c, ead, mask, with_pool, has_no_pool, prof["el_closed"])
     wl = timing * e
     wsum = _rowsum(wl)
     m = {
@@ -206,6 +221,7 @@ def _measures(c: LoanColumns, rate: np.ndarray, with_pool: bool) -> dict[str, np
     m["charge"] = capital_charge(m["capital_rate"], c.tax, c.hurdle, c.capital_return)
     m["break_even"] = break_even_rate(c.funding, c.opex, m["el"], m["capital_rate"], c.tax, c.hurdle,
                                       c.capital_return)
+    m["_profile"] = prof
     return m
 
 
@@ -238,7 +254,7 @@ def _scatter(dst: dict[str, np.ndarray], idx: np.ndarray, src: dict[str, np.ndar
         dst[k][idx] = v
 
 
-def _leg(c: LoanColumns, with_pool: bool) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _leg(c: LoanColumns, with_pool: bool, prof: dict | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Measures at the break-even rate (the annuity fixed point) and at the quoted rate, of one leg.
 
     For an annuity the schedule depends on the contract rate: ``r* = g(r*)`` with ``g(r)`` the
@@ -246,18 +262,19 @@ def _leg(c: LoanColumns, with_pool: bool) -> tuple[dict[str, np.ndarray], dict[s
     slope close to −1; three or four evaluations). Loans stop at their own convergence.
     """
     start = np.where(np.isnan(c.quoted), c.funding, c.quoted)
-    m0 = _measures(c, start, with_pool)
+    m0 = _measures(c, start, with_pool, prof)
     r_prev, h_prev = start.copy(), m0["break_even"] - start
     active = (c.amortisation == _ANNUITY) & ~(np.abs(h_prev) < ANNUITY_TOL)
     if not active.any():
         return m0, m0
-    m = {k: v.copy() for k, v in m0.items()}
+    m = {k: v.copy() for k, v in m0.items() if k != "_profile"}
     r = m0["break_even"].copy()
     for _ in range(ANNUITY_MAX_ITER):
         idx = np.flatnonzero(active)
         if not idx.size:
             break
         sub = _measures(c.take(idx), r[idx], with_pool)
+        del sub["_profile"]
         _scatter(m, idx, sub)
         g = sub["break_even"]
         h = g - r[idx]
@@ -334,16 +351,21 @@ def _finish(c: LoanColumns, m: dict[str, np.ndarray], m_quoted: dict[str, np.nda
 
 def price_columns(c: LoanColumns) -> PricedColumns:
     """Price every loan of ``c``: break-even rate, RAROC at the quoted rate, the pool's subsidy value."""
-    with_pool = _finish(c, *_leg(c, True))
+    pooled, quoted = _leg(c, True)
+    start_profile = quoted.pop("_profile")  # the schedule at the start rate: the same for both legs
+    pooled.pop("_profile", None)
+    with_pool = _finish(c, pooled, quoted)
     same = (c.pool == 0.0) & np.isnan(c.economic_without_pool)  # no pool: the legs coincide
     if same.all():
         without = with_pool
     elif not same.any():
-        without = _finish(c, *_leg(c, False))
+        without = _finish(c, *_leg(c, False, start_profile))
+        without.pop("_profile", None)
     else:
         rest = np.flatnonzero(~same)
         part = c.take(rest)
         sub = _finish(part, *_leg(part, False))
+        sub.pop("_profile", None)
         without = {k: v.copy() for k, v in with_pool.items()}
         _scatter(without, rest, sub)
     without["same"] = same
