@@ -84,9 +84,9 @@ def price_one(loan: LoanIn) -> PricingOut:
 
 
 @router.post("/pricing/loan", response_model=PricingOut, tags=["pricing"], summary="Price one loan")
-async def price_loan_route(loan: LoanIn, who: Caller) -> Response:
-    """Priced on the event loop: about a millisecond of CPU, less than a hop to a worker thread and
-    back costs under 8 concurrent clients (measured, see bench/bench_api.py); written with orjson."""
+def price_loan_route(loan: LoanIn, who: Caller) -> Response:
+    """Priced in the thread pool (an async route pricing on the event loop measured worse: p95 156–184 ms
+    vs 86–121 ms, 8 clients, bench/bench_api.py at load ~8); written with orjson."""
     require(who, Action.PRICE)
     return Response(orjson.dumps(_price_one(loan)), media_type="application/json")
 
