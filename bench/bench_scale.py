@@ -2,15 +2,18 @@
 
 Usage::
 
-    python bench/bench_scale.py memory --paths 1000000 [--side whole|equity] [--scenario NAME] [--chunk C]
+    python bench/bench_scale.py memory --paths 1000000 [--side whole|equity] [--sizing] [--scenario NAME] [--chunk C]
     python bench/bench_scale.py dask --paths 60000 [--scenario NAME] [--chunk C]
 
 ``memory`` runs the scenario serially in *this* process with the streaming reducer (path tables
-to Parquet parts, summaries from column files; no pool sizing, which holds the claims in memory)
-and prints one JSON line with the process's peak resident set size
+to Parquet parts, summaries from column files) and prints one JSON line with the process's peak
+resident set size
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, interpreter and libraries included). The
-``equity`` side drops the scenario's loans and pools. :func:`memory` runs it in a fresh
-subprocess so that each measurement has its own high-water mark.
+``equity`` side drops the scenario's loans and pools. ``--sizing`` also sizes the pools as the
+CLI does by default (``fundsvc simulate``'s ``--depletion-target`` 0.05: initial balance and annual
+top-up per pool on the run's own claims, spooled to disk by
+:mod:`fundsvc.credit.pools.claim_spool`). :func:`memory` runs it in a fresh subprocess so that
+each measurement has its own high-water mark.
 
 ``dask`` starts a ``LocalCluster`` with 1, then 2 single-threaded worker processes (without
 Dask's ``MALLOC_TRIM_THRESHOLD_`` worker setting, see :data:`WORKER_CONFIG`), warms each
@@ -30,6 +33,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+CLI_DEPLETION_TARGET = 0.05
+"""``fundsvc simulate``'s default ``--depletion-target`` (fundsvc/cli/simulate.py): pool sizing on."""
 
 
 WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
@@ -67,20 +73,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 20260101) -> dict:
-    """Run in this process; return peak RSS and timings (call in a fresh process)."""
+def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 20260101, sizing: bool = False) -> dict:
+    """Run in this process; return peak RSS and timings (call in a fresh process).
+
+    ``sizing``: size the pools as the CLI does by default (:data:`CLI_DEPLETION_TARGET`)."""
 
     from fundsvc.simulation import run_simulation
 
     base_mb = peak_rss_mb()
     compiled = _compiled(scenario, side)
     t0 = time.perf_counter()
-    r = run_simulation(compiled, paths=paths, seed=seed, chunk_size=chunk, keep_paths_in_memory=False)
+    r = run_simulation(compiled, paths=paths, seed=seed, chunk_size=chunk, keep_paths_in_memory=False,
+                       depletion_target=CLI_DEPLETION_TARGET if sizing else None)
     wall = time.perf_counter() - t0
     summary = r.equity_summary()
     spool_mb = sum(p.stat().st_size for parts in r.array_parts.values() for p in parts) / 2**20
     out = {
-        "scenario": scenario, "side": side, "paths": paths, "chunk": chunk,
+        "scenario": scenario, "side": side, "paths": paths, "chunk": chunk, "sizing": sizing,
         "peak_rss_mb": peak_rss_mb(),
         "import_rss_mb": base_mb,
         "wall_s": wall, "paths_per_s": paths / wall,
@@ -88,19 +97,23 @@ def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 2
         "guidance_tvpi_p50": float(summary.filter(summary["entity"] == "guidance")["tvpi_p50"][0])
         if summary.height else None,
     }
+    if sizing:
+        sz = r.credit_tables.get("pool_sizing")
+        out["pool_sizing_s"] = r.timings.get("pool_sizing")
+        out["pool_sizing"] = sz.to_dicts() if sz is not None else None
     r.discard_spool()
     return out
 
 
-def memory(scenario: str, paths: int, side: str = "whole", chunk: int = 10_000) -> dict:
+def memory(scenario: str, paths: int, side: str = "whole", chunk: int = 10_000, sizing: bool = False) -> dict:
     """:func:`memory_child` in a fresh subprocess (its own peak RSS)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "memory", "--scenario", scenario, "--paths", str(paths),
-           "--side", side, "--chunk", str(chunk)]
+           "--side", side, "--chunk", str(chunk), *(["--sizing"] if sizing else [])]
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
     if proc.returncode != 0:
-        return {"scenario": scenario, "side": side, "paths": paths, "error": proc.stderr[-2000:]}
+        return {"scenario": scenario, "side": side, "paths": paths, "sizing": sizing, "error": proc.stderr[-2000:]}
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     res["subprocess_wall_s"] = time.perf_counter() - t0
     return res
@@ -152,9 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paths", type=int, default=100_000)
     ap.add_argument("--side", choices=["whole", "equity"], default="whole")
     ap.add_argument("--chunk", type=int, default=10_000)
+    ap.add_argument("--sizing", action="store_true", help="memory: size the pools as the CLI does by default")
     a = ap.parse_args(argv)
     if a.what == "memory":
-        res = memory_child(a.scenario, a.paths, a.side, a.chunk)
+        res = memory_child(a.scenario, a.paths, a.side, a.chunk, sizing=a.sizing)
     else:
         res = dask_throughput(a.scenario, a.paths, a.chunk)
     print(json.dumps(res))

@@ -109,7 +109,8 @@ class PreparedChunk:
         The chunk's path-level tables encoded as Parquet (zstd).
     reduced : dict of Side to ReducedChunk
         Each side's PATHS columns, SUM sums and SAMPLE rows of this chunk.
-    claims : ClaimSet or None
+    claims : SizingClaims or None
+        The chunk's claims for pool sizing, compact (:mod:`fundsvc.credit.pools.claim_spool`).
     timings : dict
     """
 
@@ -166,7 +167,9 @@ class RunReducer:
         Directory for the Parquet parts and column files (created; default a new temporary
         directory). Deleted by :meth:`discard` or, for in-memory results, by the caller.
     keep_claims : bool
-        Keep each chunk's credit claims in memory (pool sizing on common random numbers).
+        Spool each chunk's credit claims (compact, one file per chunk under ``spool_dir/claims``)
+        for pool sizing on common random numbers; :attr:`claims` is then a
+        :class:`~fundsvc.credit.pools.claim_spool.ClaimSpool`, else None.
     """
 
     def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False):
@@ -180,7 +183,11 @@ class RunReducer:
         self.n_paths = 0
         self.timings: dict[str, float] = {}
         self.sides: dict[Side, _SideState] = {}
-        self.claims: list = []
+        self.claims = None
+        if keep_claims:  # pool sizing: claims on disk, not in memory (fundsvc.credit.pools.claim_spool)
+            from fundsvc.credit.pools.claim_spool import ClaimSpool
+
+            self.claims = ClaimSpool(self.root / "claims")
 
     # ---------------------------------------------------------------- adding chunks
     def _write_part(self, name: str, data: bytes, index: int) -> None:
@@ -204,7 +211,7 @@ class RunReducer:
             self._write_part(TableName(name).value, data, idx)
         for side, red in prep.reduced.items():
             self._add_side(Side(side), red)
-        if self.keep_claims and prep.claims is not None:
+        if self.claims is not None and prep.claims is not None:
             self.claims.append(prep.claims)
 
     def _add_side(self, side: Side, red: ReducedChunk) -> None:

@@ -6,6 +6,7 @@ Amounts in CNY; IRRs per year; steps are quarters from the scenario's start date
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,20 +170,17 @@ class SimulationResult:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
-def pool_sizing(model, claims: list, target: float) -> pl.DataFrame:
+def pool_sizing(model, claims, target: float) -> pl.DataFrame:
     """Initial balance and annual top-up per pool for P(depletion within horizon) <= target.
 
-    Columns: pool, variable (initial_balance | annual_top_up), value (CNY), probability, se,
-    target, attained.
+    ``claims``: the run's :class:`~fundsvc.credit.pools.claim_spool.ClaimSpool` (or a list of
+    ClaimSet). Columns: pool, variable (initial_balance | annual_top_up), value (CNY), probability,
+    se, target, attained.
     """
-    from fundsvc.credit.pools.sizing import SizingVariable, required_pool_size
+    from fundsvc.credit.pools.sizing import size_pools
 
-    rows = []
-    for pool_id in model.pool_ids:
-        for var in SizingVariable:
-            r = required_pool_size(model, claims, target, pool_id=pool_id, variable=var)
-            rows.append({"pool": pool_id, "variable": var.value, "value": r.value, "probability": r.probability,
-                         "se": r.se, "target": target, "attained": r.attained})
+    rows = [{"pool": r.pool_id, "variable": r.variable.value, "value": r.value, "probability": r.probability,
+             "se": r.se, "target": target, "attained": r.attained} for r in size_pools(model, claims, target)]
     return pl.DataFrame(rows)
 
 
@@ -221,8 +219,11 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
     if Side.CREDIT in reducer.sides:
         kw["credit_tables"] = {t.short: v for t, v in tables.items() if t.spec.side is Side.CREDIT}
         if depletion_target is not None and reducer.claims:
+            t0 = time.perf_counter()
             kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
                 compiled.credit, reducer.claims, depletion_target)
+            reducer.timings["pool_sizing"] = time.perf_counter() - t0
+            reducer.claims.discard()  # the spooled claims are needed for nothing else
     kw["headlines"] = reducer.headlines()
     if precision is not None:
         kw["precision"] = precision.table()

@@ -124,7 +124,8 @@ def run_simulation(
     depletion_target : float in (0, 1), optional
         Also solve, for each pool, the initial balance and the annual top-up that keep the
         probability of depletion within the horizon at or below this target (common random
-        numbers: the run's own claims, which are then held in memory — O(paths)).
+        numbers: the run's own claims, spooled to disk in compact form and read back one chunk at
+        a time, :mod:`fundsvc.credit.pools.claim_spool`).
     dask_address : str, optional
         Scheduler address for ``Executor.DASK``; default ``FUNDSVC_DASK_ADDRESS``.
     dask_client : distributed.Client, optional

@@ -42,14 +42,19 @@ class CreditSide:
         return compile_credit(scenario, grid=grid.at(scenario.simulation.credit_time_step.per_year))
 
     def simulate(self, model, market, seed: int, chunk, *, keep_claims: bool = False):
-        """``(CreditChunk, claims or None)`` of one chunk."""
+        """``(CreditChunk, claims or None)`` of one chunk; the claims kept for pool sizing are
+        compacted here, on the worker (:func:`fundsvc.credit.pools.claim_spool.compact_claims`)."""
         from fundsvc.credit.engine.kernel import assemble_chunk, chunk_claims
         from fundsvc.credit.pools.ledger import run_pools
 
         claims = chunk_claims(model, market_on(market, model.grid), seed, chunk.index)
         ledger = run_pools(model, claims)
         initial = ledger.balance[0, :, 0] if model.n_pools else np.zeros(0)
-        return assemble_chunk(model, claims, ledger, initial), (claims if keep_claims else None)
+        if keep_claims:
+            from fundsvc.credit.pools.claim_spool import compact_claims
+
+            return assemble_chunk(model, claims, ledger, initial), compact_claims(claims)
+        return assemble_chunk(model, claims, ledger, initial), None
 
     def columns(self, model, chunk) -> dict[str, np.ndarray]:
         from fundsvc.credit.engine.outputs import credit_columns
