@@ -40,7 +40,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-ALL = ("startup", "irr", "equity", "equity_full", "credit", "is", "dask", "memory")
+ALL = ("startup", "irr", "equity", "equity_full", "credit", "is", "dask", "memory", "pricing_batch")
 
 
 def _git_commit() -> str:
@@ -128,7 +128,14 @@ def run_memory(quick: bool) -> dict:
     return out
 
 
-RUNNERS = {"startup": run_startup, "irr": run_irr, "equity": run_equity, "equity_full": run_equity_full, "credit": run_credit, "is": run_is, "dask": run_dask,
+def run_pricing_batch(quick: bool) -> dict:
+    import bench_pricing
+
+    return bench_pricing.run_batch(2_000 if quick else 10_000, 200 if quick else 500, 1 if quick else 3)
+
+
+RUNNERS = {"startup": run_startup, "pricing_batch": run_pricing_batch, "irr": run_irr, "equity": run_equity,
+           "equity_full": run_equity_full, "credit": run_credit, "is": run_is, "dask": run_dask,
            "memory": run_memory}
 
 
@@ -244,6 +251,12 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
                          f"{r['big_paths']:,} paths: {b['peak_rss_mb']:,.0f} MB ({b['wall_s']:.0f} s)",
                          f"{r['small_paths']:,} paths: {a['peak_rss_mb']:,.0f} MB ({a['wall_s']:.0f} s)",
                          f"**{r[f'{side}_ratio']:.2f}×** (target ≤ 1.5×)"))
+    r = res.get("pricing_batch", {})
+    if "speedup" in r:
+        rows.append(("Loan pricing batch, vectorised over loans vs the one-loan reference loop",
+                     f"{r['loans']:,} distinct loans: {r['batch_s']:.3f} s (target ≤ 1 s)",
+                     f"{r['reference_loop_s']:.2f} s (timed on {r['reference_loans_timed']:,} loans)",
+                     f"**{r['speedup']:.1f}× faster**"))
     r = res.get("dask", {})
     if "speedup_2_vs_1" in r:
         rows.append((f"Dask LocalCluster throughput, {r['scenario']}",

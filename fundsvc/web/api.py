@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Literal
 
+import orjson
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi import Path as PathParam
@@ -64,44 +65,49 @@ MAX_PAGE = 5000
 
 
 # ---------------------------------------------------------------------- pricing
-def _priced(result) -> PricingOut:
-    d = result
-    return PricingOut(
-        break_even_rate=finite(d.break_even_rate), break_even_rate_without_pool=finite(d.without_pool.break_even_rate),
-        raroc=finite(d.raroc), expected_loss_rate=finite(d.expected_loss_rate),
-        lgd_after_sharing=finite(d.lgd_after_sharing), capital_rate=finite(d.capital_rate),
-        pd_annual=finite(d.pd_annual), pd_cumulative=finite(d.pd_cumulative), subsidy_rate=finite(d.subsidy_rate),
-        subsidy_bp=finite(d.subsidy_bp), subsidy_cny=finite(d.subsidy_cny))
+def _row_problems(i: int, exc: InputError) -> list[RowProblem]:
+    return [RowProblem(row=i, location=f"loans[{i}].{p.location}".rstrip("."), message=p.message)
+            for p in exc.problems[:20]]
+
+
+def _price_one(loan: LoanIn) -> dict:
+    """Price one API loan with the pricing kernel of :func:`fundsvc.credit.price_loan` (one formula)."""
+    out = price_batch([loan.__dict__])[0]
+    if isinstance(out, InputError):
+        raise out
+    return out
 
 
 def price_one(loan: LoanIn) -> PricingOut:
-    """Price one API loan with :func:`fundsvc.credit.price_loan` (the one pricing formula)."""
-    from fundsvc.credit import price_loan
-
-    return _priced(price_loan(**loan.model_dump(exclude_none=True)))
+    """:class:`PricingOut` of one API loan."""
+    return PricingOut(**_price_one(loan))
 
 
 @router.post("/pricing/loan", response_model=PricingOut, tags=["pricing"], summary="Price one loan")
-def price_loan_route(loan: LoanIn, who: Caller) -> PricingOut:
+def price_loan_route(loan: LoanIn, who: Caller) -> Response:
+    """Priced in the thread pool (an async route pricing on the event loop measured worse: p95 156–184 ms
+    vs 86–121 ms, 8 clients, bench/bench_api.py at load ~8); written with orjson."""
     require(who, Action.PRICE)
-    return price_one(loan)
+    return Response(orjson.dumps(_price_one(loan)), media_type="application/json")
 
 
 @router.post("/pricing/batch", response_model=BatchOut, tags=["pricing"],
              summary=f"Price up to {MAX_BATCH:,} loans; refused rows are named in `errors`")
-def price_batch_route(batch: BatchIn, who: Caller) -> BatchOut:
+def price_batch_route(batch: BatchIn, who: Caller) -> Response:
+    """All loans in one call of the vectorised kernel; the body is written straight to JSON (its
+    schema is ``BatchOut``: ``results`` per loan, a ``PricingOut`` or null, and ``errors``)."""
     require(who, Action.PRICE)
-    results: list[PricingOut | None] = []
-    errors: list[RowProblem] = []
-    priced = price_batch([loan.model_dump(exclude_none=True) for loan in batch.loans], _priced)
-    for i, out in enumerate(priced):
+    results: list[dict | None] = []
+    errors: list[dict] = []
+    # a validated model's __dict__ holds its field values (read only here; 100× cheaper than model_dump)
+    for i, out in enumerate(price_batch([loan.__dict__ for loan in batch.loans])):
         if isinstance(out, InputError):
             results.append(None)
-            errors.extend(RowProblem(row=i, location=f"loans[{i}].{p.location}".rstrip("."), message=p.message)
-                          for p in out.problems[:20])
+            if len(errors) < 1000:
+                errors.extend(p.model_dump() for p in _row_problems(i, out))
         else:
             results.append(out)
-    return BatchOut(results=results, errors=errors[:1000])
+    return Response(orjson.dumps({"results": results, "errors": errors[:1000]}), media_type="application/json")
 
 
 # ---------------------------------------------------------------------- scenarios

@@ -33,8 +33,8 @@ def context(request: Request) -> ServiceContext:
     return request.app.state.fundsvc
 
 
-def principal(request: Request,
-              _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Principal:
+async def principal(request: Request,
+                    _creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None) -> Principal:
     """The caller authenticated by :class:`fundsvc.web.security.SecurityMiddleware` (401 if none).
 
     The ``HTTPBearer`` dependency only documents the scheme in OpenAPI; the middleware has already

@@ -1,7 +1,7 @@
 """A loan book priced by its own model: per-loan pricing requests, and the book report per grade and product.
 
-Every loan is priced with :func:`fundsvc.credit.price_loan` using the scenario's recovery
-model (the same one the credit engine draws: IP disposal, workout recovery, guarantor credit) and,
+Every loan is priced with the kernel of :func:`fundsvc.credit.price_loan` (all loans in one call)
+using the scenario's recovery model (the same one the credit engine draws: IP disposal, workout recovery, guarantor credit) and,
 for pooled loans, the pool's sharing terms. The loan-book generator
 (:mod:`fundsvc.loangen`) sets contract rates from the same requests (break-even + a spread), and
 ``fundsvc book-report RUN`` shows, per grade and product, exposure-weighted averages of
@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from fundsvc.credit.pricing.loan import price_loan
+from fundsvc.credit.pricing.batch import price_requests
+from fundsvc.credit.pricing.request import make_request
 from models.credit import AchievementLoan, IPRecoveryModel, PDMasterScale, RiskSharingPool
 from models.recovery import RecoverySources
 
@@ -94,9 +95,10 @@ def price_book(scenario, **economics: Any) -> pl.DataFrame:
     """
     ctx = BookPricingContext.of_scenario(scenario, **economics)
     rows = []
-    for loan in scenario.loans:
-        pd = scenario.loan_pd(loan)
-        r = price_loan(loan_request(ctx, **_loan_fields(loan, pd), quoted_rate=loan.rate))
+    pds = [scenario.loan_pd(loan) for loan in scenario.loans]
+    reqs = [make_request(loan_request(ctx, **_loan_fields(loan, pd), quoted_rate=loan.rate))
+            for loan, pd in zip(scenario.loans, pds, strict=True)]
+    for loan, pd, r in zip(scenario.loans, pds, price_requests(reqs), strict=True):  # one kernel call
         rows.append({
             "loan_id": loan.loan_id, "grade": loan.rating or "pd", "product": loan.product.value,
             "pooled": loan.pool_id is not None, "amount_cny": loan.amount_cny, "pd": pd, "rate": loan.rate,

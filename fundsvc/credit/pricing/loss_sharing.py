@@ -175,42 +175,57 @@ def bank_loss_fraction(
     terms: RecoveryTerms,
     ead_cny,
     *,
-    guarantee_share: float,
-    insurance_share: float,
-    pool_share: float,
-    pool_cap_cny: float | None,
-    pool_pay_probability: float,
+    guarantee_share,
+    insurance_share,
+    pool_share,
+    pool_cap_cny,
+    pool_pay_probability,
+    expected=None,
 ) -> np.ndarray:
     """The bank's expected loss per CNY of EAD after collateral and sharing (``LGD_bank``).
 
     ``(1 − g − s)·E[L] − π·p·(E[L] − E[(L − m_c/p)⁺])`` with ``m_c = cap / EAD``.
+
+    Elementwise: the terms' fields and the shares may be arrays broadcastable with ``ead_cny``
+    (e.g. shape ``(n_loans, 1)`` against ``(n_loans, n_periods)``, as
+    :mod:`fundsvc.credit.pricing.batch` passes them).
 
     Parameters
     ----------
     terms : RecoveryTerms
         Recovery assumptions.
     ead_cny : array_like
-        Exposure at default per period, CNY, > 0, shape ``(n_periods,)``.
-    guarantee_share, insurance_share, pool_share : float
+        Exposure at default per period, CNY, > 0, shape ``(n_periods,)`` (or ``(n_loans, n_periods)``).
+    guarantee_share, insurance_share, pool_share : float or array_like
         Shares ``g``, ``s``, ``p`` of the net loss, each in [0, 1], ``g + s + p ≤ 1``.
-    pool_cap_cny : float or None
-        Most the pool pays for this loan, CNY; None for no cap.
-    pool_pay_probability : float
+    pool_cap_cny : float, array_like or None
+        Most the pool pays for this loan, CNY; None (or NaN in an array) for no cap.
+    pool_pay_probability : float or array_like
         Probability ``π`` that the pool pays when the loan defaults, in [0, 1].
+    expected : array_like, optional
+        ``E[L]`` (:func:`expected_loss_fraction` on the same ``ead_cny``) when already computed.
 
     Returns
     -------
     numpy.ndarray
-        Bank LGD, fraction of EAD, shape ``(n_periods,)``.
+        Bank LGD, fraction of EAD, broadcast shape of the inputs.
     """
     ead = np.asarray(ead_cny, dtype=float)
-    el = _expected_excess(terms, ead, 0.0)
+    el = _expected_excess(terms, ead, 0.0) if expected is None else expected
     retained = (1.0 - guarantee_share - insurance_share) * el
-    if pool_share <= 0.0 or pool_pay_probability <= 0.0:
+    p = np.asarray(pool_share, dtype=float)
+    pi = np.asarray(pool_pay_probability, dtype=float)
+    active = (p > 0.0) & (pi > 0.0)
+    if not np.any(active):
         return retained
-    if pool_cap_cny is None:
-        pool_paid = pool_share * el
+    cap = np.asarray(np.nan if pool_cap_cny is None else pool_cap_cny, dtype=float)
+    capped = ~np.isnan(cap)
+    if np.any(capped):
+        use = capped & (p > 0.0)  # elsewhere the value is not used: 0 keeps the arithmetic finite
+        with np.errstate(over="ignore"):  # a cap far above p·EAD: threshold inf, the pool pays p·L
+            threshold = np.where(use, (np.where(use, cap, 0.0) / ead) / np.where(use, p, 1.0), 0.0)
+        excess = np.where(use, _expected_excess(terms, ead, threshold), 0.0)
     else:
-        excess = _expected_excess(terms, ead, (pool_cap_cny / ead) / pool_share)
-        pool_paid = pool_share * (el - excess)
-    return retained - pool_pay_probability * pool_paid
+        excess = 0.0
+    pool_paid = p * (el - excess)
+    return np.where(active, retained - pi * pool_paid, retained)

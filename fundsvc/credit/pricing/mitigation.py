@@ -71,25 +71,35 @@ class IRBApproach(StrEnum):
     FOUNDATION = "foundation"
 
 
-def floored_lgd(lgd: float, approach: IRBApproach, floor: float = AIRB_LGD_FLOOR_UNSECURED,
-                foundation_lgd: float = FIRB_LGD_SENIOR_UNSECURED) -> float:
-    """LGD entering the IRB formula: ``max(lgd, floor)`` (advanced) or the supervisory value (foundation)."""
-    if approach is IRBApproach.FOUNDATION:
-        return foundation_lgd
-    return max(float(lgd), floor)
+def floored_lgd(lgd, approach, floor=AIRB_LGD_FLOOR_UNSECURED, foundation_lgd=FIRB_LGD_SENIOR_UNSECURED):
+    """LGD entering the IRB formula: ``max(lgd, floor)`` (advanced) or the supervisory value (foundation).
+
+    Elementwise: ``approach`` is an :class:`IRBApproach` or a boolean array (True = foundation)
+    broadcastable with ``lgd``, ``floor`` and ``foundation_lgd``; scalars in give a float.
+    """
+    if isinstance(approach, IRBApproach):
+        if approach is IRBApproach.FOUNDATION:
+            return foundation_lgd
+        return max(float(lgd), floor)
+    return np.where(approach, foundation_lgd, np.maximum(lgd, floor))
 
 
-def covered_share(pool_share: float, cap_cny: float | None, ead_cny, weights) -> float:
+def covered_share(pool_share, cap_cny, ead_cny, weights):
     """Share of the exposure protected by the pool: ``min(p, cap/EAD_k)``, averaged with ``weights``
-    (exposure-years per period). Shapes: ``ead_cny`` and ``weights`` (n_periods,)."""
+    (exposure-years per period). Shapes: ``ead_cny`` and ``weights`` (n_periods,), or
+    (n_loans, n_periods) with ``pool_share`` and ``cap_cny`` (n_loans, 1) (NaN cap: none); the
+    average over periods is a sequential sum, so padding with zero weights does not change it."""
     ead = np.asarray(ead_cny, dtype=float)
-    c = np.full(ead.shape, float(pool_share))
+    c = np.broadcast_to(np.asarray(pool_share, dtype=float), ead.shape)
     if cap_cny is not None:
-        c = np.minimum(c, cap_cny / ead)
+        cap = np.asarray(cap_cny, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(np.isnan(cap), c, np.minimum(c, cap / ead))
     w = np.asarray(weights, dtype=float)
-    return float(np.dot(c, w) / w.sum())
+    out = np.add.accumulate(c * w, axis=-1)[..., -1] / np.add.accumulate(w, axis=-1)[..., -1]
+    return float(out) if out.ndim == 0 else out
 
 
-def substituted_risk_weight(rw_borrower: float, covered: float, rw_pool: float) -> float:
-    """``(1 − c)·RW_borrower + c·RW_pool`` (fractions)."""
+def substituted_risk_weight(rw_borrower, covered, rw_pool):
+    """``(1 − c)·RW_borrower + c·RW_pool`` (fractions; elementwise)."""
     return (1.0 - covered) * rw_borrower + covered * rw_pool
