@@ -5,21 +5,21 @@ receives each chunk's named per-path columns, strictly in chunk order (the runne
 that arrive early), and
 
 * builds the chunk's path-level tables with the side's ``tables(…, TableKind.PATHS)`` (on the
-  worker, :func:`prepare_chunk`) and writes them to Parquet part files;
+  worker, :func:`prepare_chunk`) and appends them, on a writer thread, to one Parquet file per
+  table (:class:`~fundsvc.simulation.table_writer.TableWriter`) — the file the store adopts;
 * applies each column's :class:`~fundsvc.simulation.contract.Reduction`: PATHS columns are
   appended to binary column files (in chunk order), SUM columns added up (in chunk order),
   SAMPLE columns kept for the run's first ``fan_paths`` paths.
 
 :meth:`RunReducer.finish_tables` then hands the reduced columns (PATHS columns memory-mapped from
 the column files) to each side's ``tables(…, TableKind.SUMMARY)``. In-memory and streamed runs
-differ only in whether the path-level Parquet parts are read back into memory; every table comes
+differ only in whether the path-level frames are also kept in memory (never read back); every table comes
 from the same formula on the same bytes, so the result does not depend on the executor, the
 number of workers or the order in which chunks finished.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
@@ -34,6 +34,7 @@ from fundsvc.simulation.chunk import ChunkOutput, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.contract import Columns, ReducedChunk, split_columns
 from fundsvc.simulation.registry import PATH_TABLES, Side, TableKind, TableName
+from fundsvc.simulation.table_writer import TableFile, TableWriter
 
 ARRAY_NAMES: tuple[str, ...] = tuple(t.value for t in PATH_TABLES)
 """Path-level tables (``TableKind.PATHS`` in the registry)."""
@@ -105,8 +106,9 @@ class PreparedChunk:
     Attributes
     ----------
     chunk : Chunk
-    parts : dict of TableName to bytes
-        The chunk's path-level tables encoded as Parquet (zstd).
+    parts : dict of TableName to polars.DataFrame
+        The chunk's path-level tables (one row per path and entity; pickled as Arrow IPC when
+        shipped from a worker, so the run's Parquet files are encoded once, by the writer).
     reduced : dict of Side to ReducedChunk
         Each side's PATHS columns, SUM sums and SAMPLE rows of this chunk.
     claims : ClaimSet or None
@@ -118,12 +120,6 @@ class PreparedChunk:
     reduced: dict
     claims: object | None
     timings: dict[str, float]
-
-
-def _parquet_bytes(frame: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.write_parquet(buf, compression="zstd", statistics=True)
-    return buf.getvalue()
 
 
 def prepare_chunk(compiled: CompiledScenario, out: ChunkOutput) -> PreparedChunk:
@@ -138,7 +134,7 @@ def prepare_chunk(compiled: CompiledScenario, out: ChunkOutput) -> PreparedChunk
         side = side_for(name)
         model = compiled.models[name]
         for tname, frame in side.tables(model, Columns(cols, ch.size, ch.start), TableKind.PATHS).items():
-            parts[tname] = _parquet_bytes(frame)
+            parts[tname] = frame
         reduced[name] = split_columns(side, cols, ch.size, ch.start, out.fan_paths)
     timings = dict(out.timings)
     timings["prepare"] = time.perf_counter() - t0
@@ -163,18 +159,25 @@ class RunReducer:
     ----------
     compiled : CompiledScenario
     spool_dir : Path, optional
-        Directory for the Parquet parts and column files (created; default a new temporary
-        directory). Deleted by :meth:`discard` or, for in-memory results, by the caller.
+        Directory for the Parquet files and column files (created; default a new temporary
+        directory). Deleted by :meth:`discard` or by the caller.
     keep_claims : bool
         Keep each chunk's credit claims in memory (pool sizing on common random numbers).
+    keep_frames : bool
+        Also keep the path-level frames in memory (an in-memory result), so that they are never
+        read back from the files.
     """
 
-    def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False):
+    def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False,
+                 keep_frames: bool = False):
         self.compiled = compiled
         self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix=f"fundsvc-run-{os.getpid()}-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.columns = ColumnSpool(self.root / "columns")
-        self.parts: dict[str, list[Path]] = {n: [] for n in ARRAY_NAMES}
+        self.writer = TableWriter(self.root / "arrays")
+        self.files: dict[str, TableFile] = {}
+        self.keep_frames = keep_frames
+        self.frames: dict[str, list[pl.DataFrame]] = {}
         self.keep_claims = keep_claims
         self.next_index = 0
         self.n_paths = 0
@@ -183,13 +186,6 @@ class RunReducer:
         self.claims: list = []
 
     # ---------------------------------------------------------------- adding chunks
-    def _write_part(self, name: str, data: bytes, index: int) -> None:
-        d = self.root / "arrays" / name
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"part-{index:06d}.parquet"
-        path.write_bytes(data)
-        self.parts[name].append(path)
-
     def add(self, out: ChunkOutput | PreparedChunk) -> None:
         """Reduce the next chunk (chunks must come in index order 0, 1, 2, …)."""
         prep = out if isinstance(out, PreparedChunk) else prepare_chunk(self.compiled, out)
@@ -200,8 +196,11 @@ class RunReducer:
         self.n_paths += prep.chunk.size
         for k, v in prep.timings.items():
             self.timings[k] = self.timings.get(k, 0.0) + v
-        for name, data in prep.parts.items():
-            self._write_part(TableName(name).value, data, idx)
+        frames = {TableName(name).value: frame for name, frame in prep.parts.items()}
+        self.writer.write(frames)  # encoded to Parquet on the writer thread
+        if self.keep_frames:
+            for name, frame in frames.items():
+                self.frames.setdefault(name, []).append(frame)
         for side, red in prep.reduced.items():
             self._add_side(Side(side), red)
         if self.keep_claims and prep.claims is not None:
@@ -262,15 +261,27 @@ class RunReducer:
 
         return headline_table(load, headline_figures(eq_ents, cr_ents, pool_ids))
 
+    def close_files(self) -> dict[str, TableFile]:
+        """Wait for the writer thread; the path-level Parquet files by table name (in registry order)."""
+        if not self.files:
+            written = self.writer.close()
+            self.files = {n: written[n] for n in ARRAY_NAMES if n in written}
+        return self.files
+
     def load_arrays(self) -> dict[str, pl.DataFrame]:
-        """The path-level tables read back into memory (all parts, in chunk order)."""
-        return {n: pl.read_parquet(parts) if len(parts) > 1 else pl.read_parquet(parts[0])
-                for n, parts in self.parts.items() if parts}
+        """The path-level tables in memory (all chunks, in chunk order): the kept frames, or
+        the files read back when frames were not kept."""
+        if self.keep_frames:
+            return {n: pl.concat(self.frames[n]) if len(self.frames[n]) > 1 else self.frames[n][0]
+                    for n in ARRAY_NAMES if self.frames.get(n)}
+        return {n: pl.read_parquet(f.path) for n, f in self.close_files().items()}
 
     def drop_columns(self) -> None:
         """Delete the column files (after the summaries are computed)."""
         shutil.rmtree(self.columns.directory, ignore_errors=True)
 
     def discard(self) -> None:
-        """Delete the whole spool directory."""
+        """Stop the writer and delete the whole spool directory."""
+        if not self.files:
+            self.writer.abort()
         shutil.rmtree(self.root, ignore_errors=True)

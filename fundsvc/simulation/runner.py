@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -134,7 +135,9 @@ def run_simulation(
         :data:`IN_MEMORY_PATHS`). Otherwise they stay in Parquet part files under the result's
         ``spool_dir`` (the caller deletes it with ``result.discard_spool()``).
     spool_dir : Path, optional
-        Where to spool the run (default: a new temporary directory).
+        Where to spool the run (default: a new temporary directory, deleted at the end for an
+        in-memory result). A given ``spool_dir`` is left to the caller: it holds the run's
+        Parquet files (``result.artifact_files``), which the store adopts as they are.
     precision : float, optional
         Target relative half-width of the headline figures' 95 % intervals (e.g. 0.01): chunks
         are added until it is met, with ``paths`` as the budget (sequential stopping,
@@ -157,7 +160,7 @@ def run_simulation(
     precision = spec.precision
     chunks = chunk_plan(paths, chunk_size)
     t_start = time.perf_counter()
-    reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep)
+    reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep, keep_frames=in_memory)
     log = None
     if precision is None:
         batches = iter([chunks])
@@ -182,8 +185,9 @@ def run_simulation(
     except BaseException:
         reducer.discard()
         raise
-    if in_memory:
+    if in_memory and spool_dir is None:  # nobody will adopt the files
         reducer.discard()
+        result = replace(result, artifact_files={}, spool_dir=None)
     result.timings["simulate_wall"] = t_sim
     result.timings["merge"] = time.perf_counter() - t_start - t_sim
     return result
