@@ -44,13 +44,17 @@ class ColumnSpool:
     """Append-only binary column files, one per key, in a directory.
 
     Each key holds an array of fixed dtype and trailing shape; :meth:`append` adds rows (paths),
-    :meth:`load` returns all rows in the order they were appended.
+    :meth:`load` returns all rows in the order they were appended. With ``in_memory`` (a run
+    that fits in memory) the rows are kept as arrays instead of files: no write, no read-back.
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, in_memory: bool = False):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.in_memory = in_memory
+        if not in_memory:
+            self.directory.mkdir(parents=True, exist_ok=True)
         self._meta: dict = {}
+        self._rows: dict = {}  # in memory: key -> list of row blocks (joined on first load)
 
     def append(self, key, values: np.ndarray) -> None:
         """Append rows ``values`` (shape (n, ...)) to column ``key``."""
@@ -60,8 +64,11 @@ class ColumnSpool:
         path, dtype, tail, n = self._meta[key]
         if a.dtype != dtype or a.shape[1:] != tail:
             raise ValueError(f"column {key!r}: expected dtype {dtype} rows {tail}, got {a.dtype} {a.shape[1:]}")
-        with open(path, "ab") as fh:
-            a.tofile(fh)
+        if self.in_memory:
+            self._rows.setdefault(key, []).append(a)
+        else:
+            with open(path, "ab") as fh:
+                a.tofile(fh)
         self._meta[key] = (path, dtype, tail, n + a.shape[0])
 
     def __contains__(self, key) -> bool:
@@ -73,6 +80,14 @@ class ColumnSpool:
     def load(self, key, *, mmap: bool = False) -> np.ndarray:
         """All rows of column ``key``, shape (n_rows, ...)."""
         path, dtype, tail, n = self._meta[key]
+        if self.in_memory:
+            blocks = self._rows.get(key, [])
+            if len(blocks) != 1:
+                blocks[:] = [np.concatenate(blocks, axis=0) if blocks else np.zeros((n, *tail), dtype)]
+                self._rows[key] = blocks
+            out = blocks[0].view()
+            out.flags.writeable = False  # like the read-only memory map
+            return out
         if mmap:
             if n == 0 or dtype.itemsize * int(np.prod(tail, dtype=np.int64)) == 0:
                 return np.zeros((n, *tail), dtype)
@@ -173,7 +188,7 @@ class RunReducer:
         self.compiled = compiled
         self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix=f"fundsvc-run-{os.getpid()}-"))
         self.root.mkdir(parents=True, exist_ok=True)
-        self.columns = ColumnSpool(self.root / "columns")
+        self.columns = ColumnSpool(self.root / "columns", in_memory=keep_frames)
         self.writer = TableWriter(self.root / "arrays")
         self.files: dict[str, TableFile] = {}
         self.keep_frames = keep_frames
@@ -277,7 +292,8 @@ class RunReducer:
         return {n: pl.read_parquet(f.path) for n, f in self.close_files().items()}
 
     def drop_columns(self) -> None:
-        """Delete the column files (after the summaries are computed)."""
+        """Delete the column files, or free the in-memory columns (after the summaries are computed)."""
+        self.columns._rows.clear()
         shutil.rmtree(self.columns.directory, ignore_errors=True)
 
     def discard(self) -> None:
