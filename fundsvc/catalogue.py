@@ -95,6 +95,14 @@ CODES: dict[str, tuple[str, str]] = {
     "companies": ("家企业", "companies"),
     # pool variables
     "initial_balance": ("初始余额", "Initial balance"), "annual_top_up": ("年度补充", "Annual top-up"),
+    # backtests (fundsvc.validation.report.backtest_report_tables)
+    "auc": ("AUC(区分度)", "AUC (discrimination)"), "gini": ("基尼系数", "Gini"),
+    "pd_grades_failing": ("违约率未通过的等级数", "PD grades failing"),
+    "lgd_predicted": ("预测违约损失率", "LGD predicted"), "lgd_realised": ("实际违约损失率", "LGD realised"),
+    "backtest_overall": ("总体结论", "Overall result"), "observations": ("观测数", "Observations"),
+    "pit_uniformity": ("PIT 均匀性(卡方检验)", "PIT uniformity (chi-square)"),
+    "coverage_90": ("落入模拟 90% 区间的比例", "Inside the simulated 90 % band"),
+    "pass": ("通过", "pass"), "fail": ("未通过", "FAIL"),
 }
 
 # stored column name: (zh, en); statistic suffixes handled by column_label
@@ -166,6 +174,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p_paused": ("暂停概率", "P(paused)"),
     "p_paused_se": ("暂停概率标准误", "P(paused) s.e."),
     "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
+    # backtests
+    "p_value": ("p 值", "p-value"), "result": ("结论", "Result"), "loans": ("笔数", "Loans"),
+    "defaults": ("违约笔数", "Defaults"), "pd": ("违约概率 PD", "PD"), "default_rate": ("实际违约率", "Default rate"),
+    "p_binomial": ("二项检验 p 值", "Binomial p"), "p_jeffreys": ("Jeffreys 检验 p 值", "Jeffreys p"),
 }
 
 _STATS: dict[str, tuple[str, str]] = {

@@ -252,6 +252,8 @@ KINDS: dict[str, Kind] = {
     "n_defined": Kind.COUNT, "step": Kind.COUNT, "n_paths": Kind.COUNT, "paths": Kind.COUNT,
     "id": Kind.COUNT, "run_id": Kind.COUNT, "seed": Kind.COUNT, "share": Kind.PERCENT,
     "duration_s": Kind.NUMBER, "date": Kind.DATE, "created": Kind.TEXT,
+    # backtests
+    "pd": Kind.PERCENT, "default_rate": Kind.PERCENT, "loans": Kind.COUNT, "defaults": Kind.COUNT,
 }
 
 INDICATOR_KINDS: dict[str, Kind] = {
@@ -268,6 +270,9 @@ INDICATOR_KINDS: dict[str, Kind] = {
     "deployment_vs_plan": Kind.PERCENT, "projects_per_yi": Kind.NUMBER, "pool_leverage_utilisation": Kind.PERCENT,
     "tvpi_percentile": Kind.PERCENT, "loss_vs_tolerance": Kind.MULTIPLE, "social_capital_leverage": Kind.MULTIPLE,
     "quarters_to_50pct": Kind.COUNT, "quarters_to_80pct": Kind.COUNT,
+    # backtests (fundsvc.validation.report)
+    "auc": Kind.NUMBER, "gini": Kind.NUMBER, "pd_grades_failing": Kind.COUNT, "lgd_predicted": Kind.PERCENT,
+    "lgd_realised": Kind.PERCENT, "observations": Kind.COUNT, "coverage_90": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
 

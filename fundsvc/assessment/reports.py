@@ -123,8 +123,11 @@ def report_meta(a, title: str | None) -> dict[str, str]:
 
 
 EXTRA_TITLES = {"stress_results": ("压力测试结果(与基准比较,共同随机数)", "Stress results (change vs base, common random numbers)"),
-                "reverse_stress": ("反向压力测试", "Reverse stress tests")}
-"""Titles of tables a report may carry besides the assessment's (stress results stored with the run)."""
+                "reverse_stress": ("反向压力测试", "Reverse stress tests"),
+                "backtest_loans": ("贷款回测:区分度、违约损失率与总体结论", "Loan backtest: discrimination, LGD and overall result"),
+                "backtest_pd_calibration": ("分级违约率校准(单侧检验,5%)", "PD calibration per grade (one-sided, 5 %)"),
+                "backtest_funds": ("子基金回测:PIT 均匀性与 90% 区间覆盖率", "Sub-fund backtest: PIT uniformity and 90 % band coverage")}
+"""Titles of tables a report may carry besides the assessment's (stress results stored with the run, backtests)."""
 
 
 def zh_frame(frame: pl.DataFrame) -> pl.DataFrame:
@@ -505,7 +508,8 @@ def write_report(assessment, path: str | Path, fmt: ReportFormat | str | None = 
     actuals : str, optional
         Which actuals the assessment used (file and import id), named with the basis.
     extra : dict of polars.DataFrame, optional
-        Further tables, e.g. the run's stress results (``fundsvc.stress.runner.stress_report_tables``).
+        Further tables, e.g. the run's stress results (``fundsvc.stress.runner.stress_report_tables``) and
+        backtests (``fundsvc.validation.report.backtest_report_tables``).
 
     Returns
     -------

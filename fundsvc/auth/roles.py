@@ -55,6 +55,8 @@ class Principal:
     tenant: str | None = None
     scopes: frozenset[Scope] = field(default=ALL_SCOPES)
     via_token: bool = False
+    must_change_password: bool = False
+    """A signed-in user who must set a new password before anything else (first admin, reset)."""
 
     def has_scope(self, scope: Scope) -> bool:
         return scope in self.scopes

@@ -200,6 +200,9 @@ def report(
         "--latest-actuals/--no-latest-actuals",
         help="Without --actuals, use the latest actuals imported for the run's scenario (named in the output)")] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default report-run<ID>-<PERIOD>.<fmt>)")] = None,
+    backtest_tape: Annotated[str | None, typer.Option(
+        "--backtest", help="Also backtest this loan tape with outcomes (CSV/Parquet or a bundled sample name) "
+                           "and put the results in the report; with actuals, the sub-funds are backtested too")] = None,
     data_dir: DataDirOption = None,
     database_url: DatabaseUrlOption = None,
 ) -> None:
@@ -217,6 +220,11 @@ def report(
         raise InputError.single("command line", "--format", f"'{fmt}' is not a report format; use xlsx, html or pdf") from None
     target = out or Path(f"report-run{run_id}-{p.label}.{f.value}")
     _check_out(target)
+    loan_bt = None
+    if backtest_tape is not None:  # a bad tape is reported before anything is written
+        from fundsvc.validation.backtest import backtest_tape as run_tape_backtest
+
+        loan_bt = run_tape_backtest(backtest_tape)
     with Store.open(settings_from_options(data_dir, database_url), upgrade=True, recover=True) as store:
         scen, frame, rec, keep_actuals = _load_inputs(store, run_id, actuals, scenario, latest=use_latest)
         if frame is not None and frame.filter(frame["period_end"] <= p.as_of).height == 0:
@@ -226,6 +234,12 @@ def report(
         from fundsvc.stress.runner import stress_report_tables
 
         extra = stress_report_tables(store.stress_results.list(run_id))
+        if backtest_tape is not None:
+            from fundsvc.validation.backtest import backtest_run_funds
+            from fundsvc.validation.report import backtest_report_tables
+
+            fund_bt = backtest_run_funds(store, run_id, scen, frame) if frame is not None else None
+            extra |= backtest_report_tables(loan_bt, fund_bt)
         try:
             path = write_report(a, target, f, scenario_title=getattr(scen, "title", None), actuals=actuals_text(rec),
                                 extra=extra)

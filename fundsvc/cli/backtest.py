@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
-from fundsvc.inputs.bundled import resolve_data_file
 
 
 def backtest(
@@ -46,15 +45,12 @@ def _fund_backtest(run_id: int, actuals: Path, as_json: bool, data_dir, database
     from fundsvc.assessment.facts import scenario_facts, scenario_for_run
     from fundsvc.inputs.actuals import read_actuals
     from fundsvc.store import Store
-    from fundsvc.validation.backtest import backtest_pit, fund_history_pit
+    from fundsvc.validation.backtest import backtest_run_funds
 
     with Store.open(settings_from_options(data_dir, database_url)) as store:
-        facts = scenario_facts(scenario_for_run(store, run_id, None))
-        quantiles = store.runs.load_table(run_id, "equity_quantiles")
-    frame = read_actuals(actuals, facts.sub_fund_ids)
-    pits = fund_history_pit(quantiles, frame, facts.sub_funds["sub_fund_id"].to_list(), facts.grid,
-                            facts.cost_per_step)
-    res = backtest_pit(pits["pit"].to_numpy())
+        scen = scenario_for_run(store, run_id, None)
+        frame = read_actuals(actuals, scenario_facts(scen).sub_fund_ids)
+        res = backtest_run_funds(store, run_id, scen, frame)
     if as_json:
         typer.echo(json.dumps({"fund_backtest": {"passed": res.passed, "histogram": res.histogram.tolist(),
                                                  "p_uniform": res.p_uniform, "coverage_90": res.coverage_90,
@@ -69,12 +65,9 @@ def _fund_backtest(run_id: int, actuals: Path, as_json: bool, data_dir, database
 
 
 def _loan_backtest(tape: str, as_json: bool, xlsx: Path | None) -> bool:
-    from fundsvc.validation.backtest import backtest_loans
-    from fundsvc.validation.tape import read_tape
+    from fundsvc.validation.backtest import backtest_tape
 
-    path = resolve_data_file(tape)
-    df = read_tape(path, display=tape)
-    res = backtest_loans(df)
+    res = backtest_tape(tape)
     if xlsx is not None:
         from fundsvc.validation.report import write_backtest_workbook
 

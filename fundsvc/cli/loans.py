@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.errors import InputError
+from fundsvc.formatting import fmt_money, money_unit
 from fundsvc.inputs.tables import read_loan_book
 from fundsvc.loangen import PRESETS, preset, write_loan_book
-from fundsvc.units import fmt_cny
 
 
 def build_loan_book(preset_name: str, n_loans: int | None, seed: int | None, out: Path) -> pl.DataFrame:
@@ -55,17 +55,18 @@ def render_loan_summary(console: Console, df: pl.DataFrame, out: Path) -> None:
     total = float(df["amount_cny"].sum())
     console.print(f"[bold green]✓ wrote[/] {out}: {df.height:,} loans, {total / 1e8:,.2f}亿元 in total")
     for key, title in (("product", "By product 按产品"), ("bank", "By bank 按银行"), ("pool_id", "By pool 按资金池")):
-        t = Table(title=title)
-        t.add_column(key)
-        t.add_column("loans", justify="right")
-        t.add_column("amount 金额", justify="right")
-        t.add_column("share", justify="right")
         g = (
             df.group_by(key).agg(pl.len().alias("n"), pl.col("amount_cny").sum().alias("amt"))
             .sort("amt", descending=True)
         )
+        unit = money_unit(g["amt"].to_list())  # one unit per table, named in the header
+        t = Table(title=title)
+        t.add_column(key)
+        t.add_column("loans", justify="right")
+        t.add_column(f"amount 金额 ({unit.value[1]})", justify="right")
+        t.add_column("share", justify="right")
         for k, n, amt in g.iter_rows():
-            t.add_row(str(k) if k is not None else "(none)", f"{n:,}", fmt_cny(float(amt)), f"{amt / total:.1%}")
+            t.add_row(str(k) if k is not None else "(none)", f"{n:,}", fmt_money(float(amt), unit), f"{amt / total:.1%}")
         console.print(t)
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from fundsvc.formatting import Kind, fmt_money, fmt_multiple, fmt_pm, money_unit
 from fundsvc.simulation.registry import TableName
-from fundsvc.units import fmt_cny, fmt_pct
+from fundsvc.units import fmt_pct
 
 _Q = ("p5", "p25", "p50", "p75", "p95")
 
@@ -20,8 +20,6 @@ def _num(x, kind: str) -> str:
         return "–"
     if kind == "pct":
         return fmt_pct(x)
-    if kind == "cny":
-        return fmt_cny(x)
     return f"{x:.2f}×"
 
 
@@ -66,12 +64,14 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
             t.add_row(row["entity"], *[_num(row[f"{metric}_{q}"], kind) for q in _Q],
                       _ci(row, f"{metric}_p50", kind), _pm(row, f"{metric}_mean", kind))
         console.print(_fold(t))
+    unit = money_unit(summary["jcurve_trough_cny"].to_list() if "jcurve_trough_cny" in summary.columns else [])
     t = Table(title="J-curve and downside J曲线与亏损概率")
-    for col in ("entity 主体", "trough (median curve) 谷底", "trough date 日期", "P(TVPI<1) 亏损概率", "IRR undefined"):
+    for col in ("entity 主体", f"trough (median curve) 谷底 ({unit.value[1]})", "trough date 日期",
+                "P(TVPI<1) 亏损概率", "IRR undefined"):
         t.add_column(col, justify="right" if col != "entity 主体" else "left")
     for row in summary.iter_rows(named=True):
         date = row.get("jcurve_trough_date")
-        t.add_row(row["entity"], _num(row.get("jcurve_trough_cny"), "cny"), str(date) if date else "–",
+        t.add_row(row["entity"], fmt_money(row.get("jcurve_trough_cny"), unit), str(date) if date else "–",
                   _pm(row, "p_loss", "pct"), fmt_pct(row["irr_undefined"]))
     console.print(_fold(t))
 
@@ -133,7 +133,9 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         console.print(_fold(t))
     ps = tables.get(TableName.CREDIT_POOL_SUMMARY.short)
     if ps is not None and not ps.is_empty():
-        t = Table(title="Risk-sharing pools 风险补偿资金池")
+        money_cols = ("initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "new_lending_mean")
+        unit = money_unit([v for c in money_cols for v in ps[c].to_list()])  # one unit, named in the title
+        t = Table(title=f"Risk-sharing pools 风险补偿资金池 ({unit.value[1]})")
         cols = ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95 代偿", "P(depleted) 耗尽概率",
                 "fiscal cost 财政成本", "new lending 新增贷款", "loans made ÷ pool funds 撬动倍数",
                 "outstanding ÷ balance 在贷÷余额")
@@ -141,9 +143,10 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         for i in keep:
             t.add_column(cols[i], justify="right" if i else "left")
         for r in ps.iter_rows(named=True):
-            cells = (r["pool"], fmt_cny(r["initial_balance"]), fmt_cny(r["payouts_mean"]), fmt_cny(r["payouts_p95"]),
-                     fmt_pm(r["p_depleted"], r["p_depleted_se"], Kind.PERCENT), fmt_cny(r["fiscal_cost_mean"]),
-                     fmt_cny(r["new_lending_mean"]), fmt_multiple(r["lending_multiple_mean"]),
+            cells = (r["pool"], fmt_money(r["initial_balance"], unit), fmt_money(r["payouts_mean"], unit),
+                     fmt_money(r["payouts_p95"], unit), fmt_pm(r["p_depleted"], r["p_depleted_se"], Kind.PERCENT),
+                     fmt_money(r["fiscal_cost_mean"], unit), fmt_money(r["new_lending_mean"], unit),
+                     fmt_multiple(r["lending_multiple_mean"]),
                      fmt_multiple(r["leverage_mean"]))
             t.add_row(*[cells[i] for i in keep])
         console.print(_fold(t))
@@ -152,12 +155,13 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
     render_cover(console, tables)
     sz = tables.get(TableName.CREDIT_POOL_SIZING.short)
     if sz is not None and not sz.is_empty():
+        unit = money_unit(sz.filter(pl.col("attained"))["value"].to_list())
         t = Table(title="Pool size for the depletion target 满足耗尽概率目标所需规模")
-        for col in ("pool", "what", "needed 所需", "P(depleted)", "target 目标"):
+        for col in ("pool", "what", f"needed 所需 ({unit.value[1]})", "P(depleted)", "target 目标"):
             t.add_column(col, justify="right" if col not in ("pool", "what") else "left")
         for r in sz.iter_rows(named=True):
             what = "initial balance 初始余额" if r["variable"] == "initial_balance" else "annual top-up 年度补充"
-            needed = fmt_cny(r["value"]) if r["attained"] else "not attainable 无法达到"
+            needed = fmt_money(r["value"], unit) if r["attained"] else "not attainable 无法达到"
             t.add_row(r["pool"], what, needed, fmt_pct(r["probability"]), fmt_pct(r["target"]))
         console.print(_fold(t))
 
@@ -171,8 +175,10 @@ def render_cover(console: Console, tables: dict) -> None:
     cv = tables.get(TableName.CREDIT_COVER_RELIABILITY.short)
     if cv is not None and not cv.is_empty():
         hor = cv.filter(pl.col("year").is_null())
+        unit = money_unit(hor["unpaid_mean"].to_list())
         t = Table(title="Cover reliability over the horizon 代偿可靠性 (claims refused or reduced 拒付/减付)")
-        for col in ("pool", "reason 原因", "P(refused) 拒付概率", "unpaid mean 未付均值", "share paid 实付比例"):
+        for col in ("pool", "reason 原因", "P(refused) 拒付概率", f"unpaid mean 未付均值 ({unit.value[1]})",
+                    "share paid 实付比例"):
             t.add_column(col, justify="left" if col in ("pool", "reason 原因") else "right")
         for r in hor.iter_rows(named=True):
             if r["reason"] != "any" and r["p_refused"] == 0:
@@ -180,7 +186,7 @@ def render_cover(console: Console, tables: dict) -> None:
             label = "any 合计" if r["reason"] == "any" else _REASON_LABELS.get(r["reason"], r["reason"])
             paid = fmt_pct(r["reliability"]) if r["reliability"] is not None else ""
             t.add_row(r["pool"], label, f"{fmt_pct(r['p_refused'])} ± {fmt_pct(r['p_refused_se'])}",
-                      f"{fmt_cny(r['unpaid_mean'])} ± {fmt_cny(r['unpaid_mean_se'])}", paid)
+                      f"{fmt_money(r['unpaid_mean'], unit)} ± {fmt_money(r['unpaid_mean_se'], unit)}", paid)
         console.print(_fold(t))
     lp = tables.get(TableName.CREDIT_LENDING_PAUSES.short)
     if lp is not None and not lp.is_empty() and (lp["p_paused"] > 0).any():

@@ -7,10 +7,10 @@ from rich.console import Console
 from rich.table import Table
 
 from fundsvc.errors import FundsvcError, NotFoundError
+from fundsvc.formatting import fmt_money, money_unit
 from fundsvc.inputs.bundled import bundled_dir, bundled_scenarios, resolve_scenario
 from fundsvc.inputs.loader import load_scenario
 from fundsvc.inputs.summary import summarise
-from fundsvc.units import fmt_cny
 
 
 def register(app: typer.Typer) -> None:
@@ -37,16 +37,22 @@ def register(app: typer.Typer) -> None:
                     docs.append({"file": f.name, "valid": False, "error": str(exc).splitlines()[0]})
             print_json({"scenarios": docs})
             return
-        t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})")
-        for col in ("file", "title 标题", "sub-funds", "guidance 引导基金", "pools", "loans", "status"):
-            t.add_column(col, overflow="fold")
+        rows: list[tuple] = []
         for f in files:
             try:
-                s = summarise(load_scenario(f).scenario)
-                t.add_row(f.name, s.title, str(s.n_sub_funds), fmt_cny(s.guidance_committed_cny), str(s.n_pools),
-                          f"{s.n_loans:,}", "[green]valid[/]")
+                rows.append((f, summarise(load_scenario(f).scenario), None))
             except FundsvcError as exc:
-                t.add_row(f.name, "", "", "", "", "", f"[red]invalid[/]: {str(exc).splitlines()[0]}")
+                rows.append((f, None, str(exc).splitlines()[0]))
+        unit = money_unit([s.guidance_committed_cny for _, s, _ in rows if s is not None])  # one unit, in the header
+        t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})")
+        for col in ("file", "title 标题", "sub-funds", f"guidance 引导基金 ({unit.value[1]})", "pools", "loans", "status"):
+            t.add_column(col, overflow="fold")
+        for f, s, error in rows:
+            if s is None:
+                t.add_row(f.name, "", "", "", "", "", f"[red]invalid[/]: {error}")
+            else:
+                t.add_row(f.name, s.title, str(s.n_sub_funds), fmt_money(s.guidance_committed_cny, unit),
+                          str(s.n_pools), f"{s.n_loans:,}", "[green]valid[/]")
         console.print(t)
 
     @sub.command("show")

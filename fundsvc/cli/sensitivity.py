@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Annotated
 
 import typer
@@ -42,15 +43,23 @@ def sensitivity(
                           progress=lambda name: console.print(f"  {name} ±{100 * step:g} %"))
     table = res.table()
     if as_json:
-        typer.echo(json.dumps({"step": step, "paths": paths, "seed": seed, "rows": table.to_dicts()}, default=float))
+        rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                for r in table.to_dicts()]  # NaN (elasticity of a zero base) is not JSON: null
+        typer.echo(json.dumps({"step": step, "paths": paths, "seed": seed, "rows": rows}, default=float))
         return
     for out in table["output"].unique(maintain_order=True).to_list():
         t = Table(title=f"{out} — ±{100 * step:g} % one at a time, common random numbers 共同随机数敏感性")
         for c in ("rank", "input 输入", "low 下调", "high 上调", "swing 摆幅 ± s.e.", "elasticity 弹性 ± s.e."):
             t.add_column(c, justify="left" if c.startswith("input") else "right")
-        for r in table.filter(table["output"] == out).sort("rank").iter_rows(named=True):
+        rows = table.filter(table["output"] == out).sort("rank")
+        for r in rows.iter_rows(named=True):
+            elasticity = ("– (base 0 基数为零)" if math.isnan(r["elasticity"])
+                          else f"{r['elasticity']:+.3f} ± {r['elasticity_se']:.3f}")
             t.add_row(str(r["rank"]), r["input"], f"{r['low']:.4g}", f"{r['high']:.4g}",
-                      f"{r['swing']:+.4g} ± {r['swing_se']:.2g}", f"{r['elasticity']:+.3f} ± {r['elasticity_se']:.3f}")
+                      f"{r['swing']:+.4g} ± {r['swing_se']:.2g}", elasticity)
+        if (rows["se_method"] == "unpaired (conservative)").any():
+            t.caption = ("s.e. unpaired, conservative (summed inside the run) "
+                         "标准误按非配对计算,偏保守")
         console.print(t)
 
 

@@ -38,6 +38,9 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(sa.Boolean(), default=False)
     must_change_password: Mapped[bool] = mapped_column(sa.Boolean(), default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    failed_sign_ins: Mapped[int] = mapped_column(sa.Integer(), default=0, server_default="0",
+                                                 comment="wrong passwords since the last sign-in or lock-out")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), comment="sign-in refused until then (UTC)")
 
 
 class ApiToken(Base):

@@ -187,3 +187,24 @@ def fund_history_pit(quantiles: pl.DataFrame, actuals: pl.DataFrame, fund_ids: l
             rows.append((fid, t, tv, percentile_of(quantiles, fid, "tvpi", t, tv)))
     return pl.DataFrame(rows, schema={"entity": pl.Utf8, "step": pl.Int64, "tvpi": pl.Float64, "pit": pl.Float64},
                         orient="row")
+
+
+def backtest_tape(tape: str) -> LoanBacktest:
+    """Read a loan tape with outcomes (a file, or a bundled sample's name) and backtest it.
+
+    Raises :class:`fundsvc.errors.InputError` naming the file, row and field of a bad tape."""
+    from fundsvc.inputs.bundled import resolve_data_file
+    from fundsvc.validation.tape import read_tape
+
+    return backtest_loans(read_tape(resolve_data_file(tape), display=tape))
+
+
+def backtest_run_funds(store, run_id: int, scenario, actuals: pl.DataFrame) -> FundBacktest:
+    """PIT backtest of sub-fund ``actuals`` (as read by :func:`fundsvc.inputs.actuals.read_actuals`)
+    against stored run ``run_id``'s simulated TVPI distributions (its ``equity_quantiles``)."""
+    from fundsvc.assessment.facts import scenario_facts
+
+    facts = scenario_facts(scenario)
+    pits = fund_history_pit(store.runs.load_table(run_id, "equity_quantiles"), actuals,
+                            facts.sub_funds["sub_fund_id"].to_list(), facts.grid, facts.cost_per_step)
+    return backtest_pit(pits["pit"].to_numpy())

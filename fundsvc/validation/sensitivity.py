@@ -6,13 +6,17 @@ the base run, so every run uses the same random numbers (the engine seeds each c
 seed alone): differences between runs are the input's effect, not sampling noise.
 
 For each output ``Y`` (guidance TVPI mean, P(guidance TVPI < 1), banks' expected loss and VaR
-99.9 % over the horizon, P(depletion) of the first pool) the result gives ``Y−``, ``Y0``, ``Y+``,
+99.9 % over the horizon, P(depletion) of the first pool and P(some claim on it refused or reduced
+over the horizon) — its cover failure) the result gives ``Y−``, ``Y0``, ``Y+``,
 the swing ``Y+ − Y−`` (tornado bar) and the elasticity ``(Y+ − Y−) / (2 δ Y0)``. Their Monte
 Carlo errors are batch means over chunks (:func:`fundsvc.metrics.uncertainty.batch_means`): the
 statistic is computed per chunk for the down and up runs, the per-chunk differences are i.i.d.
 (independent chunk seeds) and common random numbers make them far less noisy than independent
 runs would be. For tail figures (VaR 99.9 %) per-chunk estimates from small chunks are biased,
-so their standard error is indicative only.
+so their standard error is indicative only. Cover failure is summed over paths inside the run (no
+per-path column), so its swing's error is the *unpaired* one, ``√(se₋² + se₊²)`` from the two runs'
+binomial standard errors: conservative, since common random numbers make the paired error smaller
+(``se_method`` says which applies to each row).
 """
 
 from __future__ import annotations
@@ -116,7 +120,23 @@ def _whole_values(result) -> dict[str, float]:
     pools = [k for k in h if k.startswith("pool ") and k.endswith("P(depleted)")]
     if pools:
         out[f"pool:{pools[0][5:-len(' P(depleted)')]} P(depleted)"] = h[pools[0]]
+    out.update({k: v for k, (v, _) in _cover_failure(result).items()})
     return out
+
+
+def _cover_failure(result) -> dict[str, tuple[float, float]]:
+    """``{"pool:ID P(cover refused)": (p, se)}`` for the first pool: P(some claim refused or reduced
+    over the horizon, any reason) and its binomial standard error (the cover-reliability table)."""
+    from fundsvc.simulation.registry import TableName
+
+    cover = result.tables().get(TableName.CREDIT_COVER_RELIABILITY)
+    if cover is None or cover.is_empty():
+        return {}
+    rows = cover.filter(pl.col("year").is_null() & (pl.col("reason") == "any")).sort("pool")
+    if rows.is_empty():
+        return {}
+    r = rows.row(0, named=True)
+    return {f"pool:{r['pool']} P(cover refused)": (float(r["p_refused"]), float(r["p_refused_se"]))}
 
 
 @dataclass(frozen=True)
@@ -169,14 +189,21 @@ def run_sensitivity(scenario, *, inputs=None, step: float = DEFAULT_STEP, paths:
         lo, hi = run(perturbed(scenario, item, 1 - step)), run(perturbed(scenario, item, 1 + step))
         ylo, yhi = _whole_values(lo), _whole_values(hi)
         clo, chi = _chunk_values(lo, chunk_size), _chunk_values(hi, chunk_size)
+        unpaired = {k: float(np.hypot(_cover_failure(lo)[k][1], se_hi))
+                    for k, (_, se_hi) in _cover_failure(hi).items() if k in _cover_failure(lo)}
         for out, base_v in y0.items():
-            if out not in ylo or out not in clo:
+            if out not in ylo or out not in yhi or (out not in clo and out not in unpaired):
                 continue
             swing = yhi[out] - ylo[out]
-            _, swing_se = batch_means(chi[out] - clo[out])
+            if out in clo:
+                _, swing_se = batch_means(chi[out] - clo[out])
+                method = "paired batch means"
+            else:
+                swing_se, method = unpaired[out], "unpaired (conservative)"
             denom = 2 * step * base_v
             el = swing / denom if denom else float("nan")
             el_se = abs(swing_se / denom) if denom else float("nan")
             rows.append({"input": item.value, "output": out, "low": ylo[out], "base": base_v, "high": yhi[out],
-                         "swing": swing, "swing_se": swing_se, "elasticity": el, "elasticity_se": el_se})
+                         "swing": swing, "swing_se": swing_se, "elasticity": el, "elasticity_se": el_se,
+                         "se_method": method})
     return Sensitivity(rows, step, paths, seed)

@@ -30,6 +30,7 @@ from fundsvc.web.api_models import (
     BatchIn,
     BatchOut,
     CancelOut,
+    DisplayOut,
     LoanIn,
     LoanTapeUpload,
     MeOut,
@@ -219,13 +220,22 @@ def list_tables(run_id: RunId, who: Caller, ctx: Ctx) -> list[str]:
 def get_table(run_id: RunId, name: Name, who: Caller, ctx: Ctx,
               format: Literal["json", "csv", "parquet"] = "json",
               offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-              limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000):
+              limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1000,
+              display: Annotated[Literal["zh", "en"] | None, Query(
+                  description="also return the rows formatted for reading (units, %, ×, translated codes)")] = None):
     frame = ctx.reader.table(who, run_id, name)
     total = frame.height
     page = frame.slice(offset, limit)
     if format == "json":
         rows = [{k: (finite(v) if isinstance(v, float) else v) for k, v in row.items()} for row in page.to_dicts()]
-        return TablePage(name=name, columns=page.columns, rows=rows, total=total, offset=offset, limit=limit)
+        shown = None
+        if display is not None:
+            from fundsvc.service.display import display_table
+
+            d = display_table(frame, display, offset=offset, limit=limit)
+            shown = DisplayOut(lang=d.lang, unit=d.unit, headers=d.headers, rows=d.rows)
+        return TablePage(name=name, columns=page.columns, rows=rows, total=total, offset=offset, limit=limit,
+                         display=shown)
     ctx.accounts.audit(who.username, "download", f"run {run_id} {name}.{format}")
     if format == "csv":
         return Response(("\ufeff" + page.write_csv()).encode("utf-8"), media_type="text/csv",

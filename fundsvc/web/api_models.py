@@ -143,6 +143,15 @@ class CancelOut(BaseModel):
     cancel_requested: bool
 
 
+class DisplayOut(BaseModel):
+    """The page as people read it (``display=zh|en``): formatted text cells, catalogue headers."""
+
+    lang: str
+    unit: str | None = Field(None, description="the table's one money unit (万元 or 亿元), if it has money")
+    headers: list[str]
+    rows: list[list[str]]
+
+
 class TablePage(BaseModel):
     name: str
     columns: list[str]
@@ -150,6 +159,7 @@ class TablePage(BaseModel):
     total: int
     offset: int
     limit: int
+    display: DisplayOut | None = Field(None, description="with ?display=zh or en: the same rows formatted")
 
 
 class AssessmentOut(BaseModel):

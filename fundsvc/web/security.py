@@ -31,6 +31,8 @@ SESSION_COOKIE = "fundsvc_session"
 CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads to send X-CSRFToken
 LOGIN_CSRF_COOKIE = "fundsvc_login_csrf"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PASSWORD_PATH = "/password"
+"""Where a user who must change the password is sent (nothing else is served to them until then)."""
 PUBLIC_PREFIXES = ("/login", "/healthz", "/api/v1/docs", "/api/v1/openapi.json", "/assets/fundsvc",
                    "/favicon.ico")
 
@@ -159,7 +161,8 @@ class SecurityMiddleware:
                                            "the request's Origin is not this server")
             if headers.get("sec-fetch-site") == "cross-site":
                 return await self._problem(send, scope, 403, "Cross-site request refused", "")
-            if session_secret is not None and not path.startswith(("/login", "/logout")):
+            if session_secret is not None and not path.startswith(("/login", "/logout", PASSWORD_PATH)):
+                # (/password checks the same token from its form field: a plain form sends no header)
                 sent = headers.get("x-csrftoken") or headers.get("x-csrf-token") or ""
                 if not hmac.compare_digest(sent, csrf_for(session_secret)):
                     return await self._problem(send, scope, 403, "CSRF check failed",
@@ -177,6 +180,13 @@ class SecurityMiddleware:
 
             return await self._send_simple(send, scope, 401, login_page("", "/").encode(),
                                            "text/html; charset=utf-8", [(b"x-fundsvc-login", b"/login")])
+        if principal is not None and principal.must_change_password and not principal.via_token \
+                and not is_public(path) and path not in (PASSWORD_PATH, "/logout"):
+            if method == "GET" and not path.startswith(("/_dash", "/api/")):
+                return await self._send_simple(send, scope, 303, b"", "text/plain",
+                                               [(b"location", f"{PASSWORD_PATH}?next={quote(path, safe='')}".encode())])
+            return await self._problem(send, scope, 403, "Password change required",
+                                       f"set a new password first ({PASSWORD_PATH})")
         scope = dict(scope)
         scope[PRINCIPAL_KEY] = principal
         if session_secret is not None:

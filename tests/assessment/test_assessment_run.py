@@ -245,3 +245,41 @@ def test_cli_backtest_of_sub_fund_actuals_against_the_run(world):
                    for f in acts["sub_fund_id"].unique().to_list())
     assert out["observations"] == expected and sum(out["histogram"]) == expected
     assert res.exit_code == (0 if out["passed"] else 1)
+
+
+def test_periodic_report_carries_the_backtests(world, tmp_path):
+    """``fundsvc report RUN --backtest TAPE`` puts the loan backtest (summary and PD calibration per
+    grade) and, with actuals, the sub-fund PIT backtest into the report, with the same figures as
+    ``fundsvc backtest``; a bad tape is refused before anything is written."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from fundsvc.cli.app import build_app
+    from fundsvc.validation.backtest import backtest_run_funds, backtest_tape
+
+    store, run_id, scen, data_dir = world
+    app = build_app()
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(app, ["report", str(run_id), "--period", "2027-Q1", "--actuals", str(ACTUALS),
+                                   "--backtest", "backtest_loans_fail", "--out", str(out), "--data-dir", str(data_dir)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    for section in ("backtest_loans", "backtest_pd_calibration", "backtest_funds"):
+        assert f"<section id='{section}'>" in text
+    assert "PD calibration per grade" in text and "分级违约率校准" in text
+    bt = backtest_tape("backtest_loans_fail")
+    assert not bt.passed and f"{bt.auc:.2f}" in text and "未通过" in text
+    funds = backtest_run_funds(store, run_id, scen, read_actuals(ACTUALS))
+    assert funds.pit.size > 0
+    xlsx = tmp_path / "r.xlsx"
+    res = CliRunner().invoke(app, ["report", str(run_id), "--period", "2027-Q1", "--format", "xlsx",
+                                   "--backtest", "backtest_loans_pass", "--out", str(xlsx), "--data-dir", str(data_dir)])
+    assert res.exit_code == 0, res.output
+    names = load_workbook(xlsx, read_only=True).sheetnames
+    assert any("backtest" in n.lower() or "回测" in n for n in names), names
+    bad = tmp_path / "tape.csv"
+    bad.write_text("loan_id,grade,pd,defaulted\nL1,A,1.5,0\n")
+    gone = tmp_path / "never.html"
+    res = CliRunner().invoke(app, ["report", str(run_id), "--period", "2027-Q1", "--backtest", str(bad),
+                                   "--out", str(gone), "--data-dir", str(data_dir)])
+    assert res.exit_code == 2 and "tape.csv" in res.output and not gone.exists()

@@ -75,3 +75,42 @@ def test_cli_bad_input_is_named():
     assert res.exit_code == 2
     text = " ".join(res.output.split())
     assert "unknown input 'pd'" in text and "--step" in text
+
+
+def test_cover_failure_moves_the_right_way(quick):
+    """Cover failure (P(some claim on the first pool refused or reduced over the horizon)) is an
+    output: with the city pool cut to 200万 (so it does fail, ≈ 2 % of paths), higher loan PDs
+    raise it and more pool funding lowers it. Its swing's error is the unpaired binomial one,
+    √(p₋(1−p₋)/n + p₊(1−p₊)/n) — pinned here from the two runs' own values — and a refusal
+    includes depletion, so it is never below P(depleted)."""
+    pool = quick.pools[0]
+    small = quick.model_copy(update={"pools": [pool.model_copy(update={"funders": {k: 2e6 for k in pool.funders}})]})
+    n = 1000
+    t = run_sensitivity(small, inputs=["loan_pd", "pool_funding"], paths=n, chunk_size=250).table()
+    cover = t.filter(pl.col("output") == "pool:city-ip P(cover refused)")
+    dep = t.filter(pl.col("output") == "pool:city-ip P(depleted)")
+    pd_row = cover.filter(pl.col("input") == "loan_pd").row(0, named=True)
+    fund_row = cover.filter(pl.col("input") == "pool_funding").row(0, named=True)
+    assert pd_row["swing"] > 2 * pd_row["swing_se"]
+    assert fund_row["swing"] < -3 * fund_row["swing_se"]
+    for r in (pd_row, fund_row):
+        lo, hi = r["low"], r["high"]
+        assert r["swing_se"] == pytest.approx(np.sqrt(lo * (1 - lo) / n + hi * (1 - hi) / n), rel=1e-9)
+        assert r["se_method"] == "unpaired (conservative)"
+    for c, d in zip(cover.sort("input").iter_rows(named=True), dep.sort("input").iter_rows(named=True)):
+        assert c["low"] >= d["low"] and c["high"] >= d["high"]
+
+
+def test_json_has_no_nan_and_a_zero_base_has_no_elasticity():
+    """The quick pool never fails, so its P(depleted) base is 0 and the elasticity is undefined:
+    JSON null (strict JSON, no NaN) and '– (base 0 …)' in the table."""
+    def strict(text):
+        return json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+    res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "pool_funding", "--paths", "200",
+                                           "--json"])
+    assert res.exit_code == 0, res.output
+    rows = [r for r in strict(res.stdout)["rows"] if r["output"].endswith("P(depleted)")]
+    assert rows and rows[0]["base"] == 0 and rows[0]["elasticity"] is None
+    res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "pool_funding", "--paths", "200"])
+    assert "– (base 0" in res.output and "nan" not in res.output

@@ -5,8 +5,10 @@ Cited ranges (see scenarios/profiles/recovery_sources.toml):
   corporate exposures (BCBS CRE32.16) and the F-IRB LGD of subordinated claims (CRE32.5); the
   F-IRB senior unsecured value is 40 % (non-financial corporates, Basel 3.1; 45 % before).
 * Annual credit-loss rate of the book before sharing (PD × LGD): within [0.7 %, 2.1 %] — the
-  commercial banks' NPL ratio 1.62 % (NFRA, Q1 2023) and that plus the 3-point tolerance allowed
-  for inclusive small-business loans, times the F-IRB 45 % LGD (a derived range, see the note).
+  commercial banks' NPL ratio 1.62 % (NFRA, Q1 2023) and that plus the 3 percentage points of NPL
+  tolerance allowed for inclusive small and micro business loans (CBIRC, 关于2019年进一步提升小微企业
+  金融服务质效的通知, March 2019: "no more than 3 percentage points above the overall ratio", as reported
+  by Xinhua on 2019-03-13), times the F-IRB 45 % LGD (a derived range).
 """
 
 from __future__ import annotations
