@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -222,20 +221,9 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
     kw: dict = {}
     timings: dict[str, float] = {}
     dates = compiled.equity.dates() if compiled.equity is not None else compiled.quarter_ends
-    sizing = None
-    if Side.CREDIT in reducer.sides and depletion_target is not None and reducer.claims:
-        # pool sizing needs only the claims: solve it on a second thread while the summaries are
-        # computed (both are NumPy-heavy and release the GIL; same numbers either way)
-        sizing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fundsvc-sizing")
-        t_sizing = time.perf_counter()
-        sized = sizing.submit(pool_sizing, compiled.credit, reducer.claims, depletion_target)
     t0 = time.perf_counter()
-    try:
-        tables = reducer.summary_tables()
-        timings["merge_summaries"] = time.perf_counter() - t0
-    finally:
-        if sizing is not None:
-            sizing.shutdown(wait=True)
+    tables = reducer.summary_tables()
+    timings["merge_summaries"] = time.perf_counter() - t0
     if Side.VENTURE in reducer.sides:
         kw["equity_summary_table"] = tables[TableName.EQUITY_SUMMARY]
         kw["equity_fans"] = tables[TableName.EQUITY_FANS]
@@ -243,9 +231,11 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         kw["equity_quantiles"] = tables[TableName.EQUITY_QUANTILES]
     if Side.CREDIT in reducer.sides:
         kw["credit_tables"] = {t.short: v for t, v in tables.items() if t.spec.side is Side.CREDIT}
-        if sizing is not None:
-            kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = sized.result()
-            timings["merge_pool_sizing"] = time.perf_counter() - t_sizing  # overlaps merge_summaries
+        if depletion_target is not None and reducer.claims:
+            t0 = time.perf_counter()
+            kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
+                compiled.credit, reducer.claims, depletion_target)
+            timings["merge_pool_sizing"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     kw["headlines"] = reducer.headlines()
     if precision is not None:
