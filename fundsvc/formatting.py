@@ -25,10 +25,12 @@ import math
 import re
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-
-import polars as pl
+from typing import TYPE_CHECKING
 
 from models.common import WAN, YI
+
+if TYPE_CHECKING:  # polars loads where a frame is formatted, not on import (CLI start-up)
+    import polars as pl
 
 __all__ = [
     "DASH",
@@ -285,6 +287,8 @@ def column_kind(name: str, dtype: pl.DataType | None = None) -> Kind:
     ``*_cny`` and names in :data:`KINDS` first; then the base name before a statistic suffix
     (``tvpi_p50``, ``irr_mean_se``, ``completion_p95``); integers are counts, other numbers plain.
     """
+    if dtype is not None:
+        import polars as pl
     if dtype is not None and (dtype == pl.Utf8 or dtype == pl.Boolean):
         return Kind.TEXT
     if name.endswith("_cny") or "_cny_" in name:
@@ -363,6 +367,8 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
     * ``translate(code, lang)`` (the catalogue) is applied to text cells of code columns;
     * ``row_kinds`` (one per row) gives every numeric cell of a row its kind explicitly.
     """
+    import polars as pl
+
     kinds = dict(kinds or {})
     for c, d in frame.schema.items():
         kinds.setdefault(c, column_kind(c, d))

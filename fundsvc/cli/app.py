@@ -1,6 +1,9 @@
-"""The ``fundsvc`` command line: an app factory that registers each command module.
+"""The ``fundsvc`` command line: an app factory whose commands load on first use.
 
-Each module in :data:`COMMAND_MODULES` exposes ``register(app: typer.Typer) -> None``.
+Each module in :data:`COMMAND_MODULES` exposes ``register(app: typer.Typer) -> None``. The
+top-level group imports a command's module only when that command runs (or its help is
+shown); ``fundsvc --help`` lists the commands from :data:`fundsvc.cli.commands.COMMANDS`
+without importing any of them, so start-up does not pay for scipy, polars or SQLAlchemy.
 Errors derived from :class:`fundsvc.errors.FundsvcError` are printed without a traceback
 and the process exits with status 2.
 """
@@ -10,34 +13,26 @@ from __future__ import annotations
 import importlib
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from fundsvc.cli.commands import COMMAND_MODULES, COMMANDS
 from fundsvc.errors import FundsvcError, InputError
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "fundsvc.cli.validate",
-    "fundsvc.cli.scenarios",
-    "fundsvc.cli.loans",
-    "fundsvc.cli.db",
-    "fundsvc.cli.runs",
-    "fundsvc.cli.pricing",
-    "fundsvc.cli.book",
-    "fundsvc.cli.simulate",
-    "fundsvc.cli.assess",
-    "fundsvc.cli.serve",
-    "fundsvc.cli.users",
-    "fundsvc.cli.stress",
-    "fundsvc.cli.backtest",
-    "fundsvc.cli.sensitivity",
-    "fundsvc.cli.model_card",
-    "fundsvc.cli.worker",
-)
+__all__ = ["COMMAND_MODULES", "build_app", "main", "print_error"]
+
+#: Settings shared by the top-level app and the apps a command module registers into on load.
+_APP_SETTINGS = {
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,  # plain help: "--save / --no-save", "RUN_ID" (no "<bool>", "{run_id}")
+}
 
 
 def print_error(exc: FundsvcError) -> None:
     """Print a user-facing error to standard error in red, without a traceback."""
+    from rich.console import Console
+    from rich.markup import escape
+
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     if isinstance(exc, InputError):
         n = len(exc.problems)
@@ -49,7 +44,57 @@ def print_error(exc: FundsvcError) -> None:
 
 
 class _ErrorHandlingGroup(TyperGroup):
-    """Top-level group that turns :class:`FundsvcError` into a message and exit status 2."""
+    """Top-level group that loads each command's module on first use and turns
+    :class:`FundsvcError` into a message and exit status 2.
+
+    Commands already registered on the app (``app.command`` / ``register(app)``) come first in
+    their own right; the rest are listed from :data:`COMMANDS` and imported when looked up.
+    """
+
+    def list_commands(self, ctx) -> list[str]:
+        names = [e.name for e in COMMANDS]
+        return names + [n for n in self.commands if n not in names]
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands:
+            self._load(cmd_name)
+        return self.commands.get(cmd_name)
+
+    def _load(self, cmd_name: str) -> None:
+        """Import the module registering ``cmd_name`` and add every command it registers."""
+        import typer.main
+
+        module = next((e.module for e in COMMANDS if e.name == cmd_name), None)
+        if module is None:
+            return
+        sub = typer.Typer(**_APP_SETTINGS)
+        importlib.import_module(module).register(sub)
+        for name, cmd in typer.main.get_group(sub).commands.items():
+            self.commands.setdefault(name, cmd)
+
+    def _listed(self, ctx) -> dict:
+        """Every command by name: the loaded ones, and a help-only stand-in for the others."""
+        summaries = {e.name: e.summary for e in COMMANDS}
+        return {name: self.commands.get(name) or TyperCommand(name, help=summaries[name], rich_markup_mode=None)
+                for name in self.list_commands(ctx)}
+
+    def resolve_command(self, ctx, args: list[str]):
+        """As typer's, with "Did you mean …" chosen among all commands, loaded or not."""
+        if not args or args[0] in self.commands or any(e.name == args[0] for e in COMMANDS):
+            return super().resolve_command(ctx, args)
+        loaded, self.commands = self.commands, self._listed(ctx)  # an unknown name: only the error is built
+        try:
+            return super().resolve_command(ctx, args)
+        finally:
+            self.commands = loaded
+
+    def format_commands(self, ctx, formatter) -> None:
+        """The command listing (as click's), from :data:`COMMANDS` for commands not loaded yet."""
+        rows = [(name, cmd) for name, cmd in self._listed(ctx).items() if not cmd.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in rows])
 
     def invoke(self, ctx):
         try:
@@ -71,20 +116,26 @@ def _plain_usage_names() -> None:
         TyperArgument._usage_display_name = usage_name
 
 
-def build_app() -> typer.Typer:
-    """Build the typer application with every registered command module."""
+def _root() -> None:
+    # The top-level group's callback: it has no options of its own and does nothing.
+    return None
+
+
+def build_app(*, eager: bool = False) -> typer.Typer:
+    """Build the typer application. Command modules load on first use; ``eager=True``
+    registers every module now (what the lazy listing is tested against)."""
     _plain_usage_names()
     app = typer.Typer(
         name="fundsvc",
         cls=_ErrorHandlingGroup,
         help="fundsvc: guidance funds, sub-funds, tech loans and risk-sharing pools, modelled jointly.",
         no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,  # plain help: "--save / --no-save", "RUN_ID" (no "<bool>", "{run_id}")
+        callback=_root,  # makes typer build a group even before any command is registered
+        **_APP_SETTINGS,
     )
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+    if eager:
+        for name in COMMAND_MODULES:
+            importlib.import_module(name).register(app)
     return app
 
 

@@ -18,7 +18,6 @@ from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.pricing.recovery_expectation import LGDMode
 from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresholds
 from fundsvc.errors import InputError, Problem
-from fundsvc.simulation.registry import TableName
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
 
@@ -132,6 +131,7 @@ def stored_reliability(run_id: int, pool_id: str | None, stated: float | None) -
     from fundsvc.credit.pools.reliability import pool_reliability
     from fundsvc.errors import NotFoundError
     from fundsvc.settings import get_settings
+    from fundsvc.simulation.registry import TableName
     from fundsvc.store import Store
 
     if stated is not None:

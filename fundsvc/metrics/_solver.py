@@ -174,18 +174,40 @@ def _grid_product(rows: np.ndarray, powers: np.ndarray) -> np.ndarray:
     return out
 
 
+def _positive(rows: np.ndarray, dtype) -> np.ndarray:
+    """``max(rows, 0)`` as ``dtype`` (converted first: a casting ufunc loop is slower)."""
+    out = rows.astype(dtype)
+    return np.maximum(out, 0.0, out=out)
+
+
 class PeriodicFlows:
     """NPV evaluator for flows at integer times ``0, 1, ..., N-1`` (Horner's rule).
 
     Parameters
     ----------
-    rows : ndarray, shape (m, N)
-        Flows of ``m`` paths, C-contiguous.
+    rows : ndarray, shape (m, N), or None
+        Flows of ``m`` paths, C-contiguous (for the grid products). None when only ``by_time``
+        is kept (the Newton polish reads one time at a time and needs no rows).
+    by_time : ndarray, shape (N, m), optional
+        The same flows transposed, if already made.
     """
 
-    def __init__(self, rows: np.ndarray, by_time: np.ndarray | None = None):
-        self.rows = rows
+    def __init__(self, rows: np.ndarray | None, by_time: np.ndarray | None = None):
+        if rows is None and by_time is None:
+            raise ValueError("PeriodicFlows needs rows or by_time")
+        self._rows = rows
         self._by_time = by_time
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The flows as (m, N) rows (made from ``by_time`` when only that is kept)."""
+        if self._rows is None:
+            self._rows = np.ascontiguousarray(self._by_time.T)
+        return self._rows
+
+    @property
+    def n_paths(self) -> int:
+        return (self._rows.shape[0] if self._rows is not None else self._by_time.shape[1])
 
     @property
     def by_time(self) -> np.ndarray:
@@ -201,7 +223,8 @@ class PeriodicFlows:
         """NPV at each grid discount factor, times ``x**-T`` where ``x > 1``, shape (m, G)."""
         times = np.arange(self.rows.shape[1], dtype=np.float64)
         shift = np.where(x_grid > 1.0, times[-1], 0.0)
-        return _grid_product(self.rows, np.power(x_grid[None, :], times[:, None] - shift[None, :]))
+        powers = np.power(x_grid[None, :], times[:, None] - shift[None, :])
+        return _grid_product(self.rows, powers.astype(self.rows.dtype, copy=False))
 
     def value_and_slope(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``f(x)`` and ``f'(x)`` for each path, shapes (m,)."""
@@ -216,16 +239,19 @@ class PeriodicFlows:
         return p, dp
 
     def take(self, cols: np.ndarray) -> PeriodicFlows:
-        """The evaluator for a subset of paths."""
-        by_time = None if self._by_time is None else self._by_time[:, cols]
-        return PeriodicFlows(self.rows[cols], by_time)
+        """The evaluator for a subset of paths (only the transposed flows once those exist)."""
+        if self._by_time is not None:
+            return PeriodicFlows(None, self._by_time[:, cols])
+        return PeriodicFlows(self.rows[cols])
 
-    def positive_part(self) -> PeriodicFlows:
-        """The evaluator of the positive flows only."""
-        return PeriodicFlows(np.maximum(self.rows, 0.0))
+    def positive_part(self, dtype=np.float64) -> PeriodicFlows:
+        """The evaluator of the positive flows only, held as ``dtype``."""
+        return PeriodicFlows(_positive(self.rows, dtype))
 
     def mirrored(self) -> PeriodicFlows:
         """The evaluator of ``h(g) = f(1/g) * g**T`` (flows reversed): same roots, in ``g = 1/x``."""
+        if self._by_time is not None:
+            return PeriodicFlows(None, self._by_time[::-1])
         return PeriodicFlows(np.ascontiguousarray(self.rows[:, ::-1]))
 
 
@@ -254,7 +280,7 @@ class DatedFlows:
         last = self._last()
         if self.times.ndim == 1:
             shifted = self.times[:, None] - np.where(log_x > 0, last, 0.0)[None, :]
-            return _grid_product(self.rows, np.exp(shifted * log_x[None, :]))
+            return _grid_product(self.rows, np.exp(shifted * log_x[None, :]).astype(self.rows.dtype, copy=False))
         return np.stack([(self.rows * np.exp(lx * (self.times - last * (lx > 0)))).sum(axis=1)
                          for lx in log_x], axis=1)
 
@@ -268,9 +294,9 @@ class DatedFlows:
         times = self.times[cols] if self.times.ndim == 2 else self.times
         return DatedFlows(self.rows[cols], times)
 
-    def positive_part(self) -> DatedFlows:
-        """The evaluator of the positive flows only."""
-        return DatedFlows(np.maximum(self.rows, 0.0), self.times)
+    def positive_part(self, dtype=np.float64) -> DatedFlows:
+        """The evaluator of the positive flows only, held as ``dtype``."""
+        return DatedFlows(_positive(self.rows, dtype), self.times)
 
     def mirrored(self) -> DatedFlows:
         """The evaluator of ``h(g) = f(1/g) * g**T``: same roots, in ``g = 1/x``."""
@@ -278,8 +304,13 @@ class DatedFlows:
 
 
 #: Inner part of the grid searched first: a non-negative root found there is the smallest one
-#: overall; paths without one are searched again on the whole grid.
+#: overall; paths without one are searched again above it (and on the whole grid if need be).
 INNER_RATE = 0.3
+#: Brackets reaching discount factors above this (rates below -50 %) are polished in ``g = 1/x``
+#: on the mirrored flows, where ``x**T`` could overflow; others directly in ``x``.
+MIRROR_ABOVE = 2.0
+#: Share of a chunk's paths above which the Newton polish runs on the whole chunk.
+_POLISH_ALL = 0.75
 
 
 def _start_point(u, g, left, right, third):
@@ -298,13 +329,35 @@ def _start_point(u, g, left, right, third):
     return np.where(inside, iqi, np.where((secant > b) & (secant < a), secant, np.nan))
 
 
-def _bracket(ev, rates, x_grid):
-    """Brackets of the selected root on ``rates`` and starting points inside them.
+def _positive_at(ev, x_grid: np.ndarray, cols: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Present value of the positive flows of path ``cols[i]`` at grid point ``index[j, i]``,
+    scaled as :meth:`PeriodicFlows.on_grid`; shape (k, n) for ``index`` (k, n).
 
-    Returns ``up``, ``found`` and ``npv0`` (NPV at rate 0), all (m,), and the entries
-    ``cols, lo, hi, f_lo, f_hi, x0`` (one per found path): ``cols`` indexes the paths, the rest
-    are discount factors (``lo <= hi``), the signs of NPV at ``lo`` and ``hi`` (scaled values,
-    see :meth:`PeriodicFlows.on_grid`) and the starting point.
+    Only a starting point is made from it, so it is computed in float32 (relative error ~1e-6,
+    which moves the start by ~1e-8 in ``log x``, far less than the interpolation error; the
+    Newton polish is in float64 and bracketed, so the root does not depend on it). The grid
+    product runs over the grid points that occur only.
+    """
+    if index.size == 0:
+        return np.empty(index.shape)
+    used = np.flatnonzero(np.bincount(index.ravel(), minlength=x_grid.size))
+    column = np.zeros(x_grid.size, dtype=np.intp)
+    column[used] = np.arange(used.size)
+    p = ev.positive_part(np.float32).on_grid(x_grid[used])
+    return _gather(p, cols, column[index]).astype(np.float64)
+
+
+def _gather(values: np.ndarray, cols: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[cols[i], index[j, i]]`` for (m, G) ``values``, shape (k, n) like ``index``."""
+    return values.ravel()[cols * values.shape[1] + index]
+
+
+def _entries(ev, f_grid, br, found, rates, x_grid):
+    """Bracket ends and starting points of the ``found`` paths, from their grid values.
+
+    Returns ``cols, lo, hi, f_lo, f_hi, x0`` (one per found path): ``cols`` indexes the paths,
+    the rest are discount factors (``lo <= hi``), the signs of NPV at ``lo`` and ``hi`` (scaled
+    values, see :meth:`PeriodicFlows.on_grid`) and the starting point.
 
     The starting point interpolates ``log(P / N)`` against ``log x``, where ``P`` and ``N`` are
     the present values of the positive and negative flows (their ratio is unchanged by the
@@ -313,16 +366,12 @@ def _bracket(ev, rates, x_grid):
     polynomial, is ~100 times worse). Paths where that fails fall back to inverse quadratic
     interpolation of NPV in ``x``.
     """
-    f_grid = ev.on_grid(x_grid)
-    npv0 = f_grid[:, np.searchsorted(rates, 0.0)]
-    br = select_bracket(f_grid, rates)
-    found = br.found & np.isfinite(npv0)
     cols = np.flatnonzero(found)
     left, right = br.left[cols], br.right[cols]
     third = np.where(right + 1 < rates.size, right + 1, np.maximum(left - 1, 0))
-    f3 = np.stack([f_grid[cols, k] for k in (left, right, third)])
-    p_grid = ev.positive_part().on_grid(x_grid)
-    p3 = np.stack([p_grid[cols, k] for k in (left, right, third)])
+    at = np.stack([left, right, third])
+    f3 = _gather(f_grid, cols, at)
+    p3 = _positive_at(ev, x_grid, cols, at)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(p3) - np.log(p3 - f3)
     x0 = np.exp(_start_point(np.log(x_grid), log_ratio, left, right, third))
@@ -331,33 +380,79 @@ def _bracket(ev, rates, x_grid):
     if bad.size:
         fallback = _start_point(x_grid, f3[:, bad], left[bad], right[bad], third[bad])
         x0[bad] = np.where(np.isfinite(fallback), fallback, a[bad])
-    return br.up & found, found, npv0, (cols, b, a, f3[1], f3[0], x0)
+    return cols, b, a, f3[1], f3[0], x0
+
+
+def _bracket(ev, rates, x_grid):
+    """Brackets of the selected root on ``rates`` and starting points inside them.
+
+    Returns ``up``, ``found`` and ``npv0`` (NPV at rate 0), all (m,), the entries of
+    :func:`_entries`, and the grid values ``f_grid`` (m, G).
+    """
+    f_grid = ev.on_grid(x_grid)
+    npv0 = f_grid[:, np.searchsorted(rates, 0.0)]
+    br = select_bracket(f_grid, rates)
+    found = br.found & np.isfinite(npv0)
+    return br.up & found, found, npv0, _entries(ev, f_grid, br, found, rates, x_grid), f_grid
+
+
+def _merge(entries, keep, more, rows):
+    """``entries`` of the paths where ``keep`` (bool per entry), then ``more`` with their
+    path indices mapped through ``rows``."""
+    return tuple(np.concatenate([a[keep], b]) for a, b in zip(entries, (rows[more[0]],) + tuple(more[1:])))
 
 
 def find_roots(ev: PeriodicFlows | DatedFlows, rates: np.ndarray, x_grid: np.ndarray) -> Roots:
-    """Bracket on the grid, then polish with safeguarded Newton; see the module docstring."""
+    """Bracket on the grid, then polish with safeguarded Newton; see the module docstring.
+
+    The grid is searched in three stages that give the bracket a search of the whole grid
+    gives: the inner grid (``|rate| <= INNER_RATE``) for every path; for paths without a
+    non-negative root there, the grid above it (a non-negative root there comes first; else the
+    inner negative root nearest 0 stands); the whole grid only for paths with no root in
+    ``[-INNER_RATE, max rate]``.
+    """
     m = ev.rows.shape[0]
     inner = np.abs(rates) <= INNER_RATE
+    upper = rates > INNER_RATE
     with np.errstate(invalid="ignore", over="ignore"):      # rows with NaN/inf are screened out
-        up, found, npv0, entries = _bracket(ev, rates[inner], x_grid[inner])
-    rest = np.flatnonzero(~up)              # a non-negative root may lie beyond the inner grid
-    if rest.size and inner.sum() < rates.size:
+        up, found, npv0, entries, f_in = _bracket(ev, rates[inner], x_grid[inner])
+    rest = np.flatnonzero(~up & np.isfinite(npv0))  # a non-negative root may lie beyond the inner grid
+    if rest.size and upper.any():
+        sub = ev.take(rest)
+        r_mid, x_mid = np.concatenate([rates[inner], rates[upper]]), np.concatenate([x_grid[inner], x_grid[upper]])
         with np.errstate(invalid="ignore", over="ignore"):
-            _, found_r, _, more = _bracket(ev.take(rest), rates, x_grid)
-        found[rest] = found_r
-        settled = up[entries[0]]
-        entries = tuple(np.concatenate([a[settled], b]) for a, b in
-                        zip(entries, (rest[more[0]],) + more[1:]))
+            f_mid = np.concatenate([f_in[rest], sub.on_grid(x_grid[upper])], axis=1)
+        br = select_bracket(f_mid, r_mid)
+        late = br.up                                 # a non-negative root above the inner grid
+        if late.any():
+            more = _entries(sub, f_mid, br, late, r_mid, x_mid)
+            entries = _merge(entries, ~np.isin(entries[0], rest[late]), more, rest)
+        lost = ~br.found                             # no root in [-INNER_RATE, max]: whole grid
+        if lost.any() and inner.sum() + upper.sum() < rates.size:
+            far = rest[lost]
+            with np.errstate(invalid="ignore", over="ignore"):
+                _, found_far, _, more, _ = _bracket(ev.take(far), rates, x_grid)
+            found[far] = found_far
+            entries = _merge(entries, np.ones(entries[0].size, dtype=bool), more, far)
+        found[rest[late]] = True
     cols, lo, hi, f_lo, f_hi, x0 = entries
     x_out = np.full(m, np.nan)
     converged = np.zeros(m, dtype=bool)
-    negative = hi > 1.0                     # bracket at negative rates: polish in g = 1 / x
+    negative = hi > MIRROR_ABOVE            # bracket far into negative rates: polish in g = 1 / x
     for part, mirror in ((np.flatnonzero(~negative), False), (np.flatnonzero(negative), True)):
         if part.size == 0:
             continue
         idx = cols[part]
-        whole = idx.size == m and bool(np.all(idx[1:] > idx[:-1]))
-        sub = ev if whole else ev.take(idx)
+        if not mirror and idx.size >= _POLISH_ALL * m:
+            # nearly every path: polish them all (the others are given an empty bracket at
+            # x = 1 and stop at once), cheaper than copying the subset's flows
+            full = [np.ones(m) for _ in range(4)]
+            for arr, val in zip(full, (lo, hi, f_lo, x0)):
+                arr[idx] = val[part]
+            x, ok = _polish(ev, *full)
+            x_out[idx], converged[idx] = x[idx], ok[idx]
+            continue
+        sub = ev.take(idx)
         if mirror:
             with np.errstate(divide="ignore"):
                 g, ok = _polish(sub.mirrored(), 1.0 / hi[part], 1.0 / lo[part], f_hi[part],
@@ -381,13 +476,15 @@ def _polish(ev, lo, hi, f_lo, x):
     A path is done when NPV is exactly zero, when the bracket or a Newton step is below
     :data:`X_RTOL` (relative to ``x``), or when convergence is quadratic and the predicted error
     after the step, ``step**3 / previous_step**2``, is below :data:`X_RTOL`. Finished paths are
-    dropped from the working set once fewer than half remain.
+    dropped from the working set once fewer than half remain. The bracket is updated in place
+    (``copyto`` with a mask) to keep passes over the working arrays few.
     """
     n = x.size
     out = np.full(n, np.nan)
     ok = np.zeros(n, dtype=bool)
     alive = np.ones(n, dtype=bool)
     where = np.arange(n)             # position in the caller's arrays of each working row
+    lo, hi, f_lo = lo.copy(), hi.copy(), f_lo.copy()   # updated in place below
     dx_old = hi - lo
     dx = dx_old.copy()
     prev = np.full(n, np.nan)        # previous Newton step size (NaN after a bisection)
@@ -397,17 +494,17 @@ def _polish(ev, lo, hi, f_lo, x):
             step = f / df
             x_new = x - step
             size = np.abs(step)
+            tol = X_RTOL * x
             same = (f > 0) == (f_lo > 0)
-            lo = np.where(same, x, lo)
-            f_lo = np.where(same, f, f_lo)
-            hi = np.where(same, hi, x)
+            np.copyto(lo, x, where=same)
+            np.copyto(f_lo, f, where=same)
+            np.copyto(hi, x, where=~same)
             ratio = size / prev
-            tiny = (size <= X_RTOL * x) | (
-                (ratio <= _QUADRATIC_RATIO) & (ratio * ratio * size <= X_RTOL * x))
+            tiny = (size <= tol) | ((ratio <= _QUADRATIC_RATIO) & (ratio * ratio * size <= tol))
             # accept a converged Newton step even if rounding puts it on the bracket's edge;
             # otherwise bisect when Newton leaves the bracket or fails to halve the step
-            bisect = ~tiny & (~((x_new >= lo) & (x_new <= hi))
-                              | (np.abs(2.0 * f) > np.abs(dx_old * df)))
+            bisect = (x_new < lo) | (x_new > hi) | np.isnan(x_new) | (np.abs(2.0 * f) > np.abs(dx_old * df))
+            bisect &= ~tiny
             dx_old = dx
             if bisect.any():
                 dx = np.where(bisect, 0.5 * (hi - lo), step)
@@ -418,7 +515,8 @@ def _polish(ev, lo, hi, f_lo, x):
             root = f == 0
             if root.any():
                 x_new = np.where(root, x, x_new)
-            done = alive & (root | tiny | (hi - lo <= X_RTOL * x))
+            done = root | tiny | (hi - lo <= tol)
+            done &= alive
             x = x_new
             if done.any():
                 out[where[done]] = x[done]

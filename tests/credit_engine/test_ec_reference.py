@@ -4,23 +4,27 @@
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from fundsvc.credit.engine import compile_credit, simulate_credit_chunk
+from fundsvc.credit.engine.compile import CreditSettings
+from fundsvc.credit.engine.defaults import DefaultSampler
 from fundsvc.credit.engine.kernel import credit_sector_factors
 from fundsvc.credit.engine.reference import reference_default_steps, reference_pool_ledger
 from fundsvc.credit.engine.synthetic import iid_market, synthetic_scenario
 from models.credit import Replenishment, ReplenishmentRule, SuspensionTriggers
 
 
-def test_default_steps_match_the_step_by_step_reference():
-    """Per-step default counts (mean over paths) of the one-uniform-per-loan method and of the
-    step-by-step Bernoulli reference agree within 4 standard errors, including loans that start
-    or mature inside a step."""
+@pytest.mark.parametrize("sampler", list(DefaultSampler))
+def test_default_steps_match_the_step_by_step_reference(sampler):
+    """Per-step default counts (mean over paths) of the kernel (one uniform per loan, or
+    geometric skipping) and of the step-by-step Bernoulli reference agree within 4 standard
+    errors, including loans that start or mature inside a step."""
     sc = synthetic_scenario(80, seed=6, horizon_years=4, programme=False)
     loans = [ln.model_copy(update={"rating": None, "pd": 0.08}) for ln in sc.loans]
     late = [ln.model_copy(update={"loan_id": f"F{i}", "origination": dt.date(2027, 5, 1),
                                   "maturity": dt.date(2029, 3, 1)}) for i, ln in enumerate(loans[:30])]
-    m = compile_credit(sc.model_copy(update={"loans": loans + late}))
+    m = compile_credit(sc.model_copy(update={"loans": loans + late}), settings=CreditSettings(default_sampler=sampler))
     n = 6000
     mk = iid_market(n, m.n_steps, np.random.default_rng(1), correlation=0.4)
     ch = simulate_credit_chunk(m, mk, 3, 0)

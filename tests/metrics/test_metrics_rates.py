@@ -289,3 +289,29 @@ def test_iteration_cap_reports_no_convergence(monkeypatch):
     stuck = res.status == IrrStatus.NO_CONVERGENCE
     assert stuck.sum() > 40 and np.isnan(res.rate[stuck]).all()
     assert set(res.reasons()[stuck]) == {"the root search did not converge"}
+
+
+def test_staged_grid_search_finds_the_same_root_as_the_whole_grid():
+    """The bracket search runs on the inner grid, then above it, then on the whole grid; and
+    polishes negative rates in ``x`` down to -50 %, in ``1/x`` below. Closed-form roots of
+    ``c0 + c1 x + c2 x**2`` (``x = 1/(1+r)``) and of two-flow paths, each row reaching another
+    stage, in one batch (the stages only run on the rows that need them):
+
+    * roots at -10 % and +50 %: the non-negative one, found only above the inner grid;
+    * roots at -10 % and +20 %: both inside the inner grid;
+    * one root at -40 % (whole grid, polished in ``x``) and at -60 % (whole grid, in ``1/x``);
+    * one root at +5 %, padded to 60 periods (polished directly at a high degree).
+    """
+    def quadratic(r1, r2):
+        x1, x2 = 1 / (1 + r1), 1 / (1 + r2)
+        return [x1 * x2, -(x1 + x2), 1.0]
+
+    rows = [quadratic(-0.1, 0.5), quadratic(-0.1, 0.2), [-1.0, 0.6, 0.0], [-1.0, 0.4, 0.0]]
+    flows = np.zeros((5, 60))
+    flows[:4, :3] = rows
+    flows[4, 0], flows[4, 59] = -1.0, 1.05 ** 59
+    res = irr_result(flows)
+    assert res.ok.all()
+    np.testing.assert_allclose(res.rate, [0.5, 0.2, -0.4, -0.6, 0.05], rtol=0, atol=1e-12)
+    for row, rate in zip(flows, res.rate):            # each alone gives the same root
+        assert irr(row) == pytest.approx(rate, abs=1e-13)

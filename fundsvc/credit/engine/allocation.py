@@ -80,9 +80,12 @@ def allocate_by_pool(model: CreditModel, pool: np.ndarray, net_loss: np.ndarray,
     """:func:`allocate` for defaults of several pools; ``pool`` (n,) indexes ``model.pools``
     (``n_pools`` = unpooled)."""
     rules = [p.rules for p in model.pools] + [UNPOOLED]
+    present = np.flatnonzero(np.bincount(pool, minlength=len(rules)))
+    if present.size == 1:
+        return allocate(net_loss, exposure, shares, rules[present[0]])
     out = {k: np.zeros(np.shape(net_loss)) for k in ("claim", "bank", "guarantor", "insurer")}
-    for j in np.unique(pool):
-        sel = pool == j
+    for j in present:
+        sel = np.flatnonzero(pool == j)
         al = allocate(net_loss[sel], exposure[sel], shares[sel], rules[j])
         for k, arr in out.items():
             arr[sel] = getattr(al, k)

@@ -16,6 +16,8 @@ import numpy as np
 from fundsvc.credit.engine.allocation import allocate_by_pool, loan_shares, loss_terms
 from fundsvc.credit.engine.compile import CreditModel
 from fundsvc.credit.engine.defaults import (
+    DefaultSampler,
+    StepSkipper,
     WindowDraws,
     conditional_hazard,
     cumulative_hazard,
@@ -26,6 +28,10 @@ from fundsvc.credit.engine.lending import CohortDefaults, cohort_defaults, sourc
 from fundsvc.credit.engine.recovery import recovery_draws
 from fundsvc.credit.engine.schedule import outstanding_principal
 from fundsvc.engine.sampling import Component, stream, sub_key
+
+STEP_KEY = sub_key("default-step")
+"""Sub-key of the book's per-step default streams ``stream(seed, chunk, Component.CREDIT, STEP_KEY, t)``
+(:attr:`~fundsvc.credit.engine.defaults.DefaultSampler.SKIP`); recoveries keep the CREDIT stream."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,9 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
         Sector factors on the credit time grid.
     seed, chunk_index : int
         Book draws come from ``stream(seed, chunk_index, Component.CREDIT)``, cohort draws from
-        ``stream(seed, chunk_index, Component.LENDING, sub_key(pool.id))``.
+        ``stream(seed, chunk_index, Component.LENDING, sub_key(pool.id))``; with the SKIP sampler
+        the book's default steps of step ``t`` from ``stream(seed, chunk_index, Component.CREDIT,
+        STEP_KEY, t)``.
     record_defaults : bool
         Keep one row per book default (for tests and risk contributions).
     """
@@ -125,17 +133,28 @@ def generate_claims(model: CreditModel, sector: np.ndarray, seed: int, chunk_ind
     rows_per_block = max(1, model.settings.block_elements // max(nk, 1))
     sched_t = np.ascontiguousarray(book.schedule.T)
     weight_t = np.ascontiguousarray(book.hazard_weight.T)
-    draws = WindowDraws(np.repeat(np.arange(book.key_counts.size), book.key_counts), min(rows_per_block, n_paths)) if nk else None
+    dense = model.settings.default_sampler is DefaultSampler.DENSE
+    if not nk:
+        draws = None
+    elif dense:
+        draws = WindowDraws(np.repeat(np.arange(book.key_counts.size), book.key_counts), min(rows_per_block, n_paths))
+    else:
+        draws = StepSkipper(book.key_counts, book.key_group, book.key_weight)
+        step_rngs = [stream(seed, chunk_index, Component.CREDIT, STEP_KEY, t) for t in range(n_steps)]
     for p0 in range(0, n_paths, rows_per_block):
         p1 = min(n_paths, p0 + rows_per_block)
         z = sector[p0:p1, :n_steps, :]
         hz = conditional_hazard(z, model.group_threshold, model.group_sector, model.group_r)
         cum = cumulative_hazard(hz)
         if nk:
-            prob = window_probability(hz, book.key_group, book.key_weight, cum)
-            r, c, u = draws.draw(prob, rng)
-            g = book.group[c]
-            t = default_steps(u, hz, r, g, weight_t, c, book.last_step[c])
+            if dense:
+                prob = window_probability(hz, book.key_group, book.key_weight, cum)
+                r, c, u = draws.draw(prob, rng)
+                g = book.group[c]
+                t = default_steps(u, hz, r, g, weight_t, c, book.last_step[c])
+            else:
+                r, c, t = draws.draw(hz, step_rngs)
+                g = book.group[c]
             zd = z[r, t, model.group_sector[g]]
             principal = book.ead_principal[c, t]
             exposure = principal + np.where(with_int[c], book.ead_interest[c, t], 0.0)

@@ -7,8 +7,8 @@ dropped. Loans originated before the start are taken as performing at the start.
 
 Defaults are driven by *groups* of loans with the same (step PD, sector, asset correlation R):
 the kernel computes the conditional hazard once per (path, group, step). The book is sorted by
-*key* = (group, at-risk window) so a whole key shares one window default probability; the
-kernel compares one uniform per loan and path with it (see :mod:`fundsvc.credit.engine.defaults`).
+*key* = (group, at-risk window) so a whole key shares one window default probability, and a
+group's loans are contiguous (see :mod:`fundsvc.credit.engine.defaults`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtri
 
+from fundsvc.credit.engine.defaults import DefaultSampler
 from fundsvc.credit.engine.recovery import RecoveryTables, build_recovery_tables
 from fundsvc.credit.engine.recovery_sources import PRODUCTS, SourceTables, build_source_tables
 from fundsvc.credit.engine.schedule import (
@@ -65,12 +66,18 @@ class CreditSettings:
     block_elements : int
         Loans × paths processed at once by the default kernel (memory bound; part of the draw
         order, so of a result's identity).
+    default_sampler : DefaultSampler
+        How defaults are drawn (:mod:`fundsvc.credit.engine.defaults`): DENSE (one uniform per
+        loan and path, inverted through the conditional cumulative survival; default) or SKIP
+        (geometric skipping step by step, fewer random numbers than loans; pays when window
+        PDs are small). Same law, other draws: part of a result's identity.
     """
 
     payments_per_year: int = 1
     cohort_slots: int | None = None
     unpooled_loss_basis: LossBasis = LossBasis.PRINCIPAL
     block_elements: int = 1 << 22
+    default_sampler: DefaultSampler = DefaultSampler.DENSE
 
 
 @dataclass(frozen=True)

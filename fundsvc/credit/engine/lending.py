@@ -10,8 +10,9 @@ remainder, deterministic), and amount shares ``w_k`` at the stratified quantiles
 lognormal amount distribution. Slot ``k`` lends ``A·w_k``.
 
 Given the factors each slot defaults with its conditional PD exactly as a book loan does (one
-uniform per slot and path from the pool's LENDING stream), so the systematic part of the
-cohort's loss is exact. The idiosyncratic part has the granularity of ``n_slots`` loans of the
+uniform per slot and path from the pool's LENDING stream, with either default sampler: a cohort
+has at most a few hundred slots in many small groups, too few for geometric skipping to pay),
+so the systematic part of the cohort's loss is exact. The idiosyncratic part has the granularity of ``n_slots`` loans of the
 stratified sizes, which is the expected number of loans at full quota (compile default) — when a
 path lends much less or much more than that, the number of loans is not rescaled, so the
 idiosyncratic variance of that cohort is that of the expected-size portfolio. Everything but the

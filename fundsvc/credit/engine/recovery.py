@@ -23,8 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.special import ndtr, ndtri
+from scipy.special import betaincinv, gammaincinv, ndtr, ndtri
 
 from models.credit import IPRecoveryModel, IPType
 
@@ -54,7 +53,7 @@ class RecoveryTables:
 def probit_beta_quantiles(mean: float, concentration: float, size: int) -> np.ndarray:
     """``Φ⁻¹`` of the Beta(mean·c, (1 − mean)·c) quantiles at ``size`` equiprobable cell midpoints, (size,)."""
     mid = (np.arange(size) + 0.5) / size
-    q = stats.beta.ppf(mid, mean * concentration, (1.0 - mean) * concentration)
+    q = betaincinv(mean * concentration, (1.0 - mean) * concentration, mid)  # = scipy.stats.beta.ppf, bit for bit
     return ndtri(np.clip(q, 1e-300, 1.0 - 1e-16))
 
 
@@ -64,7 +63,7 @@ def build_recovery_tables(model: IPRecoveryModel, size: int = TABLE_SIZE) -> Rec
     rows = [probit_beta_quantiles(model.mean_fraction[t], model.concentration, size) for t in IPType]
     cv = model.disposal_years_cv
     shape = 1.0 / cv**2
-    tau = stats.gamma.ppf(mid, shape, scale=model.mean_disposal_years / shape)
+    tau = gammaincinv(shape, mid) * (model.mean_disposal_years / shape)  # = scipy.stats.gamma.ppf(mid, shape, scale=…)
     disc = (1.0 + model.discount_rate) ** (-tau)
     return RecoveryTables(
         probit_fraction=np.array(rows),

@@ -37,7 +37,6 @@ from models.credit import (
     RiskSharingPool,
 )
 from models.recovery import RecoverySources
-from models.scenario import CrossReferenceError
 
 __all__ = ["PricingRequest", "make_request"]
 
@@ -180,6 +179,8 @@ class PricingRequest(DomainModel):
             add("economic_capital_rate", "the economic capital method needs economic_capital_rate "
                                          "(capital per CNY of exposure, e.g. the loan's ES contribution)")
         if problems:
+            from models.scenario import CrossReferenceError  # here: the scenario models load only on error
+
             raise CrossReferenceError(problems)
         return self
 

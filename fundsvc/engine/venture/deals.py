@@ -281,8 +281,12 @@ def run_deal_kernel(
     fidx = (np.arange(N) // D) * (T * n_sec) + sector.reshape(-1)  # slot -> its factor at step 0
     regimes = None if market.regime is None else np.ascontiguousarray(market.regime).reshape(-1)
     w_st = prog.stale_writedown if prog.nav_market_adjusted else 0.0
-    sec_flat = sector.reshape(-1)
-    navw = np.zeros(P * n_sec)  # Σ ownership × post × e^{w τ} of held slots per (path, sector)
+    own_sec = np.unique(prog.sector_pos)  # the fund's sectors on the market axis, ascending
+    n_own = own_sec.size
+    sec_loc = np.searchsorted(own_sec, sector)  # (P, D): the slot's sector among own_sec
+    sec_flat = sec_loc.reshape(-1)
+    # Σ ownership × post × e^{w τ} of held slots per (path, fund sector), shape (P * n_own,)
+    navw = np.zeros(P * n_own)
     mark = np.zeros(N)  # step of each slot's last round
     end_sale = np.zeros(P)
 
@@ -325,6 +329,8 @@ def run_deal_kernel(
     recycled = np.zeros((T, P))
 
     kappa = prog.factor_sensitivity
+    navw2 = navw.reshape(P, n_own)
+    rows_t = np.arange(P) * T  # flat regime index of (path, step 0)
     for t in range(prog.start_step, prog.last_step):
         in_ip = t < prog.ip_end_step
         cand = np.flatnonzero(nxt == t)
@@ -363,7 +369,7 @@ def run_deal_kernel(
                 _graduate(prog, ig, cand, p, s, post, own, inv, stack, scode, nround, z_round,
                           reserve, recyc_left, in_ip, nav_run, cost_run, inv_early,
                           invested[t], recycled[t])
-                key = p.take(ig) * n_sec + sec_flat.take(e_g)
+                key = p.take(ig) * n_own + sec_flat.take(e_g)
                 navw += np.bincount(key, weights=own.take(e_g) * post.take(e_g) * np.exp(w_st * t) - old_w,
                                     minlength=navw.size)
                 mark[e_g] = t
@@ -389,7 +395,7 @@ def run_deal_kernel(
                     xval = po.take(ix) * mult * adj
                     pay[ix] = preferred_proceeds(iv.take(ix), ow.take(ix), xval, stack.take(e.take(ix)))
                 code = np.where(is_exit, np.int8(DealStatus.EXITED), np.int8(DealStatus.FAILED))
-                navw -= np.bincount(pend * n_sec + sec_flat.take(e), weights=ow * po * np.exp(w_st * mark.take(e)),
+                navw -= np.bincount(pend * n_own + sec_flat.take(e), weights=ow * po * np.exp(w_st * mark.take(e)),
                                     minlength=navw.size)
                 _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, nxt, status, end_step,
                        proceeds[t], nav_run, cost_run, n_active)
@@ -404,7 +410,7 @@ def run_deal_kernel(
                 if prog.nav_market_adjusted:
                     marked = marked * market_adjustment(prog, factors.take(fidx.take(left) + t * n_sec), rg_l)
                 pay = marked * prog.secondary_price.take(rg_l if has_regime else NO_REGIME_ROW)
-                navw -= np.bincount(pl_ * n_sec + sec_flat.take(left), weights=val * np.exp(w_st * mark.take(left)),
+                navw -= np.bincount(pl_ * n_own + sec_flat.take(left), weights=val * np.exp(w_st * mark.take(left)),
                                     minlength=navw.size)
                 end_sale += np.bincount(pl_, weights=pay, minlength=P)
                 _close(left, pl_, np.int8(DealStatus.SOLD_AT_NAV), pay, val, inv.take(left), t, P,
@@ -428,7 +434,7 @@ def run_deal_kernel(
             s2["nxt"][:, cols] = t + _gap(uniform(st.shape), log_q.take(st))
             s2["stack"][:, cols] = np.maximum(prog.stack_frac.take(st) * pm, prog.check_cny)
             mark.reshape(P, D)[:, cols] = t
-            key = (np.arange(P)[:, None] * n_sec + sector[:, cols]).ravel()
+            key = (np.arange(P)[:, None] * n_own + sec_loc[:, cols]).ravel()
             navw += np.bincount(key, weights=(ow * pm).ravel() * np.exp(w_st * t), minlength=navw.size)
             nav_run += (ow * pm).sum(axis=1)
             cost_run += prog.check_cny * cols.size
@@ -439,11 +445,14 @@ def run_deal_kernel(
         idle = n_active == 0  # nothing held: exactly zero (no rounding residue)
         nav_run[idle] = 0.0
         cost_run[idle] = 0.0
-        navw.reshape(P, n_sec)[idle] = 0.0
+        navw2[idle] = 0.0
         if prog.nav_market_adjusted:
-            rg_t = market.regime[:, t].astype(np.intp) if has_regime else None
-            adj = market_adjustment(prog, market.sector[:, t, :], None if rg_t is None else rg_t[:, None])
-            np.maximum((navw.reshape(P, n_sec) * adj).sum(axis=1) * np.exp(-w_st * t), 0.0, out=nav[t])
+            # only the fund's sectors carry value: navw holds just those columns, in ascending
+            # market order, so the sum adds the same non-zero terms in the same order as a sum
+            # over all market sectors would (numpy adds the columns of a row left to right)
+            rg_t = regimes.take(rows_t + t).astype(np.intp)[:, None] if has_regime else None
+            adj = market_adjustment(prog, market.sector[:, t, :].take(own_sec, axis=1), rg_t)
+            np.maximum((navw2 * adj).sum(axis=1) * np.exp(-w_st * t), 0.0, out=nav[t])
         else:
             np.maximum(nav_run, 0.0, out=nav[t])
         np.maximum(cost_run, 0.0, out=cost_out[t])
