@@ -4,6 +4,8 @@ Usage::
 
     python bench/bench_scale.py memory --paths 1000000 [--side whole|equity] [--sizing] [--scenario NAME] [--chunk C]
     python bench/bench_scale.py dask --paths 60000 [--scenario NAME] [--chunk C]
+    python bench/bench_scale.py store --paths 100000 [--scenario NAME] [--chunk C]
+    python bench/bench_scale.py cli --paths 10000 [--scenario NAME]
 
 ``memory`` runs the scenario serially in *this* process with the streaming reducer (path tables
 to Parquet parts, summaries from column files) and prints one JSON line with the process's peak
@@ -19,6 +21,10 @@ each measurement has its own high-water mark.
 Dask's ``MALLOC_TRIM_THRESHOLD_`` worker setting, see :data:`WORKER_CONFIG`), warms each
 up with a small run, and times the same streamed run on both; throughput = paths per second of
 wall time (the client's reduction included). The results of both runs are compared bit for bit.
+
+``store`` times ``simulate_and_store`` phase by phase (simulate, merge, store; pool sizing apart)
+with the CLI's workers rule: merge + store against the simulation's wall time is the issue-17
+target (≤ 15 %). ``cli`` times ``fundsvc simulate`` end to end in a fresh process.
 """
 
 from __future__ import annotations
@@ -99,7 +105,7 @@ def memory_child(scenario: str, paths: int, side: str, chunk: int, seed: int = 2
     }
     if sizing:
         sz = r.credit_tables.get("pool_sizing")
-        out["pool_sizing_s"] = r.timings.get("pool_sizing")
+        out["pool_sizing_s"] = r.timings.get("merge_pool_sizing")
         out["pool_sizing"] = sz.to_dicts() if sz is not None else None
     r.discard_spool()
     return out
@@ -158,9 +164,68 @@ def dask_throughput(scenario: str, paths: int, chunk: int, seed: int = 20260101,
     return out
 
 
+MERGE_STAGES = ("merge_summaries", "merge_headlines", "merge_wait_writer")
+"""Stages after the simulation that count as merge (pool sizing is reported on its own)."""
+
+
+def store_phases(scenario: str, paths: int, chunk: int = 10_000, seed: int = 20260101,
+                 workers: int | None = None, sizing: bool = False) -> dict:
+    """Phase breakdown of ``simulate_and_store`` into a throw-away SQLite store, in this process.
+
+    ``workers`` defaults to the CLI's rule (:func:`fundsvc.simulation.runner.default_workers`);
+    ``sizing`` adds pool sizing on common random numbers (the CLI's default target 0.05).
+    Returns seconds per phase and ``merge_store_share`` = (merge + store) / simulate wall, the
+    issue's target (≤ 0.15).
+    """
+    import tempfile
+
+    from fundsvc.inputs.bundled import resolve_scenario
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.settings import get_settings
+    from fundsvc.simulation.runner import default_workers
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import Store
+
+    loaded = load_scenario(resolve_scenario(scenario))
+    n_workers = workers if workers is not None else default_workers(paths, chunk)
+    with tempfile.TemporaryDirectory(prefix="fundsvc-bench-store-") as tmp:
+        with Store.open(get_settings(data_dir=Path(tmp) / "data"), upgrade=True) as store:
+            t0 = time.perf_counter()
+            stored = simulate_and_store(store, loaded, paths=paths, seed=seed, chunk_size=chunk, workers=n_workers,
+                                        depletion_target=0.05 if sizing else None)
+            wall = time.perf_counter() - t0
+    t = stored.result.timings
+    merge = sum(t.get(k, 0.0) for k in MERGE_STAGES)
+    out = {"scenario": scenario, "paths": paths, "chunk": chunk, "workers": n_workers, "sizing": sizing,
+           "wall_s": wall, "simulate_wall_s": t["simulate_wall"], "merge_s": merge, "store_s": t["store"],
+           "pool_sizing_s": t.get("merge_pool_sizing", 0.0),
+           **{f"{k}_s": t.get(k, 0.0) for k in MERGE_STAGES},
+           "engine_stages_s": {k: v for k, v in t.items() if k in ("factors", "venture", "venture_columns", "credit",
+                                                                  "credit_columns", "prepare")}}
+    out["merge_store_share"] = (merge + t["store"]) / t["simulate_wall"]
+    return out
+
+
+def cli_wall(scenario: str, paths: int) -> dict:
+    """End-to-end wall time of ``fundsvc simulate SCENARIO --paths N`` with the CLI's defaults
+    (a fresh process, a throw-away data folder)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="fundsvc-bench-cli-") as tmp:
+        cmd = [sys.executable, "-c", "from fundsvc.cli.app import main; main()", "simulate", scenario,
+               "--paths", str(paths), "--data-dir", str(Path(tmp) / "data")]
+        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env)
+        wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        return {"scenario": scenario, "paths": paths, "error": proc.stderr[-2000:]}
+    return {"scenario": scenario, "paths": paths, "wall_s": wall}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["memory", "dask"])
+    ap.add_argument("what", choices=["memory", "dask", "store", "cli"])
     ap.add_argument("--scenario", default="hangzhou_baseline")
     ap.add_argument("--paths", type=int, default=100_000)
     ap.add_argument("--side", choices=["whole", "equity"], default="whole")
@@ -169,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     if a.what == "memory":
         res = memory_child(a.scenario, a.paths, a.side, a.chunk, sizing=a.sizing)
+    elif a.what == "store":
+        res = store_phases(a.scenario, a.paths, a.chunk)
+    elif a.what == "cli":
+        res = cli_wall(a.scenario, a.paths)
     else:
         res = dask_throughput(a.scenario, a.paths, a.chunk)
     print(json.dumps(res))

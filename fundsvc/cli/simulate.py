@@ -29,7 +29,9 @@ def simulate(
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Seed (default: the scenario's)")] = None,
     chunk_size: Annotated[int | None, typer.Option(
         help=f"Paths per chunk (part of the result's identity; default {DEFAULT_CHUNK_SIZE:,})")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes (1 = run in this process)")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (1 = run in this process; default: one per core when the run is big "
+             "enough to gain, else 1; the results are the same either way)")] = None,
     depletion_target: Annotated[float, typer.Option(
         help="Size each pool so P(depletion within the horizon) stays at or below this")] = 0.05,
     label: Annotated[str | None, typer.Option(help="Free text stored with the run")] = None,
@@ -57,7 +59,7 @@ def simulate(
         paths=paths if paths is not None else 1, seed=seed, chunk_size=chunk_size, depletion_target=depletion_target,
         source="command line", names={"paths": "--paths", "seed": "--seed", "chunk_size": "--chunk-size",
                                       "depletion_target": "--depletion-target"})
-    if not 1 <= workers <= 256:
+    if workers is not None and not 1 <= workers <= 256:
         problems.append(Problem("command line", "--workers", f"must be from 1 to 256, got {workers}"))
     if tail is not None and not 0 <= tail_lambda <= 6:
         problems.append(Problem("command line", "--tail-lambda", f"must lie in [0, 6], got {tail_lambda:g}"))
@@ -75,6 +77,11 @@ def simulate(
                  seed if seed is not None else (s.simulation.seed or 0), tail_lambda, as_json)
         return
     settings = settings_from_options(data_dir, database_url)
+    if workers is None and precision is None:  # a precision run adds batches: it stays in-process
+        from fundsvc.simulation.runner import default_workers
+
+        planned = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size)
+        workers = default_workers(planned.paths, planned.chunk_size)
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, workers=workers,
                            dask_address=dask or settings.dask_address, depletion_target=depletion_target,
                            precision=precision)

@@ -6,7 +6,9 @@ Computed from the run's fan-sample paths (the first ``fan_paths`` paths).
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -43,15 +45,87 @@ def irr_to_date(calls: np.ndarray, dists: np.ndarray, nav: np.ndarray, periods_p
     return out
 
 
+def _linear_sorted(s: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Quantiles ``q`` of each column of ``s`` (sorted along axis 0, no NaN), shape (n_q, n_cols).
+
+    NumPy's default ``method="linear"`` (Hyndman & Fan type 7) step by step as NumPy computes
+    it (virtual index ``(n - 1) q``, neighbours, ``_lerp``), so the numbers are the same bits.
+    """
+    n = s.shape[0]
+    virtual = (n - 1) * q
+    prev = np.floor(virtual)
+    gamma = (virtual - prev)[:, None]
+    nxt = prev + 1
+    top = virtual >= n - 1
+    prev[top] = -1
+    nxt[top] = -1
+    a, b = s[prev.astype(np.intp)], s[nxt.astype(np.intp)]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
+    return out
+
+
+def nanquantile_columns(arr: np.ndarray, q) -> np.ndarray:
+    """``np.nanquantile(arr, q, axis=0)`` (linear interpolation), bit for bit, several times faster.
+
+    ``np.nanquantile`` falls back to a Python loop over columns as soon as one NaN is present,
+    each column a partition for ~200 order statistics. Here every column is sorted once (NaN
+    sort last) and the quantiles are read off the sorted non-NaN rows of all columns with the
+    same number of values (:func:`_linear_sorted`); ``test_nanquantile_columns_equals_numpy``
+    checks the numbers are NumPy's, bit for bit.
+
+    Parameters
+    ----------
+    arr : ndarray, shape (n_paths, n_steps)
+    q : sequence of float in [0, 1], length n_q
+
+    Returns
+    -------
+    ndarray, shape (n_q, n_steps)
+        NaN for an all-NaN column.
+    """
+    a = np.asarray(arr, dtype=float)
+    q = np.asarray(q, dtype=float)
+    n_rows, n_cols = a.shape
+    out = np.full((q.size, n_cols), np.nan)
+    s = np.sort(a, axis=0)  # NaN last
+    counts = n_rows - np.count_nonzero(np.isnan(s[-1:]) if n_rows else s, axis=0)
+    if (counts == n_rows).all():
+        return _linear_sorted(s, q) if n_rows else out
+    counts = n_rows - np.count_nonzero(np.isnan(s), axis=0)
+    for n in np.unique(counts):
+        if n == 0:
+            continue
+        cols = np.flatnonzero(counts == n)
+        out[:, cols] = _linear_sorted(s[:n][:, cols], q)
+    return out
+
+
 def _rows(entity: str, measure: str, arr: np.ndarray, dates: np.ndarray) -> pl.DataFrame:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN steps (before any call) give NaN
-        qs = np.nanquantile(arr, GRID, axis=0)  # (n_q, n_steps)
+    qs = nanquantile_columns(arr, GRID)  # (n_q, n_steps); all-NaN steps (before any call) give NaN
     n_steps = arr.shape[1]
     cols = {"entity": [entity] * n_steps, "step": np.arange(n_steps, dtype=np.int64),
             "date": dates.astype("datetime64[D]"), "measure": [measure] * n_steps}
     cols.update({c: qs[i] for i, c in enumerate(GRID_COLUMNS)})
     return pl.DataFrame(cols)
+
+
+def _entity_series(name: str, c: np.ndarray, d: np.ndarray, v: np.ndarray, periods_per_year: int) -> dict:
+    """The measures of one entity, each shape (n_paths, n_steps)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = tvpi_path(c, d, v)
+        series = {
+            "tvpi": t,
+            "dpi": dpi_path(c, d),
+            "loss_ratio": np.clip(1.0 - t, 0.0, None),
+            "cum_net_cash_flow": np.cumsum(d - c, axis=1),
+            "nav": v,
+            "paid_in": np.cumsum(c, axis=1),
+        }
+    if name == "guidance":
+        series["irr_to_date"] = irr_to_date(c, d, v, periods_per_year)
+    return series
 
 
 def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFrame:
@@ -71,21 +145,14 @@ def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFra
     ents = [("guidance", eq.guidance_calls, eq.guidance_distributions, eq.guidance_nav)]
     ents += [(fid, eq.fund_calls[:, i], eq.fund_distributions[:, i], eq.fund_nav[:, i])
              for i, fid in enumerate(eq.fund_ids)]
-    frames = []
-    for name, c, d, v in ents:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = tvpi_path(c, d, v)
-            series = {
-                "tvpi": t,
-                "dpi": dpi_path(c, d),
-                "loss_ratio": np.clip(1.0 - t, 0.0, None),
-                "cum_net_cash_flow": np.cumsum(d - c, axis=1),
-                "nav": v,
-                "paid_in": np.cumsum(c, axis=1),
-            }
-        if name == "guidance":
-            series["irr_to_date"] = irr_to_date(c, d, v, periods_per_year)
-        frames += [_rows(name, m, a, dates) for m, a in series.items()]
+
+    def entity_frames(ent) -> list[pl.DataFrame]:
+        name, c, d, v = ent
+        return [_rows(name, m, a, dates) for m, a in _entity_series(name, c, d, v, periods_per_year).items()]
+
+    # entities are independent and numpy's sort releases the GIL: use the cores (same numbers)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(ents), os.cpu_count() or 1))) as pool:
+        frames = [f for fs in pool.map(entity_frames, ents) for f in fs]
     return pl.concat(frames)
 
 

@@ -5,21 +5,21 @@ receives each chunk's named per-path columns, strictly in chunk order (the runne
 that arrive early), and
 
 * builds the chunk's path-level tables with the side's ``tables(…, TableKind.PATHS)`` (on the
-  worker, :func:`prepare_chunk`) and writes them to Parquet part files;
+  worker, :func:`prepare_chunk`) and appends them, on a writer thread, to one Parquet file per
+  table (:class:`~fundsvc.simulation.table_writer.TableWriter`) — the file the store adopts;
 * applies each column's :class:`~fundsvc.simulation.contract.Reduction`: PATHS columns are
   appended to binary column files (in chunk order), SUM columns added up (in chunk order),
   SAMPLE columns kept for the run's first ``fan_paths`` paths.
 
 :meth:`RunReducer.finish_tables` then hands the reduced columns (PATHS columns memory-mapped from
 the column files) to each side's ``tables(…, TableKind.SUMMARY)``. In-memory and streamed runs
-differ only in whether the path-level Parquet parts are read back into memory; every table comes
+differ only in whether the path-level frames are also kept in memory (never read back); every table comes
 from the same formula on the same bytes, so the result does not depend on the executor, the
 number of workers or the order in which chunks finished.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import tempfile
@@ -34,6 +34,7 @@ from fundsvc.simulation.chunk import ChunkOutput, run_chunk
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.contract import Columns, ReducedChunk, split_columns
 from fundsvc.simulation.registry import PATH_TABLES, Side, TableKind, TableName
+from fundsvc.simulation.table_writer import TableFile, TableWriter
 
 ARRAY_NAMES: tuple[str, ...] = tuple(t.value for t in PATH_TABLES)
 """Path-level tables (``TableKind.PATHS`` in the registry)."""
@@ -43,13 +44,17 @@ class ColumnSpool:
     """Append-only binary column files, one per key, in a directory.
 
     Each key holds an array of fixed dtype and trailing shape; :meth:`append` adds rows (paths),
-    :meth:`load` returns all rows in the order they were appended.
+    :meth:`load` returns all rows in the order they were appended. With ``in_memory`` (a run
+    that fits in memory) the rows are kept as arrays instead of files: no write, no read-back.
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, *, in_memory: bool = False):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.in_memory = in_memory
+        if not in_memory:
+            self.directory.mkdir(parents=True, exist_ok=True)
         self._meta: dict = {}
+        self._rows: dict = {}  # in memory: key -> list of row blocks (joined on first load)
 
     def append(self, key, values: np.ndarray) -> None:
         """Append rows ``values`` (shape (n, ...)) to column ``key``."""
@@ -59,8 +64,11 @@ class ColumnSpool:
         path, dtype, tail, n = self._meta[key]
         if a.dtype != dtype or a.shape[1:] != tail:
             raise ValueError(f"column {key!r}: expected dtype {dtype} rows {tail}, got {a.dtype} {a.shape[1:]}")
-        with open(path, "ab") as fh:
-            a.tofile(fh)
+        if self.in_memory:
+            self._rows.setdefault(key, []).append(a)
+        else:
+            with open(path, "ab") as fh:
+                a.tofile(fh)
         self._meta[key] = (path, dtype, tail, n + a.shape[0])
 
     def __contains__(self, key) -> bool:
@@ -72,6 +80,14 @@ class ColumnSpool:
     def load(self, key, *, mmap: bool = False) -> np.ndarray:
         """All rows of column ``key``, shape (n_rows, ...)."""
         path, dtype, tail, n = self._meta[key]
+        if self.in_memory:
+            blocks = self._rows.get(key, [])
+            if len(blocks) != 1:
+                blocks[:] = [np.concatenate(blocks, axis=0) if blocks else np.zeros((n, *tail), dtype)]
+                self._rows[key] = blocks
+            out = blocks[0].view()
+            out.flags.writeable = False  # like the read-only memory map
+            return out
         if mmap:
             if n == 0 or dtype.itemsize * int(np.prod(tail, dtype=np.int64)) == 0:
                 return np.zeros((n, *tail), dtype)
@@ -105,8 +121,9 @@ class PreparedChunk:
     Attributes
     ----------
     chunk : Chunk
-    parts : dict of TableName to bytes
-        The chunk's path-level tables encoded as Parquet (zstd).
+    parts : dict of TableName to polars.DataFrame
+        The chunk's path-level tables (one row per path and entity; pickled as Arrow IPC when
+        shipped from a worker, so the run's Parquet files are encoded once, by the writer).
     reduced : dict of Side to ReducedChunk
         Each side's PATHS columns, SUM sums and SAMPLE rows of this chunk.
     claims : SizingClaims or None
@@ -121,12 +138,6 @@ class PreparedChunk:
     timings: dict[str, float]
 
 
-def _parquet_bytes(frame: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    frame.write_parquet(buf, compression="zstd", statistics=True)
-    return buf.getvalue()
-
-
 def prepare_chunk(compiled: CompiledScenario, out: ChunkOutput) -> PreparedChunk:
     """Reduce a chunk's output to a :class:`PreparedChunk` (runs on the worker)."""
     from fundsvc.simulation.sides import side_for
@@ -139,7 +150,7 @@ def prepare_chunk(compiled: CompiledScenario, out: ChunkOutput) -> PreparedChunk
         side = side_for(name)
         model = compiled.models[name]
         for tname, frame in side.tables(model, Columns(cols, ch.size, ch.start), TableKind.PATHS).items():
-            parts[tname] = _parquet_bytes(frame)
+            parts[tname] = frame
         reduced[name] = split_columns(side, cols, ch.size, ch.start, out.fan_paths)
     timings = dict(out.timings)
     timings["prepare"] = time.perf_counter() - t0
@@ -164,20 +175,27 @@ class RunReducer:
     ----------
     compiled : CompiledScenario
     spool_dir : Path, optional
-        Directory for the Parquet parts and column files (created; default a new temporary
-        directory). Deleted by :meth:`discard` or, for in-memory results, by the caller.
+        Directory for the Parquet files and column files (created; default a new temporary
+        directory). Deleted by :meth:`discard` or by the caller.
     keep_claims : bool
         Spool each chunk's credit claims (compact, one file per chunk under ``spool_dir/claims``)
         for pool sizing on common random numbers; :attr:`claims` is then a
         :class:`~fundsvc.credit.pools.claim_spool.ClaimSpool`, else None.
+    keep_frames : bool
+        Also keep the path-level frames in memory (an in-memory result), so that they are never
+        read back from the files.
     """
 
-    def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False):
+    def __init__(self, compiled: CompiledScenario, *, spool_dir: Path | None = None, keep_claims: bool = False,
+                 keep_frames: bool = False):
         self.compiled = compiled
         self.root = Path(spool_dir) if spool_dir is not None else Path(tempfile.mkdtemp(prefix=f"fundsvc-run-{os.getpid()}-"))
         self.root.mkdir(parents=True, exist_ok=True)
-        self.columns = ColumnSpool(self.root / "columns")
-        self.parts: dict[str, list[Path]] = {n: [] for n in ARRAY_NAMES}
+        self.columns = ColumnSpool(self.root / "columns", in_memory=keep_frames)
+        self.writer = TableWriter(self.root / "arrays")
+        self.files: dict[str, TableFile] = {}
+        self.keep_frames = keep_frames
+        self.frames: dict[str, list[pl.DataFrame]] = {}
         self.keep_claims = keep_claims
         self.next_index = 0
         self.n_paths = 0
@@ -190,13 +208,6 @@ class RunReducer:
             self.claims = ClaimSpool(self.root / "claims")
 
     # ---------------------------------------------------------------- adding chunks
-    def _write_part(self, name: str, data: bytes, index: int) -> None:
-        d = self.root / "arrays" / name
-        d.mkdir(parents=True, exist_ok=True)
-        path = d / f"part-{index:06d}.parquet"
-        path.write_bytes(data)
-        self.parts[name].append(path)
-
     def add(self, out: ChunkOutput | PreparedChunk) -> None:
         """Reduce the next chunk (chunks must come in index order 0, 1, 2, …)."""
         prep = out if isinstance(out, PreparedChunk) else prepare_chunk(self.compiled, out)
@@ -207,8 +218,11 @@ class RunReducer:
         self.n_paths += prep.chunk.size
         for k, v in prep.timings.items():
             self.timings[k] = self.timings.get(k, 0.0) + v
-        for name, data in prep.parts.items():
-            self._write_part(TableName(name).value, data, idx)
+        frames = {TableName(name).value: frame for name, frame in prep.parts.items()}
+        self.writer.write(frames)  # encoded to Parquet on the writer thread
+        if self.keep_frames:
+            for name, frame in frames.items():
+                self.frames.setdefault(name, []).append(frame)
         for side, red in prep.reduced.items():
             self._add_side(Side(side), red)
         if self.claims is not None and prep.claims is not None:
@@ -269,15 +283,28 @@ class RunReducer:
 
         return headline_table(load, headline_figures(eq_ents, cr_ents, pool_ids))
 
+    def close_files(self) -> dict[str, TableFile]:
+        """Wait for the writer thread; the path-level Parquet files by table name (in registry order)."""
+        if not self.files:
+            written = self.writer.close()
+            self.files = {n: written[n] for n in ARRAY_NAMES if n in written}
+        return self.files
+
     def load_arrays(self) -> dict[str, pl.DataFrame]:
-        """The path-level tables read back into memory (all parts, in chunk order)."""
-        return {n: pl.read_parquet(parts) if len(parts) > 1 else pl.read_parquet(parts[0])
-                for n, parts in self.parts.items() if parts}
+        """The path-level tables in memory (all chunks, in chunk order): the kept frames, or
+        the files read back when frames were not kept."""
+        if self.keep_frames:
+            return {n: pl.concat(self.frames[n]) if len(self.frames[n]) > 1 else self.frames[n][0]
+                    for n in ARRAY_NAMES if self.frames.get(n)}
+        return {n: pl.read_parquet(f.path) for n, f in self.close_files().items()}
 
     def drop_columns(self) -> None:
-        """Delete the column files (after the summaries are computed)."""
+        """Delete the column files, or free the in-memory columns (after the summaries are computed)."""
+        self.columns._rows.clear()
         shutil.rmtree(self.columns.directory, ignore_errors=True)
 
     def discard(self) -> None:
-        """Delete the whole spool directory."""
+        """Stop the writer and delete the whole spool directory."""
+        if not self.files:
+            self.writer.abort()
         shutil.rmtree(self.root, ignore_errors=True)

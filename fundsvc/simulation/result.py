@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,11 +56,15 @@ class SimulationResult:
     equity_summary_table : polars.DataFrame or None
         The ``equity_summary`` table, computed over all paths by the venture side's ``tables``.
     array_parts : dict of str to tuple of Path
-        For a streamed run (path-level tables not held in memory): the Parquet part files of
-        each path-level table, in chunk order, under ``spool_dir``. Empty otherwise.
+        For a streamed run (path-level tables not held in memory): the Parquet file(s) of
+        each path-level table, in row order, under ``spool_dir``. Empty otherwise.
     spool_dir : Path or None
-        The run's spool directory holding ``array_parts``; delete it with :meth:`discard_spool`
+        The run's spool directory holding the Parquet files; delete it with :meth:`discard_spool`
         once the files are stored or no longer needed.
+    artifact_files : dict of str to Path
+        Each path-level table as the one Parquet file written while the run simulated (in
+        memory or streamed), under ``spool_dir``: what the store adopts without re-encoding.
+        Empty when the spool was already deleted.
     headlines : polars.DataFrame or None
         Headline figures with standard error, 95 % interval, relative half-width and paths
         (:mod:`fundsvc.simulation.uncertainty`); stored as the ``headlines`` table.
@@ -92,6 +96,7 @@ class SimulationResult:
     headlines: pl.DataFrame | None = None
     precision: pl.DataFrame | None = None
     equity_conditioning: pl.DataFrame | None = None
+    artifact_files: dict[str, Path] = field(default_factory=dict)
 
     # ---- summaries -------------------------------------------------------------------
     def equity_summary(self) -> pl.DataFrame:
@@ -187,14 +192,15 @@ def pool_sizing(model, claims, target: float) -> pl.DataFrame:
 def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed: int, chunk_size: int,
                  executor: str, depletion_target: float | None = None) -> SimulationResult:
     """Merge chunk outputs (in chunk order) into one in-memory :class:`SimulationResult`."""
-    reducer = RunReducer(compiled, keep_claims=depletion_target is not None)
+    reducer = RunReducer(compiled, keep_claims=depletion_target is not None, keep_frames=True)
     try:
         for o in sorted(outputs, key=lambda o: o.chunk.index):
             reducer.add(o)
-        return finish(reducer, seed=seed, chunk_size=chunk_size, executor=executor,
-                      depletion_target=depletion_target, keep_paths_in_memory=True)
+        result = finish(reducer, seed=seed, chunk_size=chunk_size, executor=executor,
+                        depletion_target=depletion_target, keep_paths_in_memory=True)
     finally:
         reducer.discard()
+    return replace(result, artifact_files={}, spool_dir=None)
 
 
 def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
@@ -203,14 +209,18 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
     """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
 
     The summary tables come from each side's ``tables`` on the reduced columns
-    (:meth:`RunReducer.summary_tables`). With ``keep_paths_in_memory`` the path-level tables are
-    read into the result; otherwise the result refers to the Parquet part files
-    (``array_parts``) and the caller owns ``spool_dir``.
+    (:meth:`RunReducer.summary_tables`). With ``keep_paths_in_memory`` the path-level frames
+    kept by the reducer are put into the result; otherwise the result refers to the Parquet files
+    (``array_parts``). Either way ``artifact_files`` names the written Parquet files and the
+    caller owns ``spool_dir``. ``timings`` gets ``merge_*`` stages (seconds).
     """
     compiled = reducer.compiled
     kw: dict = {}
+    timings: dict[str, float] = {}
     dates = compiled.equity.dates() if compiled.equity is not None else compiled.quarter_ends
+    t0 = time.perf_counter()
     tables = reducer.summary_tables()
+    timings["merge_summaries"] = time.perf_counter() - t0
     if Side.VENTURE in reducer.sides:
         kw["equity_summary_table"] = tables[TableName.EQUITY_SUMMARY]
         kw["equity_fans"] = tables[TableName.EQUITY_FANS]
@@ -222,18 +232,24 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
             t0 = time.perf_counter()
             kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
                 compiled.credit, reducer.claims, depletion_target)
-            reducer.timings["pool_sizing"] = time.perf_counter() - t0
+            timings["merge_pool_sizing"] = time.perf_counter() - t0
             reducer.claims.discard()  # the spooled claims are needed for nothing else
+    t0 = time.perf_counter()
     kw["headlines"] = reducer.headlines()
     if precision is not None:
         kw["precision"] = precision.table()
     reducer.drop_columns()
+    timings["merge_headlines"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    files = reducer.close_files()  # the writer thread has (mostly) finished meanwhile
+    timings["merge_wait_writer"] = time.perf_counter() - t0
+    kw["artifact_files"] = {n: f.path for n, f in files.items()}
+    kw["spool_dir"] = reducer.root
     if keep_paths_in_memory:
         kw.update(reducer.load_arrays())
     else:
-        kw["array_parts"] = {n: tuple(p) for n, p in reducer.parts.items() if p}
-        kw["spool_dir"] = reducer.root
+        kw["array_parts"] = {n: (f.path,) for n, f in files.items()}
     return SimulationResult(
         scenario_name=compiled.scenario.name, seed=seed, n_paths=reducer.n_paths, chunk_size=chunk_size,
-        executor=executor, dates=dates, timings=dict(reducer.timings), **kw,
+        executor=executor, dates=dates, timings={**reducer.timings, **timings}, **kw,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -22,12 +23,33 @@ from fundsvc.simulation.reduce import PreparedChunk, RunReducer, run_prepared
 from fundsvc.simulation.result import SimulationResult, finish
 from fundsvc.simulation.spec import DEFAULT_FAN_PATHS, Executor, RunSpec
 
-__all__ = ["DEFAULT_FAN_PATHS", "IN_MEMORY_PATHS", "Executor", "RunSpec", "iter_chunks", "run_simulation"]
+__all__ = ["DEFAULT_FAN_PATHS", "IN_MEMORY_PATHS", "Executor", "RunSpec", "default_workers", "iter_chunks",
+           "run_simulation"]
 IN_MEMORY_PATHS = 250_000
 """Up to this many paths the path-level tables are read into the result by default; above it
 the result refers to Parquet part files (``SimulationResult.array_parts``)."""
 
 Progress = Callable[[int, int], None]
+
+MIN_PARALLEL_PATHS = 20_000
+"""Below this many paths a run stays in this process by default (:func:`default_workers`):
+starting spawned workers (imports, unpickling the compiled scenario) costs a few seconds, about
+what one 10,000-path chunk of the baseline takes to simulate (measured on a 2-core machine,
+see the store note of issue 17)."""
+
+
+def default_workers(paths: int, chunk_size: int, *, cpus: int | None = None) -> int:
+    """Worker processes to use when the caller did not choose (the CLI's ``--workers`` default).
+
+    One per core, at most one per chunk, when the run has at least two chunks and at least
+    :data:`MIN_PARALLEL_PATHS` paths; otherwise 1 (run in this process). The answer does not
+    depend on it: chunks are seeded by their index and reduced in chunk order.
+    """
+    n_chunks = -(-int(paths) // int(chunk_size))
+    cores = cpus if cpus is not None else (os.cpu_count() or 1)
+    if n_chunks < 2 or paths < MIN_PARALLEL_PATHS or cores < 2:
+        return 1
+    return min(cores, n_chunks)
 
 
 def default_dask_address() -> str | None:
@@ -135,7 +157,9 @@ def run_simulation(
         :data:`IN_MEMORY_PATHS`). Otherwise they stay in Parquet part files under the result's
         ``spool_dir`` (the caller deletes it with ``result.discard_spool()``).
     spool_dir : Path, optional
-        Where to spool the run (default: a new temporary directory).
+        Where to spool the run (default: a new temporary directory, deleted at the end for an
+        in-memory result). A given ``spool_dir`` is left to the caller: it holds the run's
+        Parquet files (``result.artifact_files``), which the store adopts as they are.
     precision : float, optional
         Target relative half-width of the headline figures' 95 % intervals (e.g. 0.01): chunks
         are added until it is met, with ``paths`` as the budget (sequential stopping,
@@ -158,7 +182,7 @@ def run_simulation(
     precision = spec.precision
     chunks = chunk_plan(paths, chunk_size)
     t_start = time.perf_counter()
-    reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep)
+    reducer = RunReducer(compiled, spool_dir=spool_dir, keep_claims=keep, keep_frames=in_memory)
     log = None
     if precision is None:
         batches = iter([chunks])
@@ -183,8 +207,9 @@ def run_simulation(
     except BaseException:
         reducer.discard()
         raise
-    if in_memory:
+    if in_memory and spool_dir is None:  # nobody will adopt the files
         reducer.discard()
+        result = replace(result, artifact_files={}, spool_dir=None)
     result.timings["simulate_wall"] = t_sim
     result.timings["merge"] = time.perf_counter() - t_start - t_sim
     return result

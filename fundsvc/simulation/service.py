@@ -16,6 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,11 +155,16 @@ def execute_run(
             result = run_simulation(compiled, spec, progress=on_chunk, spool_dir=spool)
         if fail_hook is not None:  # fault injection in tests
             fail_hook(result)
-        if result.streamed:
+        t0 = time.perf_counter()
+        if result.artifact_files:  # the Parquet files written while simulating: adopted, not re-encoded
+            store.runs.complete_files(run_id, result.tables(), {n: (p,) for n, p in result.artifact_files.items()},
+                                      result.timings, n_paths=result.n_paths)
+        elif result.streamed:
             store.runs.complete_files(run_id, result.tables(), result.array_files(), result.timings,
                                       n_paths=result.n_paths)
         else:
             store.runs.complete(run_id, result.tables(), result.arrays(), result.timings, n_paths=result.n_paths)
+        result.timings["store"] = time.perf_counter() - t0  # after the fact: not in the stored timings
     except BaseException as exc:
         watch.stop()
         shutil.rmtree(spool, ignore_errors=True)

@@ -76,6 +76,8 @@ def _encode_float(value: float | None) -> float | str | None:
 def _encode_column(series: pl.Series) -> list[Any]:
     dtype = series.dtype
     if dtype.is_float():
+        if series.is_finite().all():  # the common case: numbers as they are (nulls stay None)
+            return series.to_list()
         return [_encode_float(v) for v in series.to_list()]
     if dtype == pl.Date:
         return [None if v is None else v.isoformat() for v in series.to_list()]

@@ -23,6 +23,7 @@ import enum
 import math
 import operator
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Mapping, Sequence
@@ -144,19 +145,39 @@ def _flip_to_succeeded(session: Session, run_id: int, timings: dict[str, float] 
                          "its results were not stored")
 
 
+def _parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, from its footer (the data is not read)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _place_file(src: Path, tmp: Path) -> None:
+    """Put a copy of ``src`` at ``tmp``: a hard link when both are on one file system (no
+    bytes copied; ``src`` stays the caller's), else a byte copy."""
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+
+
 def _write_parts_atomic(parts: list[Path], path: Path) -> WrittenFile:
-    """Stream Parquet ``parts`` (in order) into one file at ``path`` atomically (see
-    :func:`fundsvc.store.artifacts.write_parquet_atomic`)."""
+    """Put Parquet ``parts`` (in order) into one file at ``path`` atomically (see
+    :func:`fundsvc.store.artifacts.write_parquet_atomic`). One part is taken as it is (linked
+    or copied, never decoded); several are streamed into one file."""
     if not parts:
         raise StoreError(f"{path.name}: no part files given")
     tmp = path.with_name(f".{path.name}{TMP_MARKER}{uuid.uuid4().hex}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
+        if len(parts) == 1:
+            _place_file(Path(parts[0]), tmp)
+        else:
+            pl.scan_parquet(parts).sink_parquet(tmp, compression="zstd", statistics=True)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         faults.point("tmp-written")
-        n_rows = pl.scan_parquet(tmp).select(pl.len()).collect().item()
+        n_rows = _parquet_rows(tmp)
         sha = sha256_file(tmp)
         n_bytes = tmp.stat().st_size
         os.replace(tmp, path)
