@@ -48,6 +48,20 @@ class ChunkOutput:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def chunk_market(compiled: CompiledScenario, seed: int, chunk: Chunk):
+    """The market factor paths of ``chunk`` (its own stream; the conditioning applied), on the
+    scenario's factor grid."""
+    g = compiled.grid
+    return simulate_market(compiled.scenario.market, chunk.size, g.n_steps, g.steps_per_year,
+                           stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
+
+
+def side_market(market, model, scenario):
+    """The factors one side sees: ``market`` on the side's grid, with the scenario's point-in-time
+    shift (so a bad tech year hits every side alike)."""
+    return apply_factor_shift(market_on(market, model.grid), scenario.factor_shift, scenario.market.tech_cycle_loading)
+
+
 def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: int,
               keep_claims: bool = False) -> ChunkOutput:
     """Simulate one chunk of paths of the whole programme.
@@ -68,9 +82,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
     s = compiled.scenario
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    g = compiled.grid
-    market = simulate_market(s.market, chunk.size, g.n_steps, g.steps_per_year,
-                             stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
+    market = chunk_market(compiled, seed, chunk)
     timings["factors"] = time.perf_counter() - t0
     columns: dict = {}
     claims = None
@@ -79,12 +91,11 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         if model is None:
             continue
         t0 = time.perf_counter()
-        # each side gets the factors on its own grid, with the scenario's point-in-time shift
-        side_market = apply_factor_shift(market_on(market, model.grid), s.factor_shift, s.market.tech_cycle_loading)
+        sm = side_market(market, model, s)
         if name is Side.CREDIT:
-            sim, claims = side.simulate(model, side_market, seed, chunk, keep_claims=keep_claims)
+            sim, claims = side.simulate(model, sm, seed, chunk, keep_claims=keep_claims)
         else:
-            sim = side.simulate(model, side_market, seed, chunk)
+            sim = side.simulate(model, sm, seed, chunk)
         t1 = time.perf_counter()
         columns[name] = side.columns(model, sim)
         del sim

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from fundsvc.engine.factor_shift import apply_factor_shift
-from fundsvc.engine.factors import simulate_market
-from fundsvc.engine.grid import TimeGrid, market_on
-from fundsvc.engine.sampling import Component, chunk_plan, normalise_seed, stream
+from fundsvc.engine.grid import TimeGrid
+from fundsvc.engine.sampling import chunk_plan, normalise_seed
+from fundsvc.simulation.chunk import chunk_market, side_market
 from fundsvc.simulation.compiled import CompiledScenario
 from fundsvc.simulation.contract import split_columns
 from fundsvc.simulation.reduce import PreparedChunk, RunReducer
@@ -105,10 +104,7 @@ def base_market(compiled: CompiledScenario, seed: int, chunk, cache: dict | None
     key = (seed, chunk.index, chunk.size)
     if cache is not None and key in cache:
         return cache[key]
-    g = compiled.grid
-    s = compiled.scenario
-    m = simulate_market(s.market, chunk.size, g.n_steps, g.steps_per_year,
-                        stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
+    m = chunk_market(compiled, seed, chunk)
     if cache is not None:
         cache[key] = m
     return m
@@ -199,9 +195,7 @@ def rerun_changed(
             for name in sides_run:
                 t0 = time.perf_counter()
                 side, model = side_for(name), models[name]
-                side_market = apply_factor_shift(market_on(market, model.grid), scenario.factor_shift,
-                                                 scenario.market.tech_cycle_loading)
-                sim = side.simulate(model, side_market, seed, chunk)
+                sim = side.simulate(model, side_market(market, model, scenario), seed, chunk)
                 sim = sim[0] if isinstance(sim, tuple) else sim  # credit: (chunk, claims or None)
                 reduced[name] = split_columns(side, side.columns(model, sim), chunk.size, chunk.start, fan_paths)
                 del sim
