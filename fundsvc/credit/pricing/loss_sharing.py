@@ -134,7 +134,7 @@ def beta_put(strike, scale, alpha: float, beta: float):
     k = np.asarray(strike, dtype=float)
     a = np.asarray(scale, dtype=float)
     k, a = np.broadcast_arrays(k, a)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a tiny scale: k/a → inf, clipped to 1
         x = np.where(a > 0, np.clip(k / np.where(a > 0, a, 1.0), 0.0, 1.0), 1.0)
     mean = alpha / (alpha + beta)
     out = k * betainc(alpha, beta, x) - a * mean * betainc(alpha + 1.0, beta, x)
