@@ -37,7 +37,12 @@ from fundsvc.credit.pricing.loan_columns import (
     LoanColumns,
     columns_from_requests,
 )
-from fundsvc.credit.pricing.loan_schedule import MATURITY_CAP_YEARS, MATURITY_FLOOR_YEARS
+from fundsvc.credit.pricing.loan_schedule import (
+    MATURITY_CAP_YEARS,
+    MATURITY_FLOOR_YEARS,
+    period_default_probabilities,
+    period_default_timing,
+)
 from fundsvc.credit.pricing.loss_sharing import (
     RecoveryTerms,
     bank_loss_fraction,
@@ -182,12 +187,9 @@ def _profile(c: LoanColumns, rate: np.ndarray) -> dict[str, np.ndarray]:
     w = _rowsum(tau * e)
     maturity = np.clip(_rowsum(s["t_end"] * s["repaid"]) / _rowsum(s["repaid"]), MATURITY_FLOOR_YEARS,
                        MATURITY_CAP_YEARS)
-    log_q = np.log1p(-c.pd)[:, None]
-    d = np.exp(s["t_start"] * log_q) * -np.expm1(tau * log_q)
-    lam = -log_q
-    with np.errstate(divide="ignore", invalid="ignore"):
-        timing = np.where(lam < 1e-250, tau,
-                          np.exp(-s["t_start"] * lam) * -np.expm1(-(s["t_end"] - s["t_start"]) * lam) / lam)
+    pd = np.asarray(c.pd)[:, None]
+    d = period_default_probabilities(pd, s["t_start"], s["t_end"])
+    timing = period_default_timing(pd, s["t_start"], s["t_end"])
     ead = c.amount[:, None] * np.where(mask, e, 1.0)  # padded periods: any positive EAD, losses masked
     terms = RecoveryTerms(*(a[:, None] for a in (c.p_no_sale, c.alpha, c.beta, c.net_value, c.unsecured)))
     return {"s": s, "w": w, "maturity": maturity, "d": d, "timing": timing, "ead": ead,

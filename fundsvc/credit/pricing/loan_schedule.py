@@ -122,6 +122,24 @@ def loan_schedule(term_years: float, amortisation: Amortisation, schedule_rate: 
     return LoanSchedule(t_start, t_end, tau, exposure, repaid)
 
 
+def period_default_probabilities(pd_annual, t_start, t_end):
+    """``d_k = (1 − p)^{t_start} − (1 − p)^{t_end}`` elementwise, broadcasting (a PD per loan as
+    ``(n, 1)`` against period bounds ``(n, K)``, or a scalar PD against ``(K,)``); log1p/expm1 so a
+    tiny PD keeps its precision."""
+    log_q = np.log1p(-pd_annual)
+    return np.exp(t_start * log_q) * -np.expm1((t_end - t_start) * log_q)
+
+
+def period_default_timing(pd_annual, t_start, t_end):
+    """``d_k / λ`` with ``λ = −ln(1 − p)`` (per year) elementwise, broadcasting like
+    :func:`period_default_probabilities`; the ``p → 0`` limit, the period length ``t_end − t_start``
+    in years, where ``λ`` is too small to carry precision (below 1e-250)."""
+    rate = -np.log1p(-pd_annual)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(rate < 1e-250, t_end - t_start,
+                        np.exp(-t_start * rate) * -np.expm1(-(t_end - t_start) * rate) / rate)
+
+
 def default_probabilities(pd_annual: float, schedule: LoanSchedule) -> np.ndarray:
     """Probability of default in each period under a constant annual PD.
 
@@ -139,9 +157,7 @@ def default_probabilities(pd_annual: float, schedule: LoanSchedule) -> np.ndarra
     numpy.ndarray
         Unconditional default probability per period, shape ``(n_periods,)``.
     """
-    # q^t0 − q^t1 = q^t0 · (1 − q^(t1 − t0)), with log1p/expm1 so a tiny PD keeps its precision
-    log_q = np.log1p(-pd_annual)
-    return np.exp(schedule.t_start * log_q) * -np.expm1((schedule.t_end - schedule.t_start) * log_q)
+    return period_default_probabilities(pd_annual, schedule.t_start, schedule.t_end)
 
 
 def default_timing_weights(pd_annual: float, schedule: LoanSchedule) -> np.ndarray:
@@ -156,10 +172,7 @@ def default_timing_weights(pd_annual: float, schedule: LoanSchedule) -> np.ndarr
     numpy.ndarray
         Non-negative weights per period, shape ``(n_periods,)``, in years.
     """
-    rate = -np.log1p(-pd_annual)
-    if rate < 1e-250:
-        return np.asarray(schedule.t_end - schedule.t_start, dtype=float)
-    return np.exp(-schedule.t_start * rate) * -np.expm1(-(schedule.t_end - schedule.t_start) * rate) / rate
+    return period_default_timing(pd_annual, schedule.t_start, schedule.t_end)
 
 
 def effective_maturity(schedule: LoanSchedule, *, bounded: bool = True) -> float:
