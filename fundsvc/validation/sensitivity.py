@@ -189,8 +189,8 @@ def run_sensitivity(scenario, *, inputs=None, step: float = DEFAULT_STEP, paths:
         lo, hi = run(perturbed(scenario, item, 1 - step)), run(perturbed(scenario, item, 1 + step))
         ylo, yhi = _whole_values(lo), _whole_values(hi)
         clo, chi = _chunk_values(lo, chunk_size), _chunk_values(hi, chunk_size)
-        unpaired = {k: float(np.hypot(_cover_failure(lo)[k][1], se_hi))
-                    for k, (_, se_hi) in _cover_failure(hi).items() if k in _cover_failure(lo)}
+        cover_lo, cover_hi = _cover_failure(lo), _cover_failure(hi)
+        unpaired = {k: float(np.hypot(cover_lo[k][1], se_hi)) for k, (_, se_hi) in cover_hi.items() if k in cover_lo}
         for out, base_v in y0.items():
             if out not in ylo or out not in yhi or (out not in clo and out not in unpaired):
                 continue
