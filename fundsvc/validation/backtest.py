@@ -99,9 +99,18 @@ class LoanBacktest:
     lgd: dict
 
     @property
+    def auc_passed(self) -> bool:
+        """Discrimination: AUC at least two standard errors above 0.5 (a coin)."""
+        return not self.auc < 0.5 + 2 * self.auc_se
+
+    @property
+    def grades_passed(self) -> bool:
+        """Every grade's PD passes its calibration tests."""
+        return bool(self.calibration["passed"].all())
+
+    @property
     def passed(self) -> bool:
-        ok = bool(self.calibration["passed"].all())
-        return ok and self.lgd.get("passed", True) and not (self.auc < 0.5 + 2 * self.auc_se)
+        return self.grades_passed and self.lgd.get("passed", True) and self.auc_passed
 
     def summary(self) -> pl.DataFrame:
         rows = [("AUC", self.auc, self.auc_se, None), ("Gini", self.gini, 2 * self.auc_se, None),
@@ -131,8 +140,18 @@ class FundBacktest:
     alpha: float = ALPHA
 
     @property
+    def uniform_passed(self) -> bool:
+        """The PIT values are not rejected as uniform at ``alpha``."""
+        return self.p_uniform >= self.alpha
+
+    @property
+    def coverage_passed(self) -> bool:
+        """The simulated 90 % band's coverage is not rejected at ``alpha``."""
+        return self.p_coverage >= self.alpha
+
+    @property
     def passed(self) -> bool:
-        return self.p_uniform >= self.alpha and self.p_coverage >= self.alpha
+        return self.uniform_passed and self.coverage_passed
 
     def summary(self) -> pl.DataFrame:
         return pl.DataFrame({"measure": ["observations", "PIT chi-square p-value", "coverage of 90% band",

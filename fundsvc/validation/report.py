@@ -58,9 +58,9 @@ def backtest_report_tables(loans=None, funds=None) -> dict[str, pl.DataFrame]:
     out: dict[str, pl.DataFrame] = {}
     if loans is not None:
         cal = loans.calibration
-        rows = [("auc", loans.auc, loans.auc_se, None, verdict[not loans.auc < 0.5 + 2 * loans.auc_se]),
+        rows = [("auc", loans.auc, loans.auc_se, None, verdict[loans.auc_passed]),
                 ("gini", loans.gini, 2 * loans.auc_se, None, None),
-                ("pd_grades_failing", float((~cal["passed"]).sum()), None, None, verdict[bool(cal["passed"].all())])]
+                ("pd_grades_failing", float((~cal["passed"]).sum()), None, None, verdict[loans.grades_passed])]
         if "lgd_realised" in loans.lgd:
             lg = loans.lgd
             rows += [("lgd_predicted", lg["lgd_predicted"], None, None, None),
@@ -74,9 +74,9 @@ def backtest_report_tables(loans=None, funds=None) -> dict[str, pl.DataFrame]:
             pl.col("passed").replace_strict(verdict, return_dtype=pl.Utf8).alias("result"))
     if funds is not None:
         rows = [("observations", float(funds.pit.size), None, None, None),
-                ("pit_uniformity", None, None, _p_text(funds.p_uniform), verdict[funds.p_uniform >= funds.alpha]),
+                ("pit_uniformity", None, None, _p_text(funds.p_uniform), verdict[funds.uniform_passed]),
                 ("coverage_90", funds.coverage_90, None, _p_text(funds.p_coverage),
-                 verdict[funds.p_coverage >= funds.alpha]),
+                 verdict[funds.coverage_passed]),
                 ("backtest_overall", None, None, None, verdict[bool(funds.passed)])]
         out["backtest_funds"] = pl.DataFrame(rows, schema=schema, orient="row")
     return out
