@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import html
 import secrets
+from dataclasses import replace
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
@@ -168,7 +169,7 @@ def post_password(request: Request, current: str = Form("", max_length=200), new
         return again("当前密码错误 · Wrong current password")
     ctx.accounts.set_password(principal.username, new, actor=principal.username)
     ctx.accounts.end_session(secret)  # the old session ends; a new one starts with the new password
-    fresh = ctx.accounts.sign_in(principal.username, new).principal
+    fresh = replace(check.principal, must_change_password=False)
     return _signed_in(request, ctx.accounts.create_session(fresh), target)
 
 
