@@ -133,13 +133,14 @@ def render_credit(console: Console, tables: dict[str, pl.DataFrame], *, wide: bo
         console.print(_fold(t))
     ps = tables.get(TableName.CREDIT_POOL_SUMMARY.short)
     if ps is not None and not ps.is_empty():
-        money_cols = ("initial_balance", "payouts_mean", "payouts_p95", "fiscal_cost_mean", "new_lending_mean")
-        unit = money_unit([v for c in money_cols for v in ps[c].to_list()])  # one unit, named in the title
-        t = Table(title=f"Risk-sharing pools 风险补偿资金池 ({unit.value[1]})")
         cols = ("pool", "initial 初始", "payouts mean 代偿均值", "payouts P95 代偿", "P(depleted) 耗尽概率",
                 "fiscal cost 财政成本", "new lending 新增贷款", "loans made ÷ pool funds 撬动倍数",
                 "outstanding ÷ balance 在贷÷余额")
         keep = (0, 1, 2, 4, 5, 7) if narrow else tuple(range(len(cols)))
+        money = {1: "initial_balance", 2: "payouts_mean", 3: "payouts_p95", 5: "fiscal_cost_mean", 6: "new_lending_mean"}
+        # one unit for the columns shown (a hidden 亿元 column must not push 万元 amounts to 0.03)
+        unit = money_unit([v for i in keep if i in money for v in ps[money[i]].to_list()])
+        t = Table(title=f"Risk-sharing pools 风险补偿资金池 ({unit.value[1]})")
         for i in keep:
             t.add_column(cols[i], justify="right" if i else "left")
         for r in ps.iter_rows(named=True):
