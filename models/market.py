@@ -129,6 +129,15 @@ class MarkingPolicy(DomainModel):
       portfolio on the secondary market at ``secondary_price[regime]`` × their marked value
       (``secondary_price_no_regime`` when the market has no regime).
 
+    * **Cold-market extension.** With ``cold_extensions = n > 0`` a fund whose exit market is
+      cold when its term ends extends by ``cold_extension_years`` (fee-free, like the
+      sub-fund's own extension) and checks again, at most ``n`` times; companies keep exiting
+      or failing meanwhile, and what is left is sold at the price of the regime in the quarter
+      of the sale (the last extension sells whatever the regime). Limited partnership
+      agreements typically allow the term to be extended by one-year periods, two of them being
+      the usual pattern ("10 + 1 + 1"), with LP or advisory-committee consent; that funds use them
+      when exit markets are cold is an assumption of this model (no published rate found).
+
     Sources: Jefferies' secondary market reviews report venture LP interests at 88 % of NAV in
     2021, 68 % in 2022 and 2023 ("the largest annual drop for any strategy") and 75 % in 2024;
     PJT Park Hill found 63 % at the low (Q3 2023) — hence hot 0.88, normal 0.75, cold 0.63.
@@ -144,6 +153,12 @@ class MarkingPolicy(DomainModel):
         default_factory=lambda: {Regime.HOT: 0.88, Regime.NORMAL: 0.75, Regime.COLD: 0.63}
     )
     secondary_price_no_regime: float = Field(0.75, gt=0, le=1.5)
+    cold_extensions: int = Field(
+        0, ge=0, le=5,
+        description="extra extensions a fund takes, one at a time, while the exit market is cold at the end "
+        "of its term (LPA-style '1 + 1'); 0 = sell at the term's end whatever the market",
+    )
+    cold_extension_years: float = Field(1.0, gt=0, le=3, description="length of each cold-market extension (years)")
 
     @model_validator(mode="after")
     def _check(self) -> MarkingPolicy:

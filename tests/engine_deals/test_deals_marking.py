@@ -66,3 +66,47 @@ def test_stale_writedown_lowers_marks_within_its_bounds():
     assert np.all(ratio <= 1.0 + 1e-12)
     assert np.all(ratio >= np.exp(-prog.stale_writedown * age)[None, :] - 1e-12)
     assert (ratio < 0.99).any()
+
+
+def _extended(prog, n=2, steps=3):
+    return dataclasses.replace(prog, n_extensions=n, extension_steps=steps)
+
+
+def test_cold_extension_leaves_paths_that_are_not_cold_at_term_end_unchanged():
+    """Hand-worked: a path whose market is not cold in the term's last quarter sells then, as
+    without extensions (its draws up to that step are the same), to the last digit."""
+    prog, paths = _setup()
+    base = _run(prog, paths)
+    ext = _run(_extended(prog), paths)
+    not_cold = paths.regime[:, prog.end_step] != 2
+    assert not_cold.any() and (~not_cold).any()
+    np.testing.assert_array_equal(ext.end_sale[not_cold], base.end_sale[not_cold])
+    np.testing.assert_array_equal(ext.deals.status[not_cold], base.deals.status[not_cold])
+
+
+def test_cold_extension_sells_at_the_first_quarter_that_is_not_cold_or_at_the_last_extension():
+    """Each sold deal ends at the first sale opportunity (term end, then every extension) whose
+    regime is not cold, or at the last one; a deal still held at the term end either exits or
+    fails meanwhile or is sold then."""
+    prog, paths = _setup()
+    p2 = _extended(prog)
+    out = _run(p2, paths)
+    chances = prog.end_step + 3 * np.arange(3)  # 25, 28, 31 on the 32-step axis
+    assert chances[-1] < prog.n_steps and p2.last_step == prog.end_step + 7
+    cold = paths.regime[:, chances] == 2  # (n_paths, 3)
+    first = np.where(cold[:, :2].all(axis=1), 2, np.argmax(~cold, axis=1))
+    expected = chances[first]
+    sold = out.deals.status == DealStatus.SOLD_AT_NAV
+    rows = np.nonzero(sold)[0]
+    assert rows.size and (first > 0).any()
+    np.testing.assert_array_equal(out.deals.end_step[sold], expected[rows])
+    assert not (out.deals.status == DealStatus.ACTIVE).any()
+
+
+def test_no_extension_without_a_regime():
+    market = MarketModel(regime=None)
+    prog, paths = helpers.setup(n_paths=200, market=market)
+    base = _run(prog, paths)
+    ext = _run(_extended(prog), paths)
+    np.testing.assert_array_equal(ext.end_sale, base.end_sale)
+    assert (base.deals.status == DealStatus.SOLD_AT_NAV).any()

@@ -26,13 +26,15 @@ from scipy.special import ndtri
 
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
-from models.market import REGIME_ORDER, ExitRegimeModel, MarkingPolicy
+from models.market import REGIME_ORDER, ExitRegimeModel, MarkingPolicy, Regime
 from models.venture import STAGE_ORDER, Stage, StageProfile, SubFund
 
 N_STAGES = len(STAGE_ORDER)
 INACTIVE = N_STAGES
 """Stage code of a slot that is not held (not yet entered, exited, failed or liquidated)."""
 NO_REGIME_ROW = len(REGIME_ORDER)
+COLD_ROW = REGIME_ORDER.index(Regime.COLD)
+"""Regime code of a cold exit market (cold-market extensions)."""
 """Row of the event-probability table used when the market has no regime (multiplier 1)."""
 EARLY_STAGES = (Stage.SEED, Stage.SERIES_A)
 _P_CLIP = 1e-12
@@ -100,6 +102,9 @@ class DealProgramme:
         Write-down of a mark per step since the last round (log rate per step).
     secondary_price : ndarray, shape (4,)
         End-of-term sale price as a share of the marked value (hot, normal, cold, no regime).
+    n_extensions, extension_steps : int
+        Cold-market extensions: a path whose regime is cold in the sale step waits
+        ``extension_steps`` more, at most ``n_extensions`` times (only with a regime).
     """
 
     sub_fund_id: str
@@ -142,6 +147,8 @@ class DealProgramme:
     nav_market_adjusted: bool = False
     stale_writedown: float = 0.0
     secondary_price: np.ndarray = field(default_factory=lambda: np.ones(len(REGIME_ORDER) + 1))
+    n_extensions: int = 0
+    extension_steps: int = 4
 
     @property
     def n_deals(self) -> int:
@@ -149,8 +156,14 @@ class DealProgramme:
 
     @property
     def last_step(self) -> int:
-        """Last step (exclusive) in which anything can happen: ``min(end_step + 1, n_steps)``."""
-        return min(self.end_step + 1, self.n_steps)
+        """Last step (exclusive) in which anything can happen: ``min(latest sale step + 1, n_steps)``
+        (the latest sale step is ``end_step`` plus all cold-market extensions)."""
+        return min(self.end_step + self.n_extensions * self.extension_steps + 1, self.n_steps)
+
+    def sale_round(self, t: int) -> int:
+        """Which sale opportunity step ``t`` is (0 at ``end_step``, k after k extensions), or -1."""
+        k, r = divmod(t - self.end_step, self.extension_steps)
+        return k if t >= self.end_step and r == 0 and k <= self.n_extensions else -1
 
 
 def _stage_array(profile: StageProfile, attr: str) -> np.ndarray:
@@ -329,4 +342,6 @@ def _marking_arrays(m: MarkingPolicy, steps_per_year: int) -> dict:
         "nav_market_adjusted": bool(m.market_adjusted),
         "stale_writedown": float(m.stale_writedown_per_year) / steps_per_year,
         "secondary_price": np.array([m.secondary_price[r] for r in REGIME_ORDER] + [m.secondary_price_no_regime]),
+        "n_extensions": int(m.cold_extensions),
+        "extension_steps": max(1, round(m.cold_extension_years * steps_per_year)),
     }

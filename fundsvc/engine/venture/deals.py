@@ -36,8 +36,11 @@ Model, per path and deal slot (``n_deals = sub_fund.n_initial_deals``):
   received as proceeds in the step.
 * **End of life.** Holdings still alive in ``end_step`` (life + extension) are sold on the
   secondary market in that step at ``secondary_price[regime]`` × their marked value
-  (``proceeds``; the part is also reported as ``end_sale``). If the horizon ends first they
-  stay at their marked NAV.
+  (``proceeds``; the part is also reported as ``end_sale``). With cold-market extensions
+  (``prog.n_extensions`` > 0) a path whose regime is cold in that step waits
+  ``prog.extension_steps`` and checks again, at most ``n_extensions`` times (the last
+  opportunity sells whatever the regime); its companies go on exiting and failing meanwhile.
+  If the horizon ends first they stay at their marked NAV.
 * **NAV (mark to model, :class:`models.market.MarkingPolicy`).** Each holding is marked at the
   last round, ownership × last post-money, times the market adjustment an exit would get in the
   step, ``exp(λ f) × regime value multiplier``, times ``exp(−w · steps since the last round)``
@@ -67,7 +70,7 @@ from scipy.special import ndtr
 
 from fundsvc.engine.factors import MarketPaths
 from fundsvc.engine.venture.deal_draws import N_ROUNDS, DealDraws, draw_deal_randoms
-from fundsvc.engine.venture.deal_programme import INACTIVE, N_STAGES, NO_REGIME_ROW, DealProgramme
+from fundsvc.engine.venture.deal_programme import COLD_ROW, INACTIVE, N_STAGES, NO_REGIME_ROW, DealProgramme
 
 _NEVER = 2**31 - 1
 """Next-candidate step of a slot that is not held."""
@@ -400,8 +403,11 @@ def run_deal_kernel(
                 _close(e, pend, code, pay, ow * po, iv, t, P, proc, scode, nxt, status, end_step,
                        proceeds[t], nav_run, cost_run, n_active)
 
-        if t == prog.end_step:  # sell what is left on the secondary market
+        k_sale = prog.sale_round(t)
+        if k_sale >= 0:  # sell what is left on the secondary market
             left = np.flatnonzero(scode != INACTIVE)
+            if has_regime and k_sale < prog.n_extensions and left.size:  # cold markets wait a year
+                left = left[regimes.take((left // D) * T + t) != COLD_ROW]
             if left.size:
                 pl_ = left // D
                 val = own.take(left) * post.take(left)
