@@ -87,7 +87,7 @@ def render_headlines(console: Console, headlines: pl.DataFrame | None, target: f
     for col in ("figure 指标", "estimate 估计", "95% interval 区间", "± relative 相对半宽", "paths 路径"):
         t.add_column(col, justify="left" if col.startswith("figure") else "right")
     for r in headlines.iter_rows(named=True):
-        kind = "pct" if "P(" in r["figure"] else ("x" if "TVPI" in r["figure"] else "cny")
+        kind = "pct" if ("P(" in r["figure"] or "share" in r["figure"]) else ("x" if "TVPI" in r["figure"] else "cny")
         rel = r["rel_half_width"]
         rel_txt = "–" if rel is None or not math.isfinite(rel) else fmt_pct(rel)
         if not r["in_stopping_rule"]:

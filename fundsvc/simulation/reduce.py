@@ -274,6 +274,11 @@ class RunReducer:
 
         def load(key: str) -> np.ndarray:
             head, ent, col = key.split("/", 2)
+            if head == "eq" and col == "end_sale_share":
+                from fundsvc.engine.venture.summary import end_sale_share
+
+                return end_sale_share(self.columns.load((Side.VENTURE, "end_sale_cny"), mmap=True),
+                                      self.columns.load((Side.VENTURE, "gross_proceeds_cny"), mmap=True))
             if head == "eq":
                 return np.asarray(self.columns.load((Side.VENTURE, col), mmap=True)[:, eq_ents.index(ent)], float)
             if col not in ("loss_year_1", "loss_horizon"):  # pool metrics: (n_paths, n_pools)

@@ -126,6 +126,10 @@ def pool_error_columns(columns: dict[str, np.ndarray], level: float = DEFAULT_LE
 
 
 # ---------------------------------------------------------------- headline figures
+END_SALE_FIGURE = "end-of-term sale share of proceeds"
+"""Headline: mean over paths of :func:`fundsvc.engine.venture.summary.end_sale_share`."""
+
+
 @dataclass(frozen=True)
 class Headline:
     """A headline figure: where its per-path values live in the reducer and how to estimate it.
@@ -145,13 +149,16 @@ class Headline:
 
 def headline_figures(equity_entities, credit_entities, pool_ids) -> tuple[Headline, ...]:
     """The figures ``--precision`` targets and every run reports with intervals: guidance TVPI
-    mean and median and P(TVPI < 1); banks' expected loss and VaR 99.9 % over the horizon;
-    each pool's P(depleted) (reported only)."""
+    mean and median and P(TVPI < 1); the share of the sub-funds' portfolio proceeds from
+    end-of-term secondary sales (mean over paths, reported only); banks' expected loss and VaR
+    99.9 % over the horizon; each pool's P(depleted) (reported only)."""
     out = []
     if "guidance" in equity_entities:
         out += [Headline("guidance TVPI mean", "eq/guidance/tvpi", "mean"),
                 Headline("guidance TVPI P50", "eq/guidance/tvpi", "quantile", 0.5),
                 Headline("guidance P(TVPI<1)", "eq/guidance/loss", "share")]
+    if len(tuple(equity_entities)) > 1:  # sub-funds: share of proceeds from end-of-term sales
+        out.append(Headline(END_SALE_FIGURE, "eq/funds/end_sale_share", "mean", stops=False))
     if "banks" in credit_entities:
         out += [Headline("banks EL (horizon)", "cr/banks/loss_horizon", "mean"),
                 Headline("banks VaR 99.9% (horizon)", "cr/banks/loss_horizon", "var", 0.999)]

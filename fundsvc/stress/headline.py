@@ -70,10 +70,11 @@ def path_values(result) -> dict[str, np.ndarray]:
         out["guidance_loss"] = g["loss"].to_numpy().astype(float)
     ind = arrays.get("equity_indicators")
     if ind is not None and "end_sale_cny" in ind.columns:
+        from fundsvc.engine.venture.summary import end_sale_share
+
         agg = ind.group_by("path").agg(pl.col("end_sale_cny").sum(), pl.col("gross_proceeds_cny").sum()).sort("path")
-        gross = agg["gross_proceeds_cny"].to_numpy()
-        out["end_sale_share"] = np.divide(agg["end_sale_cny"].to_numpy(), gross, out=np.zeros_like(gross),
-                                          where=gross > 0)
+        out["end_sale_share"] = end_sale_share(agg["end_sale_cny"].to_numpy()[:, None],
+                                               agg["gross_proceeds_cny"].to_numpy()[:, None])
     if eq is not None and eq.height:
         from fundsvc.assessment.indicators import loss_ratio
 

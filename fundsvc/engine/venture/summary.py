@@ -54,6 +54,26 @@ def equity_entities(fund_ids) -> tuple[str, ...]:
     return ("guidance", *fund_ids)
 
 
+def end_sale_share(end_sale_cny: np.ndarray, gross_proceeds_cny: np.ndarray) -> np.ndarray:
+    """Share of a path's portfolio proceeds that came from end-of-term secondary sales.
+
+    Parameters
+    ----------
+    end_sale_cny, gross_proceeds_cny : ndarray, shape (n_paths, n_funds)
+        Per sub-fund proceeds of the end-of-term sale and all portfolio proceeds (CNY), as in
+        ``equity_indicators`` (Takahashi–Alexander funds have zeros in both).
+
+    Returns
+    -------
+    ndarray, shape (n_paths,)
+        ``Σ_funds end_sale / Σ_funds gross`` per path, 0 where a path has no proceeds. The run's
+        headline is its mean over paths (each path weighs the same), with ``sd / √n``.
+    """
+    es = np.asarray(end_sale_cny, float).reshape(np.shape(end_sale_cny)[0], -1).sum(axis=1)
+    gross = np.asarray(gross_proceeds_cny, float).reshape(es.shape[0], -1).sum(axis=1)
+    return np.divide(es, gross, out=np.zeros_like(gross), where=gross > 0)
+
+
 def equity_path_metrics(
     chunk: EquityChunk,
     index_level: np.ndarray,

@@ -109,6 +109,8 @@ class VentureSide:
     column_specs: tuple[ColumnSpec, ...] = (
         *(ColumnSpec.of(c, Reduction.PATHS) for c in _SUMMARY_METRICS),
         *(ColumnSpec.of(c, Reduction.SUM, Reduction.SAMPLE) for c in _FLOWS),
+        # per path and sub-fund, for the run's end-of-term sale share headline
+        ColumnSpec.of("end_sale_cny", Reduction.PATHS), ColumnSpec.of("gross_proceeds_cny", Reduction.PATHS),
     )
 
     def compile(self, scenario, grid: TimeGrid):
