@@ -8,7 +8,12 @@ Usage::
 Simulates the calibration venture fund (:func:`fundsvc.engine.venture.deal_calibration.calibration_fund`)
 under the profile and prints the per-position exit-multiple buckets against Correlation
 Ventures, the graduation rates by stage, the CB Insights seed funnel and the median time
-between rounds (compare Carta). ``run(paths)`` returns the report as a dict.
+between rounds (compare Carta). Then, per entry stage (seed, Series A, Series B / C / later,
+each in the calibration fund of its strategy), the loss rate, median exit multiple and share
+>= 10x with Monte Carlo standard errors against
+:data:`~fundsvc.engine.venture.deal_calibration.STAGE_TARGETS` and their sources.
+``run(paths)`` returns the report as a dict (``stages`` holds the per-stage table). The
+per-stage exit parameters are fitted by ``bench/fit_stage_exits.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from fundsvc.engine.venture.deal_calibration import calibration_report
+from fundsvc.engine.venture.deal_calibration import STAGE_TARGETS, calibration_report, stage_report
 from models.venture import StageProfile
 
 DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "scenarios" / "profiles" / "stages_default.toml"
@@ -31,7 +36,10 @@ def load_profile(path: Path = DEFAULT_PROFILE) -> StageProfile:
 
 
 def run(paths: int = 4000, profile_path: Path = DEFAULT_PROFILE, seed: int = 20240601) -> dict:
-    return calibration_report(load_profile(profile_path), n_paths=paths, seed=seed)
+    profile = load_profile(profile_path)
+    rep = calibration_report(profile, n_paths=paths, seed=seed)
+    rep["stages"] = stage_report(profile, n_paths=paths, seed=seed)
+    return rep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     print("median years from a round to the next event (Carta: seed->A 1.2 y in Q4 2021, 2.1 y in Q4 2024):")
     for k, v in rep["median_years_between_rounds"].items():
         print(f"  {k:>9}: {v:.2f}")
+    print("per entry stage: simulated ± s.e. vs target ± tolerance")
+    for tg in STAGE_TARGETS:
+        row = rep["stages"][tg.group]
+        print(f"  {tg.group} ({', '.join(s.value for s in tg.entry_stages)}; {tg.strategy.value} fund, "
+              f"{row['n']} ended positions, P95 multiple {row['p95']:.2f}):")
+        for stat, (v, se, t, tol) in ((k, row[k]) for k in ("loss_rate", "median_exit", "tail_10x")):
+            flag = "ok" if abs(v - t) <= tol else "OUTSIDE"
+            print(f"    {stat:>11}: {v:7.4f} ± {se:.4f}   target {t:.3f} ± {tol:.3f}   {flag}")
+        print(f"    sources: {tg.sources}")
     if args.json:
         args.json.write_text(json.dumps(rep, indent=2))
     return 0
