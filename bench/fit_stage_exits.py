@@ -37,8 +37,8 @@ from scipy.special import expit, logit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.calibrate_stages import DEFAULT_PROFILE, load_profile  # noqa: E402
-from fundsvc.engine.venture.deal_calibration import (  # noqa: E402
+from bench.calibrate_stages import DEFAULT_PROFILE, load_profile
+from fundsvc.engine.venture.deal_calibration import (
     CORRELATION_VENTURES_TARGET,
     MULTIPLE_LABELS,
     STAGE_TARGETS,
@@ -46,8 +46,8 @@ from fundsvc.engine.venture.deal_calibration import (  # noqa: E402
     simulate_calibration,
     stage_statistics,
 )
-from fundsvc.engine.venture.deals import deal_multiples  # noqa: E402
-from models.venture import STAGE_ORDER, StageProfile  # noqa: E402
+from fundsvc.engine.venture.deals import deal_multiples
+from models.venture import STAGE_ORDER, StageProfile
 
 CV_SHAPE_TOL = (0.10, 0.02, 0.01, 0.005, 0.003)
 """Tolerances of the venture fund's 1-5x, 5-10x, 10-20x, 20-50x and >=50x shares (soft term).

@@ -45,7 +45,7 @@ def test_growth_fund_loses_less_often_than_venture_funds(p_loss):
     """The growth fund's P(loss) is below the venture funds' average and below the venture fund
     in its own sectors (equip-venture: high-end equipment), each by more than 3 standard errors
     (binomial, independent: conservative for funds that share market paths)."""
-    (g_strat, g), = [v for k, v in p_loss.items() if v[0] is FundStage.GROWTH]
+    ((_, g),) = [v for v in p_loss.values() if v[0] is FundStage.GROWTH]
     venture = [p for s, p in p_loss.values() if s is FundStage.VENTURE]
     v_mean = float(np.mean(venture))
     se_g = np.sqrt(g * (1 - g) / N_PATHS)

@@ -70,7 +70,13 @@ from scipy.special import ndtr
 
 from fundsvc.engine.factors import MarketPaths
 from fundsvc.engine.venture.deal_draws import N_ROUNDS, DealDraws, draw_deal_randoms
-from fundsvc.engine.venture.deal_programme import COLD_ROW, INACTIVE, N_STAGES, NO_REGIME_ROW, DealProgramme
+from fundsvc.engine.venture.deal_programme import (
+    COLD_ROW,
+    INACTIVE,
+    N_STAGES,
+    NO_REGIME_ROW,
+    DealProgramme,
+)
 
 _NEVER = 2**31 - 1
 """Next-candidate step of a slot that is not held."""
