@@ -38,6 +38,11 @@ CODES: dict[str, tuple[str, str]] = {
     "any": ("任一原因", "any reason"), "depletion": ("余额不足", "pool depleted"),
     "npl_pause": ("不良率暂停", "NPL-ratio pause"), "loss_pause": ("累计损失暂停", "cumulative-loss pause"),
     "cap": ("补偿上限", "compensation cap"),
+    # equity–credit link (fundsvc.stress.link, run table equity_credit_link)
+    "rank_correlation": ("股权与信贷损失的秩相关(Spearman)", "Rank correlation of equity and credit losses (Spearman)"),
+    "joint_tail": ("联合尾部:P(信贷损失 ≥ P95 | 引导基金 TVPI ≤ P5)",
+                   "Joint tail: P(credit loss ≥ P95 | guidance TVPI ≤ P5)"),
+    "equity_credit_link": ("股债联动", "Equity–credit link"),
     # run statuses
     "queued": ("排队中", "queued"), "running": ("运行中", "running"), "succeeded": ("已完成", "succeeded"),
     "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled"),
@@ -152,6 +157,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
     # Monte Carlo error columns (fundsvc.simulation.uncertainty)
     "lo": ("95%区间下限", "95% low"), "hi": ("95%区间上限", "95% high"),
+    "figure": ("指标", "Figure"), "estimate": ("估计 ± 标准误", "Estimate ± s.e."),
+    "independent": ("若相互独立", "If independent"),
     # pools: summary and cover reliability (issue 12 item 3)
     "payouts_mean": ("代偿均值", "Payouts, mean"),
     "payouts_p95": ("代偿 P95", "Payouts, P95"),

@@ -275,6 +275,8 @@ INDICATOR_KINDS: dict[str, Kind] = {
     # backtests (fundsvc.validation.report)
     "auc": Kind.NUMBER, "gini": Kind.NUMBER, "pd_grades_failing": Kind.COUNT, "lgd_predicted": Kind.PERCENT,
     "lgd_realised": Kind.PERCENT, "observations": Kind.COUNT, "coverage_90": Kind.PERCENT,
+    # equity–credit link (fundsvc.stress.link)
+    "rank_correlation": Kind.NUMBER, "joint_tail": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
 

@@ -204,3 +204,21 @@ def render_cover(console: Console, tables: dict) -> None:
                 cells.append(f"{fmt_pct(r['p_paused'][0])} ± {fmt_pct(r['p_paused_se'][0])}")
             t.add_row(str(y), *cells)
         console.print(_fold(t))
+
+
+def render_link(console: Console, table: pl.DataFrame | None) -> None:
+    """The run table ``equity_credit_link`` (rank correlation and joint tail of equity and credit
+    losses, with s.e. and the independent benchmark), labels in zh and en from the catalogue."""
+    from fundsvc.catalogue import label
+    from fundsvc.stress.link import link_view
+
+    if table is None or table.is_empty():
+        return
+    zh, en = link_view(table, "zh"), link_view(table, "en")
+    t = Table(title=f"{label('equity_credit_link', 'en')} {label('equity_credit_link', 'zh')} "
+                    f"({int(table['paths'][0]):,} paths 路径)")
+    for col in ("figure 指标", "estimate ± s.e. 估计 ± 标准误", "if independent 若相互独立"):
+        t.add_column(col, justify="left" if col.startswith("figure") else "right")
+    for a, b in zip(en.iter_rows(named=True), zh.iter_rows(named=True), strict=True):
+        t.add_row(f"{a['figure']}\n{b['figure']}", a["estimate"], a["independent"])
+    console.print(_fold(t))
