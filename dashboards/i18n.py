@@ -37,11 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "stress_none": ("此运行尚无压力测试结果。用 `fundsvc stress 情景 --all` 生成(结果与基准运行一同保存)。",
                     "No stress results for this run. Create them with `fundsvc stress SCENARIO --all` "
                     "(stored with the base run)."),
-    "link_note": ("每条路径上引导基金净亏损与信贷总损失的关系:秩相关(相互独立时为 0)与联合尾部概率(相互独立时为 5%),"
-                  "均附蒙特卡洛标准误;信贷因子滞后见情景字段 market.credit_factor_lag_years。",
-                  "How the guidance fund's net loss and the total credit loss move together over the paths: rank "
-                  "correlation (0 if independent) and joint tail probability (5 % if independent), with Monte Carlo "
-                  "standard errors; the credit factor lag is the scenario field market.credit_factor_lag_years."),
+    "link_note": (("每条路径上引导基金净亏损与信贷总损失的关系:秩相关(相互独立时为 0)与联合尾部概率(相互独立时为 5%),"
+                   "均附蒙特卡洛标准误;信贷因子滞后见情景字段 market.credit_factor_lag_years。"),
+                  ("How the guidance fund's net loss and the total credit loss move together over the paths: rank "
+                   "correlation (0 if independent) and joint tail probability (5 % if independent), with Monte Carlo "
+                   "standard errors; the credit factor lag is the scenario field market.credit_factor_lag_years.")),
     "stress_crn": ("与基准运行使用相同随机数(共同随机数);变化及其蒙特卡洛标准误。",
                    "Same random numbers as the base run (common random numbers); change and its Monte Carlo standard error."),
     "stress_sources": ("数据来源", "Sources"),

@@ -323,8 +323,8 @@ __all__ = [
     "ar1_weights",
     "compile_conditions",
     "conditions_for",
-    "scenario_impositions",
     "join_innovations",
+    "scenario_impositions",
     "simulate_regime_forced",
     "split_innovations",
 ]

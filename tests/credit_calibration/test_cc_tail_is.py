@@ -101,7 +101,7 @@ def test_simulate_tail_cli():
     r = runner.invoke(build_app(), ["simulate", "quick", "--tail", "is", "--paths", "200", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
-    assert out["method"] == "is" and out["paths"] == 200 and out["lam"] == 3.0
+    assert out["method"] == "is" and out["paths"] == 200 and out["lam"] == 2.5
     assert out["bank_var999_cny"][0] > 0 and out["bank_var999_cny"][1] > 0
     assert set(out["p_depleted"]) == {"city-ip"}
     r = runner.invoke(build_app(), ["simulate", "quick", "--tail", "mc", "--paths", "200"])
