@@ -157,7 +157,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
     # Monte Carlo error columns (fundsvc.simulation.uncertainty)
     "lo": ("95%区间下限", "95% low"), "hi": ("95%区间上限", "95% high"),
-    "figure": ("指标", "Figure"), "estimate": ("估计 ± 标准误", "Estimate ± s.e."),
+    "figure": ("指标", "Figure"), "estimate": ("估计", "Estimate"), "estimate_pm": ("估计 ± 标准误", "Estimate ± s.e."),
     "independent": ("若相互独立", "If independent"),
     # pools: summary and cover reliability (issue 12 item 3)
     "payouts_mean": ("代偿均值", "Payouts, mean"),

@@ -326,8 +326,8 @@ def row_kind(code: str | None) -> Kind | None:
     return INDICATOR_KINDS.get(base)
 
 
-_ROW_KEYS = ("indicator", "measure", "key", "component", "metric")
-_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi))$")
+_ROW_KEYS = ("indicator", "measure", "key", "component", "metric", "figure")
+_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi)|estimate|independent)$")
 
 
 @dataclass(frozen=True)

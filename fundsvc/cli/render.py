@@ -220,5 +220,5 @@ def render_link(console: Console, table: pl.DataFrame | None) -> None:
     for col in ("figure 指标", "estimate ± s.e. 估计 ± 标准误", "if independent 若相互独立"):
         t.add_column(col, justify="left" if col.startswith("figure") else "right")
     for a, b in zip(en.iter_rows(named=True), zh.iter_rows(named=True), strict=True):
-        t.add_row(f"{a['figure']}\n{b['figure']}", a["estimate"], a["independent"])
+        t.add_row(f"{a['figure']}\n{b['figure']}", a["estimate_pm"], a["independent"])
     console.print(_fold(t))

@@ -61,7 +61,7 @@ class EquityCreditLink:
 
 def link_view(table: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
     """The stored ``equity_credit_link`` table as text for a reader: ``figure`` (catalogue label),
-    ``estimate`` (``value ± s.e.``) and ``independent`` (the benchmark), through
+    ``estimate_pm`` (``value ± s.e.``) and ``independent`` (the benchmark), through
     :mod:`fundsvc.formatting` (the correlation with 3 decimals, the joint tail in percent)."""
     from fundsvc.catalogue import label
     from fundsvc.formatting import Kind, fmt, row_kind
@@ -73,9 +73,9 @@ def link_view(table: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
         est = fmt(r["estimate"], kind, lang=lang, digits=digits)
         if r["se"] is not None and np.isfinite(r["se"]):
             est += " ± " + fmt(r["se"], kind, lang=lang, digits=digits)
-        rows.append({"figure": label(r["figure"], lang), "estimate": est,
+        rows.append({"figure": label(r["figure"], lang), "estimate_pm": est,
                      "independent": fmt(r["independent"], kind, lang=lang, digits=digits if kind is Kind.NUMBER else 1)})
-    return pl.DataFrame(rows, schema={"figure": pl.Utf8, "estimate": pl.Utf8, "independent": pl.Utf8})
+    return pl.DataFrame(rows, schema={"figure": pl.Utf8, "estimate_pm": pl.Utf8, "independent": pl.Utf8})
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -60,9 +60,14 @@ def test_link_table_round_trip_and_text():
     table = check_table(TableName.EQUITY_CREDIT_LINK, link.table())
     assert EquityCreditLink.from_table(table) == link
     en, zh = link_view(table, "en"), link_view(table, "zh")
-    assert en["estimate"].to_list() == ["0.243 ± 0.031", "4.0% ± 2.8%"]
+    assert en["estimate_pm"].to_list() == ["0.243 ± 0.031", "4.0% ± 2.8%"]
     assert en["independent"].to_list() == ["0.000", "5.0%"]
     assert "Rank correlation" in en["figure"][0] and "秩相关" in zh["figure"][0]
+    # the raw table through the API's display layer: the joint tail in percent, the correlation plain
+    from fundsvc.service.display import display_table
+
+    d = display_table(table, "en", offset=0, limit=10)
+    assert d.rows[1][1:4] == ["4.0%", "2.8%", "5.0%"] and d.rows[0][1] == "0.24"
 
 
 def test_every_run_with_both_sides_stores_the_link():
