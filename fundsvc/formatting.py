@@ -144,6 +144,17 @@ def fmt_pct(x, digits: int = 1) -> str:
     return f"{v:,.{digits}f}%"
 
 
+def fmt_pp(x, digits: int = 1, signed: bool = True) -> str:
+    """A difference of two probabilities or shares in percentage points: ``0.137`` → ``+13.7 pp``
+    (not ``+13.7%``, which reads as a relative change)."""
+    if is_missing(x):
+        return DASH
+    v = 100 * float(x)
+    if round(v, digits) == 0:
+        v = 0.0
+    return f"{v:{'+' if signed else ''},.{digits}f} pp"
+
+
 def fmt_multiple(x, digits: int = 2) -> str:
     """A multiple: ``1.66×``."""
     if is_missing(x):

@@ -12,18 +12,19 @@ from rich.table import Table
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.errors import InputError, Problem
-from fundsvc.units import fmt_cny, fmt_pct
+from fundsvc.formatting import DASH, MoneyUnit, fmt_money, fmt_multiple, fmt_pct, fmt_pp, money_unit
 
 
-def _fmt(x: float, unit: str, signed: bool = False) -> str:
+def _cell(x: float, unit: str, money: MoneyUnit, *, change: bool = False, signed: bool = False) -> str:
+    """One cell of a stress table: money in the table's unit, shares as % (changes and their errors in
+    percentage points), multiples with two decimals."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    sign = "+" if signed and x > 0 else ""
+        return DASH
     if unit == "CNY":
-        return sign + fmt_cny(x)
+        return ("+" if signed and x > 0 else "") + fmt_money(x, money)
     if unit == "share":
-        return sign + fmt_pct(x)
-    return f"{sign}{x:.3f}×"
+        return fmt_pp(x, signed=signed) if change else fmt_pct(x)
+    return ("+" if signed and x > 0 else "") + fmt_multiple(x)
 
 
 def stress(
@@ -113,14 +114,20 @@ def stress(
         return
     if run_id is not None:
         console.print(f"base run and stress results stored as run {run_id}")
+    money = money_unit([v for r in table.iter_rows(named=True) if r["unit"] == "CNY"
+                        for v in (r["base"], r["stressed"])])  # one unit for every stress table
     for name in lib:
         t = Table(title=f"{name}: {lib[name].title} / {lib[name].title_zh} — change vs base "
-                        f"({paths:,} paths, seed {run_seed}, common random numbers)")
+                        f"({paths:,} paths, seed {run_seed}, common random numbers; money in "
+                        f"{money.value[1]}, changes of probabilities in percentage points pp 百分点)")
         for col in ("figure 指标", "base 基准", "stressed 压力", "change 变化", "± s.e. 标准误"):
-            t.add_column(col, justify="left" if col.startswith("figure") else "right")
+            t.add_column(col, justify="left" if col.startswith("figure") else "right",
+                         overflow="fold", no_wrap=not col.startswith("figure"))
         for r in table.filter(table["stress"] == name).iter_rows(named=True):
-            t.add_row(f"{r['figure']} {r['figure_zh']}", _fmt(r["base"], r["unit"]), _fmt(r["stressed"], r["unit"]),
-                      _fmt(r["change"], r["unit"], signed=True), _fmt(r["change_se"], r["unit"]))
+            u = r["unit"]
+            t.add_row(f"{r['figure']}\n{r['figure_zh']}", _cell(r["base"], u, money), _cell(r["stressed"], u, money),
+                      _cell(r["change"], u, money, change=True, signed=True),
+                      _cell(r["change_se"], u, money, change=True))
         console.print(t)
 
 

@@ -2,6 +2,7 @@
 exactly what it says, makes the headline figures worse, and the CLI reports changes with errors."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -94,3 +95,20 @@ def test_cli_stress_bad_input_exits_2_with_a_message(args, message):
     assert r.exit_code == 2
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_stress_table_text_at_80_columns():
+    """The table a user reads: figures not cut ("引导基金TVPI均…" before), probability changes in
+    percentage points, money in the one unit named in the title, multiples with two decimals."""
+    from fundsvc.formatting import fmt_pp
+
+    assert (fmt_pp(0.137), fmt_pp(-0.0004), fmt_pp(0.016, signed=False)) == ("+13.7 pp", "+0.0 pp", "1.6 pp")
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(build_app(), ["stress", "quick", "--stress", "ipo_slowdown_2023",
+                                                             "--paths", "60", "--seed", "3", "--no-store"])
+    assert r.exit_code == 0, r.output
+    assert "…" not in r.output and max(len(line) for line in r.output.splitlines()[1:]) <= 80
+    assert "引导基金TVPI均值" in r.output and "money in 万元" in r.output
+    loss = next(line for line in r.output.splitlines() if "guidance P(loss)" in line)
+    assert re.search(r"[+-]\d+\.\d pp", loss), loss
+    mean = next(line for line in r.output.splitlines() if "guidance TVPI mean" in line)
+    assert re.search(r"\b\d\.\d\d×", mean) and not re.search(r"\d\.\d{3}×", mean), mean
