@@ -153,8 +153,16 @@ def _store_reverse(loaded, paths: int, seed: int, name: str, doc: dict, data_dir
 
 
 def _print_reverse(console: Console, result) -> None:
+    from fundsvc.stress.reverse import TargetKind
+
     d = result.to_dict()
-    console.print(f"[bold]Reverse stress 反向压力测试[/]: {d['target']}  (level {d['level']:g}; base {d['base_value']:.4g})")
+    if result.target.kind is TargetKind.BANK:  # the bank's median loss over the horizon, CNY
+        money = money_unit([d["level"], d["base_value"], *(row["value"] for row in d["checks"])])
+        show = lambda x: f"{fmt_money(x, money)} {money.value[1]}"  # noqa: E731
+    else:  # the guidance fund's loss ratio, or a pool's depletion probability
+        show = fmt_pct
+    console.print(f"[bold]Reverse stress 反向压力测试[/]: {d['target']}  (level 水平 {show(d['level'])}; "
+                  f"base 基准 {show(d['base_value'])})")
     if result.shift_sigma is None:
         console.print("no tech-cycle shift down to −4σ over 4, 8 or 12 quarters from year 2 breaches the target "
                       "(median over paths); 在−4σ以内未找到突破目标的路径")
@@ -165,7 +173,7 @@ def _print_reverse(console: Console, result) -> None:
     for col in ("path 路径", "shift σ", "target value 目标值", "± s.e.", "breached 突破"):
         t.add_column(col, justify="right")
     for row in d["checks"]:
-        t.add_row(row["label"], f"{row['shift_sigma']:+.2f}", f"{row['value']:.4g}", f"{row['se']:.2g}",
+        t.add_row(row["label"], f"{row['shift_sigma']:+.2f}", show(row["value"]), show(row["se"]),
                   "yes 是" if row["breached"] else "no 否")
     console.print(t)
 

@@ -112,3 +112,23 @@ def test_stress_table_text_at_80_columns():
     assert re.search(r"[+-]\d+\.\d pp", loss), loss
     mean = next(line for line in r.output.splitlines() if "guidance TVPI mean" in line)
     assert re.search(r"\b\d\.\d\d×", mean) and not re.search(r"\d\.\d{3}×", mean), mean
+
+
+def test_reverse_stress_printout_formats_the_target():
+    """A bank target is money in one unit (was '1.316e+07'); a fund-loss target a percentage."""
+    from rich.console import Console
+
+    from fundsvc.cli.stress import _print_reverse
+    from fundsvc.stress.reverse import ReverseResult, Statistic, Target, TargetKind
+
+    checks = [{"label": "breaching path 突破路径", "shift_sigma": -2.0, "value": 1.316e7, "se": 4.2e5, "breached": True},
+              {"label": "less severe 较轻路径", "shift_sigma": -1.9, "value": 1.19e7, "se": 4.0e5, "breached": False}]
+    for kind, level, base, expect in ((TargetKind.BANK, 1.2e7, 8e6, ["1,316.00 万元", "42.00 万元", "1,200.00 万元"]),
+                                      (TargetKind.FUND_LOSS, 0.3, 0.05, ["30.0%", "5.0%"])):
+        target = Target(kind, "k", Statistic.MEDIAN, level, "target")
+        cs = checks if kind is TargetKind.BANK else [dict(c, value=0.31, se=0.02) for c in checks]
+        console = Console(width=80, record=True, color_system=None)
+        _print_reverse(console, ReverseResult(target, -2.0, 4, 8, 2.8, [], cs, base))
+        out = console.export_text()
+        assert all(e in out for e in expect), out
+        assert "e+" not in out
