@@ -275,6 +275,9 @@ INDICATOR_KINDS: dict[str, Kind] = {
     # backtests (fundsvc.validation.report)
     "auc": Kind.NUMBER, "gini": Kind.NUMBER, "pd_grades_failing": Kind.COUNT, "lgd_predicted": Kind.PERCENT,
     "lgd_realised": Kind.PERCENT, "observations": Kind.COUNT, "coverage_90": Kind.PERCENT,
+    # sensitivity outputs (fundsvc.validation.sensitivity.MEASURES)
+    "tvpi_mean": Kind.MULTIPLE, "p_tvpi_below_1": Kind.PERCENT, "el_horizon": Kind.MONEY,
+    "var_999_horizon": Kind.MONEY, "p_cover_refused": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.errors import InputError, Problem
 
 
@@ -21,6 +22,11 @@ def sensitivity(
     paths: Annotated[int, typer.Option("--paths", "-n", help="Paths per run (same for every run)")] = 2000,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Seed shared by every run (common random numbers)")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the table as JSON")] = False,
+    store_: Annotated[bool, typer.Option(
+        "--store/--no-store", help="Store the base run and the results with it (shown on the dashboards' "
+                                   "Sensitivity page and by the API)")] = True,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseUrlOption = None,
 ) -> None:
     """Which inputs drive guidance TVPI and P(loss), bank EL and VaR 99.9 %, and pool depletion."""
     from fundsvc.inputs.bundled import resolve_scenario
@@ -37,16 +43,41 @@ def sensitivity(
         problems.append(Problem("command line", "--paths", f"must be at least 100, got {paths}"))
     if problems:
         raise InputError(problems)
-    scen = load_scenario(resolve_scenario(file)).scenario
+    loaded = load_scenario(resolve_scenario(file))
+    scen = loaded.scenario
     console = Console(soft_wrap=True, stderr=as_json)
-    res = run_sensitivity(scen, inputs=chosen, step=step, paths=paths, seed=seed, chunk_size=max(100, paths // 8),
-                          progress=lambda name: console.print(f"  {name} ±{100 * step:g} %"))
+    chunk_size = max(100, paths // 8)
+
+    def progress(name):
+        console.print(f"  {name} ±{100 * step:g} %")
+
+    run_id = None
+    if store_:
+        from fundsvc.simulation.service import simulate_and_store
+        from fundsvc.store import Store
+        from fundsvc.store.stress_results import StressKind
+
+        with Store.open(settings_from_options(data_dir, database_url), upgrade=True) as store:
+            # the base run is stored like any run; the perturbed runs share its seed and chunks
+            stored = simulate_and_store(store, loaded, paths=paths, seed=seed, chunk_size=chunk_size,
+                                        label="sensitivity base")
+            run_id = stored.run_id
+            res = run_sensitivity(scen, inputs=chosen, step=step, paths=paths, seed=seed, chunk_size=chunk_size,
+                                  progress=progress, base=stored.result)
+            store.stress_results.add(run_id, StressKind.SENSITIVITY, ",".join(chosen),
+                                     res.to_document(scenario=scen.name, chunk_size=chunk_size, inputs=chosen))
+    else:
+        res = run_sensitivity(scen, inputs=chosen, step=step, paths=paths, seed=seed, chunk_size=chunk_size,
+                              progress=progress)
     table = res.table()
     if as_json:
         rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                 for r in table.to_dicts()]  # NaN (elasticity of a zero base) is not JSON: null
-        typer.echo(json.dumps({"step": step, "paths": paths, "seed": seed, "rows": rows}, default=float))
+        typer.echo(json.dumps({"step": step, "paths": paths, "seed": seed, "run_id": run_id, "rows": rows},
+                              default=float))
         return
+    if run_id is not None:
+        console.print(f"base run and sensitivity results stored as run {run_id} 已存储为运行 {run_id}")
     for out in table["output"].unique(maintain_order=True).to_list():
         t = Table(title=f"{out} — ±{100 * step:g} % one at a time, common random numbers 共同随机数敏感性")
         for c in ("rank", "input 输入", "low 下调", "high 上调", "swing 摆幅 ± s.e.", "elasticity 弹性 ± s.e."):

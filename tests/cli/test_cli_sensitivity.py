@@ -114,3 +114,29 @@ def test_json_has_no_nan_and_a_zero_base_has_no_elasticity():
     assert rows and rows[0]["base"] == 0 and rows[0]["elasticity"] is None
     res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "pool_funding", "--paths", "200"])
     assert "– (base 0" in res.output and "nan" not in res.output
+
+
+def test_cli_stores_the_analysis_with_its_base_run():
+    """By default the base run is stored and the analysis with it (kind ``sensitivity``); the numbers
+    are those of ``--no-store`` (the stored base run uses the same seed and chunks as the perturbed
+    runs: common random numbers hold), and the stored document gives back the printed table."""
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+    from fundsvc.store.stress_results import StressKind
+    from fundsvc.validation.sensitivity import Sensitivity
+
+    args = ["sensitivity", "quick", "--inputs", "loan_pd", "--paths", "400", "--json"]
+    stored = CliRunner().invoke(build_app(), args)
+    assert stored.exit_code == 0, stored.output
+    doc = json.loads(stored.stdout)
+    bare = json.loads(CliRunner().invoke(build_app(), [*args, "--no-store"]).stdout)
+    assert bare["run_id"] is None and isinstance(doc["run_id"], int)
+    assert doc["rows"] == bare["rows"]
+    with Store.open(get_settings(), upgrade=True) as store:
+        assert store.runs.get(doc["run_id"]).n_paths == 400
+        rec = store.stress_results.latest(doc["run_id"], StressKind.SENSITIVITY)
+        assert rec.name == "loan_pd" and rec.content["seed"] == 1 and rec.content["scenario"] == "quick"
+        table = Sensitivity.from_document(rec.content).table()
+    back = json.loads(json.dumps([{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+                                  for r in table.to_dicts()]))
+    assert back == doc["rows"]
