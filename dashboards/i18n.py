@@ -137,9 +137,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sens_high": ("上调后", "Input up"),
     "sens_swing": ("摆幅 ± 标准误", "Swing ± s.e."),
     "sens_elasticity": ("弹性 ± 标准误", "Elasticity ± s.e."),
-    "sens_signal": ("是否显著(|摆幅| > 2 倍标准误)", "Distinguishable from noise (|swing| > 2 s.e.)"),
-    "sens_se_method": ("标准误方法", "s.e. method"),
-    "sens_unit": ("金额单位:{unit}", "Amounts in {unit}"),
+    "sens_signal": ("显著(|摆幅|>2倍标准误)", "Signal (|swing| > 2 s.e.)"),
+    "sens_unpaired": ("此输出的标准误按非配对计算(两次运行各自的二项标准误合成),偏保守:共同随机数下的真实误差更小。",
+                      "The s.e. of this output is unpaired (the two runs' binomial errors combined): conservative, "
+                      "since common random numbers make the true error smaller."),
     "unit_pp": ("百分点", "percentage points"),
     "band_5_95": ("P5–P95 区间", "P5–P95 band"),
     "band_25_75": ("P25–P75 区间", "P25–P75 band"),

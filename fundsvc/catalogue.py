@@ -183,6 +183,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p_paused": ("暂停概率", "P(paused)"),
     "p_paused_se": ("暂停概率标准误", "P(paused) s.e."),
     "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
+    # sensitivity (fundsvc.service.sensitivity: the run table ``sensitivity``)
+    "input": ("输入", "Input"), "output": ("输出指标", "Output"), "low": ("下调后", "Input down"),
+    "base": ("基准", "Base"), "high": ("上调后", "Input up"), "swing": ("摆幅", "Swing"),
+    "elasticity": ("弹性", "Elasticity"), "se_method": ("标准误方法", "s.e. method"), "rank": ("排序", "Rank"),
+    "relative_step": ("相对变动幅度", "Relative step"),
     # backtests
     "p_value": ("p 值", "p-value"), "result": ("结论", "Result"), "loans": ("笔数", "Loans"),
     "defaults": ("违约笔数", "Defaults"), "pd": ("违约概率 PD", "PD"), "default_rate": ("实际违约率", "Default rate"),

@@ -254,6 +254,7 @@ KINDS: dict[str, Kind] = {
     "n_defined": Kind.COUNT, "step": Kind.COUNT, "n_paths": Kind.COUNT, "paths": Kind.COUNT,
     "id": Kind.COUNT, "run_id": Kind.COUNT, "seed": Kind.COUNT, "share": Kind.PERCENT,
     "duration_s": Kind.NUMBER, "date": Kind.DATE, "created": Kind.TEXT,
+    "relative_step": Kind.PERCENT,  # sensitivity: relative change of each input
     # backtests
     "pd": Kind.PERCENT, "default_rate": Kind.PERCENT, "loans": Kind.COUNT, "defaults": Kind.COUNT,
 }
@@ -328,7 +329,7 @@ def row_kind(code: str | None) -> Kind | None:
 
 
 _ROW_KEYS = ("indicator", "measure", "key", "component", "metric")
-_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi))$")
+_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi)|low|base|high|swing|swing_se)$")
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def output_unit(rows: pl.DataFrame, kind: Kind) -> MoneyUnit | None:
 
 
 def tornado_figure(table: pl.DataFrame, output: str, lang: str) -> go.Figure:
-    """Tornado of one output: per input the change from base when the input goes down (orange)
+    """Tornado of one output (titled with the output's label): per input the change from base when the input goes down (orange)
     and up (blue), largest swing on top; the hover gives each change and the swing with its
     Monte Carlo s.e. (formatting layer). Money is drawn in 万元 or 亿元, probabilities in
     percentage points, multiples as they are.
@@ -45,7 +45,7 @@ def tornado_figure(table: pl.DataFrame, output: str, lang: str) -> go.Figure:
         :meth:`fundsvc.validation.sensitivity.Sensitivity.table` (columns input, output, low, base,
         high, swing, swing_se, rank).
     """
-    title = f"{t('tornado', lang)} — {output_label(output, lang)}"
+    title = output_label(output, lang)  # the page's section is headed "Sensitivity tornado"
     rows = table.filter(pl.col("output") == output).sort("rank", descending=True)
     if rows.height == 0:
         return empty_figure(title, "–")
@@ -57,11 +57,12 @@ def tornado_figure(table: pl.DataFrame, output: str, lang: str) -> go.Figure:
     y = [label(i, lang) for i in rows["input"].to_list()]
     swing = [fmt_pm(s, e, kind, unit=unit, lang=lang) for s, e in zip(rows["swing"], rows["swing_se"])]
     traces = []
-    for col, name, colour in (("low", "input_down", ORANGE), ("high", "input_up", BLUE)):
+    # both bars start at zero; the up bar is drawn narrower on top, so a same-sign pair shows both
+    for col, name, colour, width in (("low", "input_down", ORANGE, 0.8), ("high", "input_up", BLUE, 0.45)):
         delta = (rows[col] - rows["base"]).to_list()
         shown = [fmt(d, kind, unit=unit, lang=lang) for d in delta]
         traces.append(go.Bar(
-            y=y, x=[d * scale for d in delta], orientation="h", name=t(name, lang), marker_color=colour,
+            y=y, x=[d * scale for d in delta], orientation="h", name=t(name, lang), marker_color=colour, width=width,
             customdata=list(zip(shown, swing)),
             hovertemplate=(f"%{{y}}: %{{customdata[0]}}<br>{t('sens_swing', lang)}: %{{customdata[1]}}"
                            "<extra></extra>")))

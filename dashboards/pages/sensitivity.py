@@ -16,7 +16,6 @@ from dashboards.i18n import t
 from fundsvc.formatting import Kind, fmt, fmt_pct, fmt_pm
 
 
-
 def _command(data, run_id: int) -> str:
     """The exact command that stores a sensitivity analysis for this run's scenario."""
     from fundsvc.inputs.bundled import bundled_scenarios
@@ -41,13 +40,11 @@ def table_rows(view_table: pl.DataFrame, output: str, lang: str) -> tuple[pl.Dat
         "swing": [fmt_pm(s, e, kind, unit=unit, lang=lang) for s, e in zip(rows["swing"], rows["swing_se"])],
         "elasticity": [fmt_pm(v, e, Kind.NUMBER, lang=lang) for v, e in zip(rows["elasticity"], rows["elasticity_se"])],
         "signal": [bool(abs(s) > 2 * e) for s, e in zip(rows["swing"], rows["swing_se"])],
-        "se_method": rows["se_method"],
     }, schema_overrides={"rank": pl.Int64})
     headers = {"rank": t("sens_rank", lang), "input": t("input", lang).capitalize(),
                "low": t("sens_low", lang) + suffix, "base": t("sens_base", lang) + suffix,
                "high": t("sens_high", lang) + suffix, "swing": t("sens_swing", lang) + suffix,
-               "elasticity": t("sens_elasticity", lang), "signal": t("sens_signal", lang),
-               "se_method": t("sens_se_method", lang)}
+               "elasticity": t("sens_elasticity", lang), "signal": t("sens_signal", lang)}
     return out, headers
 
 
@@ -59,8 +56,11 @@ def _view(data, run_id: int):
 
 def _output_block(view, output: str, lang: str):
     shown, headers = table_rows(view.table, output, lang)
+    rows = view.table.filter(pl.col("output") == output)
+    unpaired = rows.height > 0 and (rows["se_method"] == "unpaired (conservative)").any()
     return [graph("sens-tornado", tornado_figure(view.table, output, lang)),
-            grid("sens-table", shown, headers=headers, lang=lang)]
+            grid("sens-table", shown, headers=headers, lang=lang),
+            *([html.P(t("sens_unpaired", lang), id="sens-unpaired", className="small")] if unpaired else [])]
 
 
 def _empty(data, run_id: int, lang: str, message: str):

@@ -28,8 +28,8 @@ class SensitivityView:
     """The newest sensitivity analysis stored with a run, as the caller may see it.
 
     ``table``: :meth:`fundsvc.validation.sensitivity.Sensitivity.table` (one row per input and
-    output; values in the output's unit: CNY, a multiple or a probability) plus ``step`` (relative
-    change of each input), ``paths`` and ``seed``; only visible rows. ``hidden``: outputs left out
+    output; values in the output's unit: CNY, a multiple or a probability) plus ``relative_step``
+    (relative change of each input), ``paths`` and ``seed``; only visible rows. ``hidden``: outputs left out
     for the caller's role.
     """
 
@@ -59,7 +59,7 @@ def stored_sensitivity(reader, principal: Principal, run_id: int) -> Sensitivity
     if stored is None:
         return None
     res = Sensitivity.from_document(stored.content)
-    full = res.table().with_columns(step=pl.lit(res.step), paths=pl.lit(res.paths, dtype=pl.Int64),
+    full = res.table().with_columns(relative_step=pl.lit(res.step), paths=pl.lit(res.paths, dtype=pl.Int64),
                                     seed=pl.lit(res.seed, dtype=pl.Int64))
     shown = reader.filter(principal, rec, TABLE_NAME, full)
     hidden = full["output"].n_unique() - (shown["output"].n_unique() if shown.height else 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import polars as pl
@@ -67,7 +68,7 @@ def test_cli_direction_and_figure(tmp_path):
     tv = rows.filter(pl.col("output") == "guidance TVPI mean").row(0, named=True)
     assert tv["swing"] == 0.0
     fig = tornado_figure(rows.with_columns(rank=pl.lit(1)), "banks EL (horizon)", "en")
-    assert [tr.name for tr in fig.data] == ["input down", "input up"] and "Sensitivity tornado" in fig.layout.title.text
+    assert [tr.name for tr in fig.data] == ["input down", "input up"] and fig.layout.title.text == "All banks · Expected loss (EL), whole horizon"
 
 
 def test_cli_bad_input_is_named():
@@ -137,6 +138,6 @@ def test_cli_stores_the_analysis_with_its_base_run():
         rec = store.stress_results.latest(doc["run_id"], StressKind.SENSITIVITY)
         assert rec.name == "loan_pd" and rec.content["seed"] == 1 and rec.content["scenario"] == "quick"
         table = Sensitivity.from_document(rec.content).table()
-    back = json.loads(json.dumps([{k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+    back = json.loads(json.dumps([{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                   for r in table.to_dicts()]))
     assert back == doc["rows"]

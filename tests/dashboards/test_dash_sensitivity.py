@@ -34,6 +34,8 @@ DOC = {"scenario": "quick", "chunk_size": 100, "inputs": ["loan_pd", "pool_fundi
            _row("pool_funding", "guidance TVPI mean", 1.5, 1.5, 1.5, 0.0),
            _row("pool_funding", "banks EL (horizon)", 3.7e6, 3.5e6, 3.3e6, 3.0e4),
            _row("pool_funding", "pool:city-ip P(depleted)", 0.03, 0.02, 0.012, 0.003),
+           _row("loan_pd", "pool:city-ip P(cover refused)", 0.0, 0.0, 0.0, 0.0, "unpaired (conservative)"),
+           _row("pool_funding", "pool:city-ip P(cover refused)", 0.0, 0.0, 0.0, 0.0, "unpaired (conservative)"),
        ]}
 
 
@@ -116,7 +118,7 @@ def test_page_shows_inputs_values_and_errors(quick_run, sens_run, lang):
     # largest swing first: loan PD before pool funding in the table
     from dashboards.pages.sensitivity import _view, table_rows
 
-    shown, headers = table_rows(_view(app.fundsvc_data, sens_run).table, "banks EL (horizon)", lang)
+    shown, _ = table_rows(_view(app.fundsvc_data, sens_run).table, "banks EL (horizon)", lang)
     assert shown["input"].to_list() == ["loan_pd", "pool_funding"] and shown["rank"].to_list() == [1, 2]
     assert shown["swing"].to_list() == ["120.00 ± 15.00", "-40.00 ± 3.00"]
 
@@ -129,6 +131,9 @@ def test_output_selector_shows_the_chosen_output(quick_run, sens_run):
     view = _view(app.fundsvc_data, sens_run)
     text = " ".join(_text(c) for c in _output_block(view, "pool:city-ip P(depleted)", "en"))
     assert "2.5% ± 0.4%" in text and "-1.8% ± 0.3%" in text and "3.5%" in text and "percentage points" in text
+    assert "unpaired" not in text  # paired batch means: no caveat
+    cover = " ".join(_text(c) for c in _output_block(view, "pool:city-ip P(cover refused)", "en"))
+    assert "Pool city-ip · P(cover refused or reduced)" in cover and "s.e. of this output is unpaired" in cover
 
 
 def test_page_reads_cleanly_in_both_languages(quick_run, sens_run, bare_run):

@@ -24,11 +24,18 @@ def test_api_lists_and_serves_the_sensitivity_table(served, sens_run):
     assert "sensitivity" in bureau.get(f"/api/v1/runs/{sens_run}/tables").json()
     assert "sensitivity" not in bureau.get(f"/api/v1/runs/{served.run_id}/tables").json()
     page = bureau.get(f"/api/v1/runs/{sens_run}/tables/sensitivity").json()
-    assert page["total"] == 6
+    assert page["total"] == len(DOC["rows"])
     el = next(r for r in page["rows"] if r["output"] == "banks EL (horizon)" and r["input"] == "loan_pd")
     assert (el["low"], el["base"], el["high"], el["swing"], el["swing_se"]) == (3.0e6, 3.5e6, 4.2e6, 1.2e6, 1.5e5)
     assert el["rank"] == 1 and el["entity"] == "banks" and el["measure"] == "el_horizon"
-    assert el["step"] == 0.2 and el["paths"] == 400 and el["seed"] == 1
+    assert el["relative_step"] == 0.2 and el["paths"] == 400 and el["seed"] == 1
+    shown = bureau.get(f"/api/v1/runs/{sens_run}/tables/sensitivity", params={"display": "en"}).json()["display"]
+    cells = dict(zip(shown["headers"], shown["rows"][page["rows"].index(el)]))
+    assert shown["unit"] == "万元" and cells["Input"] == "Loan PD"
+    assert cells["Measure"] == "Expected loss (EL), whole horizon (万元)"
+    assert [cells[c] for c in ("Input down", "Base", "Input up", "Swing", "Swing s.e.")] == [
+        "300.00", "350.00", "420.00", "120.00", "15.00"]
+    assert cells["Relative step"] == "20.0%" and cells["Elasticity"] == "0.86" and cells["Rank"] == "1"
     r = bureau.get(f"/api/v1/runs/{served.run_id}/tables/sensitivity")
     assert r.status_code == 404
 
