@@ -122,10 +122,14 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Ordered by the size of the swing (value with the input up − value with it down); ± is the Monte "
                    "Carlo standard error."),
     "sens_output": ("输出指标", "Output"),
-    "sens_none": ("此运行没有敏感性分析结果。请在命令行运行 {command} ,它会存储一次基准运行及其龙卷风图;"
-                  "然后在上方选择该运行。",
-                  "No sensitivity analysis is stored with this run. Run {command} on the command line: it stores a "
-                  "base run with its tornado; then choose that run above."),
+    "sens_none": ("此运行没有敏感性分析结果。请在命令行运行 {command} (以此运行的情景、路径数和随机种子为基准,"
+                  "结果与此运行一并存储),然后重新打开本页。",
+                  "No sensitivity analysis is stored with this run. Run {command} on the command line (this run's "
+                  "scenario, paths and seed are the base; the results are stored with this run), then reopen this "
+                  "page."),
+    "sens_rechunked": ("为计算标准误,基准以更小的分块重新模拟,其数值与此运行其他页面所示相差蒙特卡洛误差。",
+                       "For the standard errors the base was simulated again in smaller chunks: its figures differ "
+                       "from this run's other pages by Monte Carlo noise."),
     "sens_runs_with": ("已有敏感性分析的运行:", "Runs with a stored sensitivity analysis:"),
     "sens_hidden": ("按您的角色,部分输出(全部银行合计)不予显示。",
                     "Some outputs (the all-bank aggregates) are not shown to your role."),

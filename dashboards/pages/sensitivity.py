@@ -16,13 +16,9 @@ from dashboards.i18n import t
 from fundsvc.formatting import Kind, fmt, fmt_pct, fmt_pm
 
 
-def _command(data, run_id: int) -> str:
-    """The exact command that stores a sensitivity analysis for this run's scenario."""
-    from fundsvc.inputs.bundled import bundled_scenarios
-
-    name = data.record(run_id).scenario_name
-    bundled = {p.stem for p in bundled_scenarios()}
-    return f"`fundsvc sensitivity {name if name in bundled else 'SCENARIO.toml'}`"
+def _command(run_id: int) -> str:
+    """The exact command that stores a sensitivity analysis with this run (its scenario, paths, seed)."""
+    return f"`fundsvc sensitivity --run {int(run_id)}`"
 
 
 def table_rows(view_table: pl.DataFrame, output: str, lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -79,7 +75,7 @@ def _empty(data, run_id: int, lang: str, message: str):
 def layout(data, run_id: int, lang: str):
     view = _view(data, run_id)
     if view is None:
-        return _empty(data, run_id, lang, t("sens_none", lang).format(command=_command(data, run_id)))
+        return _empty(data, run_id, lang, t("sens_none", lang).format(command=_command(run_id)))
     outputs = view.outputs()
     if not outputs:
         return _empty(data, run_id, lang, t("sens_nothing_visible", lang))
@@ -91,6 +87,7 @@ def layout(data, run_id: int, lang: str):
         html.H2(t("sens_title", lang)),
         html.P(intro, id="sens-intro"),
         *([dbc.Alert(t("sens_hidden", lang), color="info", id="sens-hidden")] if view.hidden else []),
+        *([html.P(t("sens_rechunked", lang), id="sens-rechunked", className="small")] if not view.base_is_run else []),
         dbc.Row([dbc.Col(html.Label(t("sens_output", lang)), width="auto"),
                  dbc.Col(dcc.Dropdown(id="sens-output", options=[{"label": output_label(o, lang), "value": o}
                                                                   for o in outputs],

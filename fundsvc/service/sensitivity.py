@@ -30,7 +30,9 @@ class SensitivityView:
     ``table``: :meth:`fundsvc.validation.sensitivity.Sensitivity.table` (one row per input and
     output; values in the output's unit: CNY, a multiple or a probability) plus ``relative_step``
     (relative change of each input), ``paths`` and ``seed``; only visible rows. ``hidden``: outputs left out
-    for the caller's role.
+    for the caller's role. ``base_is_run``: the base figures are the run's own (same chunks); when
+    False the base was simulated again with smaller chunks for the standard errors, and differs from
+    the run's figures by Monte Carlo noise.
     """
 
     run_id: int
@@ -40,6 +42,7 @@ class SensitivityView:
     seed: int
     table: pl.DataFrame
     hidden: int
+    base_is_run: bool = True
 
     def outputs(self) -> list[str]:
         """Output names in the order they were computed."""
@@ -63,7 +66,8 @@ def stored_sensitivity(reader, principal: Principal, run_id: int) -> Sensitivity
                                     seed=pl.lit(res.seed, dtype=pl.Int64))
     shown = reader.filter(principal, rec, TABLE_NAME, full)
     hidden = full["output"].n_unique() - (shown["output"].n_unique() if shown.height else 0)
-    return SensitivityView(rec.id, stored.created_at, res.step, res.paths, res.seed, shown, hidden)
+    return SensitivityView(rec.id, stored.created_at, res.step, res.paths, res.seed, shown, hidden,
+                           bool(stored.content.get("base_is_run", True)))
 
 
 def runs_with_sensitivity(reader, principal: Principal) -> list[int]:

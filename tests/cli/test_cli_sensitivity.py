@@ -141,3 +141,31 @@ def test_cli_stores_the_analysis_with_its_base_run():
     back = json.loads(json.dumps([{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
                                   for r in table.to_dicts()]))
     assert back == doc["rows"]
+
+
+def test_cli_run_option_attaches_the_analysis_to_a_stored_run():
+    """``--run RUN`` (the command the empty Sensitivity page names): the run's scenario, paths and seed
+    are the base and the analysis is stored with that run; with the run's own chunks (here 400 paths
+    in chunks of 50 ≥ 8 batches) the base figures are the run's headline estimates exactly."""
+    from fundsvc.settings import get_settings
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import Store
+    from fundsvc.store.stress_results import StressKind
+
+    with Store.open(get_settings(), upgrade=True) as store:
+        run_id = simulate_and_store(store, load_scenario(resolve_scenario("quick")), paths=400, seed=5,
+                                    chunk_size=50).run_id
+        heads = store.runs.load_table(run_id, "headlines")
+    res = CliRunner().invoke(build_app(), ["sensitivity", "--run", str(run_id), "--inputs", "loan_pd", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["run_id"], doc["paths"], doc["seed"]) == (run_id, 400, 5)
+    el = next(r for r in doc["rows"] if r["output"] == "banks EL (horizon)")
+    assert el["base"] == heads.filter(pl.col("figure") == "banks EL (horizon)")["estimate"][0]
+    with Store.open(get_settings(), upgrade=True) as store:
+        rec = store.stress_results.latest(run_id, StressKind.SENSITIVITY)
+    assert rec.content["base_is_run"] is True and rec.content["chunk_size"] == 50
+    bad = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--run", str(run_id), "--paths", "500"])
+    assert bad.exit_code == 2
+    text = " ".join(bad.output.split())
+    assert "not both" in text and "drop --paths" in text

@@ -145,7 +145,7 @@ def test_page_reads_cleanly_in_both_languages(quick_run, sens_run, bare_run):
     ids = _identifiers(quick_run, app.fundsvc_data)
     for lang in ("zh", "en"):
         for run_id in (sens_run, bare_run):
-            texts = [(w, x.replace("`fundsvc sensitivity quick`", "")) for w, x in lint.page_texts(_page(app, run_id, lang))]
+            texts = [(w, x.replace(f"`fundsvc sensitivity --run {run_id}`", "")) for w, x in lint.page_texts(_page(app, run_id, lang))]
             assert lint.problems(texts, lang, ids) == [], (lang, run_id)
 
 
@@ -153,8 +153,9 @@ def test_empty_state_gives_the_exact_command(quick_run, sens_run, bare_run):
     app = _app(quick_run)
     en = _text(_page(app, bare_run, "en"))
     zh = _text(_page(app, bare_run, "zh"))
-    assert "No sensitivity analysis is stored with this run" in en and "`fundsvc sensitivity quick`" in en
-    assert "`fundsvc sensitivity quick`" in zh and "敏感性分析" in zh
+    command = f"`fundsvc sensitivity --run {bare_run}`"
+    assert "No sensitivity analysis is stored with this run" in en and command in en
+    assert command in zh and "敏感性分析" in zh
     assert f"#{sens_run}" in en  # a link to the run that has one
 
 
@@ -171,3 +172,17 @@ def test_bank_user_sees_no_bank_aggregate(quick_run, sens_run):
     from fundsvc.service.policy import page_visible
 
     assert all(page_visible(Principal(None, "x", r, "t"), "sensitivity") for r in Role)
+
+
+def test_a_rechunked_base_is_said(quick_run, sens_run):
+    """When ``--run`` had to simulate the base again in smaller chunks, the page says its figures
+    differ from the run's by Monte Carlo noise (and says nothing when the base is the run's own)."""
+    from fundsvc.inputs.loader import load_scenario
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store.stress_results import StressKind
+
+    run_id = simulate_and_store(quick_run.store, load_scenario(_quick_path()), paths=100, seed=3).run_id
+    quick_run.store.stress_results.add(run_id, StressKind.SENSITIVITY, "x", {**DOC, "base_is_run": False})
+    app = _app(quick_run)
+    assert "simulated again in smaller chunks" in _text(_page(app, run_id, "en"))
+    assert "simulated again" not in _text(_page(app, sens_run, "en"))
