@@ -265,6 +265,7 @@ KINDS: dict[str, Kind] = {
     "n_defined": Kind.COUNT, "step": Kind.COUNT, "n_paths": Kind.COUNT, "paths": Kind.COUNT,
     "id": Kind.COUNT, "run_id": Kind.COUNT, "seed": Kind.COUNT, "share": Kind.PERCENT,
     "duration_s": Kind.NUMBER, "date": Kind.DATE, "created": Kind.TEXT,
+    "relative_step": Kind.PERCENT,  # sensitivity: relative change of each input
     # backtests
     "pd": Kind.PERCENT, "default_rate": Kind.PERCENT, "loans": Kind.COUNT, "defaults": Kind.COUNT,
 }
@@ -286,6 +287,9 @@ INDICATOR_KINDS: dict[str, Kind] = {
     # backtests (fundsvc.validation.report)
     "auc": Kind.NUMBER, "gini": Kind.NUMBER, "pd_grades_failing": Kind.COUNT, "lgd_predicted": Kind.PERCENT,
     "lgd_realised": Kind.PERCENT, "observations": Kind.COUNT, "coverage_90": Kind.PERCENT,
+    # sensitivity outputs (fundsvc.validation.sensitivity.MEASURES)
+    "tvpi_mean": Kind.MULTIPLE, "p_tvpi_below_1": Kind.PERCENT, "el_horizon": Kind.MONEY,
+    "var_999_horizon": Kind.MONEY, "p_cover_refused": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
 
@@ -336,7 +340,7 @@ def row_kind(code: str | None) -> Kind | None:
 
 
 _ROW_KEYS = ("indicator", "measure", "key", "component", "metric")
-_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi))$")
+_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi)|low|base|high|swing|swing_se)$")
 
 
 @dataclass(frozen=True)
