@@ -13,12 +13,19 @@ from dash.exceptions import PreventUpdate
 from dashboards.components import graph, grid, section
 from dashboards.figures.validation import output_kind, output_label, output_unit, tornado_figure
 from dashboards.i18n import t
-from fundsvc.formatting import Kind, fmt, fmt_pct, fmt_pm
+from fundsvc.formatting import Kind, fmt, fmt_pct, fmt_pm, fmt_pp
 
 
 def _command(run_id: int) -> str:
     """The exact command that stores a sensitivity analysis with this run (its scenario, paths, seed)."""
     return f"`fundsvc sensitivity --run {int(run_id)}`"
+
+
+def _swing(value, error, kind: Kind, unit, lang: str) -> str:
+    """A swing ± its error; a change of a probability in percentage points (``+2.5 pp ± 0.4 pp``)."""
+    if kind is Kind.PERCENT:
+        return f"{fmt_pp(value)} ± {fmt_pp(error, signed=False)}"
+    return fmt_pm(value, error, kind, unit=unit, lang=lang)
 
 
 def table_rows(view_table: pl.DataFrame, output: str, lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -33,7 +40,7 @@ def table_rows(view_table: pl.DataFrame, output: str, lang: str) -> tuple[pl.Dat
         "low": [fmt(v, kind, unit=unit, lang=lang) for v in rows["low"]],
         "base": [fmt(v, kind, unit=unit, lang=lang) for v in rows["base"]],
         "high": [fmt(v, kind, unit=unit, lang=lang) for v in rows["high"]],
-        "swing": [fmt_pm(s, e, kind, unit=unit, lang=lang) for s, e in zip(rows["swing"], rows["swing_se"])],
+        "swing": [_swing(s, e, kind, unit, lang) for s, e in zip(rows["swing"], rows["swing_se"])],
         "elasticity": [fmt_pm(v, e, Kind.NUMBER, lang=lang) for v, e in zip(rows["elasticity"], rows["elasticity_se"])],
         "signal": [bool(abs(s) > 2 * e) for s, e in zip(rows["swing"], rows["swing_se"])],
     }, schema_overrides={"rank": pl.Int64})

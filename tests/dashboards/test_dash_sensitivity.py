@@ -130,7 +130,7 @@ def test_output_selector_shows_the_chosen_output(quick_run, sens_run):
     app = _app(quick_run)
     view = _view(app.fundsvc_data, sens_run)
     text = " ".join(_text(c) for c in _output_block(view, "pool:city-ip P(depleted)", "en"))
-    assert "2.5% ± 0.4%" in text and "-1.8% ± 0.3%" in text and "3.5%" in text and "percentage points" in text
+    assert "+2.5 pp ± 0.4 pp" in text and "-1.8 pp ± 0.3 pp" in text and "3.5%" in text and "percentage points" in text
     assert "unpaired" not in text  # paired batch means: no caveat
     cover = " ".join(_text(c) for c in _output_block(view, "pool:city-ip P(cover refused)", "en"))
     assert "Pool city-ip · P(cover refused or reduced)" in cover and "s.e. of this output is unpaired" in cover
