@@ -85,8 +85,9 @@ def price_one(loan: LoanIn) -> PricingOut:
 
 @router.post("/pricing/loan", response_model=PricingOut, tags=["pricing"], summary="Price one loan")
 def price_loan_route(loan: LoanIn, who: Caller) -> Response:
-    """Priced in the thread pool (an async route pricing on the event loop measured worse: p95 156–184 ms
-    vs 86–121 ms, 8 clients, bench/bench_api.py at load ~8); written with orjson."""
+    """Priced in the thread pool, written with orjson. A valid request of a caller who may price is
+    answered by :class:`fundsvc.web.hot.HotPricing` in front of FastAPI with this same function and
+    validation; this route answers everything else (and documents the operation)."""
     require(who, Action.PRICE)
     return Response(orjson.dumps(_price_one(loan)), media_type="application/json")
 

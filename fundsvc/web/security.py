@@ -71,6 +71,8 @@ def _headers(scope) -> dict[str, str]:
 
 
 def _cookies(headers: dict[str, str]) -> dict[str, str]:
+    if "cookie" not in headers:
+        return {}
     jar = SimpleCookie()
     try:
         jar.load(headers.get("cookie", ""))
@@ -94,10 +96,18 @@ def is_public(path: str) -> bool:
 class SecurityMiddleware:
     """Wraps the whole ASGI app (API + login + mounted Dash)."""
 
-    def __init__(self, app, accounts_factory, config: WebConfig):
+    def __init__(self, app, accounts_factory, config: WebConfig, handler=None):
+        """``app``: the wrapped ASGI app; ``handler``: what checked requests go to (default ``app``;
+        :class:`fundsvc.web.hot.HotPricing` around it in the served app)."""
         self.app = app
+        self.handler = handler or app
         self.accounts_factory = accounts_factory
         self.config = config
+        # the same on every response: built once (the CSP string is long)
+        self._fixed_headers = [(b"content-security-policy", config.csp().encode()),
+                               (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
+                               (b"referrer-policy", b"same-origin"), (b"cross-origin-opener-policy", b"same-origin"),
+                               (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
 
     async def _send_simple(self, send, scope, status: int, body: bytes, content_type: str,
                            extra: list[tuple[bytes, bytes]] | None = None) -> None:
@@ -113,10 +123,7 @@ class SecurityMiddleware:
         await self._send_simple(send, scope, status, body, "application/problem+json", extra)
 
     def _secure(self, scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-        add = [(b"content-security-policy", self.config.csp().encode()),
-               (b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-               (b"referrer-policy", b"same-origin"), (b"cross-origin-opener-policy", b"same-origin"),
-               (b"permissions-policy", b"camera=(), microphone=(), geolocation=()")]
+        add = list(self._fixed_headers)
         if not scope["path"].startswith(("/_dash-component-suites", "/assets")):
             add.append((b"cache-control", b"no-store"))
         if scope.get("scheme") == "https":
@@ -216,7 +223,7 @@ class SecurityMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, secured_send)
+            await self.handler(scope, limited_receive, secured_send)
         except _TooLarge:
             if not started:
                 await self._problem(send, scope, 413, "Request too large",
