@@ -25,8 +25,8 @@ from fundsvc.auth.passwords import (
 )
 from fundsvc.auth.roles import ALL_SCOPES, Principal, Role, Scope
 from fundsvc.errors import InputError, NotFoundError, StoreError
-from fundsvc.store.engine import READ_ONLY_OPTION, translate_error
 from fundsvc.store.auth_tables import ApiToken, AuditEvent, RunOwner, SignInSession, User
+from fundsvc.store.engine import READ_ONLY_OPTION, translate_error
 from fundsvc.store.types import utcnow
 
 __all__ = ["FIRST_ADMIN", "LOCKOUT_AFTER", "LOCKOUT_MINUTES", "Accounts", "SignIn", "SignInOutcome", "TokenInfo",
@@ -349,10 +349,11 @@ class Accounts:
             raise translate_error(exc, self.store.engine) from exc
 
     # ------------------------------------------------------------------ run owners
-    def set_run_owner(self, run_id: int, principal: Principal) -> None:
+    def set_run_owner(self, run_id: int, principal: Principal, owner: tuple[str, str | None] | None = None) -> None:
+        """Record who started a run; ``owner`` (role, tenant) it belongs to if not the principal's own."""
+        role, tenant = owner if owner is not None else (principal.role.value, principal.tenant)
         with self.store.session() as s:  # a new run has no owner yet: insert only
-            s.add(RunOwner(run_id=run_id, user_id=principal.user_id, role=principal.role.value,
-                           tenant=principal.tenant))
+            s.add(RunOwner(run_id=run_id, user_id=principal.user_id, role=role, tenant=tenant))
 
     def run_owners(self) -> dict[int, tuple[str, str | None]]:
         """run id -> (role, tenant) of the runs started through the service."""

@@ -31,7 +31,7 @@ def _route_only(served):
 def test_short_path_is_in_front_and_answers_like_the_route(served, monkeypatch):
     assert isinstance(served.app.handler, HotPricing)
     calls = []
-    import fundsvc.web.hot as hot
+    from fundsvc.web import hot
 
     real = hot._price
     monkeypatch.setattr(hot, "_price", lambda body: calls.append(body) or real(body))
