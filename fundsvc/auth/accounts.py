@@ -26,7 +26,7 @@ from fundsvc.auth.passwords import (
 from fundsvc.auth.roles import ALL_SCOPES, Principal, Role, Scope
 from fundsvc.errors import InputError, NotFoundError, StoreError
 from fundsvc.store.auth_tables import ApiToken, AuditEvent, RunOwner, SignInSession, User
-from fundsvc.store.engine import READ_ONLY_OPTION, translate_error
+from fundsvc.store.engine import READ_ONLY_OPTION, SINGLE_READ_OPTION, translate_error
 from fundsvc.store.types import utcnow
 
 __all__ = ["FIRST_ADMIN", "LOCKOUT_AFTER", "LOCKOUT_MINUTES", "Accounts", "SignIn", "SignInOutcome", "TokenInfo",
@@ -317,8 +317,8 @@ class Accounts:
     def token_principal(self, secret: str) -> Principal | None:
         """The principal of a valid token (not expired, not revoked, user enabled), else ``None``.
 
-        One indexed read by the token's SHA-256 per request (Core, read-only transaction: on SQLite
-        a deferred ``BEGIN`` that never waits for a writer); nothing is cached, so a revocation,
+        One indexed read by the token's SHA-256 per request (Core, one SELECT: on SQLite without
+        ``BEGIN``, atomic on its own and never waiting for a writer); nothing is cached, so a revocation,
         a disabled user or a changed role from any process counts on the next request. The token is
         256 random bits, so a fast hash is enough (argon2 is for passwords people choose).
         """
@@ -343,7 +343,8 @@ class Accounts:
     def _read_one(self, query, digest: str):
         """The first row of ``query`` (bound ``digest``) in a short read-only transaction, or ``None``."""
         try:
-            with self.store.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as conn:
+            with self.store.engine.connect().execution_options(**{SINGLE_READ_OPTION: True,
+                                                                  READ_ONLY_OPTION: True}) as conn:
                 return conn.execute(query, {"digest": digest}).first()
         except sa_exc.DBAPIError as exc:
             raise translate_error(exc, self.store.engine) from exc
