@@ -340,6 +340,11 @@ class Accounts:
                 pass
         return principal
 
+    @property
+    def local_database(self) -> bool:
+        """True for SQLite (a lookup is a local file read that may run on the event loop)."""
+        return self.store.engine.dialect.name == "sqlite"
+
     def _read_one(self, query, digest: str):
         """The first row of ``query`` (bound ``digest``) in a short read-only transaction, or ``None``."""
         try:

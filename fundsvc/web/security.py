@@ -151,13 +151,14 @@ class SecurityMiddleware:
         session_secret = None
         auth = headers.get("authorization", "")
         if auth[:7].lower() == "bearer ":
-            principal = accounts.token_principal(auth[7:].strip()) if auth[7:].strip() else None
+            principal = await _lookup(accounts, accounts.token_principal, auth[7:].strip()) \
+                if auth[7:].strip() else None
             if principal is None:
                 return await self._problem(send, scope, 401, "Invalid token", "the token is unknown, expired "
                                            "or revoked", [(b"www-authenticate", b'Bearer error="invalid_token"')])
         elif cookies.get(SESSION_COOKIE):
             session_secret = cookies[SESSION_COOKIE]
-            principal = accounts.session_principal(session_secret)
+            principal = await _lookup(accounts, accounts.session_principal, session_secret)
             if principal is None:
                 session_secret = None
         if method in UNSAFE:
@@ -232,6 +233,16 @@ class SecurityMiddleware:
 
 class _TooLarge(Exception):
     pass
+
+
+async def _lookup(accounts, method, secret: str):
+    """``method(secret)``: on the event loop for SQLite (one local indexed read, ~0.1 ms, never
+    waiting for a writer in WAL mode), in the thread pool for a database across the network."""
+    if getattr(accounts, "local_database", True):
+        return method(secret)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(method, secret)
 
 
 def _secure_flag(scope, cfg: WebConfig) -> str:

@@ -90,3 +90,29 @@ def test_revoked_token_and_changed_role_count_on_the_next_request(served):
     assert c.post("/api/v1/pricing/loan", json=LOAN).status_code == 200
     acc.revoke_token(info.id)
     assert c.post("/api/v1/pricing/loan", json=LOAN).status_code == 401
+
+
+def test_lookups_leave_the_event_loop_for_a_network_database():
+    """SQLite lookups run on the loop (a local read); a PostgreSQL lookup runs in the thread pool."""
+    import asyncio
+    import threading
+
+    from fundsvc.web.security import _lookup
+
+    class FakeAccounts:
+        def __init__(self, local):
+            self.local_database = local
+
+    def where(_secret):
+        return threading.current_thread().name
+
+    async def both():
+        main = threading.current_thread().name
+        return main, await _lookup(FakeAccounts(True), where, "s"), await _lookup(FakeAccounts(False), where, "s")
+
+    main, local, remote = asyncio.run(both())
+    assert local == main and remote != main
+
+
+def test_served_accounts_know_their_database(served):
+    assert served.accounts.local_database is (served.store.engine.dialect.name == "sqlite")
