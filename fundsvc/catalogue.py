@@ -103,6 +103,15 @@ CODES: dict[str, tuple[str, str]] = {
     "pit_uniformity": ("PIT 均匀性(卡方检验)", "PIT uniformity (chi-square)"),
     "coverage_90": ("落入模拟 90% 区间的比例", "Inside the simulated 90 % band"),
     "pass": ("通过", "pass"), "fail": ("未通过", "FAIL"),
+    # sensitivity (fundsvc.validation.sensitivity): inputs moved one at a time, and the outputs' measures
+    "loan_pd": ("贷款违约概率 PD", "Loan PD"), "tech_cycle_loading": ("科技周期因子载荷", "Tech-cycle loading"),
+    "persistence": ("市场因子持续性", "Market-factor persistence"), "pool_funding": ("资金池初始资金", "Pool funding"),
+    "tvpi_mean": ("TVPI 均值", "TVPI, mean"), "p_tvpi_below_1": ("亏损概率 P(TVPI<1)", "P(loss), P(TVPI<1)"),
+    "el_horizon": ("全期预期损失 EL", "Expected loss (EL), whole horizon"),
+    "var_999_horizon": ("全期风险价值 VaR 99.9%", "VaR 99.9 %, whole horizon"),
+    "p_depleted": ("耗尽概率", "P(depleted)"), "p_cover_refused": ("代偿拒付/减付概率", "P(cover refused or reduced)"),
+    "paired batch means": ("配对批均值", "paired batch means"),
+    "unpaired (conservative)": ("非配对(偏保守)", "unpaired (conservative)"),
 }
 
 # stored column name: (zh, en); statistic suffixes handled by column_label
@@ -174,6 +183,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p_paused": ("暂停概率", "P(paused)"),
     "p_paused_se": ("暂停概率标准误", "P(paused) s.e."),
     "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
+    # sensitivity (fundsvc.service.sensitivity: the run table ``sensitivity``)
+    "input": ("输入", "Input"), "output": ("输出指标", "Output"), "low": ("下调后", "Input down"),
+    "base": ("基准", "Base"), "high": ("上调后", "Input up"), "swing": ("摆幅", "Swing"),
+    "elasticity": ("弹性", "Elasticity"), "se_method": ("标准误方法", "s.e. method"), "rank": ("排序", "Rank"),
+    "relative_step": ("相对变动幅度", "Relative step"),
     # backtests
     "p_value": ("p 值", "p-value"), "result": ("结论", "Result"), "loans": ("笔数", "Loans"),
     "defaults": ("违约笔数", "Defaults"), "pd": ("违约概率 PD", "PD"), "default_rate": ("实际违约率", "Default rate"),

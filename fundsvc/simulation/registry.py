@@ -189,9 +189,9 @@ _TABLES = (
               "index at the step end — what the fair verdict conditions on (fundsvc.simulation.conditioning)"),
     TableSpec(TableName.HEADLINES, Side.RUN, TableKind.SUMMARY,
               {"figure": S, "estimate": F, "se": F, "lo": F, "hi": F, "rel_half_width": F, "paths": I,
-               "in_stopping_rule": B},
-              "per headline figure: estimate, Monte Carlo s.e., 95 % interval, relative half-width "
-              "(fundsvc.simulation.uncertainty)"),
+               "in_stopping_rule": B, "display": S},
+              "per headline figure: estimate, Monte Carlo s.e., 95 % interval, relative half-width, how it is "
+              "shown (money, percent, multiple) (fundsvc.simulation.uncertainty)"),
     TableSpec(TableName.PRECISION, Side.RUN, TableKind.SUMMARY,
               {"paths": I, "worst_figure": S, "worst_rel_half_width": F, "target": F, "max_paths": I, "reached": B},
               "per check of a --precision run: paths so far, worst headline figure and its relative half-width",
