@@ -8,6 +8,9 @@ through the API. Rules:
   row's ``bank`` must be that bank; the bureau may tag a tape to a bank (then the same check).
 * A bank sees its own bank's tapes; the bureau sees all; other roles none. An invisible tape is
   reported exactly like a missing one (``no loan tape N``).
+* A run on a tape simulates the scenario with the tape's loans as the loan book in place of the
+  scenario's own; the scenario's lending programmes (loans still to be originated by the banks
+  of a pool) stay as the scenario defines them.
 * A run on a tape of a bank belongs to that bank (its results are visible to the bank and the
   bureau only, whoever of them started it); a run on a bureau tape is the bureau's.
 * A tape is read and checked completely (every row and column, duplicate loan ids, the bank

@@ -87,6 +87,22 @@ def test_bank_uploads_its_tape_and_runs_on_it_other_bank_sees_nothing(served):
 
     simulated = scenario_for_run(served.store, rid)
     assert [ln.loan_id for ln in simulated.loans] == tape["loan_id"].to_list()
+    # the run completes on the tape's loans: bank_a's losses are there, and only bank_a's
+    import time
+
+    deadline = time.monotonic() + 240
+    while (status := bank_a.get(f"/api/v1/runs/{rid}").json()["status"]) in ("queued", "running"):
+        assert time.monotonic() < deadline, "the run on the tape did not finish"
+        time.sleep(0.5)
+    assert status == "succeeded", bank_a.get(f"/api/v1/runs/{rid}").json()
+    # bank_a's book is now the 5 tape loans instead of the scenario's own (its lending programme's
+    # future loans stay as the scenario says): its expected loss is smaller than in the stored run
+    def bank_el(run_id, client):
+        rows = client.get(f"/api/v1/runs/{run_id}/tables/credit_loss_measures", params={"limit": 5000}).json()["rows"]
+        return sum(r["value"] for r in rows if r.get("entity") == "bank:bank_a" and r.get("measure") == "el")
+
+    assert 0 < bank_el(rid, bank_a) < bank_el(served.run_id, bank_a)
+    assert bank_b.get(f"/api/v1/runs/{rid}/tables/credit_loss_measures").status_code == 404
     events = served.accounts.audit_events(action="loan_tape.upload", limit=20)
     assert any(e["target"] == str(tid) and e["username"] == "tape_bank_a" for e in events)
 
