@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
 from fundsvc.auth.passwords import (
     MIN_PASSWORD_LENGTH,
@@ -25,6 +26,7 @@ from fundsvc.auth.passwords import (
 from fundsvc.auth.roles import ALL_SCOPES, Principal, Role, Scope
 from fundsvc.errors import InputError, NotFoundError, StoreError
 from fundsvc.store.auth_tables import ApiToken, AuditEvent, RunOwner, SignInSession, User
+from fundsvc.store.engine import READ_ONLY_OPTION, SINGLE_READ_OPTION, translate_error
 from fundsvc.store.types import utcnow
 
 __all__ = ["FIRST_ADMIN", "LOCKOUT_AFTER", "LOCKOUT_MINUTES", "Accounts", "SignIn", "SignInOutcome", "TokenInfo",
@@ -37,6 +39,15 @@ MAX_TOKEN_DAYS = 366
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _TENANT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _LAST_USED_EVERY = dt.timedelta(minutes=1)
+_SCOPE_VALUES = frozenset(s.value for s in ALL_SCOPES)
+_TOKEN_LOOKUP = (sa.select(ApiToken.id, ApiToken.scopes, ApiToken.expires_at, ApiToken.revoked_at,
+                           ApiToken.last_used_at, User.id, User.username, User.role, User.tenant, User.disabled)
+                 .join(User, User.id == ApiToken.user_id)
+                 .where(ApiToken.token_sha256 == sa.bindparam("digest")))
+_SESSION_LOOKUP = (sa.select(SignInSession.expires_at, SignInSession.revoked_at, User.id, User.username, User.role,
+                             User.tenant, User.disabled, User.must_change_password)
+                   .join(User, User.id == SignInSession.user_id)
+                   .where(SignInSession.token_sha256 == sa.bindparam("digest")))
 
 
 LOCKOUT_AFTER = 5
@@ -244,17 +255,16 @@ class Accounts:
         return secret
 
     def session_principal(self, secret: str) -> Principal | None:
+        """The user of a live session (not revoked, not expired, user enabled), else ``None``
+        (one indexed read per request, like :meth:`token_principal`)."""
         now = utcnow()
-        with self.store.session() as s:
-            row = s.execute(sa.select(SignInSession, User).join(User, User.id == SignInSession.user_id)
-                            .where(SignInSession.token_sha256 == secret_sha256(secret))).first()
-            if row is None:
-                return None
-            sess, u = row
-            if sess.revoked_at is not None or sess.expires_at <= now or u.disabled:
-                return None
-            return Principal(u.id, u.username, Role(u.role), u.tenant,
-                             must_change_password=bool(u.must_change_password))
+        row = self._read_one(_SESSION_LOOKUP, secret_sha256(secret))
+        if row is None:
+            return None
+        expires_at, revoked_at, user_id, username, role, tenant, disabled, must_change = row
+        if revoked_at is not None or expires_at <= now or disabled:
+            return None
+        return Principal(user_id, username, Role(role), tenant, must_change_password=bool(must_change))
 
     def end_session(self, secret: str) -> None:
         with self.store.session() as s:
@@ -305,20 +315,23 @@ class Accounts:
         self.audit(actor, "token.revoke", str(token_id))
 
     def token_principal(self, secret: str) -> Principal | None:
-        """The principal of a valid token (not expired, not revoked, user enabled), else ``None``."""
+        """The principal of a valid token (not expired, not revoked, user enabled), else ``None``.
+
+        One indexed read by the token's SHA-256 per request (Core, one SELECT: on SQLite without
+        ``BEGIN``, atomic on its own and never waiting for a writer); nothing is cached, so a revocation,
+        a disabled user or a changed role from any process counts on the next request. The token is
+        256 random bits, so a fast hash is enough (argon2 is for passwords people choose).
+        """
         now = utcnow()
-        with self.store.session() as s:
-            row = s.execute(sa.select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                            .where(ApiToken.token_sha256 == secret_sha256(secret))).first()
-            if row is None:
-                return None
-            tok, u = row
-            if tok.revoked_at is not None or tok.expires_at <= now or u.disabled:
-                return None
-            stale = tok.last_used_at is None or now - tok.last_used_at > _LAST_USED_EVERY
-            scopes = frozenset(Scope(x) for x in tok.scopes if x in {s.value for s in ALL_SCOPES})
-            principal = Principal(u.id, u.username, Role(u.role), u.tenant, scopes=scopes, via_token=True)
-            token_id = tok.id
+        row = self._read_one(_TOKEN_LOOKUP, secret_sha256(secret))
+        if row is None:
+            return None
+        token_id, scopes_raw, expires_at, revoked_at, last_used_at, user_id, username, role, tenant, disabled = row
+        if revoked_at is not None or expires_at <= now or disabled:
+            return None
+        stale = last_used_at is None or now - last_used_at > _LAST_USED_EVERY
+        scopes = frozenset(Scope(x) for x in scopes_raw if x in _SCOPE_VALUES)
+        principal = Principal(user_id, username, Role(role), tenant, scopes=scopes, via_token=True)
         if stale:  # best effort, in its own write transaction: never fail a request over it
             try:
                 with self.store.session() as s:
@@ -327,11 +340,26 @@ class Accounts:
                 pass
         return principal
 
+    @property
+    def local_database(self) -> bool:
+        """True for SQLite (a lookup is a local file read that may run on the event loop)."""
+        return self.store.engine.dialect.name == "sqlite"
+
+    def _read_one(self, query, digest: str):
+        """The first row of ``query`` (bound ``digest``) in a short read-only transaction, or ``None``."""
+        try:
+            with self.store.engine.connect().execution_options(**{SINGLE_READ_OPTION: True,
+                                                                  READ_ONLY_OPTION: True}) as conn:
+                return conn.execute(query, {"digest": digest}).first()
+        except sa_exc.DBAPIError as exc:
+            raise translate_error(exc, self.store.engine) from exc
+
     # ------------------------------------------------------------------ run owners
-    def set_run_owner(self, run_id: int, principal: Principal) -> None:
+    def set_run_owner(self, run_id: int, principal: Principal, owner: tuple[str, str | None] | None = None) -> None:
+        """Record who started a run; ``owner`` (role, tenant) it belongs to if not the principal's own."""
+        role, tenant = owner if owner is not None else (principal.role.value, principal.tenant)
         with self.store.session() as s:  # a new run has no owner yet: insert only
-            s.add(RunOwner(run_id=run_id, user_id=principal.user_id, role=principal.role.value,
-                           tenant=principal.tenant))
+            s.add(RunOwner(run_id=run_id, user_id=principal.user_id, role=role, tenant=tenant))
 
     def run_owners(self) -> dict[int, tuple[str, str | None]]:
         """run id -> (role, tenant) of the runs started through the service."""

@@ -59,6 +59,7 @@ class Action(str, enum.Enum):
     UPLOAD_SCENARIO = "upload_scenario"
     UPLOAD_ACTUALS = "upload_actuals"
     UPLOAD_LOAN_TAPE = "upload_loan_tape"
+    READ_LOAN_TAPES = "read_loan_tapes"
     ASSESS = "assess"
     MANAGE_USERS = "manage_users"
 
@@ -66,7 +67,7 @@ class Action(str, enum.Enum):
 _ALLOWED: dict[Role, frozenset[Action]] = {
     Role.BUREAU: frozenset(Action) - {Action.MANAGE_USERS},
     Role.BANK: frozenset({Action.READ, Action.PRICE, Action.START_RUN, Action.CANCEL_RUN,
-                          Action.UPLOAD_LOAN_TAPE}),
+                          Action.UPLOAD_LOAN_TAPE, Action.READ_LOAN_TAPES}),
     Role.FUND_MANAGER: frozenset({Action.READ, Action.WHATIF, Action.UPLOAD_ACTUALS}),
     Role.VIEWER: frozenset({Action.READ}),
     Role.ADMIN: frozenset({Action.READ, Action.MANAGE_USERS}),
@@ -75,7 +76,8 @@ _ALLOWED: dict[Role, frozenset[Action]] = {
 _SCOPE_OF: dict[Action, Scope] = {
     Action.READ: Scope.READ, Action.PRICE: Scope.PRICE, Action.START_RUN: Scope.RUN,
     Action.CANCEL_RUN: Scope.RUN, Action.WHATIF: Scope.RUN, Action.UPLOAD_SCENARIO: Scope.UPLOAD,
-    Action.UPLOAD_ACTUALS: Scope.UPLOAD, Action.UPLOAD_LOAN_TAPE: Scope.UPLOAD, Action.ASSESS: Scope.READ,
+    Action.UPLOAD_ACTUALS: Scope.UPLOAD, Action.UPLOAD_LOAN_TAPE: Scope.UPLOAD,
+    Action.READ_LOAN_TAPES: Scope.READ, Action.ASSESS: Scope.READ,
     Action.MANAGE_USERS: Scope.ADMIN,
 }
 

@@ -71,8 +71,13 @@ class RunManager:
 
 
 def start_run(manager: RunManager, principal: Principal, loaded: LoadedScenario, *, paths: int,
-              seed: int | None = None, label: str = "service") -> int:
+              seed: int | None = None, label: str = "service", owner: tuple[str, str | None] | None = None,
+              audit: dict | None = None) -> int:
     """Queue a run of ``loaded`` for ``principal``; return the new run's id.
+
+    ``owner`` (role, tenant) the run belongs to when not the principal's own (a run on a bank's
+    loan tape belongs to that bank, :mod:`fundsvc.service.loan_tapes`); ``audit`` extra details
+    for the audit log.
 
     Raises
     ------
@@ -101,9 +106,9 @@ def start_run(manager: RunManager, principal: Principal, loaded: LoadedScenario,
         raise QuotaExceeded(f"at most {quota.max_active_runs} active run(s) for role {principal.role.value}; "
                             "wait for one to finish or cancel it") from exc
     accounts = Accounts(manager.store)
-    accounts.set_run_owner(run_id, principal)
+    accounts.set_run_owner(run_id, principal, owner=owner)
     accounts.audit(principal.username, "run.start", str(run_id),
-                   detail={"scenario": loaded.scenario.name, "paths": paths})
+                   detail={"scenario": loaded.scenario.name, "paths": paths, **(audit or {})})
     manager.ensure_worker()
     return run_id
 

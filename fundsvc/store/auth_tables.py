@@ -87,6 +87,32 @@ class RunOwner(Base):
     tenant: Mapped[str | None] = mapped_column(sa.String(NAME_LEN))
 
 
+class LoanTape(Base):
+    """A loan tape (loan book) uploaded through the service, with its owner (migration 0007_loan_tapes).
+
+    ``tenant`` is the bank whose loans it holds (every row's ``bank``): a bank's users and the
+    bureau see it; ``None`` for a bureau tape of several banks (the bureau's alone). The loans live
+    in a Parquet file (``parquet_path`` relative to the data directory, checked by ``file_sha256``).
+    """
+
+    __tablename__ = "loan_tapes"
+    __table_args__ = ({"comment": "Uploaded loan tapes and their owners; rows stored as Parquet"},)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"),
+                                                comment="who uploaded it")
+    role: Mapped[str] = mapped_column(sa.String(ROLE_LEN), comment="role of the uploader")
+    tenant: Mapped[str | None] = mapped_column(sa.String(NAME_LEN), index=True,
+                                               comment="bank whose loans these are (None: bureau, several banks)")
+    name: Mapped[str] = mapped_column(sa.String(NAME_LEN), comment="uploaded file name")
+    content_sha256: Mapped[str] = mapped_column(sa.String(SHA256_LEN), comment="hex SHA-256 of the uploaded bytes")
+    n_loans: Mapped[int] = mapped_column(sa.Integer())
+    total_amount_cny: Mapped[float] = mapped_column(sa.Double(), comment="sum of loan amounts, CNY")
+    parquet_path: Mapped[str] = mapped_column(sa.String(1024), comment="Parquet file, relative to the data directory")
+    file_sha256: Mapped[str] = mapped_column(sa.String(SHA256_LEN), comment="hex SHA-256 of the stored Parquet file")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class AuditEvent(Base):
     """One line of the audit log: who did what to which object, and whether it was allowed."""
 

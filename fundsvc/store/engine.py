@@ -140,8 +140,10 @@ def _install_sqlite_hooks(engine: Engine, memory: bool, read_only: bool = False)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        reading = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if reading else begin)
+        options = connection.get_execution_options()
+        if options.get(SINGLE_READ_OPTION, False):
+            return  # one SELECT: SQLite runs it in its own implicit read transaction
+        connection.exec_driver_sql("BEGIN" if options.get(READ_ONLY_OPTION, False) else begin)
 
 
 def session_factory(bind: Engine | sa.Connection, **kwargs: Any) -> sessionmaker[Session]:
@@ -169,6 +171,9 @@ def check_connection(engine: Engine, retry_seconds: float = 0.0) -> None:
 RETRY_FIRST_DELAY_S = 0.25
 READ_ONLY_OPTION = "fundsvc_read_only"
 """Execution option marking a transaction that only reads (SQLite: deferred ``BEGIN``)."""
+SINGLE_READ_OPTION = "fundsvc_single_read"
+"""Execution option of a connection that runs one SELECT and nothing else (SQLite: no ``BEGIN`` at
+all; the statement is atomic on its own). Used for the per-request token and session lookup."""
 
 
 def is_connection_failure(exc: BaseException, engine: Engine | sa.Connection) -> bool:

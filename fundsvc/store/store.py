@@ -170,6 +170,13 @@ class Store:
         return LoanBookRepository(self)
 
     @functools.cached_property
+    def loan_tapes(self):
+        """Loan tapes uploaded through the service (:class:`fundsvc.store.loan_tapes.LoanTapeRepository`)."""
+        from fundsvc.store.loan_tapes import LoanTapeRepository
+
+        return LoanTapeRepository(self)
+
+    @functools.cached_property
     def runs(self) -> RunRepository:
         return RunRepository(self)
 

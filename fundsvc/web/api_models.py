@@ -114,6 +114,9 @@ class RunStart(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scenario: str | None = Field(None, max_length=64, description="bundled scenario name, e.g. quick")
     scenario_id: int | None = Field(None, ge=1, le=2**31 - 1, description="id of an uploaded scenario")
+    loan_tape_id: int | None = Field(None, ge=1, le=2**31 - 1,
+                                     description="run the scenario on this uploaded loan tape's loans instead of its "
+                                                 "own (POST /loan-tapes); the run then belongs to the tape's bank")
     paths: int = Field(2000, ge=1, le=1_000_000)
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
 
@@ -183,7 +186,26 @@ class ActualsUpload(CsvUpload):
 
 
 class LoanTapeUpload(CsvUpload):
-    scenario: str = Field(max_length=64, description="bundled scenario the loans are priced under")
+    """A loan book as CSV (columns of `fundsvc loans` / the loan-book reader), one loan per row."""
+
+    bank: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$",
+                             description="bank the tape belongs to: a bank user's own bank (the default for "
+                                         "banks); the bureau may tag a tape to a bank. Every row's `bank` must match")
+    scenario: str | None = Field(None, max_length=64,
+                                 description="optional: also check the loans against this bundled scenario now "
+                                             "(pools, ratings, sectors); runs check it again")
+
+
+class LoanTapeOut(BaseModel):
+    """A stored loan tape: `bank` it belongs to (null: the bureau's tape of several banks)."""
+
+    id: int
+    rows: int = Field(description="number of loans")
+    bank: str | None
+    filename: str
+    total_amount_cny: float | None = Field(description="sum of loan amounts, CNY")
+    content_sha256: str
+    created_at: dt.datetime
 
 
 class UploadOut(BaseModel):

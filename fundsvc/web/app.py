@@ -101,7 +101,9 @@ def create_server(store, *, config: WebConfig | None = None, dash_app=None, moun
     if hashes and not cfg.script_hashes:
         cfg = WebConfig(**{**cfg.__dict__, "script_hashes": hashes})
     api.state.web_config = cfg
-    return SecurityMiddleware(api, lambda: ctx.accounts, cfg)
+    from fundsvc.web.hot import HotPricing
+
+    return SecurityMiddleware(api, lambda: ctx.accounts, cfg, handler=HotPricing(api))
 
 
 def dash_principal():

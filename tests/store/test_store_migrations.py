@@ -19,7 +19,9 @@ REPO = Path(__file__).resolve().parents[2]
 EXPECTED_TABLES = {"scenarios", "loan_books", "runs", "run_tables", "run_artifacts",
                    "actuals_imports", "actual_cash_flows", "assessments", "run_facts", "stress_results",
                    # sign-in, tenancy and audit (migration 0004_auth)
-                   "users", "api_tokens", "auth_sessions", "run_owners", "audit_log"}
+                   "users", "api_tokens", "auth_sessions", "run_owners", "audit_log",
+                   # uploaded loan tapes and their owners (migration 0007_loan_tapes)
+                   "loan_tapes"}
 
 
 @pytest.fixture

@@ -40,6 +40,9 @@ API_ALLOWED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/runs/{run_id}/report"): frozenset({"bureau"}),
     ("POST", "/api/v1/actuals"): frozenset({"bureau", "fund_manager"}),
     ("POST", "/api/v1/loan-tapes"): frozenset({"bureau", "bank"}),
+    ("GET", "/api/v1/loan-tapes"): frozenset({"bureau", "bank"}),
+    ("GET", "/api/v1/loan-tapes/{tape_id}"): frozenset({"bureau", "bank"}),
+    ("GET", "/api/v1/loan-tapes/{tape_id}/loans"): frozenset({"bureau", "bank"}),
     ("GET", "/api/v1/me"): ALL,
     ("GET", "/api/v1/users"): frozenset({"admin"}),
     ("POST", "/api/v1/users"): frozenset({"admin"}),
@@ -70,7 +73,7 @@ def _api_routes(served):
 
 def _request(served, method: str, path: str, role: str, victim: str, token_id: int):
     params = {"run_id": served.run_id, "name": "equity_summary", "scenario_id": 1, "username": victim,
-              "token_id": token_id}
+              "token_id": token_id, "tape_id": 1}
     url = path.format(**params)
     query = {"period": "2026", "format": "html"} if path.endswith("/report") else None
     body = {

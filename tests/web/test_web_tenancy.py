@@ -61,7 +61,8 @@ def test_bank_api_tables_exports_and_errors(served):
     tape = loans.filter(pl.col("bank") == "bank_b").head(2).write_csv()
     r = bank.post("/api/v1/loan-tapes", json={"scenario": "quick", "content": tape, "filename": "t.csv"})
     assert r.status_code == 422, r.text
-    assert [e["location"] for e in r.json()["errors"]] == ["row 1, column 'bank'", "row 2, column 'bank'"]
+    assert [e["location"] for e in r.json()["errors"]] == ["row 1 (line 2), column 'bank'",
+                                                          "row 2 (line 3), column 'bank'"]
 
 
 def _row_data(node):
