@@ -149,7 +149,7 @@ class _ErrorHandlingGroup(TyperGroup):
             print_error(exc)
             raise typer.Exit(code=2) from None
         finally:
-            end_startup()  # a command that never reached its body (help, usage error)
+            end_startup()  # a command that stopped before its body (its help, a usage error)
 
 
 def _plain_usage_names() -> None:
@@ -190,4 +190,7 @@ def build_app(*, eager: bool = False) -> typer.Typer:
 def main() -> None:
     """Console-script entry point."""
     _begin_startup()
-    build_app()()
+    try:
+        build_app()()
+    finally:
+        end_startup()  # if no command ran (top-level help, a usage error)
