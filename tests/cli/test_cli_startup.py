@@ -80,6 +80,21 @@ def test_price_loan_imports_only_what_pricing_needs():
     assert "fundsvc.credit.analytics.irb" in res["ours"]  # what the IRB method needs (imported on load)
 
 
+@pytest.mark.parametrize("argv", [
+    ["price-loan", "--help"],
+    ["price-loan", "--amount", "5000000", "--term", "3", "--pd", "0.02", "--lgd", "0.45", "--pool-share", "0.4",
+     "--quoted-rate", "0.05"],
+    ["price-loan", "--amount", "5000000", "--term", "3", "--pd", "0.02", "--lgd", "0.45", "--json"],
+])
+def test_price_loan_without_ip_or_irb_does_not_load_scipy(argv):
+    """scipy.special (about a quarter of a second to import) loads only for what needs it: the
+    incomplete beta of IP collateral, the normal of the IRB formula or of a sourced LGD. Its help and
+    a loan with a given LGD under standardised capital need none of them."""
+    res = _loaded_after(argv)
+    assert res["rc"] == 0
+    assert res["heavy"] == [], res["heavy"]
+
+
 def test_price_loan_json_does_not_load_rich():
     """``--json`` prints with the standard library: rich (tables) is not imported."""
     res = _loaded_after([*PRICE_LOAN, "--json"])

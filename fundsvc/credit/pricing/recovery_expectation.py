@@ -32,7 +32,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from models.credit import IPRecoveryModel, IPType, LoanProduct
 from models.recovery import RecoverySources
@@ -118,6 +117,8 @@ def factor_weights(pd: float, r: float, mode: LGDMode, downturn_z: float = DOWNT
     """Factor nodes and weights: default-weighted Gauss–Hermite, or the single downturn node."""
     if mode is LGDMode.DOWNTURN:
         return np.array([downturn_z]), np.array([1.0])
+    from scipy.special import ndtr, ndtri  # on first use: a plain price-loan does not load scipy.special
+
     x, w = _gauss_hermite(Z_NODES)
     cond = ndtr((ndtri(pd) - np.sqrt(r) * x) / np.sqrt(1.0 - r))
     w = w * cond
