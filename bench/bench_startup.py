@@ -1,7 +1,8 @@
 """Start-up time of the ``fundsvc`` command line, each run in a fresh Python process.
 
-Times ``fundsvc --help`` and a typical ``fundsvc price-loan`` (a loan with pledged IP, so the
-pricer needs ``scipy.special.betainc``) against baselines measured in the same run, interleaved
+Times ``fundsvc --help``, a typical ``fundsvc price-loan`` (a loan with pledged IP that may cover
+the loss, so the pricer needs ``scipy.special.betainc``) and one with IP worth less than the loan
+(no special function, no scipy) against baselines measured in the same run, interleaved
 so machine load hits all of them alike:
 
 * ``python -c pass`` (the interpreter);
@@ -35,8 +36,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: The typical pricing call of the issue (a 5,000,000 CNY three-year loan with pledged IP).
+#: The typical pricing call of the issue (a 5,000,000 CNY three-year loan with pledged IP worth 2.5 times
+#: the loan: the IP may cover the whole loss, so the expected loss needs the incomplete beta function).
 PRICE_LOAN_ARGS = ("price-loan", "--amount", "5000000", "--term", "3", "--pd", "0.02", "--pledge-rate", "0.4")
+#: A loan larger than its IP (3,000,000 CNY against an appraisal of 2,000,000, half the loss to the pool):
+#: every recovery leaves a loss, E[(K − a·X)⁺] = K − a·E[X] exactly, no special function and no scipy.
+PRICE_LOAN_SMALL_IP_ARGS = ("price-loan", "--amount", "3000000", "--term", "3", "--pd", "0.03", "--ip-appraisal",
+                            "2000000", "--pool-share", "0.5", "--quoted-rate", "0.05")
 
 _CLI = "from fundsvc.cli.app import main; main()"
 CASES: dict[str, list[str]] = {
@@ -45,9 +51,10 @@ CASES: dict[str, list[str]] = {
     "import_scipy_special": ["-c", "import numpy, scipy.special"],
     "help": ["-c", _CLI, "--help"],
     "price_loan": ["-c", _CLI, *PRICE_LOAN_ARGS],
+    "price_loan_small_ip": ["-c", _CLI, *PRICE_LOAN_SMALL_IP_ARGS],
 }
 #: Cases also run from ``--baseline-tree`` (named ``baseline_<case>``).
-COMMAND_CASES = ("help", "price_loan")
+COMMAND_CASES = ("help", "price_loan", "price_loan_small_ip")
 
 
 def _env(tree: Path) -> dict[str, str]:
@@ -86,7 +93,8 @@ def run(repeats: int = 7, baseline_tree: str | Path | None = None) -> dict:
             w, c = _once(args, tree)
             wall[name].append(w)
             cpu[name].append(c)
-    out: dict = {"repeats": repeats, "price_loan_args": " ".join(PRICE_LOAN_ARGS)}
+    out: dict = {"repeats": repeats, "price_loan_args": " ".join(PRICE_LOAN_ARGS),
+                 "price_loan_small_ip_args": " ".join(PRICE_LOAN_SMALL_IP_ARGS)}
     if baseline_tree is not None:
         out["baseline_tree"] = str(baseline_tree)
     for name in cases:

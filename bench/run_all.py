@@ -225,7 +225,8 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
     """(what, measured, baseline, result) rows of the markdown table."""
     rows = []
     r = res.get("startup", {})
-    for key, label in (("help", "`fundsvc --help`"), ("price_loan", "`fundsvc price-loan` (typical call)")):
+    for key, label in (("help", "`fundsvc --help`"), ("price_loan", "`fundsvc price-loan` (typical call)"),
+                       ("price_loan_small_ip", "`fundsvc price-loan` (IP worth less than the loan)")):
         if f"{key}_s" in r:
             rows.append((f"Start-up: {label}, fresh process, median of {r['repeats']}",
                          f"{r[f'{key}_s']:.2f} s (range {r[f'{key}_min_s']:.2f}–{r[f'{key}_max_s']:.2f})",

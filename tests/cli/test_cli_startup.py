@@ -67,7 +67,7 @@ def test_help_imports_no_heavy_module():
 
 
 def test_price_loan_imports_only_what_pricing_needs():
-    """A typical ``price-loan`` needs numpy and scipy.special, but not polars, SQLAlchemy, Dash,
+    """A typical ``price-loan`` (IP worth 2.5 times the loan) needs numpy and scipy.special, but not polars, SQLAlchemy, Dash,
     FastAPI or the rest of scipy (scipy.stats, scipy.optimize), nor the parts of fundsvc that only
     scenarios, simulations and the store use."""
     res = _loaded_after(PRICE_LOAN)
@@ -78,6 +78,7 @@ def test_price_loan_imports_only_what_pricing_needs():
     loaded = [m for m in res["ours"] if m.startswith(NOT_FOR_PRICE_LOAN)]
     assert loaded == [], loaded
     assert "fundsvc.credit.analytics.irb" in res["ours"]  # what the IRB method needs (imported on load)
+    assert "scipy.special" in res["heavy"]  # betainc: the IP may cover the loss
 
 
 @pytest.mark.parametrize("argv", [
@@ -85,11 +86,14 @@ def test_price_loan_imports_only_what_pricing_needs():
     ["price-loan", "--amount", "5000000", "--term", "3", "--pd", "0.02", "--lgd", "0.45", "--pool-share", "0.4",
      "--quoted-rate", "0.05"],
     ["price-loan", "--amount", "5000000", "--term", "3", "--pd", "0.02", "--lgd", "0.45", "--json"],
+    ["price-loan", "--amount", "3000000", "--term", "3", "--pd", "0.03", "--ip-appraisal", "2000000",
+     "--pool-share", "0.5", "--quoted-rate", "0.05"],
 ])
-def test_price_loan_without_ip_or_irb_does_not_load_scipy(argv):
+def test_price_loan_without_special_functions_does_not_load_scipy(argv):
     """scipy.special (about a quarter of a second to import) loads only for what needs it: the
-    incomplete beta of IP collateral, the normal of the IRB formula or of a sourced LGD. Its help and
-    a loan with a given LGD under standardised capital need none of them."""
+    incomplete beta of IP collateral that may cover the loss, the normal of the IRB formula or of a
+    sourced LGD. Its help, a loan with a given LGD, and a loan larger than its IP's net value
+    (E[(K − a·X)⁺] = K − a·E[X]) under standardised capital need none of them."""
     res = _loaded_after(argv)
     assert res["rc"] == 0
     assert res["heavy"] == [], res["heavy"]
