@@ -332,7 +332,8 @@ def markdown(res: dict) -> str:
     errors.update({f"memory/{k}": v["error"] for k, v in mem.items() if isinstance(v, dict) and "error" in v})
     if errors:
         lines += ["", "Failed:", ""] + [f"* `{k}`: {v.splitlines()[-1] if v else v}" for k, v in errors.items()]
-    lines += ["", "Raw numbers: `latest.json` next to this file." if not m["quick"] else "Raw numbers: `quick.json`.", ""]
+    base = m.get("out") or ("quick" if m["quick"] else "latest")
+    lines += ["", f"Raw numbers: `{base}.json` next to this file.", ""]
     return "\n".join(lines)
 
 
@@ -353,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                           "machine": platform.machine() + " " + platform.system(), "cpus": os.cpu_count(),
                           "python": platform.python_version(), "commit": _git_commit()}}
     base = a.out or ("quick" if a.quick else "latest")
+    res["meta"]["out"] = base
     RESULTS.mkdir(parents=True, exist_ok=True)
     previous = RESULTS / f"{base}.json"
     if set(chosen) != set(ALL) and previous.exists():  # a partial rerun updates the other lines' file
