@@ -9,7 +9,8 @@ Usage::
 Every line of the table compares against a baseline measured in the same run (a ratio):
 
 * ``startup``: ``fundsvc --help`` and a typical ``fundsvc price-loan`` in fresh processes vs
-  ``python -c pass`` and ``python -c "import numpy"`` (bench_startup.py);
+  ``python -c pass``, ``python -c "import numpy"`` and ``import numpy, scipy.special`` (the floor
+  of pricing with IP collateral), wall and CPU time (bench_startup.py);
 * ``irr``: vectorised IRR (``fundsvc.metrics``) vs a per-path ``pyxirr`` loop (bench_irr.py);
 * ``equity``: deal-level equity kernel vs the RNG floor, one uniform per deal per quarter per
   path (bench_equity_deals.py);
@@ -224,13 +225,16 @@ def table_rows(res: dict) -> list[tuple[str, str, str, str]]:
     """(what, measured, baseline, result) rows of the markdown table."""
     rows = []
     r = res.get("startup", {})
-    for key, label in (("help", "`fundsvc --help`"), ("price_loan", "`fundsvc price-loan` (typical call)")):
+    for key, label in (("help", "`fundsvc --help`"), ("price_loan", "`fundsvc price-loan` (typical call)"),
+                       ("price_loan_small_ip", "`fundsvc price-loan` (IP worth less than the loan)")):
         if f"{key}_s" in r:
             rows.append((f"Start-up: {label}, fresh process, median of {r['repeats']}",
                          f"{r[f'{key}_s']:.2f} s (range {r[f'{key}_min_s']:.2f}–{r[f'{key}_max_s']:.2f})",
-                         f"`python -c pass` {r['python_pass_s']:.2f} s, `import numpy` {r['import_numpy_s']:.2f} s",
-                         (f"**{r[f'{key}_vs_numpy']:.2f}×** `import numpy` (target ≤ 0.4 s: "
-                          f"{'met' if r[f'{key}_target_met'] else 'not met'})")))
+                         f"`python -c pass` {r['python_pass_s']:.2f} s, `import numpy` {r['import_numpy_s']:.2f} s, "
+                         f"`import numpy, scipy.special` {r['import_scipy_special_s']:.2f} s (CPU "
+                         f"{r['import_scipy_special_cpu_s']:.2f} s)",
+                         (f"**{r[f'{key}_vs_numpy']:.2f}×** `import numpy`; CPU {r[f'{key}_cpu_s']:.2f} s "
+                          f"(target ≤ 0.4 s: {'met' if r[f'{key}_target_met'] else 'not met'})")))
     r = res.get("irr", {})
     if "speed_ratio" in r:
         rows.append(("Vectorised IRR vs per-path pyxirr loop",
@@ -328,7 +332,8 @@ def markdown(res: dict) -> str:
     errors.update({f"memory/{k}": v["error"] for k, v in mem.items() if isinstance(v, dict) and "error" in v})
     if errors:
         lines += ["", "Failed:", ""] + [f"* `{k}`: {v.splitlines()[-1] if v else v}" for k, v in errors.items()]
-    lines += ["", "Raw numbers: `latest.json` next to this file." if not m["quick"] else "Raw numbers: `quick.json`.", ""]
+    base = m.get("out") or ("quick" if m["quick"] else "latest")
+    lines += ["", f"Raw numbers: `{base}.json` next to this file.", ""]
     return "\n".join(lines)
 
 
@@ -349,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                           "machine": platform.machine() + " " + platform.system(), "cpus": os.cpu_count(),
                           "python": platform.python_version(), "commit": _git_commit()}}
     base = a.out or ("quick" if a.quick else "latest")
+    res["meta"]["out"] = base
     RESULTS.mkdir(parents=True, exist_ok=True)
     previous = RESULTS / f"{base}.json"
     if set(chosen) != set(ALL) and previous.exists():  # a partial rerun updates the other lines' file

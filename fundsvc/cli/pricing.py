@@ -8,11 +8,9 @@ recovery model is the scenario's, and ``--pool ID`` takes a pool's shares and ca
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from fundsvc.credit.pricing.mitigation import CRMMethod, IRBApproach
 from fundsvc.credit.pricing.recovery_expectation import LGDMode
@@ -20,6 +18,10 @@ from fundsvc.credit.pricing.regulatory_capital import CapitalMethod, SizeThresho
 from fundsvc.errors import InputError, Problem
 from models.common import Sector
 from models.credit import Amortisation, IPType, LoanProduct
+
+if TYPE_CHECKING:  # rich loads when a table is printed (``--json`` does not need it)
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = ["crm_table", "register", "render_table", "result_table"]
 
@@ -36,6 +38,8 @@ def _bp(x: float) -> str:
 
 def result_table(result) -> Table:
     """Rich table of a :class:`PricingResult`: rows of figures, columns with / without pool."""
+    from rich.table import Table
+
     from fundsvc.units import fmt_cny
 
     w, n = result.with_pool, result.without_pool
@@ -73,6 +77,8 @@ def result_table(result) -> Table:
 
 def crm_table(rows: list[dict]) -> Table:
     """The pool's capital treatments side by side (rows of :func:`compare_mitigation`)."""
+    from rich.table import Table
+
     t = Table(title="资金池缓释认定 Pool as credit-risk mitigation (capital)", header_style="bold")
     irb = any(r["irb_lgd"] is not None for r in rows)  # the IRB LGD column only where it has values
     t.add_column("认定\nTreatment", overflow="fold")  # wraps at spaces; the numbers never wrap (fits 80 columns)
@@ -313,6 +319,8 @@ def register(app: typer.Typer) -> None:
                 out["economic_capital_simulation"] = _simulation_dict(ec)
             typer.echo(json.dumps(out, ensure_ascii=False, indent=2))
         else:
+            from rich.console import Console
+
             console = Console(soft_wrap=True)
             render_table(console, result)
             if reliability_note:

@@ -84,6 +84,28 @@ def test_beta_put_limits():
     assert beta_put(2.0, 1.0, a, b) == pytest.approx(2.0 - 0.4)  # strike above any value: K − a·E[X]
 
 
+@pytest.mark.parametrize("alpha, beta", [(1.0, 1.0), (2.0, 3.0), (0.3, 5.0), (1e-3, 1e3), (1e3, 1e-3), (0.5, 0.5)])
+def test_beta_put_without_scipy_at_the_edges_is_scipys_value(alpha, beta):
+    """Where every ``x = K/a`` is 0 or 1 (a given LGD: no collateral), beta_put skips
+    ``scipy.special.betainc`` (not imported: CLI start-up) and uses the exact I_0 = 0, I_1 = 1 —
+    bit for bit what betainc returns there, arrays and broadcast shapes included."""
+    from scipy.special import betainc
+
+    k = np.array([[0.7, 0.0, -1.0, 2.0]])
+    a = np.array([[0.0], [0.0]])  # x = 1 everywhere: no collateral
+    mean = alpha / (alpha + beta)
+    x = np.ones(np.broadcast_shapes(k.shape, a.shape))
+    kk = np.where(k > 0, k, 0.0)
+    ref = np.where(k > 0, np.maximum(kk * betainc(alpha, beta, x) - a * mean * betainc(alpha + 1.0, beta, x), 0.0), 0.0)
+    got = beta_put(k, a, alpha, beta)
+    assert got.shape == ref.shape and np.array_equal(got, ref)
+    al = np.full((2, 1), alpha)  # array parameters (as the batch pricer passes them)
+    assert np.array_equal(beta_put(k, a, al, beta), ref)
+    mixed = beta_put(np.array([0.5, 0.5]), np.array([0.0, 2.0]), alpha, beta)  # one x inside (0, 1): betainc for all
+    assert mixed[1] == pytest.approx(0.5 * betainc(alpha, beta, 0.25) - 2.0 * mean * betainc(alpha + 1.0, beta, 0.25),
+                                     rel=1e-15, abs=1e-300)
+
+
 def test_beta_put_by_hand_and_an_infinite_threshold():
     """Uniform X (Beta(1, 1)): E[(0.5 − X)⁺] = ∫₀^½ (½ − x) dx = 1/8; E[(0.5 − 2X)⁺] = 1/16.
 

@@ -10,89 +10,66 @@
   recursion (single and multiple gamma sectors).
 * :mod:`~fundsvc.credit.analytics.loss_distribution` — :class:`LossDistribution` (mean, VaR, ES).
 
+Names load on first use (``from fundsvc.credit.analytics import irb`` imports only ``irb``):
+loan pricing needs the IRB formulas, not CreditRisk+ or the default-count distributions.
+
 Nothing here draws random numbers; all functions are pure and vectorised.
 """
 
-from fundsvc.credit.analytics.creditrisk_plus import (
-    band_exposures,
-    creditrisk_plus_loss_distribution,
-    creditrisk_plus_moments,
-    creditrisk_plus_multisector_moments,
-    creditrisk_plus_multisector_pmf,
-    creditrisk_plus_pmf,
-)
-from fundsvc.credit.analytics.default_count import (
-    default_count_pmf,
-    homogeneous_loss_distribution,
-    homogeneous_loss_on_grid,
-)
-from fundsvc.credit.analytics.irb import (
-    BASEL_II_PD_FLOOR,
-    BASEL_III_PD_FLOOR,
-    IRB_CONFIDENCE,
-    FirmSizeThresholds,
-    IrbAssetClass,
-    asset_correlation,
-    capital_requirement,
-    corporate_correlation,
-    firm_size_adjustment,
-    maturity_adjustment,
-    maturity_slope,
-    other_retail_correlation,
-    risk_weight,
-)
-from fundsvc.credit.analytics.loss_distribution import LossDistribution, discretise_to_grid
-from fundsvc.credit.analytics.vasicek import (
-    conditional_pd,
-    default_correlation,
-    default_rate_variance,
-    expected_loss,
-    loss_quantile,
-    loss_standard_deviation,
-    unexpected_loss,
-    vasicek_cdf,
-    vasicek_pdf,
-    vasicek_quantile,
-)
+from __future__ import annotations
 
-__all__ = [
-    "BASEL_III_PD_FLOOR",
-    "BASEL_II_PD_FLOOR",
-    "IRB_CONFIDENCE",
-    "FirmSizeThresholds",
-    # irb
-    "IrbAssetClass",
-    # loss distribution
-    "LossDistribution",
-    "asset_correlation",
-    # CreditRisk+
-    "band_exposures",
-    "capital_requirement",
-    # vasicek
-    "conditional_pd",
-    "corporate_correlation",
-    "creditrisk_plus_loss_distribution",
-    "creditrisk_plus_moments",
-    "creditrisk_plus_multisector_moments",
-    "creditrisk_plus_multisector_pmf",
-    "creditrisk_plus_pmf",
-    "default_correlation",
-    # default count
-    "default_count_pmf",
-    "default_rate_variance",
-    "discretise_to_grid",
-    "expected_loss",
-    "firm_size_adjustment",
-    "homogeneous_loss_distribution",
-    "homogeneous_loss_on_grid",
-    "loss_quantile",
-    "loss_standard_deviation",
-    "maturity_adjustment",
-    "maturity_slope",
-    "other_retail_correlation",
-    "risk_weight",
-    "unexpected_loss",
-    "vasicek_cdf",
-    "vasicek_pdf",
-    "vasicek_quantile",
-]
+import importlib
+from typing import Any
+
+#: Public name -> submodule that defines it.
+_WHERE: dict[str, str] = {
+    "band_exposures": "fundsvc.credit.analytics.creditrisk_plus",
+    "creditrisk_plus_loss_distribution": "fundsvc.credit.analytics.creditrisk_plus",
+    "creditrisk_plus_moments": "fundsvc.credit.analytics.creditrisk_plus",
+    "creditrisk_plus_multisector_moments": "fundsvc.credit.analytics.creditrisk_plus",
+    "creditrisk_plus_multisector_pmf": "fundsvc.credit.analytics.creditrisk_plus",
+    "creditrisk_plus_pmf": "fundsvc.credit.analytics.creditrisk_plus",
+    "default_count_pmf": "fundsvc.credit.analytics.default_count",
+    "homogeneous_loss_distribution": "fundsvc.credit.analytics.default_count",
+    "homogeneous_loss_on_grid": "fundsvc.credit.analytics.default_count",
+    "BASEL_III_PD_FLOOR": "fundsvc.credit.analytics.irb",
+    "BASEL_II_PD_FLOOR": "fundsvc.credit.analytics.irb",
+    "FirmSizeThresholds": "fundsvc.credit.analytics.irb",
+    "IRB_CONFIDENCE": "fundsvc.credit.analytics.irb",
+    "IrbAssetClass": "fundsvc.credit.analytics.irb",
+    "asset_correlation": "fundsvc.credit.analytics.irb",
+    "capital_requirement": "fundsvc.credit.analytics.irb",
+    "corporate_correlation": "fundsvc.credit.analytics.irb",
+    "firm_size_adjustment": "fundsvc.credit.analytics.irb",
+    "maturity_adjustment": "fundsvc.credit.analytics.irb",
+    "maturity_slope": "fundsvc.credit.analytics.irb",
+    "other_retail_correlation": "fundsvc.credit.analytics.irb",
+    "risk_weight": "fundsvc.credit.analytics.irb",
+    "LossDistribution": "fundsvc.credit.analytics.loss_distribution",
+    "discretise_to_grid": "fundsvc.credit.analytics.loss_distribution",
+    "conditional_pd": "fundsvc.credit.analytics.vasicek",
+    "default_correlation": "fundsvc.credit.analytics.vasicek",
+    "default_rate_variance": "fundsvc.credit.analytics.vasicek",
+    "expected_loss": "fundsvc.credit.analytics.vasicek",
+    "loss_quantile": "fundsvc.credit.analytics.vasicek",
+    "loss_standard_deviation": "fundsvc.credit.analytics.vasicek",
+    "unexpected_loss": "fundsvc.credit.analytics.vasicek",
+    "vasicek_cdf": "fundsvc.credit.analytics.vasicek",
+    "vasicek_pdf": "fundsvc.credit.analytics.vasicek",
+    "vasicek_quantile": "fundsvc.credit.analytics.vasicek",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fundsvc.credit.analytics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from fundsvc.credit.analytics._checks import as_float_array, check_probability, check_range, fail
 
@@ -377,6 +376,8 @@ def capital_requirement(
         if sales_cny is not None:
             raise fail("sales_cny", "give either correlation or sales_cny, not both")
         r = check_range("correlation", correlation, 0.0, 1.0, high_open=True)
+    from scipy.special import ndtr, ndtri  # on first use: pricing by other methods does not load scipy.special
+
     with np.errstate(divide="ignore", invalid="ignore"):
         tail = ndtr((ndtri(pdf) + np.sqrt(r) * ndtri(IRB_CONFIDENCE)) / np.sqrt(1.0 - r))
     k = lgd * tail - pdf * lgd

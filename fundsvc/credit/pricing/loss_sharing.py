@@ -38,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import betainc
 
 from models.credit import IPRecoveryModel, IPType
 
@@ -139,8 +138,27 @@ def beta_put(strike, scale, alpha: float, beta: float):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a tiny scale: k/a → inf, clipped to 1
         x = np.where(a > 0, np.clip(k / np.where(a > 0, a, 1.0), 0.0, 1.0), 1.0)
     mean = alpha / (alpha + beta)
-    out = k * betainc(alpha, beta, x) - a * mean * betainc(alpha + 1.0, beta, x)
+    i0, i1 = _regularised_betas(alpha, beta, x)
+    out = k * i0 - a * mean * i1
     return np.where(positive, np.maximum(out, 0.0), 0.0)
+
+
+def _regularised_betas(alpha, beta, x) -> tuple[np.ndarray, np.ndarray]:
+    """``I_x(α, β)`` and ``I_x(α + 1, β)`` (scipy's ``betainc``), elementwise.
+
+    Where every ``x`` is 0 or 1 (a given LGD: no IP, ``a = 0``, so ``x = 1``) the values are the
+    exact ``I_0 = 0`` and ``I_1 = 1`` — what ``betainc`` returns there — and scipy.special, whose
+    import costs about a quarter of a second (the whole start-up of ``fundsvc price-loan --lgd``),
+    is not loaded.
+    """
+    x = np.asarray(x, dtype=float)
+    al, be = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
+    if np.all((x == 0.0) | (x == 1.0)) and np.all(al > 0.0) and np.all(be > 0.0):
+        edge = np.broadcast_to(np.where(x == 1.0, 1.0, 0.0), np.broadcast_shapes(x.shape, al.shape, be.shape))
+        return edge, edge
+    from scipy.special import betainc  # here, not on import: see above
+
+    return betainc(alpha, beta, x), betainc(alpha + 1.0, beta, x)
 
 
 def _coverage(terms: RecoveryTerms, ead_cny: np.ndarray) -> np.ndarray:

@@ -29,21 +29,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
-from fundsvc.credit.engine.recovery import recovery_fraction
-from fundsvc.credit.engine.recovery_sources import (
-    PRODUCTS,
-    SourceTables,
-    build_source_tables,
-    guarantor_failure_probability,
-    net_recovery,
-    workout_fraction,
-)
 from models.credit import IPRecoveryModel, IPType, LoanProduct
 from models.recovery import RecoverySources
+
+if TYPE_CHECKING:  # the engine's recovery tables load with the first sourced expectation, not on import
+    from fundsvc.credit.engine.recovery_sources import SourceTables
 
 Z_NODES = 16
 IP_CELLS = 12
@@ -102,6 +96,8 @@ def _tables(ip: IPRecoveryModel, sources: RecoverySources | None) -> SourceTable
 @lru_cache(maxsize=32)
 def _tables_of(ip_json: str, sources_json: str | None) -> SourceTables:
     """Pricing-size tables (one size for every source so the mid uniforms hit each cell once)."""
+    from fundsvc.credit.engine.recovery_sources import build_source_tables
+
     ip = IPRecoveryModel.model_validate_json(ip_json)
     src = None if sources_json is None else RecoverySources.model_validate_json(sources_json)
     return build_source_tables(ip, src, size=IP_CELLS)
@@ -121,6 +117,8 @@ def factor_weights(pd: float, r: float, mode: LGDMode, downturn_z: float = DOWNT
     """Factor nodes and weights: default-weighted Gauss–Hermite, or the single downturn node."""
     if mode is LGDMode.DOWNTURN:
         return np.array([downturn_z]), np.array([1.0])
+    from scipy.special import ndtr, ndtri  # on first use: a plain price-loan does not load scipy.special
+
     x, w = _gauss_hermite(Z_NODES)
     cond = ndtr((ndtri(pd) - np.sqrt(r) * x) / np.sqrt(1.0 - r))
     w = w * cond
@@ -131,6 +129,8 @@ def sourced_terms(ip: IPRecoveryModel, sources: RecoverySources | None, *, appra
                   product: LoanProduct, pd: float, correlation: float, mode: LGDMode,
                   downturn_z: float = DOWNTURN_Z) -> SourcedTerms:
     """Build :class:`SourcedTerms` for one loan (``mode`` DEFAULT_WEIGHTED or DOWNTURN)."""
+    from fundsvc.credit.engine.recovery_sources import PRODUCTS
+
     z, w = factor_weights(pd, correlation, mode, downturn_z)
     return SourcedTerms(_tables(ip, sources), float(appraisal_cny), list(IPType).index(IPType(ip_type)),
                         PRODUCTS.index(LoanProduct(product)), z, w)
@@ -142,6 +142,9 @@ def _mid(n: int) -> np.ndarray:
 
 def _points(t: SourcedTerms) -> tuple[np.ndarray, np.ndarray]:
     """IP fraction (n_z, 1 + IP_CELLS, TIME_CELLS, 1) and workout fraction (n_z, 1, 1, WORKOUT_CELLS)."""
+    from fundsvc.credit.engine.recovery import recovery_fraction
+    from fundsvc.credit.engine.recovery_sources import workout_fraction
+
     z = t.z[:, None, None, None]
     p = t.tables.ip.p_no_sale
     u_sale = np.concatenate([[0.5 * p], p + (1.0 - p) * _mid(IP_CELLS)])[None, :, None, None]
@@ -176,6 +179,8 @@ def loss_moments(t: SourcedTerms, ead_cny, *, guarantee_share: float, insurance_
     pool_pay_probability : float
         Probability the pool pays.
     """
+    from fundsvc.credit.engine.recovery_sources import guarantor_failure_probability, net_recovery
+
     ipf, w = _points(t)
     g_t = t.tables.guarantor
     q = guarantor_failure_probability(g_t, t.z) if g_t is not None else np.zeros(t.z.size)
