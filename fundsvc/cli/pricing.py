@@ -87,7 +87,7 @@ def crm_table(rows: list[dict]) -> Table:
         t.add_column(col, justify="right", no_wrap=True)
     for r in rows:
         mark = " ✓" if r["chosen"] else ""
-        t.add_row(f"{r['crm_zh']}\n{r['crm'].replace('_', ' ')}{mark}", _pct(r["capital_rate"]),
+        t.add_row(f"{r['crm_zh']}\n{r['crm']}{mark}", _pct(r["capital_rate"]),
                   _pct(r["risk_weight"], 1), *((_pct(r["irb_lgd"], 1),) if irb else ()), _pct(r["break_even_rate"]),
                   _pct(r["raroc"]), _bp(r["subsidy_bp"] / 1e4))
     return t
