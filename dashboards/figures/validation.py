@@ -6,7 +6,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.figures.common import BLUE, ORANGE, base_layout, empty_figure
-from dashboards.i18n import t
+from dashboards.i18n import code_label, t
+from fundsvc.catalogue import figure_label
 
 
 def tornado_figure(table: pl.DataFrame, output: str, lang: str) -> go.Figure:
@@ -18,11 +19,11 @@ def tornado_figure(table: pl.DataFrame, output: str, lang: str) -> go.Figure:
     table : polars.DataFrame
         :meth:`fundsvc.validation.sensitivity.Sensitivity.table`.
     """
-    title = f"{t('tornado', lang)} — {output}"
+    title = f"{t('tornado', lang)} — {figure_label(output, lang)}"
     rows = table.filter(pl.col("output") == output).sort("rank", descending=True)
     if rows.height == 0:
         return empty_figure(title, "–")
-    y = rows["input"].to_list()
+    y = [code_label(i, lang) for i in rows["input"].to_list()]
     se = rows["swing_se"].to_list()
     fig = go.Figure([
         go.Bar(y=y, x=(rows["low"] - rows["base"]).to_list(), orientation="h", name=t("input_down", lang),

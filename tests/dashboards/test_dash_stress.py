@@ -33,6 +33,6 @@ def test_stress_page_shows_stored_results_in_both_languages(dash_app, quick_run)
             {"label": "breaching path", "shift_sigma": -2.8, "value": 0.45, "se": 0.03, "breached": True}]})
     en = _text(render_page(dash_app.fundsvc_data, "/stress", quick_run.run_id, "en", dash_app))
     zh = _text(render_page(dash_app.fundsvc_data, "/stress", quick_run.run_id, "zh", dash_app))
-    assert "2008-style global financial crisis" in en and "guidance TVPI mean" in en and "-0.300×" in en
+    assert "2008-style global financial crisis" in en and "guidance TVPI mean" in en and "-0.30×" in en
     assert "2008年式全球金融危机" in zh and "引导基金TVPI均值" in zh and "反向压力测试" in zh
     assert "Mahalanobis norm 3.90" in en and "-2.80σ" in en
