@@ -7,6 +7,7 @@ code; figure names and reverse-stress targets come from the stored Chinese names
 
 from __future__ import annotations
 
+import math
 import re
 
 import dash_bootstrap_components as dbc
@@ -108,7 +109,7 @@ def _reverse_block(rec, lang: str):
     head = f"{t('reverse_title', lang)}: {target} ≥ {fmt(level, kind, lang=lang)}" if level is not None else \
         f"{t('reverse_title', lang)}: {target}"
     sigma = c.get("shift_sigma")
-    if sigma is None or sigma != sigma:
+    if sigma is None or math.isnan(sigma):
         return section(head, dbc.Alert(t("reverse_none", lang)), id_=f"reverse-block-{rec.id}")
     path = c.get("tech_cycle_path", [])
     fig = go.Figure(go.Scatter(x=list(range(len(path))), y=path, mode="lines+markers", name=t("reverse_path", lang)))

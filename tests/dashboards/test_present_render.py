@@ -105,8 +105,8 @@ def stress_results(quick_run):
         repo.add(quick_run.run_id, "stress", n, {
             "stress": n, "title": s.title, "title_zh": s.title_zh, "paths": 200, "seed": 3, "narrative": s.narrative,
             "narrative_zh": s.narrative_zh, "sources": s.sources, "rows": json_rows(table.filter(table["stress"] == n))})
-    bank = sorted({ln.bank for ln in sc.loans} | {b for p in sc.pools if p.lending_programme
-                                                  for b in p.lending_programme.banks})[0]
+    bank = min({ln.bank for ln in sc.loans} | {b for p in sc.pools if p.lending_programme
+                                               for b in p.lending_programme.banks})
     # reverse-stress documents with hand-set outcomes (the search itself is tested in tests/stress)
     for target, value in ((parse_target(sc, "fund-loss"), 0.45), (parse_target(sc, f"bank:{bank}", 2.5e8), 2.6e8)):
         doc = ReverseResult(target, -2.8, 4, 12, 3.9, [0.0, -1.0, -2.8], [
