@@ -243,10 +243,11 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
 
     app.fundsvc_warm_up = warm_up
 
-    @app.callback(Output("lang", "data"), Input("lang-toggle", "n_clicks"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _toggle(n, lang):
-        return "zh" if norm_lang(lang).value == "en" else "en"
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("lang-toggle", "n_clicks"),
+                  State("lang", "data"), State("url", "search"), prevent_initial_call=True)
+    def _toggle(n, lang, search):
+        """The toggle changes the URL's language; the page follows the URL (:func:`_url_state`)."""
+        return with_params(search, lang="zh" if norm_lang(lang).value == "en" else "en")
 
     @app.callback(Output("url", "search"), Output("run-select", "value"), Output("lang", "data", allow_duplicate=True),
                   Input("url", "search"), Input("run-select", "value"), Input("lang", "data"),
@@ -254,15 +255,19 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
     def _url_state(search, run_id, lang, options):
         """Run and language live in the URL (``?run=3&lang=en``): a link opens the same view.
         Other keys of the query (the page's ``entity``) are kept."""
+        q = query(search)
+        url_lang = q.get("lang") if q.get("lang") in ("zh", "en") else None
         if ctx.triggered_id in (None, "url"):
-            q = query(search)
             valid = {o["value"] for o in options or []}
             v = q.get("run", "")
             want_run = int(v) if v.isdigit() and int(v) in valid else None
-            want_lang = q.get("lang") if q.get("lang") in ("zh", "en") else None
             return (no_update, want_run if want_run is not None and want_run != run_id else no_update,
-                    want_lang if want_lang is not None and want_lang != lang else no_update)
-        new = with_params(search, run=run_id, lang=norm_lang(lang).value)
+                    url_lang if url_lang is not None and url_lang != lang else no_update)
+        if ctx.triggered_id == "lang" and url_lang is not None and url_lang != lang:
+            # the language the tab remembered (session storage) arrives after the URL was read:
+            # a link's language wins (the toggle changes the URL, not the store)
+            return no_update, no_update, url_lang
+        new = with_params(search, run=run_id, lang=url_lang or norm_lang(lang).value)
         return (new if new != (search or "") else no_update), no_update, no_update
 
     @app.callback(Output("navbar-collapse", "is_open"), Input("navbar-toggler", "n_clicks"),

@@ -212,6 +212,14 @@ def test_run_and_language_in_the_url(site):
     driver.find_element("css selector", "#nav-overview").click()  # page links keep the query
     _wait(driver, "#kpi-tvpi")
     assert "run=1" in driver.current_url
+    # a shared link's language wins over the one this tab remembers (English, from the last link)
+    driver.get(url + "/pools?run=1&lang=en")
+    _wait(driver, "#page-content h2", text="Risk-sharing pools")
+    driver.get(url + "/pools?run=1&lang=zh")
+    _wait(driver, "#page-content h2", text="风险补偿资金池")
+    time.sleep(2)  # the remembered language arrives late: it must not take over
+    assert "lang=zh" in driver.current_url and "风险补偿资金池" in driver.find_element(
+        "css selector", "#page-content h2").text
 
 
 def _url_has(driver, part: str, timeout: float = 5) -> bool:
