@@ -37,6 +37,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "stress_none": ("此运行尚无压力测试结果。用 `fundsvc stress 情景 --all` 生成(结果与基准运行一同保存)。",
                     "No stress results for this run. Create them with `fundsvc stress SCENARIO --all` "
                     "(stored with the base run)."),
+    "link_note": (("每条路径上引导基金净亏损与信贷总损失的关系:秩相关(相互独立时为 0)与联合尾部概率(相互独立时为 5%),"
+                   "均附蒙特卡洛标准误;信贷因子滞后见情景字段 `market.credit_factor_lag_years`。"),
+                  ("How the guidance fund's net loss and the total credit loss move together over the paths: rank "
+                   "correlation (0 if independent) and joint tail probability (5 % if independent), with Monte Carlo "
+                   "standard errors; the credit factor lag is the scenario field `market.credit_factor_lag_years`.")),
     "stress_crn": ("与基准运行使用相同随机数(共同随机数);变化及其蒙特卡洛标准误。",
                    "Same random numbers as the base run (common random numbers); change and its Monte Carlo standard error."),
     "stress_sources": ("数据来源", "Sources"),
@@ -121,6 +126,39 @@ TEXT: dict[str, tuple[str, str]] = {
     "input_up": ("输入上调", "input up"),
     "change_from_base": ("相对基准的变化", "change from base"),
     "input": ("输入", "input"),
+    "nav_sensitivity": ("敏感性", "Sensitivity"),
+    "sens_title": ("敏感性分析:哪些输入驱动结果", "Sensitivity: which inputs drive the results"),
+    "sens_intro": ("每个输入单独下调和上调 {step},其余不变;所有模拟与基准运行使用同一随机数(共同随机数,{paths} 条路径,"
+                   "随机种子 {seed}),差异即输入的影响。按摆幅(上调值 − 下调值)的绝对值排序;± 为蒙特卡洛标准误。",
+                   "Each input moved down and up by {step}, one at a time; every run uses the base run's random numbers "
+                   "(common random numbers, {paths} paths, seed {seed}), so the differences are the inputs' effects. "
+                   "Ordered by the size of the swing (value with the input up − value with it down); ± is the Monte "
+                   "Carlo standard error."),
+    "sens_output": ("输出指标", "Output"),
+    "sens_none": ("此运行没有敏感性分析结果。请在命令行运行 {command} (以此运行的情景、路径数和随机种子为基准,"
+                  "结果与此运行一并存储),然后重新打开本页。",
+                  "No sensitivity analysis is stored with this run. Run {command} on the command line (this run's "
+                  "scenario, paths and seed are the base; the results are stored with this run), then reopen this "
+                  "page."),
+    "sens_rechunked": ("为计算标准误,基准以更小的分块重新模拟,其数值与此运行其他页面所示相差蒙特卡洛误差。",
+                       "For the standard errors the base was simulated again in smaller chunks: its figures differ "
+                       "from this run's other pages by Monte Carlo noise."),
+    "sens_runs_with": ("已有敏感性分析的运行:", "Runs with a stored sensitivity analysis:"),
+    "sens_hidden": ("按您的角色,部分输出(全部银行合计)不予显示。",
+                    "Some outputs (the all-bank aggregates) are not shown to your role."),
+    "sens_nothing_visible": ("此运行的敏感性分析中没有您的角色可以查看的输出。",
+                             "None of the outputs of this run's sensitivity analysis is visible to your role."),
+    "sens_rank": ("排序", "Rank"),
+    "sens_low": ("下调后", "Input down"),
+    "sens_base": ("基准", "Base"),
+    "sens_high": ("上调后", "Input up"),
+    "sens_swing": ("摆幅 ± 标准误", "Swing ± s.e."),
+    "sens_elasticity": ("弹性 ± 标准误", "Elasticity ± s.e."),
+    "sens_signal": ("显著(|摆幅|>2倍标准误)", "Signal (|swing| > 2 s.e.)"),
+    "sens_unpaired": ("此输出的标准误按非配对计算(两次运行各自的二项标准误合成),偏保守:共同随机数下的真实误差更小。",
+                      "The s.e. of this output is unpaired (the two runs' binomial errors combined): conservative, "
+                      "since common random numbers make the true error smaller."),
+    "unit_pp": ("百分点", "percentage points"),
     "band_5_95": ("P5–P95 区间", "P5–P95 band"),
     "band_25_75": ("P25–P75 区间", "P25–P75 band"),
     "date": ("日期", "Date"),

@@ -38,6 +38,11 @@ CODES: dict[str, tuple[str, str]] = {
     "any": ("任一原因", "any reason"), "depletion": ("余额不足", "pool depleted"),
     "npl_pause": ("不良率暂停", "NPL-ratio pause"), "loss_pause": ("累计损失暂停", "cumulative-loss pause"),
     "cap": ("补偿上限", "compensation cap"),
+    # equity–credit link (fundsvc.stress.link, run table equity_credit_link)
+    "rank_correlation": ("股权与信贷损失的秩相关(Spearman)", "Rank correlation of equity and credit losses (Spearman)"),
+    "joint_tail": ("联合尾部:P(信贷损失 ≥ P95 | 引导基金 TVPI ≤ P5)",
+                   "Joint tail: P(credit loss ≥ P95 | guidance TVPI ≤ P5)"),
+    "equity_credit_link": ("股债联动", "Equity–credit link"),
     # run statuses
     "queued": ("排队中", "queued"), "running": ("运行中", "running"), "succeeded": ("已完成", "succeeded"),
     "failed": ("失败", "failed"), "cancelled": ("已取消", "cancelled"),
@@ -106,13 +111,18 @@ CODES: dict[str, tuple[str, str]] = {
     # bundled backtest histories (dashboards' validation page)
     "backtest_loans_pass": ("校准良好的样本", "Well-calibrated history"),
     "backtest_loans_fail": ("误设定的样本", "Mis-specified history"),
-    # sensitivity inputs (fundsvc.validation.sensitivity.SensitivityInput)
-    "loan_pd": ("贷款违约概率", "Loan PDs"), "tech_cycle_loading": ("行业对科技周期的载荷", "Tech-cycle loadings"),
-    "persistence": ("因子持续性", "Factor persistence"), "pool_funding": ("资金池初始资金", "Pools' initial funds"),
+    # sensitivity (fundsvc.validation.sensitivity): inputs moved one at a time, and the outputs' measures
+    "loan_pd": ("贷款违约概率 PD", "Loan PD"), "tech_cycle_loading": ("科技周期因子载荷", "Tech-cycle loading"),
+    "persistence": ("市场因子持续性", "Market-factor persistence"), "pool_funding": ("资金池初始资金", "Pool funding"),
+    "tvpi_mean": ("TVPI 均值", "TVPI, mean"), "p_tvpi_below_1": ("亏损概率 P(TVPI<1)", "P(loss), P(TVPI<1)"),
+    "el_horizon": ("全期预期损失 EL", "Expected loss (EL), whole horizon"),
+    "var_999_horizon": ("全期风险价值 VaR 99.9%", "VaR 99.9 %, whole horizon"),
+    "p_depleted": ("耗尽概率", "P(depleted)"), "p_cover_refused": ("代偿拒付/减付概率", "P(cover refused or reduced)"),
+    "paired batch means": ("配对批均值", "paired batch means"),
+    "unpaired (conservative)": ("非配对(偏保守)", "unpaired (conservative)"),
 }
 
-# headline figures of a run (fundsvc.simulation.uncertainty.headline_figures) and the sensitivity
-# outputs named after them (fundsvc.validation.sensitivity)
+# headline figures of a run (fundsvc.simulation.uncertainty.headline_figures)
 FIGURES: dict[str, tuple[str, str]] = {
     "guidance TVPI mean": ("引导基金 TVPI 均值", "Guidance fund TVPI, mean"),
     "guidance TVPI P50": ("引导基金 TVPI 中位数", "Guidance fund TVPI, median"),
@@ -177,6 +187,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "below_break_even_pct": ("低于保本的金额占比(%)", "Amount below break-even (%)"),
     # Monte Carlo error columns (fundsvc.simulation.uncertainty)
     "lo": ("95%区间下限", "95% low"), "hi": ("95%区间上限", "95% high"),
+    "figure": ("指标", "Figure"), "estimate": ("估计", "Estimate"), "estimate_pm": ("估计 ± 标准误", "Estimate ± s.e."),
+    "independent": ("若相互独立", "If independent"),
     # pools: summary and cover reliability (issue 12 item 3)
     "payouts_mean": ("代偿均值", "Payouts, mean"),
     "payouts_p95": ("代偿 P95", "Payouts, P95"),
@@ -199,6 +211,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p_paused": ("暂停概率", "P(paused)"),
     "p_paused_se": ("暂停概率标准误", "P(paused) s.e."),
     "p_paused_at_start": ("年初暂停概率", "P(paused at year start)"),
+    # sensitivity (fundsvc.service.sensitivity: the run table ``sensitivity``)
+    "input": ("输入", "Input"), "output": ("输出指标", "Output"), "low": ("下调后", "Input down"),
+    "base": ("基准", "Base"), "high": ("上调后", "Input up"), "swing": ("摆幅", "Swing"),
+    "elasticity": ("弹性", "Elasticity"), "se_method": ("标准误方法", "s.e. method"), "rank": ("排序", "Rank"),
+    "relative_step": ("相对变动幅度", "Relative step"),
     # backtests
     "p_value": ("p 值", "p-value"), "result": ("结论", "Result"), "loans": ("笔数", "Loans"),
     "defaults": ("违约笔数", "Defaults"), "pd": ("违约概率 PD", "PD"), "default_rate": ("实际违约率", "Default rate"),

@@ -146,6 +146,17 @@ def fmt_pct(x, digits: int = 1) -> str:
     return f"{v:,.{digits}f}%"
 
 
+def fmt_pp(x, digits: int = 1, signed: bool = True) -> str:
+    """A difference of two probabilities or shares in percentage points: ``0.137`` → ``+13.7 pp``
+    (not ``+13.7%``, which reads as a relative change)."""
+    if is_missing(x):
+        return DASH
+    v = 100 * float(x)
+    if round(v, digits) == 0:
+        v = 0.0
+    return f"{v:{'+' if signed else ''},.{digits}f} pp"
+
+
 def fmt_multiple(x, digits: int = 2) -> str:
     """A multiple: ``1.66×``."""
     if is_missing(x):
@@ -256,6 +267,7 @@ KINDS: dict[str, Kind] = {
     "n_defined": Kind.COUNT, "step": Kind.COUNT, "n_paths": Kind.COUNT, "paths": Kind.COUNT,
     "id": Kind.COUNT, "run_id": Kind.COUNT, "seed": Kind.COUNT, "share": Kind.PERCENT,
     "duration_s": Kind.NUMBER, "date": Kind.DATE, "created": Kind.TEXT,
+    "relative_step": Kind.PERCENT,  # sensitivity: relative change of each input
     # backtests
     "pd": Kind.PERCENT, "default_rate": Kind.PERCENT, "loans": Kind.COUNT, "defaults": Kind.COUNT,
     "grades_failing": Kind.COUNT, "lgd_p_value": Kind.NUMBER,
@@ -280,6 +292,11 @@ INDICATOR_KINDS: dict[str, Kind] = {
     # backtests (fundsvc.validation.report)
     "auc": Kind.NUMBER, "gini": Kind.NUMBER, "pd_grades_failing": Kind.COUNT, "lgd_predicted": Kind.PERCENT,
     "lgd_realised": Kind.PERCENT, "observations": Kind.COUNT, "coverage_90": Kind.PERCENT,
+    # equity–credit link (fundsvc.stress.link)
+    "rank_correlation": Kind.NUMBER, "joint_tail": Kind.PERCENT,
+    # sensitivity outputs (fundsvc.validation.sensitivity.MEASURES)
+    "tvpi_mean": Kind.MULTIPLE, "p_tvpi_below_1": Kind.PERCENT, "el_horizon": Kind.MONEY,
+    "var_999_horizon": Kind.MONEY, "p_cover_refused": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
 
@@ -347,8 +364,8 @@ def row_kind(code: str | None) -> Kind | None:
     return INDICATOR_KINDS.get(base)
 
 
-_ROW_KEYS = ("indicator", "measure", "key", "component", "metric")
-_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi))$")
+_ROW_KEYS = ("indicator", "measure", "key", "component", "metric", "figure")
+_STAT_COLUMNS = re.compile(r"^(value|mean|median|mean_cny|p\d{1,2}|sim_p\d{1,2}|actual|projected|target|floor|se|lo|hi|mean_se|p\d{1,2}_(?:lo|hi)|low|base|high|swing|swing_se|estimate|independent)$")
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,10 @@ class MarketModel(DomainModel):
         omitted. Must be symmetric, unit diagonal and positive semi-definite.
     persistence : float in [0, 1)
         Annual autocorrelation of every factor (0 = independent years).
+    credit_factor_lag_years : int in [-10, 10]
+        The credit side sees the tech-cycle and sector factors ``L`` years late: its factor in
+        year ``t`` is the shared one of year ``t − L`` (negative ``L``: of a later year), see
+        :mod:`fundsvc.engine.factor_lag`. 0 (default): the same year.
     """
 
     sectors: list[Sector] = Field(default_factory=lambda: list(Sector))
@@ -196,6 +200,10 @@ class MarketModel(DomainModel):
     public_index: PublicIndex = Field(default_factory=PublicIndex)
     marking: MarkingPolicy = Field(default_factory=MarkingPolicy)
     risk_free_rate: RatePerYear = Field(0.02, description="per year, for discounting and PME")
+    credit_factor_lag_years: int = Field(
+        0, ge=-10, le=10,
+        description="years by which the credit side's tech-cycle and sector factors lag the shared ones: "
+                    "credit's factor in year t is the cycle of year t − L (negative: a later year)")
 
     @field_validator("sectors")
     @classmethod

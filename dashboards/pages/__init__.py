@@ -10,5 +10,6 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("/assessment", "assessment", "nav_assessment"),
     ("/stress", "stress", "nav_stress"),
     ("/validation", "validation", "nav_validation"),
+    ("/sensitivity", "sensitivity", "nav_sensitivity"),
     ("/runs", "runs", "nav_runs"),
 )

@@ -133,13 +133,28 @@ def _reverse_block(rec, lang: str):
     )
 
 
+def _link_block(data, run_id: int, lang: str):
+    """The run's equity–credit link (run table ``equity_credit_link``), or None when not stored."""
+    from fundsvc.catalogue import label
+    from fundsvc.simulation.registry import TableName
+    from fundsvc.stress.link import link_view
+
+    table = data.table(run_id, TableName.EQUITY_CREDIT_LINK)
+    if not table.height:
+        return None
+    return section(f"{label('equity_credit_link', lang)} ({int(table['paths'][0]):,})",
+                   html.P(t("link_note", lang), className="text-muted small"),
+                   grid("equity-credit-link", link_view(table, lang), lang=lang), id_="equity-credit-link-section")
+
+
 def layout(data, run_id: int, lang: str):
     records = data.store.stress_results.list(run_id)
+    link = _link_block(data, run_id, lang)
     if not records:
-        return html.Div([html.H2(t("stress_title", lang)), dbc.Alert(t("stress_none", lang), color="secondary",
-                                                                      id="stress-none")])
+        return html.Div([html.H2(t("stress_title", lang)), link, dbc.Alert(t("stress_none", lang), color="secondary",
+                                                                            id="stress-none")])
     blocks = [(_reverse_block if r.kind == "reverse" else _stress_block)(r, lang) for r in records]
-    return html.Div([html.H2(t("stress_title", lang)), html.P(t("stress_crn", lang)), *blocks])
+    return html.Div([html.H2(t("stress_title", lang)), link, html.P(t("stress_crn", lang)), *blocks])
 
 
 def register(app, data, jobs) -> None:

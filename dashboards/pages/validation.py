@@ -36,9 +36,11 @@ def headlines_frame(heads: pl.DataFrame, lang: str) -> pl.DataFrame:
     if heads.height == 0:
         return heads
     names = heads["figure"].to_list()
+    # the stored display kind (runs before the ``display`` column: from the figure's name)
+    shown = heads["display"].to_list() if "display" in heads.columns else [None] * heads.height
+    kinds = [Kind(d).value if d else figure_kind(f).value for f, d in zip(names, shown, strict=True)]
     return heads.select("estimate", "se", "lo", "hi", "rel_half_width", "paths").with_columns(
-        pl.Series("figure", [figure_label(f, lang) for f in names]),
-        pl.Series("__kind", [figure_kind(f).value for f in names]),
+        pl.Series("figure", [figure_label(f, lang) for f in names]), pl.Series("__kind", kinds),
     ).select("figure", "estimate", "se", "lo", "hi", "rel_half_width", "paths", "__kind")
 
 

@@ -40,9 +40,9 @@ def result_table(result) -> Table:
 
     w, n = result.with_pool, result.without_pool
     t = Table(title="贷款定价 Loan pricing", header_style="bold", show_lines=False)
-    t.add_column("项目 Item")
-    t.add_column("含资金池 With pool", justify="right")
-    t.add_column("无资金池 Without pool", justify="right")
+    t.add_column("项目 Item", overflow="fold")  # wrapped at 80 columns, never cut
+    t.add_column("含资金池 With pool", justify="right", overflow="fold")
+    t.add_column("无资金池 Without pool", justify="right", overflow="fold")
     both = lambda label, f, **kw: t.add_row(label, f(w, **kw), f(n, **kw))
     t.add_row("[bold]保本利率 Break-even rate[/]", f"[bold]{_pct(w.break_even_rate)}[/]", _pct(n.break_even_rate))
     both("  资金成本 Funding cost", lambda leg: _pct(leg.components.funding))
@@ -74,13 +74,16 @@ def result_table(result) -> Table:
 def crm_table(rows: list[dict]) -> Table:
     """The pool's capital treatments side by side (rows of :func:`compare_mitigation`)."""
     t = Table(title="资金池缓释认定 Pool as credit-risk mitigation (capital)", header_style="bold")
-    for col in ("认定 Treatment", "资本占用 Capital", "风险权重 RW", "IRB LGD", "保本利率 Break-even",
-                "RAROC", "补贴 Subsidy"):
-        t.add_column(col, justify="left" if col.startswith("认定") else "right")
+    irb = any(r["irb_lgd"] is not None for r in rows)  # the IRB LGD column only where it has values
+    t.add_column("认定\nTreatment", overflow="fold")  # wraps at spaces; the numbers never wrap (fits 80 columns)
+    for col in ("资本占用\nCapital", "风险权重\nRW", *(("IRB LGD",) if irb else ()), "保本利率\nBreak-\neven",
+                "RAROC", "补贴\nSubsidy"):
+        t.add_column(col, justify="right", no_wrap=True)
     for r in rows:
         mark = " ✓" if r["chosen"] else ""
-        t.add_row(f"{r['crm_zh']} {r['crm']}{mark}", _pct(r["capital_rate"]), _pct(r["risk_weight"], 1),
-                  _pct(r["irb_lgd"], 1), _pct(r["break_even_rate"]), _pct(r["raroc"]), _bp(r["subsidy_bp"] / 1e4))
+        t.add_row(f"{r['crm_zh']}\n{r['crm'].replace('_', ' ')}{mark}", _pct(r["capital_rate"]),
+                  _pct(r["risk_weight"], 1), *((_pct(r["irb_lgd"], 1),) if irb else ()), _pct(r["break_even_rate"]),
+                  _pct(r["raroc"]), _bp(r["subsidy_bp"] / 1e4))
     return t
 
 

@@ -8,7 +8,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from fundsvc.formatting import Kind, fmt_money, fmt_multiple, fmt_pm, money_unit
+from fundsvc.formatting import Kind, fmt, fmt_money, fmt_multiple, fmt_pm, money_unit
 from fundsvc.simulation.registry import TableName
 from fundsvc.units import fmt_pct
 
@@ -76,6 +76,14 @@ def render_equity(console: Console, summary: pl.DataFrame) -> None:
     console.print(_fold(t))
 
 
+def headline_kind(row: dict) -> Kind:
+    """How a headline figure is shown: the table's ``display`` column (runs before it existed:
+    probabilities by their ``P(`` name, TVPI as a multiple, the rest are CNY amounts)."""
+    if row.get("display"):
+        return Kind(row["display"])
+    return Kind.PERCENT if "P(" in row["figure"] else Kind.MULTIPLE if "TVPI" in row["figure"] else Kind.MONEY
+
+
 def render_headlines(console: Console, headlines: pl.DataFrame | None, target: float | None = None) -> None:
     """Headline figures with 95 % intervals and relative half-widths (Monte Carlo precision)."""
     if headlines is None or headlines.is_empty():
@@ -86,14 +94,16 @@ def render_headlines(console: Console, headlines: pl.DataFrame | None, target: f
     t = Table(title=title)
     for col in ("figure 指标", "estimate 估计", "95% interval 区间", "± relative 相对半宽", "paths 路径"):
         t.add_column(col, justify="left" if col.startswith("figure") else "right")
-    for r in headlines.iter_rows(named=True):
-        kind = "pct" if "P(" in r["figure"] else ("x" if "TVPI" in r["figure"] else "cny")
+    kinds = [headline_kind(r) for r in headlines.iter_rows(named=True)]
+    unit = money_unit([r["estimate"] for r, k in zip(headlines.iter_rows(named=True), kinds) if k is Kind.MONEY])
+    for r, kind in zip(headlines.iter_rows(named=True), kinds):
         rel = r["rel_half_width"]
         rel_txt = "–" if rel is None or not math.isfinite(rel) else fmt_pct(rel)
         if not r["in_stopping_rule"]:
             rel_txt += " (reported only 仅报告)"
-        t.add_row(r["figure"], _num(r["estimate"], kind), f"[{_num(r['lo'], kind)}, {_num(r['hi'], kind)}]",
-                  rel_txt, f"{r['paths']:,}")
+        name = f"{r['figure']} ({unit.value[1]})" if kind is Kind.MONEY else r["figure"]
+        cell = (lambda v: fmt(v, kind, unit=unit))  # noqa: E731 - one formatter per row
+        t.add_row(name, cell(r["estimate"]), f"[{cell(r['lo'])}, {cell(r['hi'])}]", rel_txt, f"{r['paths']:,}")
     console.print(_fold(t))
 
 
@@ -204,3 +214,21 @@ def render_cover(console: Console, tables: dict) -> None:
                 cells.append(f"{fmt_pct(r['p_paused'][0])} ± {fmt_pct(r['p_paused_se'][0])}")
             t.add_row(str(y), *cells)
         console.print(_fold(t))
+
+
+def render_link(console: Console, table: pl.DataFrame | None) -> None:
+    """The run table ``equity_credit_link`` (rank correlation and joint tail of equity and credit
+    losses, with s.e. and the independent benchmark), labels in zh and en from the catalogue."""
+    from fundsvc.catalogue import label
+    from fundsvc.stress.link import link_view
+
+    if table is None or table.is_empty():
+        return
+    zh, en = link_view(table, "zh"), link_view(table, "en")
+    t = Table(title=f"{label('equity_credit_link', 'en')} {label('equity_credit_link', 'zh')} "
+                    f"({int(table['paths'][0]):,} paths 路径)")
+    for col in ("figure 指标", "estimate ± s.e. 估计 ± 标准误", "if independent 若相互独立"):
+        t.add_column(col, justify="left" if col.startswith("figure") else "right")
+    for a, b in zip(en.iter_rows(named=True), zh.iter_rows(named=True), strict=True):
+        t.add_row(f"{a['figure']}\n{b['figure']}", a["estimate_pm"], a["independent"])
+    console.print(_fold(t))

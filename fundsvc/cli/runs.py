@@ -169,18 +169,24 @@ def show_run(
     database_url: DatabaseUrlOption = None,
 ) -> None:
     """Show one run: settings, timings, error, stored tables and artifacts."""
+    from fundsvc.cli.render import render_link
+    from fundsvc.simulation.registry import TableName
+
     settings = settings_from_options(data_dir, database_url)
     console = Console(highlight=False)
     with Store.open(settings, recover=True) as store:
         run = store.runs.get(run_id)
         tables = store.runs.tables(run_id)
         artifacts = store.runs.artifacts(run_id)
+        link = (store.runs.load_table(run_id, TableName.EQUITY_CREDIT_LINK)
+                if any(i.name == TableName.EQUITY_CREDIT_LINK for i in tables) else None)
     if as_json:
         print_json({
             "run": {**run_json(run), "executor": run.executor, "error": run.error, "artifact_dir": run.artifact_dir,
                     "parameters": dict(run.parameters or {})},
             "timings_s": dict(run.timings or {}),
             "tables": [{"name": i.name, "rows": i.n_rows, "columns": list(i.columns)} for i in tables],
+            "equity_credit_link": None if link is None else link.to_dicts(),
             "artifacts": [{"name": a.name, "rows": a.n_rows, "bytes": a.n_bytes, "sha256": a.sha256,
                            "path": a.relative_path} for a in artifacts]})
         return
@@ -199,6 +205,7 @@ def show_run(
         for c in table.columns:
             c.overflow = "fold"
         console.print(table)
+    render_link(console, link)
     if artifacts:
         table = Table(title="Artifacts", title_justify="left", header_style="bold")
         table.add_column("Name")

@@ -44,15 +44,19 @@ def register(app: typer.Typer) -> None:
             except FundsvcError as exc:
                 rows.append((f, None, str(exc).splitlines()[0]))
         unit = money_unit([s.guidance_committed_cny for _, s, _ in rows if s is not None])  # one unit, in the header
-        t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})")
-        for col in ("file", "title 标题", "sub-funds", f"guidance 引导基金 ({unit.value[1]})", "pools", "loans", "status"):
-            t.add_column(col, overflow="fold")
+        t = Table(title=f"Bundled scenarios 内置情景 ({bundled_dir()})", show_lines=True)
+        # the name (what `fundsvc simulate NAME` takes) with its title below it, wrapped; short numeric columns
+        t.add_column("scenario 情景 / title 标题", overflow="fold", ratio=1)
+        for col in ("sub-funds\n子基金", f"guidance\n引导基金\n({unit.value[1]})", "pools\n资金池", "loans\n贷款"):
+            t.add_column(col, justify="right", no_wrap=True)
+        t.add_column("status\n状态", no_wrap=True)
         for f, s, error in rows:
             if s is None:
-                t.add_row(f.name, "", "", "", "", "", f"[red]invalid[/]: {error}")
+                t.add_row(f"[bold]{f.stem}[/]", "", "", "", "", f"[red]invalid[/]: {error}")
             else:
-                t.add_row(f.name, s.title, str(s.n_sub_funds), fmt_money(s.guidance_committed_cny, unit),
-                          str(s.n_pools), f"{s.n_loans:,}", "[green]valid[/]")
+                t.add_row(f"[bold]{f.stem}[/]\n[dim]{s.title}[/]", str(s.n_sub_funds),
+                          fmt_money(s.guidance_committed_cny, unit), str(s.n_pools), f"{s.n_loans:,}",
+                          "[green]valid[/]")
         console.print(t)
 
     @sub.command("show")

@@ -12,18 +12,19 @@ from rich.table import Table
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.errors import InputError, Problem
-from fundsvc.units import fmt_cny, fmt_pct
+from fundsvc.formatting import DASH, MoneyUnit, fmt_money, fmt_multiple, fmt_pct, fmt_pp, money_unit
 
 
-def _fmt(x: float, unit: str, signed: bool = False) -> str:
+def _cell(x: float, unit: str, money: MoneyUnit, *, change: bool = False, signed: bool = False) -> str:
+    """One cell of a stress table: money in the table's unit, shares as % (changes and their errors in
+    percentage points), multiples with two decimals."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    sign = "+" if signed and x > 0 else ""
+        return DASH
     if unit == "CNY":
-        return sign + fmt_cny(x)
+        return ("+" if signed and x > 0 else "") + fmt_money(x, money)
     if unit == "share":
-        return sign + fmt_pct(x)
-    return f"{sign}{x:.3f}×"
+        return fmt_pp(x, signed=signed) if change else fmt_pct(x)
+    return ("+" if signed and x > 0 else "") + fmt_multiple(x)
 
 
 def stress(
@@ -113,14 +114,20 @@ def stress(
         return
     if run_id is not None:
         console.print(f"base run and stress results stored as run {run_id}")
+    money = money_unit([v for r in table.iter_rows(named=True) if r["unit"] == "CNY"
+                        for v in (r["base"], r["stressed"])])  # one unit for every stress table
     for name in lib:
         t = Table(title=f"{name}: {lib[name].title} / {lib[name].title_zh} — change vs base "
-                        f"({paths:,} paths, seed {run_seed}, common random numbers)")
+                        f"({paths:,} paths, seed {run_seed}, common random numbers; money in "
+                        f"{money.value[1]}, changes of probabilities in percentage points pp 百分点)")
         for col in ("figure 指标", "base 基准", "stressed 压力", "change 变化", "± s.e. 标准误"):
-            t.add_column(col, justify="left" if col.startswith("figure") else "right")
+            t.add_column(col, justify="left" if col.startswith("figure") else "right",
+                         overflow="fold", no_wrap=not col.startswith("figure"))
         for r in table.filter(table["stress"] == name).iter_rows(named=True):
-            t.add_row(f"{r['figure']} {r['figure_zh']}", _fmt(r["base"], r["unit"]), _fmt(r["stressed"], r["unit"]),
-                      _fmt(r["change"], r["unit"], signed=True), _fmt(r["change_se"], r["unit"]))
+            u = r["unit"]
+            t.add_row(f"{r['figure']}\n{r['figure_zh']}", _cell(r["base"], u, money), _cell(r["stressed"], u, money),
+                      _cell(r["change"], u, money, change=True, signed=True),
+                      _cell(r["change_se"], u, money, change=True))
         console.print(t)
 
 
@@ -146,8 +153,16 @@ def _store_reverse(loaded, paths: int, seed: int, name: str, doc: dict, data_dir
 
 
 def _print_reverse(console: Console, result) -> None:
+    from fundsvc.stress.reverse import TargetKind
+
     d = result.to_dict()
-    console.print(f"[bold]Reverse stress 反向压力测试[/]: {d['target']}  (level {d['level']:g}; base {d['base_value']:.4g})")
+    if result.target.kind is TargetKind.BANK:  # the bank's median loss over the horizon, CNY
+        money = money_unit([d["level"], d["base_value"], *(row["value"] for row in d["checks"])])
+        show = lambda x: f"{fmt_money(x, money)} {money.value[1]}"  # noqa: E731
+    else:  # the guidance fund's loss ratio, or a pool's depletion probability
+        show = fmt_pct
+    console.print(f"[bold]Reverse stress 反向压力测试[/]: {d['target']}  (level 水平 {show(d['level'])}; "
+                  f"base 基准 {show(d['base_value'])})")
     if result.shift_sigma is None:
         console.print("no tech-cycle shift down to −4σ over 4, 8 or 12 quarters from year 2 breaches the target "
                       "(median over paths); 在−4σ以内未找到突破目标的路径")
@@ -158,7 +173,7 @@ def _print_reverse(console: Console, result) -> None:
     for col in ("path 路径", "shift σ", "target value 目标值", "± s.e.", "breached 突破"):
         t.add_column(col, justify="right")
     for row in d["checks"]:
-        t.add_row(row["label"], f"{row['shift_sigma']:+.2f}", f"{row['value']:.4g}", f"{row['se']:.2g}",
+        t.add_row(row["label"], f"{row['shift_sigma']:+.2f}", show(row["value"]), show(row["se"]),
                   "yes 是" if row["breached"] else "no 否")
     console.print(t)
 

@@ -163,6 +163,7 @@ def compile_conditions(
     fr = FactorRows(market, n_steps, steps_per_year)
     regime = np.full(n_steps, FREE, dtype=np.int8)
     s_rows, s_vals, c_rows, c_vals = [], [], [], []
+    s_keys: dict = {}
     for c in conditions:
         steps = list(c.steps(start_date))
         if c.factor is ImposedFactor.REGIME:
@@ -181,9 +182,15 @@ def compile_conditions(
             else:
                 c_rows.extend(rows)
                 c_vals.extend([total / len(steps) - fr.index_const] * len(steps))
-        elif c.mode is ImposeMode.SHIFT:
-            s_rows.extend(rows)
-            s_vals.extend([c.value] * len(steps))
+        elif c.mode is ImposeMode.SHIFT:  # shifts of the same factor in the same quarter add up
+            for t, row in zip(steps, rows, strict=True):
+                key = (c.factor, c.sector, t)
+                if key in s_keys:
+                    s_vals[s_keys[key]] += c.value
+                else:
+                    s_keys[key] = len(s_rows)
+                    s_rows.append(row)
+                    s_vals.append(c.value)
         elif c.mode is ImposeMode.MEAN:
             c_rows.append(rows.mean(axis=0))
             c_vals.append(c.value)
@@ -201,8 +208,19 @@ def compile_conditions(
     return ConditionSet(n_steps, fr.n_sec, shift, gain, rows_m, target, regime)
 
 
+def scenario_impositions(scenario, n_steps: int) -> list[FactorImposition]:
+    """Every imposition of a scenario on a quarterly grid of ``n_steps``: its
+    ``market_conditions`` and its ``[factor_shift]`` spelled as ``shift`` impositions
+    (:meth:`models.factor_shift.FactorShift.impositions`) — the one shift mechanism."""
+    out = list(scenario.market_conditions)
+    if scenario.factor_shift is not None:
+        out += scenario.factor_shift.impositions(scenario.simulation.start_date, n_steps)
+    return out
+
+
 def conditions_for(scenario, n_steps: int | None = None, steps_per_year: int | None = None) -> ConditionSet | None:
-    """The compiled ``market_conditions`` of a :class:`models.Scenario` on its factor grid
+    """The compiled ``market_conditions`` (and ``[factor_shift]``, see
+    :func:`scenario_impositions`) of a :class:`models.Scenario` on its factor grid
     (default: :meth:`fundsvc.engine.grid.TimeGrid.factor_grid`); None when it imposes nothing.
 
     This is the entry point for other engines (e.g. a credit downturn stated as a point-in-time
@@ -223,7 +241,7 @@ def conditions_for(scenario, n_steps: int | None = None, steps_per_year: int | N
         n_steps = fg.n_steps if n_steps is None else n_steps
         steps_per_year = fg.steps_per_year if steps_per_year is None else steps_per_year
     try:
-        return compile_conditions(scenario.market, list(scenario.market_conditions), sim.start_date, n_steps,
+        return compile_conditions(scenario.market, scenario_impositions(scenario, n_steps), sim.start_date, n_steps,
                                   steps_per_year)
     except ValueError as exc:
         raise InputError([Problem("<input>", "market_conditions", str(exc))]) from None
@@ -306,6 +324,7 @@ __all__ = [
     "compile_conditions",
     "conditions_for",
     "join_innovations",
+    "scenario_impositions",
     "simulate_regime_forced",
     "split_innovations",
 ]

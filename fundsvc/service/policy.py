@@ -195,15 +195,18 @@ def bank_pools_of(loans: pl.DataFrame | None, bank: str | None) -> list[str] | N
 
 
 PAGES_BY_ROLE: dict[Role, frozenset[str]] = {
-    Role.BUREAU: frozenset({"overview", "funds", "loans", "pools", "assessment", "stress", "validation", "runs"}),
-    Role.BANK: frozenset({"overview", "loans", "pools", "runs"}),
-    Role.FUND_MANAGER: frozenset({"overview", "funds", "pools", "runs"}),
-    Role.VIEWER: frozenset({"overview", "pools", "runs"}),
-    Role.ADMIN: frozenset({"overview", "pools", "runs"}),
+    Role.BUREAU: frozenset({"overview", "funds", "loans", "pools", "assessment", "stress", "validation",
+                            "sensitivity", "runs"}),
+    Role.BANK: frozenset({"overview", "loans", "pools", "sensitivity", "runs"}),
+    Role.FUND_MANAGER: frozenset({"overview", "funds", "pools", "sensitivity", "runs"}),
+    Role.VIEWER: frozenset({"overview", "pools", "sensitivity", "runs"}),
+    Role.ADMIN: frozenset({"overview", "pools", "sensitivity", "runs"}),
 }
 """Dashboard pages (modules of ``dashboards.pages``) each role may open; their callbacks are
 guarded by the same table. The assessment, stress and validation pages (every sub-fund and bank
-in detail, reports, whole-programme stresses and model validation) are the bureau's."""
+in detail, reports, whole-programme stresses and model validation) are the bureau's. The
+sensitivity page shows aggregates (guidance fund, all banks, pools), filtered by
+:func:`filter_table` on their entity like any run table, so every role may open it."""
 
 
 def page_visible(principal: Principal, module: str) -> bool:

@@ -63,15 +63,24 @@ class RunReader:
         return filter_table(principal, name, frame, bank_pools=self.bank_pools(principal, rec))
 
     def table_names(self, principal: Principal, run_id: int) -> list[str]:
-        """Names of the run's summary tables and path-level arrays (``loan_book`` when it has one)."""
+        """Names of the run's summary tables and path-level arrays (``loan_book`` when it has one,
+        ``sensitivity`` when a sensitivity analysis is stored with it)."""
+        from fundsvc.service.sensitivity import TABLE_NAME
+        from fundsvc.store.stress_results import StressKind
+
         rec = self.record(principal, run_id)
         names = [t.name for t in self.store.runs.tables(rec.id)] + [a.name for a in self.store.runs.artifacts(rec.id)]
         if rec.loan_book_id is not None:
             names.append("loan_book")
+        if self.store.stress_results.latest(rec.id, StressKind.SENSITIVITY) is not None:
+            names.append(TABLE_NAME)
         return names
 
     def table(self, principal: Principal, run_id: int, name: str) -> pl.DataFrame:
-        """A summary table, path-level array or the loan book of a run, filtered for the principal."""
+        """A summary table, path-level array, the loan book or the stored sensitivity analysis
+        (:func:`fundsvc.service.sensitivity.stored_sensitivity`) of a run, filtered for the principal."""
+        from fundsvc.service.sensitivity import TABLE_NAME, stored_sensitivity
+
         rec = self.record(principal, run_id)
         tables = {t.name for t in self.store.runs.tables(rec.id)}
         if name in tables:
@@ -80,6 +89,8 @@ class RunReader:
             frame = self.store.runs.load_array(rec.id, name)
         elif name == "loan_book" and rec.loan_book_id is not None:
             frame = self.store.loan_books.load(rec.loan_book_id)
+        elif name == TABLE_NAME and (view := stored_sensitivity(self, principal, rec.id)) is not None:
+            return view.table  # already filtered
         else:
             raise NotFoundError(f"run {rec.id} has no table '{name}'")
         return self.filter(principal, rec, name, frame)

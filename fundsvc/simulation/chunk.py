@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from fundsvc.engine.factor_shift import apply_factor_shift
+from fundsvc.engine.factor_lag import credit_view
 from fundsvc.engine.factors import simulate_market
 from fundsvc.engine.grid import market_at, market_on
 from fundsvc.engine.sampling import Chunk, Component, stream
@@ -56,10 +56,14 @@ def chunk_market(compiled: CompiledScenario, seed: int, chunk: Chunk):
                            stream(seed, chunk.index, Component.FACTORS), compiled.conditions)
 
 
-def side_market(market, model, scenario):
-    """The factors one side sees: ``market`` on the side's grid, with the scenario's point-in-time
-    shift (so a bad tech year hits every side alike)."""
-    return apply_factor_shift(market_on(market, model.grid), scenario.factor_shift, scenario.market.tech_cycle_loading)
+def side_market(market, model, scenario, side: Side, seed: int, chunk: Chunk):
+    """The factors one side sees: ``market`` (the shared paths, imposed conditions and
+    ``[factor_shift]`` already in them) lagged for the credit side by
+    ``market.credit_factor_lag_years`` (:func:`fundsvc.engine.factor_lag.credit_view`), on the
+    side's grid."""
+    if side is Side.CREDIT:
+        market = credit_view(market, scenario, seed, chunk.index)
+    return market_on(market, model.grid)
 
 
 def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: int,
@@ -97,7 +101,7 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         if model is None:
             continue
         t0 = time.perf_counter()
-        sm = side_market(market, model, s)
+        sm = side_market(market, model, s, name, seed, chunk)
         if name is Side.CREDIT:
             sim, claims = side.simulate(model, sm, seed, chunk, keep_claims=keep_claims)
         else:

@@ -195,7 +195,7 @@ def rerun_changed(
             for name in sides_run:
                 t0 = time.perf_counter()
                 side, model = side_for(name), models[name]
-                sim = side.simulate(model, side_market(market, model, scenario), seed, chunk)
+                sim = side.simulate(model, side_market(market, model, scenario, name, seed, chunk), seed, chunk)
                 sim = sim[0] if isinstance(sim, tuple) else sim  # credit: (chunk, claims or None)
                 reduced[name] = split_columns(side, side.columns(model, sim), chunk.size, chunk.start, fan_paths)
                 del sim

@@ -58,6 +58,7 @@ class TableName(StrEnum):
     EQUITY_CONDITIONING = "equity_conditioning"
     HEADLINES = "headlines"
     PRECISION = "precision"
+    EQUITY_CREDIT_LINK = "equity_credit_link"
 
     @property
     def spec(self) -> TableSpec:
@@ -189,13 +190,19 @@ _TABLES = (
               "index at the step end — what the fair verdict conditions on (fundsvc.simulation.conditioning)"),
     TableSpec(TableName.HEADLINES, Side.RUN, TableKind.SUMMARY,
               {"figure": S, "estimate": F, "se": F, "lo": F, "hi": F, "rel_half_width": F, "paths": I,
-               "in_stopping_rule": B},
-              "per headline figure: estimate, Monte Carlo s.e., 95 % interval, relative half-width "
-              "(fundsvc.simulation.uncertainty)"),
+               "in_stopping_rule": B, "display": S},
+              "per headline figure: estimate, Monte Carlo s.e., 95 % interval, relative half-width, how it is "
+              "shown (money, percent, multiple) (fundsvc.simulation.uncertainty)"),
     TableSpec(TableName.PRECISION, Side.RUN, TableKind.SUMMARY,
               {"paths": I, "worst_figure": S, "worst_rel_half_width": F, "target": F, "max_paths": I, "reached": B},
               "per check of a --precision run: paths so far, worst headline figure and its relative half-width",
               optional=True),
+    TableSpec(TableName.EQUITY_CREDIT_LINK, Side.RUN, TableKind.SUMMARY,
+              {"figure": S, "estimate": F, "se": F, "independent": F, "paths": I},
+              "how equity and credit losses move together over the paths (fundsvc.stress.link): figure "
+              "rank_correlation (Spearman, guidance net loss vs total credit loss) or joint_tail "
+              "(P(credit loss ≥ P95 | guidance TVPI ≤ P5)); estimate, s.e., the value if the two were "
+              "independent (0 and 0.05)", optional=True),
 )
 TABLES: dict[TableName, TableSpec] = {t.name: t for t in _TABLES}
 PATH_TABLES: tuple[TableName, ...] = tuple(t.name for t in _TABLES if t.kind is TableKind.PATHS)

@@ -74,6 +74,9 @@ class SimulationResult:
     equity_conditioning : polars.DataFrame or None
         path, step, guidance tvpi and log public index for the run's first 5,000 paths
         (:mod:`fundsvc.simulation.conditioning`); a registered path-level table (Parquet artifact).
+    equity_credit_link : polars.DataFrame or None
+        Rank correlation and joint tail of guidance-fund and credit losses with s.e. and the
+        independent benchmark (:mod:`fundsvc.stress.link`); runs with both sides only.
     """
 
     scenario_name: str
@@ -96,6 +99,7 @@ class SimulationResult:
     headlines: pl.DataFrame | None = None
     precision: pl.DataFrame | None = None
     equity_conditioning: pl.DataFrame | None = None
+    equity_credit_link: pl.DataFrame | None = None
     artifact_files: dict[str, Path] = field(default_factory=dict)
 
     # ---- summaries -------------------------------------------------------------------
@@ -127,7 +131,7 @@ class SimulationResult:
         for k, v in self.credit_tables.items():
             if v.height:
                 out[credit[k]] = v
-        for name in (TableName.HEADLINES, TableName.PRECISION):  # run-level tables (Side.RUN)
+        for name in (TableName.HEADLINES, TableName.PRECISION, TableName.EQUITY_CREDIT_LINK):  # run-level (Side.RUN)
             v = getattr(self, name.value)
             if v is not None:
                 out[name] = check_table(name, v)
@@ -256,7 +260,16 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         kw.update(reducer.load_arrays())
     else:
         kw["array_parts"] = {n: (f.path,) for n, f in files.items()}
-    return SimulationResult(
+    result = SimulationResult(
         scenario_name=compiled.scenario.name, seed=seed, n_paths=reducer.n_paths, chunk_size=chunk_size,
         executor=executor, dates=dates, timings={**reducer.timings, **timings}, **kw,
     )
+    if Side.VENTURE in reducer.sides and Side.CREDIT in reducer.sides:
+        from fundsvc.stress.link import link_of_paths
+
+        t0 = time.perf_counter()
+        link = link_of_paths(result.scan(TableName.EQUITY_PATHS), result.scan(TableName.CREDIT_PATHS))
+        if link is not None:
+            result = replace(result, equity_credit_link=link.table())
+        result.timings["merge_link"] = time.perf_counter() - t0
+    return result

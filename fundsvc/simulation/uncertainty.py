@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from fundsvc.formatting import Kind
 from fundsvc.metrics.risk import expected_shortfall, value_at_risk
 from fundsvc.metrics.uncertainty import (
     DEFAULT_LEVEL,
@@ -141,6 +142,8 @@ class Headline:
     kind: str
     q: float | None = None
     stops: bool = True
+    display: Kind = Kind.PERCENT
+    """How the figure is shown (stored as the headline table's ``display`` column)."""
 
 
 def headline_figures(equity_entities, credit_entities, pool_ids) -> tuple[Headline, ...]:
@@ -149,12 +152,12 @@ def headline_figures(equity_entities, credit_entities, pool_ids) -> tuple[Headli
     each pool's P(depleted) (reported only)."""
     out = []
     if "guidance" in equity_entities:
-        out += [Headline("guidance TVPI mean", "eq/guidance/tvpi", "mean"),
-                Headline("guidance TVPI P50", "eq/guidance/tvpi", "quantile", 0.5),
+        out += [Headline("guidance TVPI mean", "eq/guidance/tvpi", "mean", display=Kind.MULTIPLE),
+                Headline("guidance TVPI P50", "eq/guidance/tvpi", "quantile", 0.5, display=Kind.MULTIPLE),
                 Headline("guidance P(TVPI<1)", "eq/guidance/loss", "share")]
     if "banks" in credit_entities:
-        out += [Headline("banks EL (horizon)", "cr/banks/loss_horizon", "mean"),
-                Headline("banks VaR 99.9% (horizon)", "cr/banks/loss_horizon", "var", 0.999)]
+        out += [Headline("banks EL (horizon)", "cr/banks/loss_horizon", "mean", display=Kind.MONEY),
+                Headline("banks VaR 99.9% (horizon)", "cr/banks/loss_horizon", "var", 0.999, display=Kind.MONEY)]
     out += [Headline(f"pool {p} P(depleted)", f"cr/pool:{p}/depleted", "share", stops=False) for p in pool_ids]
     return tuple(out)
 
@@ -180,12 +183,12 @@ def headline_row(h: Headline, x: np.ndarray, level: float = DEFAULT_LEVEL) -> di
         se = (hi - lo) / (2 * z)
     return {"figure": h.figure, "estimate": float(est), "se": float(se), "lo": float(lo), "hi": float(hi),
             "rel_half_width": float(relative_half_width(est, lo, hi)), "paths": int(x.size),
-            "in_stopping_rule": h.stops}
+            "in_stopping_rule": h.stops, "display": h.display.value}
 
 
 def headline_table(load, headlines, level: float = DEFAULT_LEVEL) -> pl.DataFrame:
     """:func:`headline_row` for each headline; ``load(column_key)`` returns its per-path values."""
     rows = [headline_row(h, load(h.column), level) for h in headlines]
     schema = {"figure": pl.Utf8, "estimate": pl.Float64, "se": pl.Float64, "lo": pl.Float64, "hi": pl.Float64,
-              "rel_half_width": pl.Float64, "paths": pl.Int64, "in_stopping_rule": pl.Boolean}
+              "rel_half_width": pl.Float64, "paths": pl.Int64, "in_stopping_rule": pl.Boolean, "display": pl.Utf8}
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)

@@ -1,4 +1,9 @@
-"""Stress and reverse-stress results of runs (JSON documents defined by :mod:`fundsvc.stress`)."""
+"""Stress and reverse-stress results of runs (JSON documents defined by :mod:`fundsvc.stress`), and the
+sensitivity analyses whose base is the run (:meth:`fundsvc.validation.sensitivity.Sensitivity.to_document`).
+
+All are results computed on a run's scenario and seed, so they share one table (``kind`` tells them
+apart); :meth:`StressResultRepository.list` without a kind returns the stress kinds only, so pages
+and reports of stresses never see a sensitivity document."""
 
 from __future__ import annotations
 
@@ -20,6 +25,10 @@ if TYPE_CHECKING:
 class StressKind(StrEnum):
     STRESS = "stress"
     REVERSE = "reverse"
+    SENSITIVITY = "sensitivity"  # one-at-a-time tornado around the run (the run is its base)
+
+
+_STRESS_KINDS = (StressKind.STRESS.value, StressKind.REVERSE.value)
 
 
 def _record(row: StressResult) -> StressResultRecord:
@@ -45,12 +54,28 @@ class StressResultRepository:
             return _record(row)
 
     def list(self, run_id: int, kind: StressKind | None = None) -> list[StressResultRecord]:
-        """Results of a run, oldest first (optionally of one kind)."""
+        """Results of a run, oldest first: of ``kind``, or (``None``) the stress and reverse-stress ones."""
         q = sa.select(StressResult).where(StressResult.run_id == run_id)
         if kind is not None:
             q = q.where(StressResult.kind == StressKind(kind).value)
+        else:
+            q = q.where(StressResult.kind.in_(_STRESS_KINDS))
         with self._store.session() as session:
             return [_record(row) for row in session.scalars(q.order_by(StressResult.id))]
+
+    def run_ids(self, kind: StressKind) -> list[int]:
+        """Ids of the runs that have a result of ``kind``."""
+        q = sa.select(StressResult.run_id).where(StressResult.kind == StressKind(kind).value).distinct()
+        with self._store.session() as session:
+            return sorted(session.scalars(q))
+
+    def latest(self, run_id: int, kind: StressKind) -> StressResultRecord | None:
+        """The newest result of ``kind`` for a run, or ``None``."""
+        q = (sa.select(StressResult).where(StressResult.run_id == run_id, StressResult.kind == StressKind(kind).value)
+             .order_by(StressResult.id.desc()).limit(1))
+        with self._store.session() as session:
+            row = session.scalars(q).first()
+            return None if row is None else _record(row)
 
 
 __all__ = ["StressKind", "StressResultRepository"]

@@ -229,7 +229,9 @@ class Assessment(Base):
 
 class StressResult(Base):
     """Stress or reverse-stress results computed on a run's scenario and seed (content defined by
-    fundsvc.stress: the rows of the comparison against the run, or the reverse-stress result)."""
+    fundsvc.stress: the rows of the comparison against the run, or the reverse-stress result), and
+    sensitivity analyses whose base is the run (kind ``sensitivity``,
+    fundsvc.validation.sensitivity.Sensitivity.to_document)."""
 
     __tablename__ = "stress_results"
     __table_args__ = ({"comment": "Stress and reverse-stress results of runs"},)

@@ -17,6 +17,12 @@ so their standard error is indicative only. Cover failure is summed over paths i
 per-path column), so its swing's error is the *unpaired* one, ``√(se₋² + se₊²)`` from the two runs'
 binomial standard errors: conservative, since common random numbers make the paired error smaller
 (``se_method`` says which applies to each row).
+
+Each output is also named by its owner and measure (columns ``entity`` — ``guidance``, ``banks``
+or ``pool:<id>``, the entity keys :func:`fundsvc.service.policy.filter_table` understands — and
+``measure``, a catalogue code), so stored results are filtered and labelled like run tables.
+:meth:`Sensitivity.to_document` / :meth:`Sensitivity.from_document` are the stored JSON form
+(kept with the base run, :class:`fundsvc.store.stress_results.StressKind` ``sensitivity``).
 """
 
 from __future__ import annotations
@@ -139,6 +145,20 @@ def _cover_failure(result) -> dict[str, tuple[float, float]]:
     return {f"pool:{r['pool']} P(cover refused)": (float(r["p_refused"]), float(r["p_refused_se"]))}
 
 
+#: measure code (catalogue) of each output name's suffix, after its entity
+MEASURES: dict[str, str] = {
+    "TVPI mean": "tvpi_mean", "P(TVPI<1)": "p_tvpi_below_1", "EL (horizon)": "el_horizon",
+    "VaR 99.9% (horizon)": "var_999_horizon", "P(depleted)": "p_depleted", "P(cover refused)": "p_cover_refused",
+}
+
+
+def split_output(output: str) -> tuple[str, str]:
+    """``"pool:city-ip P(depleted)"`` → ``("pool:city-ip", "p_depleted")``: the output's entity key and
+    measure code (an unknown suffix is returned as the measure unchanged)."""
+    entity, _, rest = output.partition(" ")
+    return entity, MEASURES.get(rest, rest)
+
+
 @dataclass(frozen=True)
 class Sensitivity:
     """Tornado table: one row per input and output (see :meth:`table`)."""
@@ -149,15 +169,40 @@ class Sensitivity:
     seed: int
 
     def table(self) -> pl.DataFrame:
-        """input, output, low, base, high, swing, swing_se, elasticity, elasticity_se, rank
-        (rank 1 = largest |swing| for that output)."""
-        df = pl.DataFrame(self.rows)
+        """input, output, low, base, high, swing, swing_se, elasticity, elasticity_se, se_method,
+        entity, measure, rank (rank 1 = largest |swing| for that output). Values are in the
+        output's unit: CNY for EL and VaR, a multiple for TVPI, a probability otherwise."""
+        df = pl.DataFrame(self.rows, infer_schema_length=None).with_columns(
+            pl.col(c).cast(pl.Float64) for c in ("low", "base", "high", "swing", "swing_se", "elasticity",
+                                                 "elasticity_se"))
+        parts = [split_output(o) for o in df["output"].to_list()]
         return df.with_columns(
+            pl.Series("entity", [p[0] for p in parts], dtype=pl.Utf8),
+            pl.Series("measure", [p[1] for p in parts], dtype=pl.Utf8),
             pl.col("swing").abs().rank("ordinal", descending=True).over("output").cast(pl.Int64).alias("rank"))
+
+    def to_document(self, **extra) -> dict:
+        """The JSON document stored with the base run: step, paths, seed, ``extra`` (scenario name,
+        chunk size …) and the rows (NaN → null)."""
+        def plain(v):
+            if isinstance(v, float | np.floating):
+                return None if np.isnan(v) else float(v)
+            return v
+
+        rows = [{k: plain(v) for k, v in r.items()} for r in self.rows]
+        return {**extra, "step": self.step, "paths": self.paths, "seed": self.seed, "rows": rows}
+
+    @classmethod
+    def from_document(cls, doc: dict) -> Sensitivity:
+        """Inverse of :meth:`to_document` (null → NaN)."""
+        rows = [{k: (float("nan") if v is None and k not in ("input", "output", "se_method") else v)
+                 for k, v in r.items()} for r in doc.get("rows", [])]
+        return cls(rows, float(doc["step"]), int(doc["paths"]), int(doc["seed"]))
 
 
 def run_sensitivity(scenario, *, inputs=None, step: float = DEFAULT_STEP, paths: int = 2000, seed: int = 1,
-                    chunk_size: int = 250, progress: Callable[[str], None] | None = None) -> Sensitivity:
+                    chunk_size: int = 250, progress: Callable[[str], None] | None = None,
+                    base=None) -> Sensitivity:
     """One-at-a-time ± ``step`` changes of each input on common random numbers (module docstring).
 
     Parameters
@@ -170,6 +215,9 @@ def run_sensitivity(scenario, *, inputs=None, step: float = DEFAULT_STEP, paths:
     paths, seed, chunk_size
         Every run uses these (common random numbers). Small chunks give more batches for the
         standard errors.
+    base : SimulationResult, optional
+        The base scenario already simulated with these ``paths``, ``seed`` and ``chunk_size`` (for
+        example the run stored by ``fundsvc sensitivity --store``); not simulated again.
     """
     from fundsvc.simulation import compile_scenario, run_simulation
 
@@ -180,7 +228,8 @@ def run_sensitivity(scenario, *, inputs=None, step: float = DEFAULT_STEP, paths:
     def run(s):
         return run_simulation(compile_scenario(s), paths=paths, seed=seed, chunk_size=chunk_size)
 
-    base = run(scenario)
+    if base is None:
+        base = run(scenario)
     y0 = _whole_values(base)
     rows = []
     for item in items:

@@ -47,6 +47,16 @@ def test_tables_fit_80_columns(cli):
     _fits(run("runs", "show", "1"))
     _fits(run("assess", "1", "--no-save"))
     _fits(run("scenarios", "list"))
+    priced = CliRunner().invoke(build_app(), ["price-loan", "--amount", "3000000", "--term", "3", "--pd", "0.03",
+                                              "--ip-appraisal", "2000000", "--pool-share", "0.5", "--quoted-rate",
+                                              "0.05", "--crm", "substitution"], env=ENV).output
+    _fits(priced)
+    irb = CliRunner().invoke(build_app(), ["price-loan", "--amount", "3000000", "--term", "3", "--pd", "0.03",
+                                           "--ip-appraisal", "2000000", "--pool-share", "0.5", "--method", "irb",
+                                           "--crm", "lgd_adjustment"], env=ENV).output
+    _fits(irb)
+    assert "IRB LGD" in irb and "IRB LGD" not in priced  # the column only where it has values
+    assert "LGD after sharing" in priced.replace("\n", " ").replace("│", "").replace("  ", " ") or "分担后" in priced
 
 
 def test_json_outputs_validate_against_schemas(cli):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import polars as pl
@@ -67,7 +68,7 @@ def test_cli_direction_and_figure(tmp_path):
     tv = rows.filter(pl.col("output") == "guidance TVPI mean").row(0, named=True)
     assert tv["swing"] == 0.0
     fig = tornado_figure(rows.with_columns(rank=pl.lit(1)), "banks EL (horizon)", "en")
-    assert [tr.name for tr in fig.data] == ["input down", "input up"] and "Sensitivity tornado" in fig.layout.title.text
+    assert [tr.name for tr in fig.data] == ["input down", "input up"] and fig.layout.title.text == "All banks · Expected loss (EL), whole horizon"
 
 
 def test_cli_bad_input_is_named():
@@ -114,3 +115,57 @@ def test_json_has_no_nan_and_a_zero_base_has_no_elasticity():
     assert rows and rows[0]["base"] == 0 and rows[0]["elasticity"] is None
     res = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--inputs", "pool_funding", "--paths", "200"])
     assert "– (base 0" in res.output and "nan" not in res.output
+
+
+def test_cli_stores_the_analysis_with_its_base_run():
+    """By default the base run is stored and the analysis with it (kind ``sensitivity``); the numbers
+    are those of ``--no-store`` (the stored base run uses the same seed and chunks as the perturbed
+    runs: common random numbers hold), and the stored document gives back the printed table."""
+    from fundsvc.settings import get_settings
+    from fundsvc.store import Store
+    from fundsvc.store.stress_results import StressKind
+    from fundsvc.validation.sensitivity import Sensitivity
+
+    args = ["sensitivity", "quick", "--inputs", "loan_pd", "--paths", "400", "--json"]
+    stored = CliRunner().invoke(build_app(), args)
+    assert stored.exit_code == 0, stored.output
+    doc = json.loads(stored.stdout)
+    bare = json.loads(CliRunner().invoke(build_app(), [*args, "--no-store"]).stdout)
+    assert bare["run_id"] is None and isinstance(doc["run_id"], int)
+    assert doc["rows"] == bare["rows"]
+    with Store.open(get_settings(), upgrade=True) as store:
+        assert store.runs.get(doc["run_id"]).n_paths == 400
+        rec = store.stress_results.latest(doc["run_id"], StressKind.SENSITIVITY)
+        assert rec.name == "loan_pd" and rec.content["seed"] == 1 and rec.content["scenario"] == "quick"
+        table = Sensitivity.from_document(rec.content).table()
+    back = json.loads(json.dumps([{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                                  for r in table.to_dicts()]))
+    assert back == doc["rows"]
+
+
+def test_cli_run_option_attaches_the_analysis_to_a_stored_run():
+    """``--run RUN`` (the command the empty Sensitivity page names): the run's scenario, paths and seed
+    are the base and the analysis is stored with that run; with the run's own chunks (here 400 paths
+    in chunks of 50 ≥ 8 batches) the base figures are the run's headline estimates exactly."""
+    from fundsvc.settings import get_settings
+    from fundsvc.simulation.service import simulate_and_store
+    from fundsvc.store import Store
+    from fundsvc.store.stress_results import StressKind
+
+    with Store.open(get_settings(), upgrade=True) as store:
+        run_id = simulate_and_store(store, load_scenario(resolve_scenario("quick")), paths=400, seed=5,
+                                    chunk_size=50).run_id
+        heads = store.runs.load_table(run_id, "headlines")
+    res = CliRunner().invoke(build_app(), ["sensitivity", "--run", str(run_id), "--inputs", "loan_pd", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert (doc["run_id"], doc["paths"], doc["seed"]) == (run_id, 400, 5)
+    el = next(r for r in doc["rows"] if r["output"] == "banks EL (horizon)")
+    assert el["base"] == heads.filter(pl.col("figure") == "banks EL (horizon)")["estimate"][0]
+    with Store.open(get_settings(), upgrade=True) as store:
+        rec = store.stress_results.latest(run_id, StressKind.SENSITIVITY)
+    assert rec.content["base_is_run"] is True and rec.content["chunk_size"] == 50
+    bad = CliRunner().invoke(build_app(), ["sensitivity", "quick", "--run", str(run_id), "--paths", "500"])
+    assert bad.exit_code == 2
+    text = " ".join(bad.output.split())
+    assert "not both" in text and "drop --paths" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from rich.console import Console
 
@@ -35,3 +36,24 @@ def test_jcurve_trough_in_one_unit():
                             "jcurve_trough_date": [None, None], "p_loss": [0.2, 0.3], "irr_undefined": [0.0, 0.0]})
     out = _text(render_equity, summary)
     assert "谷底 (亿元)" in out and "-2.50" in out and "-0.03" in out
+
+
+def test_precision_table_shows_money_as_money():
+    """The Monte Carlo precision table showed banks' EL as "66364403.15×" (every figure that was not a
+    probability was printed as a multiple). Money rows now share one unit named in the row label."""
+    from fundsvc.cli.render import render_headlines
+    from fundsvc.simulation.uncertainty import headline_figures, headline_row
+
+    heads = {h.figure: h for h in headline_figures(["guidance"], ["banks"], ["city"])}
+    rng = np.random.default_rng(1)
+    rows = [headline_row(heads["guidance TVPI mean"], np.full(400, 1.5)),
+            headline_row(heads["guidance P(TVPI<1)"], (np.arange(400) < 100).astype(float)),
+            headline_row(heads["banks EL (horizon)"], np.full(400, 6.6364e7)),
+            headline_row(heads["banks VaR 99.9% (horizon)"], rng.uniform(2e8, 3.1e8, 400))]
+    assert [r["display"] for r in rows] == ["multiple", "percent", "money", "money"]
+    out = _text(render_headlines, pl.DataFrame(rows))
+    el = next(line for line in out.splitlines() if "banks EL" in line)
+    assert "banks EL (horizon) (亿元)" in el and "0.66 " in el and "[0.66, 0.66]" in el and "×" not in el
+    assert "1.50×" in out and "25.0%" in out
+    old = pl.DataFrame(rows).drop("display")  # a run stored before the column: kind from the name
+    assert "(亿元)" in _text(render_headlines, old)

@@ -53,7 +53,9 @@ def test_validate_missing_file(app, tmp_path):
 def test_scenarios_list_and_show(app):
     r = invoke(app, "scenarios", "list")
     assert r.exit_code == 0, r.output
-    assert "quick.toml" in r.output
+    lines = r.output.splitlines()
+    quick = next(i for i, line in enumerate(lines) if "│ quick " in line)  # the name `simulate` takes
+    assert "Quick test scenario" in lines[quick + 1] and "48" in lines[quick]  # its title below, its loans
     r = invoke(app, "scenarios", "show", "quick")
     assert r.exit_code == 0, r.output
     assert 'name = "quick"' in r.output

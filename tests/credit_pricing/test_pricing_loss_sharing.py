@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import integrate, stats
@@ -80,6 +82,19 @@ def test_beta_put_limits():
     assert beta_put(-1.0, 1.0, a, b) == 0.0
     assert beta_put(0.7, 0.0, a, b) == pytest.approx(0.7)  # no collateral
     assert beta_put(2.0, 1.0, a, b) == pytest.approx(2.0 - 0.4)  # strike above any value: K − a·E[X]
+
+
+def test_beta_put_by_hand_and_an_infinite_threshold():
+    """Uniform X (Beta(1, 1)): E[(0.5 − X)⁺] = ∫₀^½ (½ − x) dx = 1/8; E[(0.5 − 2X)⁺] = 1/16.
+
+    K = −inf (a pool cap far above p·EAD with a subnormal pool share p makes the threshold cap/p
+    infinite) pays 0 without a RuntimeWarning (hypothesis found pool_share 5e-324 giving inf·0).
+    """
+    assert beta_put(0.5, 1.0, 1.0, 1.0) == pytest.approx(0.125, rel=1e-12)
+    assert beta_put(0.5, 2.0, 1.0, 1.0) == pytest.approx(0.0625, rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert beta_put(np.array([-np.inf, 0.5]), 1.0, 1.0, 1.0).tolist() == pytest.approx([0.0, 0.125])
 
 
 def test_given_lgd_sharing_by_hand():

@@ -148,14 +148,3 @@ def test_validation_headlines_translated_and_formatted():
     verdicts = [t for w, t in _texts(page) if "backtest-verdicts" in w]
     assert verdicts == ["校准良好的样本: 回测通过", "误设定的样本: 回测未通过"]
     assert lint.problems(_texts(page), "zh", {"city-ip"}) == []
-
-
-def test_tornado_names_in_chinese():
-    import polars as pl
-
-    from dashboards.figures.validation import tornado_figure
-
-    rows = pl.DataFrame({"input": ["loan_pd"], "output": ["banks EL (horizon)"], "low": [1.0], "base": [2.0],
-                         "high": [3.0], "swing_se": [0.1], "rank": [1]})
-    fig = tornado_figure(rows, "banks EL (horizon)", "zh")
-    assert fig.layout.title.text == "敏感性龙卷风图 — 银行全期预期损失 EL" and list(fig.data[0].y) == ["贷款违约概率"]

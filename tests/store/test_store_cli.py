@@ -149,3 +149,24 @@ def test_runs_show_unknown_id(app, populated) -> None:
     result = invoke(app, "runs", "show", "999999", *options)
     assert result.exit_code == 2
     assert "no run with id 999999" in result.output
+
+
+def test_runs_show_prints_the_stored_equity_credit_link(app, options) -> None:
+    """A stored ``equity_credit_link`` table is shown by `runs show` (text and --json)."""
+    import json
+
+    from fundsvc.stress.link import EquityCreditLink
+
+    data_dir, url = options[1], options[3]
+    with Store.open(get_settings(data_dir=data_dir, database_url=url), upgrade=True) as store:
+        sid = store.scenarios.add("linked", "x = 1\n").id
+        rid = store.runs.create(sid, seed=1, n_paths=1000)
+        store.runs.mark_running(rid)
+        store.runs.complete(rid, {"equity_credit_link": EquityCreditLink(1000, 0.2431, 0.0307, 0.04, 0.0277).table()},
+                            {}, timings={})
+    result = invoke(app, "runs", "show", str(rid), *options)
+    assert result.exit_code == 0, result.output
+    for expected in ("Equity–credit link", "股债联动", "0.243 ± 0.031", "4.0% ± 2.8%", "5.0%"):
+        assert expected in result.output, expected
+    doc = json.loads(invoke(app, "runs", "show", str(rid), "--json", *options).output)
+    assert [r["figure"] for r in doc["equity_credit_link"]] == ["rank_correlation", "joint_tail"]

@@ -2,6 +2,7 @@
 exactly what it says, makes the headline figures worse, and the CLI reports changes with errors."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -94,3 +95,40 @@ def test_cli_stress_bad_input_exits_2_with_a_message(args, message):
     assert r.exit_code == 2
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_stress_table_text_at_80_columns():
+    """The table a user reads: figures not cut ("引导基金TVPI均…" before), probability changes in
+    percentage points, money in the one unit named in the title, multiples with two decimals."""
+    from fundsvc.formatting import fmt_pp
+
+    assert (fmt_pp(0.137), fmt_pp(-0.0004), fmt_pp(0.016, signed=False)) == ("+13.7 pp", "+0.0 pp", "1.6 pp")
+    r = CliRunner(env={"COLUMNS": "80"}).invoke(build_app(), ["stress", "quick", "--stress", "ipo_slowdown_2023",
+                                                             "--paths", "60", "--seed", "3", "--no-store"])
+    assert r.exit_code == 0, r.output
+    assert "…" not in r.output and max(len(line) for line in r.output.splitlines()[1:]) <= 80
+    assert "引导基金TVPI均值" in r.output and "money in 万元" in r.output
+    loss = next(line for line in r.output.splitlines() if "guidance P(loss)" in line)
+    assert re.search(r"[+-]\d+\.\d pp", loss), loss
+    mean = next(line for line in r.output.splitlines() if "guidance TVPI mean" in line)
+    assert re.search(r"\b\d\.\d\d×", mean) and not re.search(r"\d\.\d{3}×", mean), mean
+
+
+def test_reverse_stress_printout_formats_the_target():
+    """A bank target is money in one unit (was '1.316e+07'); a fund-loss target a percentage."""
+    from rich.console import Console
+
+    from fundsvc.cli.stress import _print_reverse
+    from fundsvc.stress.reverse import ReverseResult, Statistic, Target, TargetKind
+
+    checks = [{"label": "breaching path 突破路径", "shift_sigma": -2.0, "value": 1.316e7, "se": 4.2e5, "breached": True},
+              {"label": "less severe 较轻路径", "shift_sigma": -1.9, "value": 1.19e7, "se": 4.0e5, "breached": False}]
+    for kind, level, base, expect in ((TargetKind.BANK, 1.2e7, 8e6, ["1,316.00 万元", "42.00 万元", "1,200.00 万元"]),
+                                      (TargetKind.FUND_LOSS, 0.3, 0.05, ["30.0%", "5.0%"])):
+        target = Target(kind, "k", Statistic.MEDIAN, level, "target")
+        cs = checks if kind is TargetKind.BANK else [dict(c, value=0.31, se=0.02) for c in checks]
+        console = Console(width=80, record=True, color_system=None)
+        _print_reverse(console, ReverseResult(target, -2.0, 4, 8, 2.8, [], cs, base))
+        out = console.export_text()
+        assert all(e in out for e in expect), out
+        assert "e+" not in out

@@ -20,8 +20,17 @@ def test_results_round_trip_and_cascade(fresh_store):
     assert [r.name for r in repo.list(stored.run_id)] == ["gfc_2008", "fund-loss"]
     assert [r.id for r in repo.list(stored.run_id, StressKind.REVERSE)] == [b.id]
     assert repo.list(stored.run_id)[0].content == {"rows": [{"figure": "x", "change": -0.1}]}
+    # sensitivity analyses share the table, apart from the stress kinds; the newest one is the one shown
+    s1 = repo.add(stored.run_id, StressKind.SENSITIVITY, "loan_pd", {"step": 0.2, "rows": []})
+    s2 = repo.add(stored.run_id, StressKind.SENSITIVITY, "loan_pd,persistence", {"step": 0.1, "rows": [
+        {"input": "loan_pd", "output": "banks EL (horizon)", "elasticity": None}]})
+    assert [r.name for r in repo.list(stored.run_id)] == ["gfc_2008", "fund-loss"]
+    assert [r.id for r in repo.list(stored.run_id, StressKind.SENSITIVITY)] == [s1.id, s2.id]
+    assert repo.latest(stored.run_id, StressKind.SENSITIVITY).content["rows"][0]["elasticity"] is None
+    assert repo.latest(stored.run_id, StressKind.SENSITIVITY).id == s2.id
+    assert stored.run_id in repo.run_ids(StressKind.SENSITIVITY)
     fresh_store.runs.delete(stored.run_id, force=True)
-    assert repo.list(stored.run_id) == []
+    assert repo.list(stored.run_id) == [] and repo.latest(stored.run_id, StressKind.SENSITIVITY) is None
 
 
 def test_result_for_a_missing_run_is_refused(fresh_store):

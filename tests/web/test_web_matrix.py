@@ -55,6 +55,7 @@ PAGES_ALLOWED = {
     "funds": frozenset({"bureau", "fund_manager"}),
     "loans": frozenset({"bureau", "bank"}),
     "assessment": frozenset({"bureau"}), "stress": frozenset({"bureau"}), "validation": frozenset({"bureau"}),
+    "sensitivity": ALL,
 }
 
 LOAN = {"amount_cny": 5e6, "term_years": 3, "pd": 0.02, "ip_appraisal_cny": 12e6, "pool_share": 0.4,

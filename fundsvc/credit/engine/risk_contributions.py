@@ -153,13 +153,15 @@ def loan_capital(scenario: Scenario, loan: AchievementLoan, *, n_paths: int = 20
     if loan.loan_id not in model.book.loan_ids:
         raise InputError([Problem("<input>", "loan", f"loan '{loan.loan_id}' is not outstanding within the horizon")])
     from fundsvc.engine.conditioning import conditions_for
+    from fundsvc.engine.factor_lag import credit_view
 
     fg = TimeGrid.factor_grid(sc)
     conditions = conditions_for(sc, fg.n_steps, fg.steps_per_year)  # a stressed scenario's imposed market (issue 11)
     chunks = []
     for ch in chunk_plan(n_paths, chunk_size):
-        market = simulate_market(sc.market, ch.size, fg.n_steps, fg.steps_per_year,
-                                 stream(seed, ch.index, Component.FACTORS), conditions)
+        market = credit_view(simulate_market(sc.market, ch.size, fg.n_steps, fg.steps_per_year,
+                                             stream(seed, ch.index, Component.FACTORS), conditions),
+                             sc, seed, ch.index)
         chunks.append(simulate_credit_chunk(model, market, seed, ch.index, record_defaults=True))
     chunk = concat_chunks(chunks)
     tab = loss_contributions(model, chunk, level=level, basis=basis, window=window)

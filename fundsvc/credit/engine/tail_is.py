@@ -19,8 +19,11 @@ nothing else. The likelihood ratio is exact and simple:
 
     w = exp(−λ·Z + λ²/2),
 
-``m`` = the target mean of X (the scenario's own factor shift on C, if any). ``λ = 0`` is plain
-Monte Carlo (w ≡ 1).
+``m`` = the target mean of X: the scenario's own shifts (``[factor_shift]`` and
+``[[market_conditions]]`` of mode ``shift``, the one mechanism of
+:mod:`fundsvc.engine.conditioning`) and its credit factor lag, computed by running the same factor
+code on zero noise (:func:`mean_coordinates`). Imposed paths or means (modes ``path``/``mean``)
+make X degenerate and are refused. ``λ = 0`` is plain Monte Carlo (w ≡ 1).
 
 Estimators (n paths): ``P(A) = Σ w·1_A / n`` with SE ``sd(w·1_A)/√n``; VaR/ES of the bank's loss
 over the horizon from the weighted sample (:func:`fundsvc.metrics.risk.weighted_var` /
@@ -37,12 +40,14 @@ import numpy as np
 
 from fundsvc.credit.engine.compile import compile_credit
 from fundsvc.credit.engine.kernel import simulate_credit_chunk
-from fundsvc.engine.factor_shift import apply_factor_shift, shift_path
+from fundsvc.engine.conditioning import conditions_for
+from fundsvc.engine.factor_lag import credit_view
 from fundsvc.engine.factors import MarketPaths, simulate_market
 from fundsvc.engine.sampling import Component, chunk_plan, stream
 from fundsvc.metrics.risk import weighted_es, weighted_var
 
-__all__ = ["TailEstimate", "TailRun", "annual_cycle_covariance", "credit_tail_run", "loss_direction"]
+__all__ = ["TailEstimate", "TailRun", "annual_cycle_covariance", "credit_tail_run", "loss_direction",
+           "mean_coordinates"]
 
 FACTOR_STEPS_PER_YEAR = 4
 #: Chunk indices of the pilot run start here (independent of the main run's streams).
@@ -64,12 +69,12 @@ def annual_cycle_covariance(persistence_per_year: float, n_years: int, k: int = 
 @dataclass(frozen=True)
 class FactorLaw:
     """Covariance pieces of X = (C, e) on the credit grid: ``sigma`` (T, T), ``resid`` (K, K),
-    ``beta`` (K,) loadings, ``target_c`` (T,) the target mean of C."""
+    ``beta`` (K,) loadings, ``target`` (T, 1 + K) the target mean of X (column 0 = C)."""
 
     sigma: np.ndarray
     resid: np.ndarray
     beta: np.ndarray
-    target_c: np.ndarray
+    target: np.ndarray
 
     def gamma_times(self, g: np.ndarray) -> np.ndarray:
         """``Γ·g`` for ``g`` of shape (T, 1 + K) (column 0 = C, then the sectors' residuals)."""
@@ -80,9 +85,7 @@ class FactorLaw:
 
     def coordinates(self, m: MarketPaths, n_years: int) -> np.ndarray:
         """X − m per path, shape (n_paths, T, 1 + K)."""
-        c = m.tech_cycle[:, :n_years]
-        e = (m.sector[:, :n_years, :] - c[:, :, None] * self.beta) / np.sqrt(1.0 - self.beta**2)
-        return np.concatenate([(c - self.target_c[None, :n_years])[:, :, None], e], axis=2)
+        return _raw_coordinates(m, self.beta, n_years) - self.target[None, :n_years]
 
     def shifted(self, m: MarketPaths, shift: np.ndarray) -> MarketPaths:
         """``m`` with X moved by ``shift`` (T, 1 + K) on its first T steps."""
@@ -94,14 +97,49 @@ class FactorLaw:
         return replace(m, tech_cycle=m.tech_cycle + dc[None, :], sector=m.sector + ds[None, :, :])
 
 
+def _raw_coordinates(m: MarketPaths, beta: np.ndarray, n_years: int) -> np.ndarray:
+    """(C, e) per path, shape (n_paths, n_years, 1 + K); ``e = (s − β·C)/√(1 − β²)``."""
+    c = m.tech_cycle[:, :n_years]
+    e = (m.sector[:, :n_years, :] - c[:, :, None] * beta) / np.sqrt(1.0 - beta**2)
+    return np.concatenate([c[:, :, None], e], axis=2)
+
+
+class _ZeroNoise:
+    """A stand-in generator whose normals are 0 (uniforms 0.5): the factor code run on it gives
+    the factors' mean paths, since they are affine in the normals."""
+
+    def standard_normal(self, size):
+        return np.zeros(size)
+
+    def random(self, size):
+        return np.full(size, 0.5)
+
+
+def _conditions(scenario):
+    """The scenario's imposed shifts on the factor grid; refuses imposed paths and means."""
+    cond = conditions_for(scenario, FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years, FACTOR_STEPS_PER_YEAR)
+    if cond is not None and cond.rows is not None:
+        from fundsvc.errors import InputError, Problem
+
+        raise InputError([Problem("<input>", "market_conditions",
+                                  "importance sampling supports imposed shifts only, not imposed paths or means")])
+    return cond
+
+
+def mean_coordinates(scenario, n_years: int) -> np.ndarray:
+    """Mean of X = (C, e) on the annual credit grid under the scenario's law, (n_years, 1 + K)."""
+    mk = scenario.market
+    beta = np.array([mk.tech_cycle_loading[s] for s in mk.sectors])
+    m = _market(scenario, 1, 0, 0, rng=_ZeroNoise())
+    return _raw_coordinates(m, beta, n_years)[0]
+
+
 def _law(scenario, n_years: int) -> FactorLaw:
     mk = scenario.market
     k = len(mk.sectors)
     resid = np.eye(k) if mk.residual_correlation is None else np.asarray(mk.residual_correlation, float)
     beta = np.array([mk.tech_cycle_loading[s] for s in mk.sectors])
-    own = scenario.factor_shift
-    target = shift_path(own, n_years, 1, mk.persistence) if own is not None else np.zeros(n_years)
-    return FactorLaw(annual_cycle_covariance(mk.persistence, n_years), resid, beta, target)
+    return FactorLaw(annual_cycle_covariance(mk.persistence, n_years), resid, beta, mean_coordinates(scenario, n_years))
 
 
 @dataclass(frozen=True)
@@ -159,16 +197,28 @@ class TailRun:
                 TailEstimate(e, float(np.std(be, ddof=1) / np.sqrt(k))))
 
 
-def _market(scenario, size: int, seed: int, index: int) -> MarketPaths:
-    mq = simulate_market(scenario.market, size, FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years,
-                         FACTOR_STEPS_PER_YEAR, stream(seed, index, Component.FACTORS))
-    return apply_factor_shift(mq.annual(), scenario.factor_shift, scenario.market.tech_cycle_loading)
+def _market(scenario, size: int, seed: int, index: int, conditions=False, rng=None) -> MarketPaths:
+    """The credit side's annual factors of chunk ``index``, as a run draws them: the scenario's
+    imposed shifts (``conditions``; False: compile them here), then its credit factor lag.
+    ``rng`` replaces the chunk's streams (both the factors' and the lag's) when given."""
+    cond = _conditions(scenario) if conditions is False else conditions
+    n = FACTOR_STEPS_PER_YEAR * scenario.simulation.horizon_years
+    mq = simulate_market(scenario.market, size, n, FACTOR_STEPS_PER_YEAR,
+                         stream(seed, index, Component.FACTORS) if rng is None else rng, cond)
+    if rng is not None and scenario.market.credit_factor_lag_years:
+        from fundsvc.engine.factor_lag import lag_factors
+
+        mq = lag_factors(mq, scenario.market.credit_factor_lag_years * FACTOR_STEPS_PER_YEAR, scenario.market, rng)
+    else:
+        mq = credit_view(mq, scenario, seed, index)
+    return mq.annual()
 
 
-def loss_direction(scenario, model, law: FactorLaw, years: int, n_pilot: int, seed: int) -> np.ndarray:
+def loss_direction(scenario, model, law: FactorLaw, years: int, n_pilot: int, seed: int,
+                   conditions=False) -> np.ndarray:
     """Direction ``g`` (years, 1 + K): least-squares coefficients of the banks' horizon loss on the
     factor coordinates of the first ``years`` years, from ``n_pilot`` plain paths."""
-    m = _market(scenario, n_pilot, seed, PILOT_CHUNK_OFFSET)
+    m = _market(scenario, n_pilot, seed, PILOT_CHUNK_OFFSET, conditions)
     loss = simulate_credit_chunk(model, m, seed, PILOT_CHUNK_OFFSET).bank_loss.sum(axis=(1, 2))
     x = law.coordinates(m, years).reshape(n_pilot, -1)
     x1 = np.concatenate([np.ones((n_pilot, 1)), x], axis=1)
@@ -193,16 +243,17 @@ def credit_tail_run(scenario, n_paths: int, seed: int, *, lam: float = 0.0, year
     if model.steps_per_year != 1:
         raise ValueError("importance sampling needs the annual credit grid (credit_time_step = 'year')")
     years = int(min(max(years, 1), model.n_steps))
+    cond = _conditions(scenario)
     law = _law(scenario, model.n_steps)
     shift, sd, g = None, 1.0, None
     if lam:
-        g = loss_direction(scenario, model, law, years, n_pilot, seed)
+        g = loss_direction(scenario, model, law, years, n_pilot, seed, cond)
         gamma_g = law.gamma_times(_pad(g, model.n_steps))  # the shift reaches past the window through Σ
         sd = float(np.sqrt(np.sum(_pad(g, model.n_steps) * gamma_g)))
         shift = float(lam) * gamma_g / sd
     loss, dep, w = [], [], []
     for ch in chunk_plan(n_paths, chunk_size):
-        m = _market(scenario, ch.size, seed, ch.index)
+        m = _market(scenario, ch.size, seed, ch.index, cond)
         if shift is not None:
             m = law.shifted(m, shift)
         c = simulate_credit_chunk(model, m, seed, ch.index)

@@ -134,11 +134,13 @@ def beta_put(strike, scale, alpha: float, beta: float):
     k = np.asarray(strike, dtype=float)
     a = np.asarray(scale, dtype=float)
     k, a = np.broadcast_arrays(k, a)
+    positive = k > 0
+    k = np.where(positive, k, 0.0)  # the payoff is 0 there; 0 also keeps K = −inf (an infinite threshold) finite
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # a tiny scale: k/a → inf, clipped to 1
         x = np.where(a > 0, np.clip(k / np.where(a > 0, a, 1.0), 0.0, 1.0), 1.0)
     mean = alpha / (alpha + beta)
     out = k * betainc(alpha, beta, x) - a * mean * betainc(alpha + 1.0, beta, x)
-    return np.where(k > 0, np.maximum(out, 0.0), 0.0)
+    return np.where(positive, np.maximum(out, 0.0), 0.0)
 
 
 def _coverage(terms: RecoveryTerms, ead_cny: np.ndarray) -> np.ndarray:
