@@ -102,6 +102,13 @@ class RunSteps:
         self._emit(after, self._offsets[stage] + MERGE_WEIGHTS[stage] * fraction)
 
 
+MIN_PARALLEL_PATHS = 20_000
+"""Below this many paths a run stays in this process by default (:func:`default_workers`):
+starting spawned workers (imports, unpickling the compiled scenario) costs a few seconds, about
+what one 10,000-path chunk of the baseline takes to simulate (measured on a 2-core machine,
+see the store note of issue 17)."""
+
+
 def default_workers(paths: int, chunk_size: int, *, cpus: int | None = None) -> int:
     """Worker processes to use when the caller did not choose (the CLI's ``--workers`` default).
 
