@@ -16,6 +16,7 @@ styles the Bootstrap class names the components use; pass ``external_stylesheets
 from __future__ import annotations
 
 import importlib
+import inspect
 import io
 import logging
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from dashboards.data import DashboardData
 from dashboards.i18n import DEFAULT_LANG, norm_lang, t
 from dashboards.pages import PAGES
+from dashboards.urlstate import ENTITY, entity_of, query, with_params
 from fundsvc.errors import FundsvcError, NotFoundError
 from fundsvc.service.policy import Forbidden, page_visible
 
@@ -44,9 +46,10 @@ def _page_module(name: str):
 
 def _nav(pathname: str, lang: str, search: str = "", data: DashboardData | None = None):
     """Page links the signed-in role may open; they carry the URL's query (run, language) so a
-    page switch keeps the view."""
+    page switch keeps the view — but not the entity, which belongs to the page it was chosen on."""
     principal = data.principal if data is not None else None
-    return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path + (search or ""), active=(pathname or "/") == path,
+    search = with_params(search, **{ENTITY: None})
+    return [dbc.NavItem(dbc.NavLink(t(key, lang), href=path + search, active=(pathname or "/") == path,
                                     id=f"nav-{module}"))
             for path, module, key in PAGES if principal is None or page_visible(principal, module)]
 
@@ -97,8 +100,13 @@ def _shell(data: DashboardData, served: bool = False):
     return layout
 
 
-def render_page(data: DashboardData, pathname: str | None, run_id: int | None, lang: str, app=None):
-    """The page for ``pathname`` (what the router callback returns; also used by the benchmark)."""
+def render_page(data: DashboardData, pathname: str | None, run_id: int | None, lang: str, app=None,
+                entity: str | None = None):
+    """The page for ``pathname`` (what the router callback returns; also used by the benchmark).
+
+    ``entity``: the entity the URL names (``?entity=``); pages with an entity selector show it
+    when the caller may see it, else their default (:func:`dashboards.urlstate.pick_entity`).
+    """
     lang = norm_lang(lang).value
     module = next((m for path, m, _ in PAGES if path == (pathname or "/")), None)
     if module is None:
@@ -116,6 +124,8 @@ def render_page(data: DashboardData, pathname: str | None, run_id: int | None, l
                          id="no-runs")
     custom = getattr(app, "fundsvc_page_layouts", {}) if app is not None else {}
     build = custom.get(module, _page_module(module).layout)
+    if entity is not None and "entity" in inspect.signature(build).parameters:
+        return build(data, run_id, lang, entity=entity)
     return build(data, run_id, lang)
 
 
@@ -233,27 +243,31 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
 
     app.fundsvc_warm_up = warm_up
 
-    @app.callback(Output("lang", "data"), Input("lang-toggle", "n_clicks"), State("lang", "data"),
-                  prevent_initial_call=True)
-    def _toggle(n, lang):
-        return "zh" if norm_lang(lang).value == "en" else "en"
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("lang-toggle", "n_clicks"),
+                  State("lang", "data"), State("url", "search"), prevent_initial_call=True)
+    def _toggle(n, lang, search):
+        """The toggle changes the URL's language; the page follows the URL (:func:`_url_state`)."""
+        return with_params(search, lang="zh" if norm_lang(lang).value == "en" else "en")
 
     @app.callback(Output("url", "search"), Output("run-select", "value"), Output("lang", "data", allow_duplicate=True),
                   Input("url", "search"), Input("run-select", "value"), Input("lang", "data"),
                   State("run-select", "options"), prevent_initial_call="initial_duplicate")
     def _url_state(search, run_id, lang, options):
-        """Run and language live in the URL (``?run=3&lang=en``): a link opens the same view."""
-        from urllib.parse import parse_qs, urlencode
-
+        """Run and language live in the URL (``?run=3&lang=en``): a link opens the same view.
+        Other keys of the query (the page's ``entity``) are kept."""
+        q = query(search)
+        url_lang = q.get("lang") if q.get("lang") in ("zh", "en") else None
         if ctx.triggered_id in (None, "url"):
-            q = parse_qs((search or "").lstrip("?"))
             valid = {o["value"] for o in options or []}
-            want_run = next((int(v) for v in q.get("run", []) if v.isdigit() and int(v) in valid), None)
-            want_lang = next((v for v in q.get("lang", []) if v in ("zh", "en")), None)
+            v = q.get("run", "")
+            want_run = int(v) if v.isdigit() and int(v) in valid else None
             return (no_update, want_run if want_run is not None and want_run != run_id else no_update,
-                    want_lang if want_lang is not None and want_lang != lang else no_update)
-        params = {k: v for k, v in (("run", run_id), ("lang", norm_lang(lang).value)) if v is not None}
-        new = "?" + urlencode(params)
+                    url_lang if url_lang is not None and url_lang != lang else no_update)
+        if ctx.triggered_id == "lang" and url_lang is not None and url_lang != lang:
+            # the language the tab remembered (session storage) arrives after the URL was read:
+            # a link's language wins (the toggle changes the URL, not the store)
+            return no_update, no_update, url_lang
+        new = with_params(search, run=run_id, lang=url_lang or norm_lang(lang).value)
         return (new if new != (search or "") else no_update), no_update, no_update
 
     @app.callback(Output("navbar-collapse", "is_open"), Input("navbar-toggler", "n_clicks"),
@@ -269,9 +283,9 @@ def create_app(store_factory: Callable[[], object] | None = None, settings=None,
         return _nav(pathname, lang, search, data), t("app_title", lang), t("lang_toggle", lang), t("run", lang)
 
     @app.callback(Output("page-content", "children"), Input("url", "pathname"), Input("run-select", "value"),
-                  Input("lang", "data"))
-    def _router(pathname, run_id, lang):
-        page = render_page(data, pathname, run_id, lang, app)
+                  Input("lang", "data"), State("url", "search"))
+    def _router(pathname, run_id, lang, search):
+        page = render_page(data, pathname, run_id, lang, app, entity=entity_of(search))
         if run_id is not None and prefetch:
             app.fundsvc_assessments.prefetch(run_id)
         return page

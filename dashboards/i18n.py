@@ -38,10 +38,10 @@ TEXT: dict[str, tuple[str, str]] = {
                     "No stress results for this run. Create them with `fundsvc stress SCENARIO --all` "
                     "(stored with the base run)."),
     "link_note": (("每条路径上引导基金净亏损与信贷总损失的关系:秩相关(相互独立时为 0)与联合尾部概率(相互独立时为 5%),"
-                   "均附蒙特卡洛标准误;信贷因子滞后见情景字段 market.credit_factor_lag_years。"),
+                   "均附蒙特卡洛标准误;信贷因子滞后见情景字段 `market.credit_factor_lag_years`。"),
                   ("How the guidance fund's net loss and the total credit loss move together over the paths: rank "
                    "correlation (0 if independent) and joint tail probability (5 % if independent), with Monte Carlo "
-                   "standard errors; the credit factor lag is the scenario field market.credit_factor_lag_years.")),
+                   "standard errors; the credit factor lag is the scenario field `market.credit_factor_lag_years`.")),
     "stress_crn": ("与基准运行使用相同随机数(共同随机数);变化及其蒙特卡洛标准误。",
                    "Same random numbers as the base run (common random numbers); change and its Monte Carlo standard error."),
     "stress_sources": ("数据来源", "Sources"),
@@ -57,6 +57,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "reverse_path": ("最可能的科技周期路径(标准差)", "Most likely tech-cycle path (standard deviations)"),
     "reverse_quarter": ("季度", "quarter"),
     "reverse_checks": ("模拟验证", "Checked by simulation"),
+    "reverse_window": ("第 {a}–{b} 季度", "quarters {a}–{b}"),
+    "reverse_base": ("基准", "base"),
+    "reverse_breaching": ("突破路径", "breaching path"),
+    "reverse_less_severe": ("较轻路径", "less severe path"),
+    "reverse_check_path": ("路径", "Path"),
+    "reverse_shift": ("科技周期下移(σ)", "Tech-cycle shift (σ)"),
+    "reverse_value": ("目标值", "Target value"),
+    "reverse_breached": ("是否突破", "Breached"),
     "nav_validation": ("模型验证", "Validation"),
     "mc_precision": ("蒙特卡洛精度(95%区间)", "Monte Carlo precision (95% intervals)"),
     "mc_precision_note": ("每个核心指标的估计值、95%置信区间、相对半宽与所用路径数。",

@@ -41,6 +41,7 @@ def simulate(
     depletion_target: float | None = None,
     dask_address: str | None = None,
     precision: float | None = None,
+    steps=None,
 ) -> SimulationResult:
     """Simulate a scenario's guidance fund, sub-funds, loans and pools jointly.
 
@@ -59,6 +60,9 @@ def simulate(
     workers : int, optional
         Processes for the process executor.
     progress : callable(done_chunks, total_chunks), optional
+    steps : callable(stage, fraction), optional
+        Finer progress: the stage running next and the fraction of the run's work done, also
+        within a chunk (:data:`fundsvc.simulation.runner.StepProgress`).
     depletion_target : float, optional
         Also size each pool for P(depletion within the horizon) <= target.
     dask_address : str, optional
@@ -90,4 +94,4 @@ def simulate(
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size,
                            executor=Executor.DASK if dask_address else executor, workers=workers,
                            depletion_target=depletion_target, dask_address=dask_address, precision=precision)
-    return run_simulation(compile_scenario(s), spec, progress=progress)
+    return run_simulation(compile_scenario(s), spec, progress=progress, steps=steps)

@@ -20,7 +20,7 @@ from models.common import Sector
 from models.credit import LoanProduct, Party
 from models.venture import FundStage, Stage
 
-__all__ = ["CODES", "COLUMNS", "column_label", "is_code", "label"]
+__all__ = ["CODES", "COLUMNS", "FIGURES", "column_label", "figure_label", "is_code", "label", "reverse_target_label"]
 
 # code: (zh, en)
 CODES: dict[str, tuple[str, str]] = {
@@ -108,6 +108,9 @@ CODES: dict[str, tuple[str, str]] = {
     "pit_uniformity": ("PIT 均匀性(卡方检验)", "PIT uniformity (chi-square)"),
     "coverage_90": ("落入模拟 90% 区间的比例", "Inside the simulated 90 % band"),
     "pass": ("通过", "pass"), "fail": ("未通过", "FAIL"),
+    # bundled backtest histories (dashboards' validation page)
+    "backtest_loans_pass": ("校准良好的样本", "Well-calibrated history"),
+    "backtest_loans_fail": ("误设定的样本", "Mis-specified history"),
     # sensitivity (fundsvc.validation.sensitivity): inputs moved one at a time, and the outputs' measures
     "loan_pd": ("贷款违约概率 PD", "Loan PD"), "tech_cycle_loading": ("科技周期因子载荷", "Tech-cycle loading"),
     "persistence": ("市场因子持续性", "Market-factor persistence"), "pool_funding": ("资金池初始资金", "Pool funding"),
@@ -117,6 +120,24 @@ CODES: dict[str, tuple[str, str]] = {
     "p_depleted": ("耗尽概率", "P(depleted)"), "p_cover_refused": ("代偿拒付/减付概率", "P(cover refused or reduced)"),
     "paired batch means": ("配对批均值", "paired batch means"),
     "unpaired (conservative)": ("非配对(偏保守)", "unpaired (conservative)"),
+}
+
+# headline figures of a run (fundsvc.simulation.uncertainty.headline_figures)
+FIGURES: dict[str, tuple[str, str]] = {
+    "guidance TVPI mean": ("引导基金 TVPI 均值", "Guidance fund TVPI, mean"),
+    "guidance TVPI P50": ("引导基金 TVPI 中位数", "Guidance fund TVPI, median"),
+    "guidance P(TVPI<1)": ("引导基金亏损概率(TVPI<1)", "Guidance fund P(TVPI < 1)"),
+    "banks EL (horizon)": ("银行全期预期损失 EL", "Banks' expected loss (horizon)"),
+    "banks VaR 99.9% (horizon)": ("银行全期 VaR 99.9%", "Banks' VaR 99.9% (horizon)"),
+}
+_POOL_FIGURE = re.compile(r"^pool[: ](?P<id>\S+) P\((?P<what>depleted|cover refused)\)$")
+_POOL_WHAT = {"depleted": ("耗尽概率", "P(depleted)"), "cover refused": ("拒付/减付概率", "P(claim refused or reduced)")}
+
+# targets of a reverse stress (fundsvc.stress.reverse.Target.key)
+_REVERSE: dict[str, tuple[str, str]] = {
+    "guidance_loss_ratio": ("引导基金容亏率(中位数)", "Guidance fund loss ratio (median)"),
+    "depleted": ("资金池 {id} 耗尽概率", "P(pool {id} depleted)"),
+    "loss": ("银行 {id} 全期损失(中位数)", "Bank {id} loss over the horizon (median)"),
 }
 
 # stored column name: (zh, en); statistic suffixes handled by column_label
@@ -199,6 +220,10 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "p_value": ("p 值", "p-value"), "result": ("结论", "Result"), "loans": ("笔数", "Loans"),
     "defaults": ("违约笔数", "Defaults"), "pd": ("违约概率 PD", "PD"), "default_rate": ("实际违约率", "Default rate"),
     "p_binomial": ("二项检验 p 值", "Binomial p"), "p_jeffreys": ("Jeffreys 检验 p 值", "Jeffreys p"),
+    "tape": ("样本", "History"), "passed": ("通过", "Passed"), "grades_failing": ("未通过的等级数", "Grades failing"),
+    "lgd_p_value": ("违约损失率检验 p 值", "LGD test p-value"),
+    # headline precision (validation page)
+    "figure": ("指标", "Figure"), "estimate": ("估计值", "Estimate"), "rel_half_width": ("相对半宽", "Relative half-width"),
 }
 
 _STATS: dict[str, tuple[str, str]] = {
@@ -227,6 +252,27 @@ def label(code: str, lang: str = "zh") -> str:
     if code.startswith("cost_"):  # per-pool fiscal cost component of the exposure table
         return f"{_pick(CODES['pool'], lang)} {code[5:]} {_pick(CODES['fiscal_cost_cny'], lang)}"
     return code
+
+
+def figure_label(figure: str, lang: str = "zh") -> str:
+    """Label of a headline figure name (``guidance TVPI mean``, ``pool city-ip P(depleted)`` …);
+    unknown names unchanged."""
+    if figure in FIGURES:
+        return _pick(FIGURES[figure], lang)
+    m = _POOL_FIGURE.match(str(figure))
+    if m:
+        what = _pick(_POOL_WHAT[m.group("what")], lang)
+        return f"{_pick(CODES['pool'], lang)} {m.group('id')} {what}"
+    return figure
+
+
+def reverse_target_label(key: str, lang: str = "zh") -> str | None:
+    """Label of a reverse-stress target key (``guidance_loss_ratio``, ``depleted:pool:ID``,
+    ``loss:bank:NAME``); None when unknown."""
+    head, _, rest = str(key).partition(":")
+    if head not in _REVERSE:
+        return None
+    return _pick(_REVERSE[head], lang).format(id=rest.partition(":")[2])
 
 
 def is_code(text: str) -> bool:

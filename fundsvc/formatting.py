@@ -36,11 +36,13 @@ __all__ = [
     "DASH",
     "INDICATOR_KINDS",
     "KINDS",
+    "UNIT_KINDS",
     "Kind",
     "MoneyUnit",
     "NotMeaningful",
     "column_kind",
     "display_frame",
+    "figure_kind",
     "fmt",
     "fmt_count",
     "fmt_date",
@@ -268,6 +270,9 @@ KINDS: dict[str, Kind] = {
     "relative_step": Kind.PERCENT,  # sensitivity: relative change of each input
     # backtests
     "pd": Kind.PERCENT, "default_rate": Kind.PERCENT, "loans": Kind.COUNT, "defaults": Kind.COUNT,
+    "grades_failing": Kind.COUNT, "lgd_p_value": Kind.NUMBER,
+    # headline precision and stress results
+    "rel_half_width": Kind.PERCENT, "shift_sigma": Kind.NUMBER,
 }
 
 INDICATOR_KINDS: dict[str, Kind] = {
@@ -294,6 +299,24 @@ INDICATOR_KINDS: dict[str, Kind] = {
     "var_999_horizon": Kind.MONEY, "p_cover_refused": Kind.PERCENT,
 }
 """Kind of the value in a row, by the row's indicator / measure / key code (``_cny`` suffix: money)."""
+
+UNIT_KINDS: dict[str, Kind] = {"x": Kind.MULTIPLE, "share": Kind.PERCENT, "CNY": Kind.MONEY}
+"""Kind of a stored ``unit`` field (stress results, :mod:`fundsvc.stress.headline`)."""
+
+
+def figure_kind(figure: str) -> Kind:
+    """Kind of a headline figure or reverse-stress target by its name or key: a probability
+    (``P(…)``, ``depleted:…``) or ratio is a percentage, TVPI a multiple, a loss / EL / VaR money
+    (CNY); anything else a plain number."""
+    f = str(figure)
+    if f.startswith(("depleted:", "guidance_loss_ratio")) or "P(" in f:
+        return Kind.PERCENT
+    if "TVPI" in f:
+        return Kind.MULTIPLE
+    if f.startswith("loss:") or re.search(r"\b(EL|VaR|ES|loss|payouts)\b", f):
+        return Kind.MONEY
+    return Kind.NUMBER
+
 
 _PCT_SUFFIX = re.compile(r"^(?P<base>.+?)_(?:p\d{1,2}|mean|median|se|lo|hi|mean_se)$")
 
@@ -382,11 +405,13 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
       ``metric``), the statistic columns (``value``, ``mean``, ``p50`` …) take the row's kind
       from :func:`row_kind` when it is known; the money unit then goes into the key cell;
     * ``translate(code, lang)`` (the catalogue) is applied to text cells of code columns;
-    * ``row_kinds`` (one per row) gives every numeric cell of a row its kind explicitly.
+    * ``row_kinds`` (one per row) gives every numeric cell of a row its kind explicitly, except in
+      the columns named in ``kinds`` (e.g. a count of paths beside a row's estimate).
     """
     import polars as pl
 
     kinds = dict(kinds or {})
+    fixed = set(kinds)  # columns whose kind the caller gave: row kinds do not override them
     for c, d in frame.schema.items():
         kinds.setdefault(c, column_kind(c, d))
     key_col = next((c for c in _ROW_KEYS if c in frame.columns and frame.schema[c] == pl.Utf8), None)
@@ -399,7 +424,8 @@ def display_frame(frame: pl.DataFrame, *, lang: str = "zh", kinds: dict[str, Kin
         ks = []
         for c, d in frame.schema.items():
             k = kinds[c]
-            if row_kinds[i] is not None and d.is_numeric() and (explicit or (key_col and _STAT_COLUMNS.match(c))):
+            if row_kinds[i] is not None and d.is_numeric() and c not in fixed and \
+                    (explicit or (key_col and _STAT_COLUMNS.match(c))):
                 k = row_kinds[i]
             ks.append(k)
         cell_kinds.append(tuple(ks))

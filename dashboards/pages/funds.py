@@ -11,6 +11,7 @@ from dashboards.components import export_buttons, fmt_mult, fmt_pct, graph, grid
 from dashboards.derive import allocation_table, entity_names
 from dashboards.figures import concentration_figure, fan_figure, pacing_figure, whatif_figure
 from dashboards.i18n import t
+from dashboards.urlstate import pick_entity, register_entity_url
 from dashboards.whatif import BaseRun, WhatIf, WhatIfJobs
 from fundsvc.simulation.registry import TableName
 
@@ -27,13 +28,26 @@ def _summary_grid(summary: pl.DataFrame, names: dict[str, str], lang: str):
     return grid("subfund-grid", shown, headers={"name": t("entity", lang), "entity": t("fund_id", lang)}, lang=lang)
 
 
-def layout(data, run_id: int, lang: str):
+def _entities(summary: pl.DataFrame) -> list[str]:
+    """Entities of the (caller-filtered) equity summary: the dropdown's choices."""
+    return summary["entity"].to_list() if summary.height else ["guidance"]
+
+
+def chosen_entity(data, run_id: int, requested: str | None) -> str:
+    """``requested`` (from the URL or the dropdown) when the caller may see it, else the guidance
+    fund (or the first entity shown)."""
+    entities = _entities(data.table(run_id, TableName.EQUITY_SUMMARY))
+    return pick_entity(requested, entities, "guidance" if "guidance" in entities else entities[0])
+
+
+def layout(data, run_id: int, lang: str, entity: str | None = None):
     summary = data.table(run_id, TableName.EQUITY_SUMMARY)
     fans = data.table(run_id, TableName.EQUITY_FANS)
     pacing = data.table(run_id, TableName.EQUITY_PACING)
     scenario = data.scenario(run_id)
     names = entity_names(scenario, lang)
-    entities = summary["entity"].to_list() if summary.height else ["guidance"]
+    entities = _entities(summary)
+    entity = chosen_entity(data, run_id, entity)
     alloc = allocation_table(scenario)
     whatif = _whatif_panel(scenario, lang)
     return html.Div([
@@ -41,12 +55,12 @@ def layout(data, run_id: int, lang: str):
         section(t("subfund_table", lang), _summary_grid(summary, names, lang), export_buttons("equity_summary", lang)),
         dbc.Row([dbc.Col(html.Label(t("entity", lang)), width="auto"),
                  dbc.Col(dcc.Dropdown(id="funds-entity", options=[{"label": names.get(e, e), "value": e} for e in entities],
-                                      value="guidance", clearable=False), md=4)], className="mb-2 align-items-center"),
+                                      value=entity, clearable=False), md=4)], className="mb-2 align-items-center"),
         dbc.Row([
-            dbc.Col(graph("funds-jcurve", fan_figure(fans, "guidance", "cum_net_cash_flow", lang)), lg=6),
-            dbc.Col(graph("funds-nav", fan_figure(fans, "guidance", "nav", lang)), lg=6),
+            dbc.Col(graph("funds-jcurve", fan_figure(fans, entity, "cum_net_cash_flow", lang)), lg=6),
+            dbc.Col(graph("funds-nav", fan_figure(fans, entity, "nav", lang)), lg=6),
         ]),
-        graph("funds-pacing", pacing_figure(pacing, "guidance", lang)),
+        graph("funds-pacing", pacing_figure(pacing, entity, lang)),
         export_buttons("equity_pacing", lang),
         dbc.Row([
             dbc.Col(graph("funds-sector", concentration_figure(alloc, "sector", lang)), lg=6),
@@ -92,9 +106,12 @@ def register(app, data, jobs) -> None:
     def _entity(entity, run_id, lang):
         if not entity or run_id is None:
             return no_update, no_update, no_update
+        entity = chosen_entity(data, run_id, entity)  # a value the caller may not see: the default
         fans = data.table(run_id, TableName.EQUITY_FANS)
         return (fan_figure(fans, entity, "cum_net_cash_flow", lang), fan_figure(fans, entity, "nav", lang),
                 pacing_figure(data.table(run_id, TableName.EQUITY_PACING), entity, lang))
+
+    register_entity_url(app, "funds-entity")
 
     whatifs = WhatIfJobs()
     app.fundsvc_whatifs = whatifs

@@ -6,11 +6,12 @@ from typing import Any
 
 import dash_bootstrap_components as dbc
 import polars as pl
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
 from dashboards.components import export_buttons, fmt_cny, fmt_pct, graph, grid, section
 from dashboards.figures import loss_distribution_figure
 from dashboards.i18n import code_label, t
+from dashboards.urlstate import pick_entity, register_entity_url
 from fundsvc.errors import FundsvcError
 from fundsvc.simulation.registry import TableName
 from models.common import WAN
@@ -187,14 +188,26 @@ def _form(scenario, lang: str):
     ], className="pricing-form"), d
 
 
-def layout(data, run_id: int, lang: str):
+def _entities(measures: pl.DataFrame) -> list[str]:
+    """Entities of the (caller-filtered) loss measures: the dropdown's choices."""
+    return measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
+
+
+def chosen_entity(data, run_id: int, requested: str | None) -> str:
+    """``requested`` (from the URL or the dropdown) when the caller may see it, else all banks
+    (or the first entity shown)."""
+    entities = _entities(data.table(run_id, TableName.CREDIT_LOSS_MEASURES))
+    return pick_entity(requested, entities, "banks" if "banks" in entities else (entities[0] if entities else "banks"))
+
+
+def layout(data, run_id: int, lang: str, entity: str | None = None):
     scenario = data.scenario(run_id)
     form, values = _form(scenario, lang)
     result, error = price(values, scenario)
     reliable = at_simulated_reliability(values, scenario, data.table(run_id, TableName.CREDIT_COVER_RELIABILITY))
     measures = data.table(run_id, TableName.CREDIT_LOSS_MEASURES)
-    entities = measures["entity"].unique(maintain_order=True).to_list() if measures.height else []
-    entity = "banks" if "banks" in entities else (entities[0] if entities else "banks")
+    entities = _entities(measures)
+    entity = chosen_entity(data, run_id, entity)
     return html.Div([
         html.H2(t("loans_title", lang)),
         section(t("pricing_form", lang), form, html.Div(result_view(result, error, lang, reliable), id="price-result",
@@ -254,9 +267,14 @@ def register(app, data, jobs) -> None:
             return html.Div("–")
         return grid("book-report-grid", book_view(scenario.model_copy(update={"loans": loans})), lang=lang)
 
+    register_entity_url(app, "loss-entity")
+
     @app.callback(Output("loss-dist", "figure"), Output("loss-measures-box", "children"),
                   Input("loss-entity", "value"), State("run-select", "value"), State("lang", "data"),
                   prevent_initial_call=True)
     def _loss(entity, run_id, lang):
+        if run_id is None:
+            return no_update, no_update
+        entity = chosen_entity(data, run_id, entity)  # a value the caller may not see: the default
         return (_loss_figure(data, run_id, entity, lang),
                 grid("loss-measures", _measures_view(data.table(run_id, TableName.CREDIT_LOSS_MEASURES), entity), lang=lang))

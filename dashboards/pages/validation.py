@@ -7,7 +7,9 @@ import polars as pl
 from dash import html
 
 from dashboards.components import grid, section
-from dashboards.i18n import t
+from dashboards.i18n import code_label, t
+from fundsvc.catalogue import figure_label
+from fundsvc.formatting import Kind, figure_kind
 
 
 def _backtests() -> pl.DataFrame:
@@ -22,24 +24,42 @@ def _backtests() -> pl.DataFrame:
         if not p.exists():
             continue
         r = backtest_loans(read_tape(p))
-        rows.append({"tape": name, "passed": r.passed, "auc": round(r.auc, 3), "gini": round(r.gini, 3),
+        rows.append({"tape": name, "passed": r.passed, "auc": r.auc, "gini": r.gini,
                      "grades_failing": int((~r.calibration["passed"]).sum()),
                      "lgd_p_value": r.lgd.get("p_value")})
     return pl.DataFrame(rows)
 
 
+def headlines_frame(heads: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The run's headline figures for the grid: translated name, estimate, s.e. and 95 % interval
+    (each row in its own kind: TVPI ×, probabilities %, losses money), relative half-width, paths."""
+    if heads.height == 0:
+        return heads
+    names = heads["figure"].to_list()
+    # the stored display kind (runs before the ``display`` column: from the figure's name)
+    shown = heads["display"].to_list() if "display" in heads.columns else [None] * heads.height
+    kinds = [Kind(d).value if d else figure_kind(f).value for f, d in zip(names, shown, strict=True)]
+    return heads.select("estimate", "se", "lo", "hi", "rel_half_width", "paths").with_columns(
+        pl.Series("figure", [figure_label(f, lang) for f in names]), pl.Series("__kind", kinds),
+    ).select("figure", "estimate", "se", "lo", "hi", "rel_half_width", "paths", "__kind")
+
+
 def layout(data, run_id: int, lang: str):
     heads = data.table(run_id, "headlines")
-    shown = heads.select("figure", "estimate", "lo", "hi", "rel_half_width", "paths") if heads.height else heads
+    shown = headlines_frame(heads, lang)
     bt = _backtests()
-    verdicts = [html.Li(f"{r['tape']}: " + (t("backtest_pass", lang) if r["passed"] else t("backtest_fail", lang)),
+    verdicts = [html.Li(f"{code_label(r['tape'], lang)}: "
+                        + (t("backtest_pass", lang) if r["passed"] else t("backtest_fail", lang)),
                         className="backtest-verdict") for r in bt.iter_rows(named=True)]
     return html.Div([
         html.H2(t("nav_validation", lang)),
         section(t("mc_precision", lang),
                 html.P(t("mc_precision_note", lang)) if heads.height else html.P(t("no_headlines", lang)),
-                grid("validation-headlines", shown, lang=lang)),
-        section(t("backtests", lang), html.Ul(verdicts, id="backtest-verdicts"), grid("validation-backtests", bt, lang=lang)),
+                grid("validation-headlines", shown, lang=lang,
+                     kinds={"rel_half_width": Kind.PERCENT, "paths": Kind.COUNT})),
+        section(t("backtests", lang), html.Ul(verdicts, id="backtest-verdicts"),
+                grid("validation-backtests", bt, lang=lang, kinds={"auc": Kind.NUMBER, "gini": Kind.NUMBER,
+                                                                   "lgd_p_value": Kind.NUMBER})),
     ])
 
 

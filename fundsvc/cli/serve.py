@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.errors import InputError, Problem
@@ -34,11 +33,12 @@ def bootstrap(store, console: Console, *, scenario: str = BOOTSTRAP_SCENARIO, pa
     n = RunSpec.resolve(loaded.scenario, paths=paths).paths
     console.print(f"Empty database: simulating the bundled scenario [bold]{loaded.scenario.name}[/] "
                   f"({n:,} paths) so the dashboards have results to show …")
-    with Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("chunks"), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task(loaded.scenario.name, total=None)
+    from fundsvc.cli.simulate import progress_bar
+
+    with progress_bar(console) as bar:
+        task = bar.add_task(loaded.scenario.name, total=100, stage="preparing")
         stored = simulate_and_store(store, loaded, paths=n, label="serve bootstrap", depletion_target=0.05,
-                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+                                    steps=lambda stage, f: bar.update(task, completed=100 * f, stage=stage))
     console.print(f"[green]✓ run {stored.run_id} stored[/]")
     return stored.run_id
 

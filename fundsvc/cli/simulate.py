@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fundsvc.cli.db import DatabaseUrlOption, DataDirOption, settings_from_options
 from fundsvc.cli.render import render_credit, render_equity, render_headlines, render_link
@@ -86,17 +86,14 @@ def simulate(
     spec = RunSpec.resolve(s, paths=paths, seed=seed, chunk_size=chunk_size, workers=workers,
                            dask_address=dask or settings.dask_address, depletion_target=depletion_target,
                            precision=precision)
-    with Store.open(settings, upgrade=True, recover=True) as store, Progress(
-        TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("chunks"), TimeElapsedColumn(), console=console, transient=False,
-    ) as bar:
+    with Store.open(settings, upgrade=True, recover=True) as store, progress_bar(console) as bar:
         what = (f"up to {spec.paths:,} paths to ±{100 * precision:g} %" if precision is not None
                 else f"{spec.paths:,} paths")
-        task = bar.add_task(f"{s.name}: {what}", total=None if precision is not None else -(-spec.paths // spec.chunk_size))
+        task = bar.add_task(f"{s.name}: {what}", total=100, stage="preparing")
         stored = simulate_and_store(
             store, loaded, paths=spec.paths, seed=spec.seed, chunk_size=spec.chunk_size,
             executor=spec.executor, workers=workers, label=label, dask_address=spec.dask_address,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            steps=lambda stage, f: bar.update(task, completed=100 * f, stage=stage),
             depletion_target=depletion_target, precision=precision,
         )
     r = stored.result
@@ -118,6 +115,14 @@ def simulate(
             console.print(f"[bold yellow]precision 精度[/]: target ±{100 * precision:g} % NOT reached within "
                           f"{r.n_paths:,} paths (worst: {last['worst_figure']}, "
                           f"±{100 * last['worst_rel_half_width']:.2f} %); raise --paths")
+
+
+def progress_bar(console: Console) -> Progress:
+    """The run's progress bar: percentage of the run's work and its current stage (``chunk 1/1 ·
+    venture``, ``pool sizing``, ``storing`` …), so a one-chunk run moves too."""
+    return Progress(TextColumn("[bold]simulating[/] {task.description}"), BarColumn(bar_width=24),
+                    TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
+                    console=console, transient=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -67,7 +67,7 @@ def side_market(market, model, scenario, side: Side, seed: int, chunk: Chunk):
 
 
 def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: int,
-              keep_claims: bool = False) -> ChunkOutput:
+              keep_claims: bool = False, on_step=None) -> ChunkOutput:
     """Simulate one chunk of paths of the whole programme.
 
     Parameters
@@ -80,6 +80,10 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         Paths with a run-wide index below this are kept for the fan charts.
     keep_claims : bool
         Keep the credit claims (for sizing pools on common random numbers).
+    on_step : callable(str), optional
+        Called after the market factors (``"market"``) and after each engine side (its name,
+        ``"venture"``, ``"credit"``): progress within the chunk. It does not touch the random
+        numbers.
     """
     from fundsvc.simulation.sides import SIDES
 
@@ -88,6 +92,8 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
     t0 = time.perf_counter()
     market = chunk_market(compiled, seed, chunk)
     timings["factors"] = time.perf_counter() - t0
+    if on_step is not None:
+        on_step("market")
     columns: dict = {}
     claims = None
     for name, side in SIDES.items():
@@ -105,4 +111,6 @@ def run_chunk(compiled: CompiledScenario, seed: int, chunk: Chunk, fan_paths: in
         del sim
         timings[name.value] = t1 - t0
         timings[f"{name.value}_columns"] = time.perf_counter() - t1
+        if on_step is not None:
+            on_step(name.value)
     return ChunkOutput(chunk=chunk, columns=columns, fan_paths=fan_paths, credit_claims=claims, timings=timings)

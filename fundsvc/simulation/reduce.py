@@ -157,9 +157,11 @@ def prepare_chunk(compiled: CompiledScenario, out: ChunkOutput) -> PreparedChunk
     return PreparedChunk(chunk=ch, parts=parts, reduced=reduced, claims=out.credit_claims, timings=timings)
 
 
-def run_prepared(compiled: CompiledScenario, seed: int, chunk, fan_paths: int, keep_claims: bool = False) -> PreparedChunk:
-    """:func:`~fundsvc.simulation.chunk.run_chunk` then :func:`prepare_chunk`: the executors' task."""
-    return prepare_chunk(compiled, run_chunk(compiled, seed, chunk, fan_paths, keep_claims))
+def run_prepared(compiled: CompiledScenario, seed: int, chunk, fan_paths: int, keep_claims: bool = False,
+                 on_step=None) -> PreparedChunk:
+    """:func:`~fundsvc.simulation.chunk.run_chunk` then :func:`prepare_chunk`: the executors' task
+    (``on_step``: progress within the chunk, in-process runs only)."""
+    return prepare_chunk(compiled, run_chunk(compiled, seed, chunk, fan_paths, keep_claims, on_step))
 
 
 @dataclass

@@ -179,7 +179,7 @@ class SimulationResult:
             shutil.rmtree(self.spool_dir, ignore_errors=True)
 
 
-def pool_sizing(model, claims, target: float) -> pl.DataFrame:
+def pool_sizing(model, claims, target: float, on_variable=None) -> pl.DataFrame:
     """Initial balance and annual top-up per pool for P(depletion within horizon) <= target.
 
     ``claims``: the run's :class:`~fundsvc.credit.pools.claim_spool.ClaimSpool` (or a list of
@@ -189,7 +189,8 @@ def pool_sizing(model, claims, target: float) -> pl.DataFrame:
     from fundsvc.credit.pools.sizing import size_pools
 
     rows = [{"pool": r.pool_id, "variable": r.variable.value, "value": r.value, "probability": r.probability,
-             "se": r.se, "target": target, "attained": r.attained} for r in size_pools(model, claims, target)]
+             "se": r.se, "target": target, "attained": r.attained}
+            for r in size_pools(model, claims, target, on_variable=on_variable)]
     return pl.DataFrame(rows)
 
 
@@ -209,7 +210,7 @@ def merge_chunks(compiled: CompiledScenario, outputs: list[ChunkOutput], *, seed
 
 def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
            depletion_target: float | None = None, keep_paths_in_memory: bool = True,
-           precision=None) -> SimulationResult:
+           precision=None, on_step=None) -> SimulationResult:
     """Build the :class:`SimulationResult` from a reducer that has seen every chunk.
 
     The summary tables come from each side's ``tables`` on the reduced columns
@@ -217,14 +218,18 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
     kept by the reducer are put into the result; otherwise the result refers to the Parquet files
     (``array_parts``). Either way ``artifact_files`` names the written Parquet files and the
     caller owns ``spool_dir``. ``timings`` gets ``merge_*`` stages (seconds).
+    ``on_step(stage, fraction)``, optional: progress of the stages ``summaries``, ``pool sizing``
+    (after each sizing variable) and ``headlines``, each with the fraction of that stage done.
     """
     compiled = reducer.compiled
+    step = on_step if on_step is not None else (lambda stage, fraction: None)
     kw: dict = {}
     timings: dict[str, float] = {}
     dates = compiled.equity.dates() if compiled.equity is not None else compiled.quarter_ends
     t0 = time.perf_counter()
     tables = reducer.summary_tables()
     timings["merge_summaries"] = time.perf_counter() - t0
+    step("summaries", 1.0)
     if Side.VENTURE in reducer.sides:
         kw["equity_summary_table"] = tables[TableName.EQUITY_SUMMARY]
         kw["equity_fans"] = tables[TableName.EQUITY_FANS]
@@ -235,7 +240,8 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         if depletion_target is not None and reducer.claims:
             t0 = time.perf_counter()
             kw["credit_tables"][TableName.CREDIT_POOL_SIZING.short] = pool_sizing(
-                compiled.credit, reducer.claims, depletion_target)
+                compiled.credit, reducer.claims, depletion_target,
+                on_variable=lambda k, n: step("pool sizing", k / n))
             timings["merge_pool_sizing"] = time.perf_counter() - t0
             reducer.claims.discard()  # the spooled claims are needed for nothing else
     t0 = time.perf_counter()
@@ -244,6 +250,7 @@ def finish(reducer: RunReducer, *, seed: int, chunk_size: int, executor: str,
         kw["precision"] = precision.table()
     reducer.drop_columns()
     timings["merge_headlines"] = time.perf_counter() - t0
+    step("headlines", 1.0)
     t0 = time.perf_counter()
     files = reducer.close_files()  # the writer thread has (mostly) finished meanwhile
     timings["merge_wait_writer"] = time.perf_counter() - t0

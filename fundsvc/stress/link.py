@@ -62,14 +62,15 @@ class EquityCreditLink:
 def link_view(table: pl.DataFrame, lang: str = "zh") -> pl.DataFrame:
     """The stored ``equity_credit_link`` table as text for a reader: ``figure`` (catalogue label),
     ``estimate_pm`` (``value ± s.e.``) and ``independent`` (the benchmark), through
-    :mod:`fundsvc.formatting` (the correlation with 3 decimals, the joint tail in percent)."""
+    :mod:`fundsvc.formatting` (the correlation with 2 decimals — its s.e. is a few hundredths at
+    the usual path counts — the joint tail in percent)."""
     from fundsvc.catalogue import label
     from fundsvc.formatting import Kind, fmt, row_kind
 
     rows = []
     for r in table.iter_rows(named=True):
         kind = row_kind(r["figure"]) or Kind.NUMBER
-        digits = 3 if kind is Kind.NUMBER else 1
+        digits = 2 if kind is Kind.NUMBER else 1
         est = fmt(r["estimate"], kind, lang=lang, digits=digits)
         if r["se"] is not None and np.isfinite(r["se"]):
             est += " ± " + fmt(r["se"], kind, lang=lang, digits=digits)

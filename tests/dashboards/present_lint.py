@@ -24,7 +24,7 @@ from fundsvc.catalogue import is_code
 ALLOWED_LATIN = {
     "TVPI", "DPI", "IRR", "RVPI", "NAV", "VaR", "ES", "EL", "UL", "RAROC", "KS", "PME", "CSV", "XLSX", "HTML",
     "PDF", "What", "if", "English", "ID", "IP", "P", "CNY", "n", "m", "s", "e", "J", "A", "B", "C", "Yale", "alpha",
-    "TOML", "MiB", "LP", "GP", "PV", "NPL", "ta", "fundsvc", "run", "IRB", "LGD", "PD", "CRM",
+    "TOML", "MiB", "LP", "GP", "PV", "NPL", "ta", "fundsvc", "run", "IRB", "LGD", "PD", "CRM", "IPO", "AUC", "Spearman",
 }
 _NUM = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.(\d+))?(?:e[-+]?\d+)?", re.I)
 _SCI = re.compile(r"\d(?:\.\d+)?e[-+]?\d+", re.I)

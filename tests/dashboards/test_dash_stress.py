@@ -33,7 +33,7 @@ def test_stress_page_shows_stored_results_in_both_languages(dash_app, quick_run)
             {"label": "breaching path", "shift_sigma": -2.8, "value": 0.45, "se": 0.03, "breached": True}]})
     en = _text(render_page(dash_app.fundsvc_data, "/stress", quick_run.run_id, "en", dash_app))
     zh = _text(render_page(dash_app.fundsvc_data, "/stress", quick_run.run_id, "zh", dash_app))
-    assert "2008-style global financial crisis" in en and "guidance TVPI mean" in en and "-0.300×" in en
+    assert "2008-style global financial crisis" in en and "guidance TVPI mean" in en and "-0.30×" in en
     assert "2008年式全球金融危机" in zh and "引导基金TVPI均值" in zh and "反向压力测试" in zh
     assert "Mahalanobis norm 3.90" in en and "-2.80σ" in en
 
@@ -51,4 +51,4 @@ def test_stress_page_shows_the_runs_equity_credit_link_in_both_languages(dash_ap
     assert "Rank correlation of equity and credit losses" in en and "If independent" in en and "5.0%" in en
     assert "股权与信贷损失的秩相关" in zh and "若相互独立" in zh and "股债联动" in zh
     rho = table.filter(table["figure"] == "rank_correlation")
-    assert f"{rho['estimate'][0]:.3f} ± {rho['se'][0]:.3f}" in en
+    assert f"{rho['estimate'][0]:.2f} ± {rho['se'][0]:.2f}" in en

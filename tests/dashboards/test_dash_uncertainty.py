@@ -52,7 +52,7 @@ def test_validation_page_shows_precision_and_backtest_verdicts(dash_app, quick_r
     from dashboards.app import render_page
 
     en = " ".join(_texts(render_page(dash_app.fundsvc_data, "/validation", quick_run.run_id, "en", dash_app)))
-    assert "Monte Carlo precision (95% intervals)" in en and "guidance TVPI mean" in en
-    assert "backtest_loans_pass: backtest passed" in en and "backtest_loans_fail: backtest FAILED" in en
+    assert "Monte Carlo precision (95% intervals)" in en and "Guidance fund TVPI, mean" in en
+    assert "Well-calibrated history: backtest passed" in en and "Mis-specified history: backtest FAILED" in en
     zh = " ".join(_texts(render_page(dash_app.fundsvc_data, "/validation", quick_run.run_id, "zh", dash_app)))
-    assert "backtest_loans_pass: 回测通过" in zh and "backtest_loans_fail: 回测未通过" in zh
+    assert "校准良好的样本: 回测通过" in zh and "误设定的样本: 回测未通过" in zh and "引导基金 TVPI 均值" in zh

@@ -212,3 +212,45 @@ def test_run_and_language_in_the_url(site):
     driver.find_element("css selector", "#nav-overview").click()  # page links keep the query
     _wait(driver, "#kpi-tvpi")
     assert "run=1" in driver.current_url
+    # a shared link's language wins over the one this tab remembers (English, from the last link)
+    driver.get(url + "/pools?run=1&lang=en")
+    _wait(driver, "#page-content h2", text="Risk-sharing pools")
+    driver.get(url + "/pools?run=1&lang=zh")
+    _wait(driver, "#page-content h2", text="风险补偿资金池")
+    time.sleep(2)  # the remembered language arrives late: it must not take over
+    assert "lang=zh" in driver.current_url and "风险补偿资金池" in driver.find_element(
+        "css selector", "#page-content h2").text
+
+
+def _url_has(driver, part: str, timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while part not in driver.current_url and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return part in driver.current_url
+
+
+def test_entity_in_the_url(site):
+    """A link naming an entity opens the loans page on it; choosing another writes it into the URL;
+    a reload keeps it; an entity that does not exist falls back to all banks and the URL follows."""
+    url, driver = site
+    _viewport(driver, 1440)
+    driver.get(url + "/loans?run=1&lang=en&entity=bank%3Abank_b")
+    _wait(driver, "#loss-entity", text="bank_b")
+    _wait(driver, "#loss-dist .gtitle", text="bank_b")  # the chart follows the entity
+    assert _url_has(driver, "entity=bank%3Abank_b")
+    driver.find_element("css selector", "#loss-entity").click()
+    _wait(driver, "[role=listbox]")
+    driver.find_element("css selector", "[role=listbox] input[value='pool:city-ip']").find_element(
+        "xpath", "./ancestor::label").click()
+    _wait(driver, "#loss-dist .gtitle", text="city-ip")
+    assert _url_has(driver, "entity=pool%3Acity-ip") and "run=1" in driver.current_url
+    driver.refresh()  # reload-safe
+    _wait(driver, "#loss-entity", text="Pool city-ip")
+    _wait(driver, "#loss-dist .gtitle", text="city-ip")
+    driver.find_element("css selector", "#nav-pools").click()  # page links drop the entity
+    _wait(driver, "#page-content h2", text="Risk-sharing pools")
+    assert "entity=" not in driver.current_url
+    driver.get(url + "/loans?run=1&lang=en&entity=bank%3Anobody")  # unknown: the default, the URL follows
+    _wait(driver, "#loss-entity", text="All banks")
+    assert _url_has(driver, "entity=banks") and "nobody" not in driver.page_source
+    assert all(e["level"] != "SEVERE" for e in driver.get_log("browser"))

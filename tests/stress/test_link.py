@@ -60,8 +60,8 @@ def test_link_table_round_trip_and_text():
     table = check_table(TableName.EQUITY_CREDIT_LINK, link.table())
     assert EquityCreditLink.from_table(table) == link
     en, zh = link_view(table, "en"), link_view(table, "zh")
-    assert en["estimate_pm"].to_list() == ["0.243 ± 0.031", "4.0% ± 2.8%"]
-    assert en["independent"].to_list() == ["0.000", "5.0%"]
+    assert en["estimate_pm"].to_list() == ["0.24 ± 0.03", "4.0% ± 2.8%"]
+    assert en["independent"].to_list() == ["0.00", "5.0%"]
     assert "Rank correlation" in en["figure"][0] and "秩相关" in zh["figure"][0]
     # the raw table through the API's display layer: the joint tail in percent, the correlation plain
     from fundsvc.service.display import display_table

@@ -207,8 +207,10 @@ def required_pool_size(model: CreditModel, claims: ClaimSet | Iterable[ClaimSet]
 
 def size_pools(model: CreditModel, claims: ClaimSet | Iterable[ClaimSet], target: float, *,
                variables: Iterable[SizingVariable] = tuple(SizingVariable), horizon_years: float | None = None,
-               rel_tol: float = 1e-3, max_iter: int = 80) -> list[SizingResult]:
+               rel_tol: float = 1e-3, max_iter: int = 80, on_variable=None) -> list[SizingResult]:
     """:func:`required_pool_size` of every pool and variable, all pools solved in one set of passes.
+
+    ``on_variable(done, total)``, optional: called after each variable is solved (progress).
 
     Returns
     -------
@@ -219,5 +221,9 @@ def size_pools(model: CreditModel, claims: ClaimSet | Iterable[ClaimSet], target
     pools = _check(model, target, model.pool_ids)
     steps = _horizon(model, horizon_years)
     variables = list(variables)
-    solved = {v: _solve(model, claims, target, pools, v, steps, rel_tol, max_iter) for v in variables}
+    solved = {}
+    for k, v in enumerate(variables, 1):
+        solved[v] = _solve(model, claims, target, pools, v, steps, rel_tol, max_iter)
+        if on_variable is not None:
+            on_variable(k, len(variables))
     return [solved[v][j] for j in pools for v in variables]
