@@ -129,6 +129,7 @@ FIGURES: dict[str, tuple[str, str]] = {
     "guidance P(TVPI<1)": ("引导基金亏损概率(TVPI<1)", "Guidance fund P(TVPI < 1)"),
     "banks EL (horizon)": ("银行全期预期损失 EL", "Banks' expected loss (horizon)"),
     "banks VaR 99.9% (horizon)": ("银行全期 VaR 99.9%", "Banks' VaR 99.9% (horizon)"),
+    "end-of-term sale share of proceeds": ("期末二级转让占子基金回款比例", "End-of-term secondary sales, share of proceeds"),
 }
 _POOL_FIGURE = re.compile(r"^pool[: ](?P<id>\S+) P\((?P<what>depleted|cover refused)\)$")
 _POOL_WHAT = {"depleted": ("耗尽概率", "P(depleted)"), "cover refused": ("拒付/减付概率", "P(claim refused or reduced)")}

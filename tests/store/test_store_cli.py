@@ -166,7 +166,7 @@ def test_runs_show_prints_the_stored_equity_credit_link(app, options) -> None:
                             {}, timings={})
     result = invoke(app, "runs", "show", str(rid), *options)
     assert result.exit_code == 0, result.output
-    for expected in ("Equity–credit link", "股债联动", "0.243 ± 0.031", "4.0% ± 2.8%", "5.0%"):
+    for expected in ("Equity–credit link", "股债联动", "0.24 ± 0.03", "4.0% ± 2.8%", "5.0%"):
         assert expected in result.output, expected
     doc = json.loads(invoke(app, "runs", "show", str(rid), "--json", *options).output)
     assert [r["figure"] for r in doc["equity_credit_link"]] == ["rank_correlation", "joint_tail"]
