@@ -156,6 +156,48 @@ def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFra
     return pl.concat(frames)
 
 
+FAN_MEASURES = ("cum_net_cash_flow", "nav")
+"""Measures of the ``equity_fans`` table (:func:`fundsvc.engine.venture.summary.equity_fans`)."""
+
+
+def fans_from_quantiles(table: pl.DataFrame, eq, quantiles, names) -> pl.DataFrame | None:
+    """The ``equity_fans`` table read off the per-step quantile table, or None if it cannot be.
+
+    :func:`metric_quantiles` sorts the same fan-sample series (``cum_net_cash_flow``, ``nav``)
+    that :func:`fundsvc.engine.venture.summary.equity_fans` gives to ``np.quantile``, and
+    :func:`nanquantile_columns` is NumPy's linear quantile bit for bit; without NaN in the flows
+    the two agree exactly (``test_fans_from_quantiles_equal_equity_fans``), so the fans need no
+    second pass over the paths. None when a quantile level is not on the grid or a flow is NaN
+    (``np.quantile`` would give NaN where the quantile table skips NaN): compute the fans then.
+
+    Parameters
+    ----------
+    table : polars.DataFrame
+        :func:`metric_quantiles` of ``eq`` (columns entity, step, date, measure, p1 … p99).
+    eq : EquityChunk or FanSample
+        The fan-sample flows (CNY), (n_sample, n_steps) and (n_sample, n_funds, n_steps).
+    quantiles : sequence of float
+        Fan levels in (0, 1), each one of :data:`~fundsvc.simulation.registry.GRID`.
+    names : sequence of str
+        Their column names (``p5`` …).
+
+    Returns
+    -------
+    polars.DataFrame or None
+        entity, step, date, measure (cum_net_cash_flow | nav), one column per level; rows per
+        entity and measure in step order, entities as in the quantile table.
+    """
+    grid = {q: c for q, c in zip(GRID, GRID_COLUMNS)}
+    if any(float(q) not in grid for q in quantiles):
+        return None
+    for f in ("guidance_calls", "guidance_distributions", "guidance_nav", "fund_calls", "fund_distributions",
+              "fund_nav"):
+        if np.isnan(getattr(eq, f)).any():
+            return None
+    return table.filter(pl.col("measure").is_in(FAN_MEASURES)).select(
+        "entity", "step", "date", "measure", *(pl.col(grid[float(q)]).alias(n) for q, n in zip(quantiles, names)))
+
+
 def percentile_of(table: pl.DataFrame, entity: str, measure: str, step: int, value: float) -> float:
     """Where ``value`` falls in the simulated distribution at ``step``: a share in [0, 1].
 

@@ -162,16 +162,17 @@ class VentureSide:
             out = {k: v for k, v in out.items() if want(k)}
         else:
             out = {}
+            quantiles = self._quantiles(model, columns) if want(TableName.EQUITY_QUANTILES) else None
             if want(TableName.EQUITY_SUMMARY) or want(TableName.EQUITY_FANS):
-                fans = self._fans(model, columns)  # the summary's J-curve trough is the P50 fan's
+                fans = self._fans(model, columns, quantiles)  # the summary's J-curve trough is the P50 fan's
                 if want(TableName.EQUITY_SUMMARY):
                     out[TableName.EQUITY_SUMMARY] = self._summary(model, columns, fans)
                 if want(TableName.EQUITY_FANS):
                     out[TableName.EQUITY_FANS] = fans
             if want(TableName.EQUITY_PACING):
                 out[TableName.EQUITY_PACING] = self._pacing(model, columns)
-            if want(TableName.EQUITY_QUANTILES):
-                out[TableName.EQUITY_QUANTILES] = self._quantiles(model, columns)
+            if quantiles is not None:
+                out[TableName.EQUITY_QUANTILES] = quantiles
         return {k: check_table(k, v) for k, v in out.items()}
 
     @staticmethod
@@ -224,10 +225,19 @@ class VentureSide:
     def _sample(model, cols: Columns) -> FanSample:
         return FanSample(tuple(model.fund_ids), *(cols.sample[f] for f in _FLOWS))
 
-    def _fans(self, model, cols: Columns) -> pl.DataFrame:
+    def _fans(self, model, cols: Columns, quantiles: pl.DataFrame | None = None) -> pl.DataFrame:
+        """The fans; read off the per-step quantile table ``quantiles`` when given (the same
+        numbers, bit for bit: :func:`~fundsvc.simulation.quantiles.fans_from_quantiles`), else
+        computed by :func:`~fundsvc.engine.venture.summary.equity_fans`."""
         from fundsvc.engine.venture.summary import equity_fans
+        from fundsvc.simulation.quantiles import fans_from_quantiles
 
-        return _with_dates(equity_fans(self._sample(model, cols), SUMMARY_QUANTILES), model.grid.dates())
+        sample = self._sample(model, cols)
+        if quantiles is not None:
+            fans = fans_from_quantiles(quantiles, sample, SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES)
+            if fans is not None:
+                return fans
+        return _with_dates(equity_fans(sample, SUMMARY_QUANTILES), model.grid.dates())
 
     def _quantiles(self, model, cols: Columns) -> pl.DataFrame:
         from fundsvc.simulation.quantiles import metric_quantiles
