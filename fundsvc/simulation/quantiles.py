@@ -98,16 +98,23 @@ def nanquantile_columns(arr: np.ndarray, q) -> np.ndarray:
         if n == 0:
             continue
         cols = np.flatnonzero(counts == n)
-        out[:, cols] = _linear_sorted(s[:n][:, cols], q)
+        if cols[-1] - cols[0] + 1 == cols.size:  # a run of columns (e.g. every step after the
+            cols = slice(cols[0], cols[-1] + 1)   # last first call): a view, not a copy
+        out[:, cols] = _linear_sorted(s[:n, cols], q)
     return out
 
 
-def _rows(entity: str, measure: str, arr: np.ndarray, dates: np.ndarray) -> pl.DataFrame:
-    qs = nanquantile_columns(arr, GRID)  # (n_q, n_steps); all-NaN steps (before any call) give NaN
-    n_steps = arr.shape[1]
-    cols = {"entity": [entity] * n_steps, "step": np.arange(n_steps, dtype=np.int64),
-            "date": dates.astype("datetime64[D]"), "measure": [measure] * n_steps}
-    cols.update({c: qs[i] for i, c in enumerate(GRID_COLUMNS)})
+def _frame(blocks: list[tuple[str, str, np.ndarray]], dates: np.ndarray) -> pl.DataFrame:
+    """One frame of quantile rows: per ``(entity, measure, qs)`` block (``qs`` shape (n_q, n_steps),
+    from :func:`nanquantile_columns`) its steps in order, blocks in list order; built once
+    (a frame per block cost more than the quantiles themselves)."""
+    n_steps = len(dates)
+    values = np.concatenate([qs for _, _, qs in blocks], axis=1) if blocks else np.empty((len(GRID), 0))
+    cols = {"entity": np.repeat(np.array([e for e, _, _ in blocks], dtype=object), n_steps).astype(str),
+            "step": np.tile(np.arange(n_steps, dtype=np.int64), len(blocks)),
+            "date": np.tile(dates.astype("datetime64[D]"), len(blocks)),
+            "measure": np.repeat(np.array([m for _, m, _ in blocks], dtype=object), n_steps).astype(str)}
+    cols.update({c: values[i] for i, c in enumerate(GRID_COLUMNS)})
     return pl.DataFrame(cols)
 
 
@@ -146,14 +153,17 @@ def metric_quantiles(eq, dates: np.ndarray, periods_per_year: int) -> pl.DataFra
     ents += [(fid, eq.fund_calls[:, i], eq.fund_distributions[:, i], eq.fund_nav[:, i])
              for i, fid in enumerate(eq.fund_ids)]
 
-    def entity_frames(ent) -> list[pl.DataFrame]:
-        name, c, d, v = ent
-        return [_rows(name, m, a, dates) for m, a in _entity_series(name, c, d, v, periods_per_year).items()]
+    def entity_blocks(ent) -> list[tuple[str, str, np.ndarray]]:
+        name, *flows = ent
+        c, d, v = (np.ascontiguousarray(a) for a in flows)  # a sub-fund's slice is strided: copy once
+        # all-NaN steps (before any call) give NaN
+        return [(name, m, nanquantile_columns(a, GRID))
+                for m, a in _entity_series(name, c, d, v, periods_per_year).items()]
 
     # entities are independent and numpy's sort releases the GIL: use the cores (same numbers)
     with ThreadPoolExecutor(max_workers=max(1, min(len(ents), os.cpu_count() or 1))) as pool:
-        frames = [f for fs in pool.map(entity_frames, ents) for f in fs]
-    return pl.concat(frames)
+        blocks = [b for bs in pool.map(entity_blocks, ents) for b in bs]
+    return _frame(blocks, dates)
 
 
 FAN_MEASURES = ("cum_net_cash_flow", "nav")
