@@ -48,3 +48,24 @@ def test_fans_from_quantiles_declines_nan_flows_and_off_grid_levels():
     assert fans_from_quantiles(table, eq, (0.05, 0.333), ("p5", "p33.3")) is None
     eq.fund_nav[0, 0, 3] = np.nan  # np.quantile would give NaN, the quantile table skips it
     assert fans_from_quantiles(table, eq, SUMMARY_QUANTILES, SUMMARY_QUANTILE_NAMES) is None
+
+
+def test_irr_to_date_is_the_per_step_irr_and_hand_worked():
+    """``irr_to_date`` at step t is ``irr`` of (0, net flows to t, NAV_t added at t), bit for bit
+    (a faster, e.g. warm-started, solver must keep this), and a hand-worked path: 100 called at
+    step 0, NAV 110 one quarter later gives 10 % per quarter, 1.1**4 - 1 per year."""
+    from fundsvc.metrics.rates import irr
+    from fundsvc.simulation.quantiles import irr_to_date
+
+    eq = _sample(1, n=400, n_funds=2, n_steps=12)
+    c, d, v = eq.guidance_calls, eq.guidance_distributions, eq.guidance_nav
+    got = irr_to_date(c, d, v, 4)
+    net = d - c
+    for t in range(c.shape[1]):
+        flows = np.concatenate([np.zeros((c.shape[0], 1)), net[:, : t + 1]], axis=1)
+        flows[:, -1] += v[:, t]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            assert np.array_equal(got[:, t], irr(flows, periods_per_year=4), equal_nan=True)
+    one = irr_to_date(np.array([[100.0, 0.0]]), np.zeros((1, 2)), np.array([[100.0, 110.0]]), 4)
+    assert np.isnan(one[0, 0])  # flows (0, 0): no IRR yet
+    assert one[0, 1] == pytest.approx(1.1 ** 4 - 1, rel=1e-12)
