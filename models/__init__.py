@@ -8,8 +8,7 @@ then): the command line and the pricing path need a few of the models, not all o
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from models.lazy import lazy_exports
 
 #: Public name -> submodule that defines it.
 _WHERE: dict[str, str] = {
@@ -133,14 +132,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

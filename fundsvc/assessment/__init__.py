@@ -24,6 +24,8 @@ quarterly grid), ``targets``, ``facts`` (scenario facts), ``figures`` (pure plot
 ``reports`` (xlsx / html), ``periods`` (月/季/年 reporting periods), ``sources`` (citations).
 """
 
+from models.lazy import lazy_exports
+
 _LAZY = {"Assessment": "fundsvc.assessment.assessment", "RunData": "fundsvc.assessment.assessment",
          "assess": "fundsvc.assessment.compute", "assess_run": "fundsvc.assessment.compute",
          "load_run_data": "fundsvc.assessment.compute", "Verdict": "fundsvc.assessment.tolerance"}
@@ -31,14 +33,7 @@ _LAZY = {"Assessment": "fundsvc.assessment.assessment", "RunData": "fundsvc.asse
 ``fundsvc.assessment.facts`` (the dashboards' first page) must not import SciPy's statistics."""
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 TABLE_TITLES: dict[str, tuple[str, str]] = {

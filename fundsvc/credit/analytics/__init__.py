@@ -18,8 +18,7 @@ Nothing here draws random numbers; all functions are pure and vectorised.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from models.lazy import lazy_exports
 
 #: Public name -> submodule that defines it.
 _WHERE: dict[str, str] = {
@@ -62,14 +61,4 @@ _WHERE: dict[str, str] = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fundsvc.credit.analytics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
