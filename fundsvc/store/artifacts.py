@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,3 +155,29 @@ def remove_tree(directory: Path) -> None:
     shutil.rmtree(directory, ignore_errors=True)
     if directory.exists():  # pragma: no cover - e.g. permissions
         raise StoreError(f"cannot remove {directory}")
+
+
+@contextmanager
+def content_addressed_parquet(frame: pl.DataFrame, data_dir: Path, folder: str,
+                              is_referenced: Callable[[str], bool]) -> Iterator[tuple[str, WrittenFile]]:
+    """Write ``frame`` to ``<data_dir>/<folder>/<sha256>.parquet`` and yield ``(relative path, file)``
+    for the caller to record in the database inside the ``with`` block.
+
+    The file is written atomically under a temporary name, then moved to its content address (the
+    same rows stored twice share one file). If the block raises, the temporary file is removed, and
+    so is the final file when this call created it and ``is_referenced(relative)`` says no row
+    points at it (it should answer True when it cannot tell).
+    """
+    tmp_path = data_dir / folder / f".incoming-{uuid.uuid4().hex}.parquet"
+    written = write_parquet_atomic(frame, tmp_path)
+    relative = f"{folder}/{written.sha256}.parquet"
+    final = data_dir / relative
+    created_file = not final.exists()
+    try:
+        tmp_path.replace(final)
+        yield relative, written
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        if created_file and not is_referenced(relative):
+            final.unlink(missing_ok=True)
+        raise

@@ -6,7 +6,6 @@ same loans attached to two scenarios share one file).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from fundsvc.errors import NotFoundError, StoreError
-from fundsvc.store.artifacts import read_verified, write_parquet_atomic
+from fundsvc.store.artifacts import content_addressed_parquet, read_verified
 from fundsvc.store.records import LoanBookRecord
 from fundsvc.store.tables import LoanBook, Scenario
 
@@ -71,14 +70,9 @@ class LoanBookRepository:
             raise StoreError(f"loan book {name!r} has no {amount_column!r} column "
                              f"(columns: {', '.join(loans.columns)})")
         total = float(loans.get_column(amount_column).cast(pl.Float64).sum())
-        tmp_path = self._store.data_dir / LOAN_BOOK_DIR / f".incoming-{uuid.uuid4().hex}.parquet"
-        written = write_parquet_atomic(loans, tmp_path)
-        relative = f"{LOAN_BOOK_DIR}/{written.sha256}.parquet"
-        final = self._store.data_dir / relative
-        identity = content_sha256 or written.sha256
-        created_file = not final.exists()
-        try:
-            tmp_path.replace(final)
+        with content_addressed_parquet(loans, self._store.data_dir, LOAN_BOOK_DIR, self._is_referenced) as (
+                relative, written):
+            identity = content_sha256 or written.sha256
             with self._store.session() as session:
                 if session.get(Scenario, scenario_id) is None:
                     raise NotFoundError(f"no scenario with id {scenario_id}")
@@ -94,11 +88,6 @@ class LoanBookRepository:
                 session.add(row)
                 session.flush()
                 return _record(row)
-        except BaseException:
-            tmp_path.unlink(missing_ok=True)
-            if created_file and not self._is_referenced(relative):
-                final.unlink(missing_ok=True)
-            raise
 
     def _is_referenced(self, relative: str) -> bool:
         try:

@@ -8,7 +8,6 @@ see which tape is decided in :mod:`fundsvc.service.loan_tapes`.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from fundsvc.errors import NotFoundError
-from fundsvc.store.artifacts import read_verified, write_parquet_atomic
+from fundsvc.store.artifacts import content_addressed_parquet, read_verified
 from fundsvc.store.auth_tables import LoanTape
 
 if TYPE_CHECKING:
@@ -65,26 +64,14 @@ class LoanTapeRepository:
         written, a file no other tape uses is removed again.
         """
         total = float(loans.get_column("amount_cny").cast(pl.Float64).sum())
-        folder = self._store.data_dir / LOAN_TAPE_DIR
-        tmp_path = folder / f".incoming-{uuid.uuid4().hex}.parquet"
-        written = write_parquet_atomic(loans, tmp_path)
-        relative = f"{LOAN_TAPE_DIR}/{written.sha256}.parquet"
-        final = self._store.data_dir / relative
-        created_file = not final.exists()
-        try:
-            tmp_path.replace(final)
-            with self._store.session() as session:
-                row = LoanTape(user_id=user_id, role=role, tenant=tenant, name=name[:200],
-                               content_sha256=content_sha256, n_loans=loans.height, total_amount_cny=total,
-                               parquet_path=relative, file_sha256=written.sha256)
-                session.add(row)
-                session.flush()
-                return _record(row)
-        except BaseException:
-            tmp_path.unlink(missing_ok=True)
-            if created_file and not self._is_referenced(relative):
-                final.unlink(missing_ok=True)
-            raise
+        with content_addressed_parquet(loans, self._store.data_dir, LOAN_TAPE_DIR, self._is_referenced) as (
+                relative, written), self._store.session() as session:
+            row = LoanTape(user_id=user_id, role=role, tenant=tenant, name=name[:200],
+                           content_sha256=content_sha256, n_loans=loans.height, total_amount_cny=total,
+                           parquet_path=relative, file_sha256=written.sha256)
+            session.add(row)
+            session.flush()
+            return _record(row)
 
     def _is_referenced(self, relative: str) -> bool:
         try:
