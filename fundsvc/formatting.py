@@ -136,25 +136,23 @@ def fmt_money_auto(x, digits: int = 2, lang: str = "zh") -> str:
     return f"{fmt_money(x, unit, digits)}{sep}{unit.value[1]}"
 
 
-def fmt_pct(x, digits: int = 1) -> str:
-    """A decimal share, probability or rate as a percentage: ``0.154`` → ``15.4%``."""
-    if is_missing(x):
-        return DASH
+def _percent(x, digits: int, signed: bool) -> str:
+    """``100·x`` with ``digits`` decimals and thousands separators, no "-0.0"; the caller adds the unit."""
     v = 100 * float(x)
     if round(v, digits) == 0:
         v = 0.0
-    return f"{v:,.{digits}f}%"
+    return f"{v:{'+' if signed else ''},.{digits}f}"
+
+
+def fmt_pct(x, digits: int = 1) -> str:
+    """A decimal share, probability or rate as a percentage: ``0.154`` → ``15.4%``."""
+    return DASH if is_missing(x) else f"{_percent(x, digits, False)}%"
 
 
 def fmt_pp(x, digits: int = 1, signed: bool = True) -> str:
     """A difference of two probabilities or shares in percentage points: ``0.137`` → ``+13.7 pp``
     (not ``+13.7%``, which reads as a relative change)."""
-    if is_missing(x):
-        return DASH
-    v = 100 * float(x)
-    if round(v, digits) == 0:
-        v = 0.0
-    return f"{v:{'+' if signed else ''},.{digits}f} pp"
+    return DASH if is_missing(x) else f"{_percent(x, digits, signed)} pp"
 
 
 def fmt_multiple(x, digits: int = 2) -> str:
